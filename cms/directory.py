@@ -1,0 +1,80 @@
+"""What the directory page shows: search results and provider profiles.
+
+Thin: validation is the FilterSet's, searching the search API's, reading the
+providers selectors'.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest, QueryDict
+
+from marketplace.providers.models import Provider
+from marketplace.providers.selectors import provider_profile_prices
+from search.api import search_providers
+from search.filters import ProviderSearchFilterSet
+from search.query import SearchResults
+
+# Form fields in page order, so the error summary lists errors as the form shows them.
+ERROR_ORDER = ["q", "near", "radius", "kind", "service", "client_group", "language", "gender", "day", "time",
+               "max_price", "new_clients", "accredited", "sort", "page"]
+
+
+def search_context(request: HttpRequest) -> dict[str, Any]:
+    filterset = ProviderSearchFilterSet(request.GET, queryset=Provider.objects.published())
+    form = filterset.form
+    context: dict[str, Any] = {"filterset": filterset, "form": form, "results": None}
+    if not form.is_valid():
+        context["error_list"] = [
+            (name, message)
+            for name in ERROR_ORDER + ["__all__"]
+            for message in form.errors.get(name, [])
+        ]
+        return context
+    search = filterset.search_query()
+    results = search_providers(search)
+    context["search"] = search
+    context["results"] = results
+    context["page_links"] = page_links(request.GET, results)
+    if results.total and search.page > results.page_count:
+        context["page_out_of_range"] = True
+    return context
+
+
+def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
+    """GOV.UK pagination: previous, next and a window of numbered pages."""
+
+    def url_for(page: int) -> str:
+        params = query.copy()
+        params["page"] = str(page)
+        return "?" + params.urlencode()
+
+    current, last = results.page, results.page_count
+    window = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    items: list[dict[str, Any]] = []
+    previous_number = 0
+    for number in window:
+        if number - previous_number > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": url_for(number), "current": number == current})
+        previous_number = number
+    return {
+        "items": items if last > 1 else [],
+        "previous": url_for(current - 1) if 1 < current <= last else None,
+        "next": url_for(current + 1) if current < last else None,
+        "first": url_for(1),
+    }
+
+
+def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "prices": provider_profile_prices(provider=provider, site=getattr(request, "site", None) or _site(request)),
+        "availability_grid": provider.availability.grid(),
+        "show_contact": provider.has_consented_to_publish_contact,
+    }
+
+
+def _site(request: HttpRequest) -> Any:
+    from wagtail.models import Site
+
+    return Site.find_for_request(request)

@@ -1,0 +1,33 @@
+"""Production: refuses to start without its secrets and services."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+SECRET_KEY = env("DJANGO_SECRET_KEY")  # no default: a missing key stops start-up
+if SECRET_KEY.startswith("insecure"):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a real secret in production")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Media on S3-compatible storage when a bucket is configured.
+if env("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES = {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }

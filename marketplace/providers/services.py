@@ -1,0 +1,197 @@
+"""Every write to provider data goes through these functions."""
+
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.db import connection, transaction
+from django.db.models import F, Prefetch
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+
+from .availability import WeeklyAvailability
+from .models import STALE_AVAILABILITY_DAYS, Provider, ProviderPrice, ProviderStatusChange
+
+
+class ProviderError(Exception):
+    """A change to a provider that the rules do not allow; the message is for people."""
+
+
+# The listing lifecycle: which status may follow which.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Provider.Status.DRAFT: {Provider.Status.SUBMITTED, Provider.Status.WITHDRAWN},
+    Provider.Status.SUBMITTED: {
+        Provider.Status.PUBLISHED,
+        Provider.Status.DRAFT,
+        Provider.Status.WITHDRAWN,
+    },
+    Provider.Status.PUBLISHED: {
+        Provider.Status.SUSPENDED,
+        Provider.Status.WITHDRAWN,
+        Provider.Status.SUBMITTED,
+    },
+    Provider.Status.SUSPENDED: {Provider.Status.PUBLISHED, Provider.Status.WITHDRAWN},
+    Provider.Status.WITHDRAWN: {Provider.Status.DRAFT},
+}
+STATUSES_NEEDING_A_REASON = {Provider.Status.SUSPENDED, Provider.Status.WITHDRAWN}
+
+
+@transaction.atomic
+def provider_change_status(
+    *, provider: Provider, to_status: str, by: User | None, reason: str = ""
+) -> ProviderStatusChange:
+    """Move a listing through its lifecycle and record who did it and why."""
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    from_status = provider.status
+    if to_status not in ALLOWED_TRANSITIONS.get(from_status, set()):
+        raise ProviderError(
+            f"A {provider.get_status_display().lower()} listing cannot become "
+            f"{Provider.Status(to_status).label.lower()}."
+        )
+    if to_status in STATUSES_NEEDING_A_REASON and not reason.strip():
+        raise ProviderError(f"Give a reason for marking the listing {Provider.Status(to_status).label.lower()}.")
+    provider.status = to_status
+    if to_status == Provider.Status.PUBLISHED and provider.published_at is None:
+        provider.published_at = timezone.now()
+    provider.save(update_fields=["status", "published_at", "updated_at"])
+    change = ProviderStatusChange.objects.create(
+        provider=provider, from_status=from_status, to_status=to_status, changed_by=by, reason=reason.strip()
+    )
+    _after_provider_change(provider.pk)
+    return change
+
+
+@transaction.atomic
+def provider_update_availability(
+    *,
+    provider: Provider,
+    availability: WeeklyAvailability,
+    is_taking_new_clients: bool,
+) -> Provider:
+    """Save the weekly grid; saving it also confirms it is current."""
+    today = timezone.localdate()
+    provider.availability_mask = availability.mask
+    provider.availability_confirmed_on = today
+    if provider.is_taking_new_clients != is_taking_new_clients or provider.taking_new_clients_confirmed_on is None:
+        provider.is_taking_new_clients = is_taking_new_clients
+    provider.taking_new_clients_confirmed_on = today
+    provider.save(
+        update_fields=[
+            "availability_mask",
+            "availability_confirmed_on",
+            "is_taking_new_clients",
+            "taking_new_clients_confirmed_on",
+            "updated_at",
+        ]
+    )
+    _after_provider_change(provider.pk)
+    return provider
+
+
+def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
+    """Recompute the derived search columns for these providers.
+
+    Called after any edit that changes what a listing says (and in bulk by the
+    demo loader). Returns how many providers were refreshed.
+    """
+    ids = list(provider_ids)
+    if not ids:
+        return 0
+    providers = (
+        Provider.objects.filter(pk__in=ids)
+        .select_related("locality")
+        .prefetch_related(
+            "services",
+            "client_groups",
+            "specialisms",
+            "languages",
+            "localities_served",
+            Prefetch("prices", queryset=ProviderPrice.objects.all()),
+        )
+    )
+    changed: list[Provider] = []
+    for provider in providers:
+        provider.search_text = build_search_text(provider)
+        provider.lowest_hourly_price = _lowest_hourly_price(provider)
+        changed.append(provider)
+    Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price"], batch_size=500)
+    if connection.vendor == "postgresql":
+        Provider.objects.filter(pk__in=ids).update(
+            search_vector=SearchVector("name", weight="A", config="english")
+            + SearchVector("search_text", weight="B", config="english")
+        )
+    return len(changed)
+
+
+def build_search_text(provider: Provider) -> str:
+    """The words a listing can be found by, in one lower-case string."""
+    parts: list[str] = [provider.name, provider.summary, provider.description, provider.get_kind_display()]
+    parts += [term.name for term in provider.services.all()]
+    parts += [term.name for term in provider.client_groups.all()]
+    parts += [term.name for term in provider.specialisms.all()]
+    parts += [term.name for term in provider.languages.all()]
+    parts += [locality.name for locality in provider.localities_served.all()]
+    if provider.locality:
+        parts.append(provider.locality.name)
+    parts += provider.postcode_districts
+    return " ".join(part for part in parts if part).lower()
+
+
+def _lowest_hourly_price(provider: Provider) -> Decimal | None:
+    hourly = [price.amount for price in provider.prices.all() if price.unit == ProviderPrice.Unit.HOUR]
+    return min(hourly) if hourly else None
+
+
+def _after_provider_change(provider_id: int) -> None:
+    """Refresh derived fields now and tell the search index once the write commits."""
+    from search.indexing import schedule_provider_index
+
+    provider_refresh_search_fields(provider_ids=[provider_id])
+    schedule_provider_index(provider_id)
+
+
+def provider_saved_in_admin(*, provider: Provider) -> None:
+    """Follow-ups after an editor saves a listing in the Wagtail admin."""
+    _after_provider_change(provider.pk)
+
+
+def provider_send_availability_reminders() -> int:
+    """Email published providers whose availability is 30 days old, once each time it goes stale.
+
+    Saving the availability clears the reminder, so the next lapse reminds again.
+    Returns the number of providers reminded.
+    """
+    today = timezone.localdate()
+    stale_before = today - timedelta(days=STALE_AVAILABILITY_DAYS)
+    due = (
+        Provider.objects.published()
+        .filter(Q(availability_confirmed_on__lt=stale_before) | Q(availability_confirmed_on__isnull=True))
+        .filter(
+            Q(availability_reminder_sent_on__isnull=True)
+            | Q(availability_reminder_sent_on__lt=F("availability_confirmed_on"))
+        )
+        .prefetch_related("memberships__user")
+    )
+    reminded = 0
+    for provider in due.iterator(chunk_size=200):
+        recipients = sorted({membership.user.email for membership in provider.memberships.all()})
+        if not recipients and provider.contact_email:
+            recipients = [provider.contact_email]
+        if not recipients:
+            continue
+        context = {"provider": provider, "site_url": settings.WAGTAILADMIN_BASE_URL}
+        send_mail(
+            subject="Please confirm your availability",
+            message=render_to_string("emails/availability_reminder.txt", context),
+            from_email=None,
+            recipient_list=recipients,
+        )
+        Provider.objects.filter(pk=provider.pk).update(availability_reminder_sent_on=today)
+        reminded += 1
+    return reminded

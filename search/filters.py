@@ -1,0 +1,190 @@
+"""The directory search form: one FilterSet validates the query string, drives
+the HTML form and the open data API, and turns into a `ProviderSearch`."""
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
+
+from marketplace.places.selectors import PlaceNotFound, place_resolve
+from marketplace.providers.availability import Day, PartOfDay
+from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
+
+from .query import Point, ProviderSearch, Sort, WorkerGender
+
+MAX_TEXT_LENGTH = 100
+MAX_PAGE = 1000
+MAX_PRICE = Decimal("500")
+RADIUS_CHOICES = [(1, "1 mile"), (3, "3 miles"), (5, "5 miles"), (10, "10 miles"), (20, "20 miles"), (40, "40 miles")]
+DAY_CHOICES = [(day.code, day.label) for day in Day]
+PART_CHOICES = [(part.code, part.label) for part in PartOfDay]
+GENDER_CHOICES = [
+    (WorkerGender.FEMALE.value, "Female"),
+    (WorkerGender.MALE.value, "Male"),
+    (WorkerGender.NON_BINARY.value, "Non-binary"),
+]
+SORT_CHOICES = [
+    (Sort.RELEVANCE.value, "Best match"),
+    (Sort.DISTANCE.value, "Distance"),
+    (Sort.PRICE.value, "Price (lowest first)"),
+]
+
+
+class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Taxonomy terms chosen by slug; filtering is done by the search backend."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        kwargs.setdefault("method", "filter_by_search")
+        super().__init__(*args, **kwargs)
+
+
+class ProviderSearchFilterSet(django_filters.FilterSet):
+    """Query-string names are short and stable: they appear in shared links."""
+
+    q = django_filters.CharFilter(
+        label="What support are you looking for?",
+        method="filter_by_search",
+        max_length=MAX_TEXT_LENGTH,
+    )
+    near = django_filters.CharFilter(label="Postcode or town", method="filter_by_search", max_length=60)
+    radius = django_filters.TypedChoiceFilter(
+        label="Distance",
+        choices=RADIUS_CHOICES,
+        coerce=int,
+        empty_value=None,
+        method="filter_by_search",
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        label="Type of provider",
+        choices=Provider.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_by_search",
+    )
+    service = SlugMultipleChoiceFilter(label="Services", queryset=ServiceType.objects.all())
+    client_group = SlugMultipleChoiceFilter(label="Who the support is for", queryset=ClientGroup.objects.all())
+    language = SlugMultipleChoiceFilter(label="Languages spoken", queryset=Language.objects.all())
+    gender = django_filters.ChoiceFilter(
+        label="Gender of worker", choices=GENDER_CHOICES, empty_label="Any", method="filter_by_search"
+    )
+    day = django_filters.MultipleChoiceFilter(
+        label="Days", choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple, method="filter_by_search"
+    )
+    time = django_filters.MultipleChoiceFilter(
+        label="Time of day", choices=PART_CHOICES, widget=forms.CheckboxSelectMultiple, method="filter_by_search"
+    )
+    max_price = django_filters.NumberFilter(
+        label="Maximum price per hour, in pounds",
+        method="filter_by_search",
+        min_value=Decimal("0.01"),
+        max_value=MAX_PRICE,
+        max_digits=6,
+        decimal_places=2,
+    )
+    new_clients = django_filters.BooleanFilter(
+        label="Only show those taking new clients", widget=forms.CheckboxInput, method="filter_by_search"
+    )
+    accredited = django_filters.BooleanFilter(
+        label="Only show accredited providers", widget=forms.CheckboxInput, method="filter_by_search"
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=SORT_CHOICES, empty_label=None, method="filter_by_search"
+    )
+    page = django_filters.NumberFilter(
+        label="Page",
+        method="filter_by_search",
+        min_value=1,
+        max_value=MAX_PAGE,
+        decimal_places=0,
+        widget=forms.HiddenInput,
+    )
+
+    class Meta:
+        model = Provider
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._place: Point | None = None
+        form = self.form
+        form.fields["page"].validators += [MinValueValidator(1), MaxValueValidator(MAX_PAGE)]
+        form.fields["page"].error_messages.update(
+            {
+                "invalid": "Page must be a whole number.",
+                "min_value": "Page must be 1 or more.",
+                "max_value": f"Page must be {MAX_PAGE} or less. Narrow your search to see fewer results.",
+                "max_decimal_places": "Page must be a whole number.",
+            }
+        )
+        form.fields["max_price"].error_messages.update(
+            {
+                "invalid": "Enter the maximum price as a number of pounds, like 18 or 18.50.",
+                "min_value": "Maximum price must be more than £0.",
+                "max_value": f"Maximum price must be £{MAX_PRICE} or less.",
+                "max_decimal_places": "Maximum price can have no more than 2 decimal places (pence).",
+                "max_digits": f"Maximum price must be £{MAX_PRICE} or less.",
+            }
+        )
+        form.fields["q"].error_messages["max_length"] = (
+            f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."
+        )
+        form.fields["near"].error_messages["max_length"] = "Postcode or town must be 60 characters or fewer."
+        for name, noun in (("day", "day"), ("time", "time of day"), ("kind", "type of provider")):
+            form.fields[name].error_messages["invalid_choice"] = f"Choose a {noun} from the list."
+        for name in ("service", "client_group", "language"):
+            form.fields[name].error_messages["invalid_choice"] = "Choose from the options in the list."
+        form.fields["radius"].error_messages["invalid_choice"] = "Choose a distance from the list."
+        form.fields["sort"].error_messages["invalid_choice"] = "Choose how to sort from the list."
+        form.fields["gender"].error_messages["invalid_choice"] = "Choose a gender from the list."
+        form.clean = self._clean_form  # type: ignore[method-assign]
+
+    def _clean_form(self) -> dict[str, Any]:
+        form = self.form
+        cleaned: dict[str, Any] = forms.Form.clean(form) or form.cleaned_data
+        near = (cleaned.get("near") or "").strip()
+        if near:
+            try:
+                place = place_resolve(near)
+            except PlaceNotFound as error:
+                form.add_error("near", str(error))
+            else:
+                self._place = Point(label=place.name, latitude=place.latitude, longitude=place.longitude)
+        if cleaned.get("sort") == Sort.DISTANCE and not near and "near" not in form.errors:
+            form.add_error("near", "Enter a postcode or town to sort by distance.")
+        return cleaned
+
+    def filter_by_search(self, queryset: QuerySet[Provider], name: str, value: Any) -> QuerySet[Provider]:
+        """Filters are applied together by the search backend in `filter_queryset`."""
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Provider]) -> QuerySet[Provider]:
+        from .api import database_backend
+
+        return database_backend().filter_queryset(queryset, self.search_query())
+
+    def search_query(self, *, page_size: int | None = None) -> ProviderSearch:
+        """The validated search. Call only when the form is valid."""
+        data = self.form.cleaned_data
+        return ProviderSearch(
+            text=(data.get("q") or "").strip(),
+            kinds=tuple(data.get("kind") or ()),
+            services=tuple(term.slug for term in data.get("service") or ()),
+            client_groups=tuple(term.slug for term in data.get("client_group") or ()),
+            languages=tuple(term.slug for term in data.get("language") or ()),
+            worker_gender=WorkerGender(data["gender"]) if data.get("gender") else None,
+            days=tuple(day for day in Day if day.code in (data.get("day") or ())),
+            parts_of_day=tuple(part for part in PartOfDay if part.code in (data.get("time") or ())),
+            max_hourly_price=data.get("max_price"),
+            near=self._place,
+            radius_miles=data.get("radius") or settings.SEARCH_DEFAULT_RADIUS_MILES,
+            is_taking_new_clients_only=bool(data.get("new_clients")),
+            is_accredited_only=bool(data.get("accredited")),
+            sort=Sort(data.get("sort") or Sort.RELEVANCE),
+            page=int(data.get("page") or 1),
+            page_size=page_size or settings.SEARCH_PAGE_SIZE,
+        )

@@ -1,0 +1,178 @@
+"""factory_boy factories shared by the whole suite."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.places.models import Locality, Place
+from marketplace.providers.models import (
+    ClientGroup,
+    Language,
+    Provider,
+    ProviderMembership,
+    ProviderPrice,
+    ServiceType,
+    Specialism,
+)
+from marketplace.providers.services import provider_refresh_search_fields
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+
+class DirectPaymentHolderFactory(DjangoModelFactory):
+    class Meta:
+        model = DirectPaymentHolder
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Faker("name", locale="en_GB")
+
+
+class LocalityFactory(DjangoModelFactory):
+    class Meta:
+        model = Locality
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Locality {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class PlaceFactory(DjangoModelFactory):
+    class Meta:
+        model = Place
+        django_get_or_create = ("lookup_key",)
+
+    kind = Place.Kind.TOWN
+    name = factory.Sequence(lambda n: f"Town{n}")
+    lookup_key = factory.LazyAttribute(lambda o: "".join(ch for ch in o.name.upper() if ch.isalnum()))
+    latitude = 52.6
+    longitude = -1.1
+    locality = factory.SubFactory(LocalityFactory)
+
+
+class ServiceTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = ServiceType
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class ClientGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = ClientGroup
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Client group {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class SpecialismFactory(DjangoModelFactory):
+    class Meta:
+        model = Specialism
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Specialism {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class LanguageFactory(DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Language {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class ProviderFactory(DjangoModelFactory):
+    """A published personal assistant by default; pass services=[...] etc. for M2M."""
+
+    class Meta:
+        model = Provider
+        skip_postgeneration_save = True
+
+    kind = Provider.Kind.PERSONAL_ASSISTANT
+    status = Provider.Status.PUBLISHED
+    name = factory.Faker("name", locale="en_GB")
+    slug = factory.Sequence(lambda n: f"provider-{n}")
+    summary = "Friendly, reliable support at home."
+    description = "I have supported older people and adults with disabilities for many years."
+    contact_email = factory.Sequence(lambda n: f"provider{n}@example.org")
+    has_consented_to_publish_contact = True
+    base_postcode = "WE1 1AA"
+    latitude = 52.6
+    longitude = -1.1
+    has_female_workers = True
+    availability_confirmed_on = factory.LazyFunction(timezone.localdate)
+    taking_new_clients_confirmed_on = factory.LazyFunction(timezone.localdate)
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def services(self, create: bool, extracted: list[ServiceType] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.services.set(extracted)
+
+    @factory.post_generation
+    def client_groups(self, create: bool, extracted: list[ClientGroup] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.client_groups.set(extracted)
+
+    @factory.post_generation
+    def languages(self, create: bool, extracted: list[Language] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.languages.set(extracted)
+
+    @factory.post_generation
+    def specialisms(self, create: bool, extracted: list[Specialism] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.specialisms.set(extracted)
+
+    @factory.post_generation
+    def refresh_search(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """Derived search columns, as the providers service keeps them."""
+        if create:
+            self.save()
+            provider_refresh_search_fields(provider_ids=[self.pk])
+            self.refresh_from_db()
+
+
+class ProviderPriceFactory(DjangoModelFactory):
+    class Meta:
+        model = ProviderPrice
+
+    provider = factory.SubFactory(ProviderFactory)
+    service = factory.SubFactory(ServiceTypeFactory)
+    unit = ProviderPrice.Unit.HOUR
+    amount = Decimal("17.50")
+
+    @classmethod
+    def _after_postgeneration(cls, instance: ProviderPrice, create: bool, results: object = None) -> None:
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            provider_refresh_search_fields(provider_ids=[instance.provider_id])
+
+
+class ProviderMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = ProviderMembership
+
+    provider = factory.SubFactory(ProviderFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+def days_ago(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)
