@@ -15,8 +15,23 @@ from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
-ERROR_ORDER = ["q", "near", "radius", "kind", "service", "client_group", "language", "gender", "day", "time",
-               "max_price", "new_clients", "accredited", "sort", "page"]
+ERROR_ORDER = [
+    "q",
+    "near",
+    "radius",
+    "kind",
+    "service",
+    "client_group",
+    "language",
+    "gender",
+    "day",
+    "time",
+    "max_price",
+    "new_clients",
+    "accredited",
+    "sort",
+    "page",
+]
 
 
 def search_context(request: HttpRequest) -> dict[str, Any]:
@@ -68,9 +83,13 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
 def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
     return {
         "provider": provider,
-        "prices": provider_profile_prices(provider=provider, site=getattr(request, "site", None) or _site(request)),
+        "prices": provider_profile_prices(
+            provider=provider, site=getattr(request, "site", None) or _site(request)
+        ),
         "availability_grid": provider.availability.grid(),
         "show_contact": provider.has_consented_to_publish_contact,
+        # Its own users and commissioners may look at a listing before it is published.
+        "is_unpublished_preview": not provider.is_published,
     }
 
 

@@ -51,8 +51,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         advice = AdvicePage.objects.live().public().descendant_of(self).order_by("path")
         context["advice_stages"] = [
-            (stage, [page for page in advice if page.stage == stage.value])
-            for stage in AdviceStage
+            (stage, [page for page in advice if page.stage == stage.value]) for stage in AdviceStage
         ]
         context["directory_page"] = DirectoryPage.objects.live().first()
         return context
@@ -115,7 +114,9 @@ class DirectoryPage(RoutablePageMixin, Page):
     def profile(self, request: HttpRequest, slug: str) -> HttpResponse:
         from .directory import profile_context
 
-        provider = get_object_or_404(Provider.objects.published(), slug=slug)
+        provider = get_object_or_404(Provider.objects.select_related("locality"), slug=slug)
+        if not request.user.has_perm("providers.view_listing", provider):
+            raise Http404("No provider matches that address")
         context = self.get_context(request)
         context.update(profile_context(request, provider))
         return TemplateResponse(request, "cms/provider_profile.html", context)
@@ -138,10 +139,17 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("council_name"), FieldPanel("service_name"), FieldPanel("logo"), FieldPanel("brand_colour")],
+            [
+                FieldPanel("council_name"),
+                FieldPanel("service_name"),
+                FieldPanel("logo"),
+                FieldPanel("brand_colour"),
+            ],
             heading="Council",
         ),
-        MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email")], heading="Contact"),
+        MultiFieldPanel(
+            [FieldPanel("contact_phone"), FieldPanel("contact_email")], heading="Contact"
+        ),
         InlinePanel("managed_service_rates", heading="Managed-service rates", label="Rate"),
     ]
 
@@ -158,16 +166,22 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
 class ManagedServiceRate(Orderable):
     """What the council pays for a service it arranges itself (a managed service)."""
 
-    settings = ParentalKey(CouncilSettings, on_delete=models.CASCADE, related_name="managed_service_rates")
+    settings = ParentalKey(
+        CouncilSettings, on_delete=models.CASCADE, related_name="managed_service_rates"
+    )
     service = models.ForeignKey("providers.ServiceType", on_delete=models.CASCADE, related_name="+")
-    unit = models.CharField(max_length=16, choices=ProviderPrice.Unit.choices, default=ProviderPrice.Unit.HOUR)
+    unit = models.CharField(
+        max_length=16, choices=ProviderPrice.Unit.choices, default=ProviderPrice.Unit.HOUR
+    )
     amount = models.DecimalField(max_digits=8, decimal_places=2)
 
     panels = [FieldPanel("service"), FieldPanel("unit"), FieldPanel("amount")]
 
     class Meta(Orderable.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["settings", "service", "unit"], name="unique_managed_rate")
+            models.UniqueConstraint(
+                fields=["settings", "service", "unit"], name="unique_managed_rate"
+            )
         ]
 
     def __str__(self) -> str:

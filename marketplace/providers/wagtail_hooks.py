@@ -3,13 +3,16 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .filters import ProviderAdminFilterSet
 from .models import ClientGroup, Language, Provider, ServiceType, Specialism
 from .services import provider_saved_in_admin
+from .views import change_status
 
 
 class ProviderViewSet(SnippetViewSet):
@@ -24,11 +27,25 @@ class ProviderViewSet(SnippetViewSet):
     search_backend_name = None  # plain database filtering: providers are not in Wagtail's index
     filterset_class = ProviderAdminFilterSet
     ordering = ["name"]
-    list_export = ["name", "kind", "status", "locality", "base_postcode", "is_accredited", "cqc_rating"]
+    list_export = [
+        "name",
+        "kind",
+        "status",
+        "locality",
+        "base_postcode",
+        "is_accredited",
+        "cqc_rating",
+    ]
     export_filename = "providers"
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return Provider.objects.select_related("locality")
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            *super().get_urlpatterns(),
+            path("status/<int:pk>/", change_status, name="change_status"),
+        ]
 
 
 class TaxonomyViewSetMixin:
@@ -78,3 +95,14 @@ def refresh_provider_after_admin_save(request: HttpRequest, instance: Any) -> No
     """An editor's change must reach search at once, like a provider's own."""
     if isinstance(instance, Provider):
         provider_saved_in_admin(provider=instance)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def provider_status_button(snippet: Any, user: Any, next_url: str | None = None) -> Any:
+    if isinstance(snippet, Provider) and user.has_perm("providers.change_listing_status", snippet):
+        yield Button(
+            "Change status",
+            reverse("wagtailsnippets_providers_provider:change_status", args=[snippet.pk]),
+            icon_name="resubmit",
+            priority=20,
+        )

@@ -1,0 +1,63 @@
+"""Who may do what: every permission predicate in one place (django-rules).
+
+Views and admin screens ask `user.has_perm("providers.view_listing", provider)`;
+they never test roles themselves.
+"""
+
+from typing import Any
+
+import rules
+
+from .roles import COMMISSIONERS, EDITORS
+
+
+@rules.predicate
+def is_commissioner(user: Any) -> bool:
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.groups.filter(name=COMMISSIONERS).exists())
+    )
+
+
+@rules.predicate
+def is_editor(user: Any) -> bool:
+    return bool(
+        user.is_authenticated and (user.is_superuser or user.groups.filter(name=EDITORS).exists())
+    )
+
+
+@rules.predicate
+def is_member_of_provider(user: Any, provider: Any) -> bool:
+    if not user.is_authenticated or provider is None:
+        return False
+    return bool(provider.memberships.filter(user=user).exists())
+
+
+@rules.predicate
+def is_owner_of_provider(user: Any, provider: Any) -> bool:
+    if not user.is_authenticated or provider is None:
+        return False
+    return bool(provider.memberships.filter(user=user, role="owner").exists())
+
+
+@rules.predicate
+def is_published(user: Any, provider: Any) -> bool:
+    return provider is not None and bool(provider.is_published)
+
+
+@rules.predicate
+def acts_for_holder(user: Any, holder: Any) -> bool:
+    if not user.is_authenticated or holder is None:
+        return False
+    if holder.user_id == user.pk:
+        return True
+    return bool(holder.agents.filter(agent=user, ended_on__isnull=True).exists())
+
+
+# A listing: the public sees what is published; its own users see it in any state.
+rules.add_perm("providers.view_listing", is_published | is_member_of_provider | is_commissioner)
+rules.add_perm("providers.edit_listing", is_member_of_provider | is_commissioner)
+rules.add_perm("providers.manage_listing_users", is_owner_of_provider | is_commissioner)
+rules.add_perm("providers.change_listing_status", is_commissioner)
+# A direct payment holder's own records: theirs, those acting for them, commissioners.
+rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner)
