@@ -40,9 +40,7 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {"filterset": filterset, "form": form, "results": None}
     if not form.is_valid():
         context["error_list"] = [
-            (name, message)
-            for name in ERROR_ORDER + ["__all__"]
-            for message in form.errors.get(name, [])
+            (name, message) for name in [*ERROR_ORDER, "__all__"] for message in form.errors.get(name, [])
         ]
         return context
     search = filterset.search_query()
@@ -83,9 +81,7 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
 def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
     return {
         "provider": provider,
-        "prices": provider_profile_prices(
-            provider=provider, site=getattr(request, "site", None) or _site(request)
-        ),
+        "prices": provider_profile_prices(provider=provider, site=getattr(request, "site", None) or _site(request)),
         "availability_grid": provider.availability.grid(),
         "show_contact": provider.has_consented_to_publish_contact,
         # Its own users and commissioners may look at a listing before it is published.

@@ -128,9 +128,7 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
 
     council_name = models.CharField(max_length=120, default="Wendleshire County Council")
     service_name = models.CharField(max_length=120, default="Find care and support")
-    logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     brand_colour = models.CharField(
         max_length=7, default="#1d70b8", help_text="Header colour as a hex code, like #1d70b8"
     )
@@ -147,9 +145,7 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
             ],
             heading="Council",
         ),
-        MultiFieldPanel(
-            [FieldPanel("contact_phone"), FieldPanel("contact_email")], heading="Contact"
-        ),
+        MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email")], heading="Contact"),
         InlinePanel("managed_service_rates", heading="Managed-service rates", label="Rate"),
     ]
 
@@ -166,23 +162,15 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
 class ManagedServiceRate(Orderable):
     """What the council pays for a service it arranges itself (a managed service)."""
 
-    settings = ParentalKey(
-        CouncilSettings, on_delete=models.CASCADE, related_name="managed_service_rates"
-    )
+    settings = ParentalKey(CouncilSettings, on_delete=models.CASCADE, related_name="managed_service_rates")
     service = models.ForeignKey("providers.ServiceType", on_delete=models.CASCADE, related_name="+")
-    unit = models.CharField(
-        max_length=16, choices=ProviderPrice.Unit.choices, default=ProviderPrice.Unit.HOUR
-    )
+    unit = models.CharField(max_length=16, choices=ProviderPrice.Unit.choices, default=ProviderPrice.Unit.HOUR)
     amount = models.DecimalField(max_digits=8, decimal_places=2)
 
     panels = [FieldPanel("service"), FieldPanel("unit"), FieldPanel("amount")]
 
     class Meta(Orderable.Meta):
-        constraints = [
-            models.UniqueConstraint(
-                fields=["settings", "service", "unit"], name="unique_managed_rate"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["settings", "service", "unit"], name="unique_managed_rate")]
 
     def __str__(self) -> str:
         return f"{self.service}: £{self.amount} {self.get_unit_display()}"

@@ -17,9 +17,7 @@ from .query import ProviderSearch, SearchResults
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_NOTICE = (
-    "Search is running in a simpler mode just now, so results may be ordered a little differently."
-)
+FALLBACK_NOTICE = "Search is running in a simpler mode just now, so results may be ordered a little differently."
 
 
 class SearchUnavailable(Exception):

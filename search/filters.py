@@ -130,9 +130,7 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
                 "max_digits": f"Maximum price must be £{MAX_PRICE} or less.",
             }
         )
-        form.fields["q"].error_messages["max_length"] = (
-            f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."
-        )
+        form.fields["q"].error_messages["max_length"] = f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."
         form.fields["near"].error_messages["max_length"] = "Postcode or town must be 60 characters or fewer."
         for name, noun in (("day", "day"), ("time", "time of day"), ("kind", "type of provider")):
             form.fields[name].error_messages["invalid_choice"] = f"Choose a {noun} from the list."

@@ -61,9 +61,7 @@ class DirectPaymentHolder(models.Model):
     )
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(max_length=200)
-    locality = models.ForeignKey(
-        "places.Locality", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    locality = models.ForeignKey("places.Locality", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     has_prepaid_card = models.BooleanField("has a direct payment card", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,9 +90,7 @@ class ActingFor(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["agent", "holder", "relationship"], name="unique_acting_for_relationship"
-            )
+            models.UniqueConstraint(fields=["agent", "holder", "relationship"], name="unique_acting_for_relationship")
         ]
 
     def __str__(self) -> str:

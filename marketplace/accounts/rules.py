@@ -13,17 +13,12 @@ from .roles import COMMISSIONERS, EDITORS
 
 @rules.predicate
 def is_commissioner(user: Any) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.groups.filter(name=COMMISSIONERS).exists())
-    )
+    return bool(user.is_authenticated and (user.is_superuser or user.groups.filter(name=COMMISSIONERS).exists()))
 
 
 @rules.predicate
 def is_editor(user: Any) -> bool:
-    return bool(
-        user.is_authenticated and (user.is_superuser or user.groups.filter(name=EDITORS).exists())
-    )
+    return bool(user.is_authenticated and (user.is_superuser or user.groups.filter(name=EDITORS).exists()))
 
 
 @rules.predicate

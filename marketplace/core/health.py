@@ -17,7 +17,7 @@ def database_state() -> dict[str, Any]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return {"status": "ok", "engine": connection.vendor}
-    except Exception as error:  # noqa: BLE001 - any failure means "down" here
+    except Exception as error:
         return {"status": "error", "error": type(error).__name__}
 
 
@@ -26,7 +26,7 @@ def search_state() -> dict[str, Any]:
 
     try:
         return get_backend().health()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return {"backend": settings.SEARCH_BACKEND, "status": "error", "error": type(error).__name__}
 
 
@@ -38,7 +38,7 @@ def broker_state() -> dict[str, Any]:
         with app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         state["status"] = "ok"
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         state.update(status="error", error=type(error).__name__)
     last = ScheduledJobRun.objects.order_by("-last_run_at").first()
     state["scheduler_last_ran_at"] = last.last_run_at.isoformat() if last else None

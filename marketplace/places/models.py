@@ -38,9 +38,7 @@ class Place(models.Model):
     )
     latitude = models.FloatField()
     longitude = models.FloatField()
-    locality = models.ForeignKey(
-        Locality, on_delete=models.SET_NULL, null=True, blank=True, related_name="places"
-    )
+    locality = models.ForeignKey(Locality, on_delete=models.SET_NULL, null=True, blank=True, related_name="places")
 
     class Meta:
         ordering = ["name"]

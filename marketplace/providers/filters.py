@@ -19,4 +19,12 @@ class ProviderAdminFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Provider
-        fields = ["kind", "status", "locality", "services", "is_accredited", "is_taking_new_clients", "cqc_rating"]
+        fields = [
+            "kind",
+            "status",
+            "locality",
+            "services",
+            "is_accredited",
+            "is_taking_new_clients",
+            "cqc_rating",
+        ]

@@ -24,18 +24,11 @@ class ProviderStatusForm(forms.Form):
         self.fields["to_status"].choices = [
             (value, label) for value, label in Provider.Status.choices if value in allowed
         ]
-        self.fields["to_status"].error_messages["invalid_choice"] = (
-            "Choose one of the statuses listed."
-        )
+        self.fields["to_status"].error_messages["invalid_choice"] = "Choose one of the statuses listed."
         self.fields["to_status"].error_messages["required"] = "Choose the new status."
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if (
-            cleaned.get("to_status") in STATUSES_NEEDING_A_REASON
-            and not cleaned.get("reason", "").strip()
-        ):
-            self.add_error(
-                "reason", "Give a reason: the provider and other commissioners will see it."
-            )
+        if cleaned.get("to_status") in STATUSES_NEEDING_A_REASON and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Give a reason: the provider and other commissioners will see it.")
         return cleaned

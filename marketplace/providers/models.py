@@ -28,7 +28,12 @@ class TaxonomyTerm(models.Model):
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
 
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"), FieldPanel("sort_order")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+    ]
 
     class Meta:
         abstract = True
@@ -111,9 +116,7 @@ class Provider(ClusterableModel):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=32, blank=True)
     website = models.URLField(blank=True)
-    has_consented_to_publish_contact = models.BooleanField(
-        "consents to publish contact details", default=False
-    )
+    has_consented_to_publish_contact = models.BooleanField("consents to publish contact details", default=False)
     contact_consent_given_at = models.DateTimeField(null=True, blank=True)
 
     # Where the provider is based and where it works.
@@ -121,13 +124,17 @@ class Provider(ClusterableModel):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     locality = models.ForeignKey(
-        "places.Locality", on_delete=models.SET_NULL, null=True, blank=True, related_name="based_providers"
+        "places.Locality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="based_providers",
     )
-    localities_served = ParentalManyToManyField(
-        "places.Locality", blank=True, related_name="providers_serving"
-    )
+    localities_served = ParentalManyToManyField("places.Locality", blank=True, related_name="providers_serving")
     postcode_districts_served = models.CharField(
-        max_length=500, blank=True, help_text="Postcode districts, separated by spaces: 'WE1 WE2 WE14'"
+        max_length=500,
+        blank=True,
+        help_text="Postcode districts, separated by spaces: 'WE1 WE2 WE14'",
     )
     travel_radius_miles = models.PositiveSmallIntegerField(null=True, blank=True)
 
@@ -173,7 +180,12 @@ class Provider(ClusterableModel):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("slug"), FieldPanel("kind"), FieldPanel("status", read_only=True)],
+            [
+                FieldPanel("name"),
+                FieldPanel("slug"),
+                FieldPanel("kind"),
+                FieldPanel("status", read_only=True),
+            ],
             heading="Listing",
         ),
         FieldPanel("summary"),
@@ -305,7 +317,12 @@ class ProviderPrice(models.Model):
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     includes = models.CharField(max_length=300, blank=True, help_text="What the price includes")
 
-    panels = [FieldPanel("service"), FieldPanel("unit"), FieldPanel("amount"), FieldPanel("includes")]
+    panels = [
+        FieldPanel("service"),
+        FieldPanel("unit"),
+        FieldPanel("amount"),
+        FieldPanel("includes"),
+    ]
 
     class Meta:
         ordering = ["service__sort_order", "service__name", "unit"]
@@ -358,16 +375,12 @@ class ProviderMembership(models.Model):
         STAFF = "staff", "Staff"
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "user"], name="unique_provider_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["provider", "user"], name="unique_provider_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}) at {self.provider}"

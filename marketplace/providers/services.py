@@ -7,10 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.mail import send_mail
-from django.db.models import Q
-from django.template.loader import render_to_string
 from django.db import connection, transaction
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -61,7 +60,11 @@ def provider_change_status(
         provider.published_at = timezone.now()
     provider.save(update_fields=["status", "published_at", "updated_at"])
     change = ProviderStatusChange.objects.create(
-        provider=provider, from_status=from_status, to_status=to_status, changed_by=by, reason=reason.strip()
+        provider=provider,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=by,
+        reason=reason.strip(),
     )
     _after_provider_change(provider.pk)
     return change
@@ -131,7 +134,12 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
 
 def build_search_text(provider: Provider) -> str:
     """The words a listing can be found by, in one lower-case string."""
-    parts: list[str] = [provider.name, provider.summary, provider.description, provider.get_kind_display()]
+    parts: list[str] = [
+        provider.name,
+        provider.summary,
+        provider.description,
+        provider.get_kind_display(),
+    ]
     parts += [term.name for term in provider.services.all()]
     parts += [term.name for term in provider.client_groups.all()]
     parts += [term.name for term in provider.specialisms.all()]

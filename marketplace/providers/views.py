@@ -29,9 +29,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             provider.refresh_from_db()
-            messages.success(
-                request, f"{provider.name} is now {provider.get_status_display().lower()}."
-            )
+            messages.success(request, f"{provider.name} is now {provider.get_status_display().lower()}.")
             return redirect(reverse("wagtailsnippets_providers_provider:edit", args=[provider.pk]))
     return TemplateResponse(
         request,

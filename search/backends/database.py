@@ -109,9 +109,7 @@ class DatabaseSearchBackend:
             queryset = queryset.filter(**{GENDER_FIELDS[search.worker_gender]: True})
         for index, mask in enumerate(required_masks(search.days, search.parts_of_day)):
             alias = f"availability_{index}"
-            queryset = queryset.alias(**{alias: F("availability_mask").bitand(mask)}).filter(
-                **{f"{alias}__gt": 0}
-            )
+            queryset = queryset.alias(**{alias: F("availability_mask").bitand(mask)}).filter(**{f"{alias}__gt": 0})
         if search.max_hourly_price is not None:
             queryset = self._filter_price(queryset, search.max_hourly_price, search.services)
         if search.is_taking_new_clients_only:
@@ -300,6 +298,4 @@ def matched_hourly_price(provider: Provider, services: tuple[str, ...]) -> Decim
 
 
 def gender_label(gender: WorkerGender) -> str:
-    return {WorkerGender.FEMALE: "Female", WorkerGender.MALE: "Male", WorkerGender.NON_BINARY: "Non-binary"}[
-        gender
-    ]
+    return {WorkerGender.FEMALE: "Female", WorkerGender.MALE: "Male", WorkerGender.NON_BINARY: "Non-binary"}[gender]

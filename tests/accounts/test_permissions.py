@@ -53,9 +53,7 @@ def people():
         ("anonymous", False, False, False, False),
     ],
 )
-def test_unpublished_listing_permissions_by_role(
-    people, who, can_view, can_edit, can_manage_users, can_change_status
-):
+def test_unpublished_listing_permissions_by_role(people, who, can_view, can_edit, can_manage_users, can_change_status):
     user = people[who]
     provider = people["own"]
     assert user.has_perm("providers.view_listing", provider) is can_view
@@ -79,9 +77,7 @@ def test_holder_records_visible_to_holder_agents_and_commissioners_only(people):
     holder = people["holder"]
     daughter = UserFactory()
     former_money_manager = UserFactory()
-    ActingFor.objects.create(
-        agent=daughter, holder=holder, relationship="family_member", started_on=days_ago(300)
-    )
+    ActingFor.objects.create(agent=daughter, holder=holder, relationship="family_member", started_on=days_ago(300))
     ActingFor.objects.create(
         agent=former_money_manager,
         holder=holder,

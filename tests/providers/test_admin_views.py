@@ -28,9 +28,7 @@ def status_url(provider: Provider) -> str:
 
 def test_commissioner_suspends_a_listing_with_a_reason(client, commissioner):
     provider = ProviderFactory()
-    response = client.post(
-        status_url(provider), {"to_status": "suspended", "reason": "Safeguarding concern raised"}
-    )
+    response = client.post(status_url(provider), {"to_status": "suspended", "reason": "Safeguarding concern raised"})
     assert response.status_code == 302
     provider.refresh_from_db()
     assert provider.status == Provider.Status.SUSPENDED
@@ -60,18 +58,14 @@ def test_a_status_the_lifecycle_does_not_allow_is_refused(client, commissioner):
 def test_provider_user_cannot_change_status_even_of_their_own_listing(client):
     membership = ProviderMembershipFactory()
     client.force_login(membership.user)
-    response = client.post(
-        status_url(membership.provider), {"to_status": "withdrawn", "reason": "x"}
-    )
+    response = client.post(status_url(membership.provider), {"to_status": "withdrawn", "reason": "x"})
     assert response.status_code in (302, 403)
     membership.provider.refresh_from_db()
     assert membership.provider.status == Provider.Status.PUBLISHED
 
 
 def test_unpublished_profile_is_hidden_from_public_but_shown_to_its_owner(client, site):
-    membership = ProviderMembershipFactory(
-        provider=ProviderFactory(status=Provider.Status.DRAFT, slug="draft-pa")
-    )
+    membership = ProviderMembershipFactory(provider=ProviderFactory(status=Provider.Status.DRAFT, slug="draft-pa"))
     assert client.get("/directory/draft-pa/").status_code == 404
     other = ProviderMembershipFactory()
     client.force_login(other.user)
