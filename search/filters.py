@@ -139,7 +139,7 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         form.fields["radius"].error_messages["invalid_choice"] = "Choose a distance from the list."
         form.fields["sort"].error_messages["invalid_choice"] = "Choose how to sort from the list."
         form.fields["gender"].error_messages["invalid_choice"] = "Choose a gender from the list."
-        form.clean = self._clean_form  # type: ignore[method-assign]
+        form.clean = self._clean_form
 
     def _clean_form(self) -> dict[str, Any]:
         form = self.form

@@ -7,7 +7,7 @@ Loaded from open data (ONS Postcode Directory or Code-Point Open) by
 from django.db import models
 
 
-class Locality(models.Model):
+class Locality(models.Model):  # type: ignore[django-manager-missing]
     """A council's locality: the unit commissioners plan supply by."""
 
     name = models.CharField(max_length=100, unique=True)

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -21,9 +21,8 @@ class ProviderStatusForm(forms.Form):
     def __init__(self, *args: Any, provider: Provider, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS.get(provider.status, set())
-        self.fields["to_status"].choices = [
-            (value, label) for value, label in Provider.Status.choices if value in allowed
-        ]
+        status_field = cast(forms.ChoiceField, self.fields["to_status"])
+        status_field.choices = [(value, label) for value, label in Provider.Status.choices if value in allowed]
         self.fields["to_status"].error_messages["invalid_choice"] = "Choose one of the statuses listed."
         self.fields["to_status"].error_messages["required"] = "Choose the new status."
 

@@ -7,8 +7,10 @@ page size: one count, one page, three prefetches, five facet queries.
 """
 
 import math
+import operator
 from datetime import timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -123,14 +125,12 @@ class DatabaseSearchBackend:
     def _filter_text(self, queryset: QuerySet[Provider], text: str) -> QuerySet[Provider]:
         groups = expand_terms(text)
         if connection.vendor == "postgresql":
-            combined: SearchQuery | None = None
-            for group in groups:
-                alternatives: SearchQuery | None = None
-                for phrase in group:
-                    term = SearchQuery(phrase, search_type="phrase", config="english")
-                    alternatives = term if alternatives is None else alternatives | term
-                combined = alternatives if combined is None else combined & alternatives
-            return queryset.filter(search_vector=combined)
+            # Each group is phrases joined by OR; the groups are joined by AND.
+            group_queries = [
+                reduce(operator.or_, (SearchQuery(phrase, search_type="phrase", config="english") for phrase in group))
+                for group in groups
+            ]
+            return queryset.filter(search_vector=reduce(operator.and_, group_queries))
         for group in groups:
             condition = Q()
             for phrase in group:
