@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make bench`: the directory search benchmark on a scratch copy of the demo
+# county scaled up ten times, first on SQLite, then on PostgreSQL when
+# scripts/with-postgres.sh can start a throwaway server.
+#
+# Nothing here touches var/ or your own database: everything lives in a
+# temporary directory that is removed on exit.
+#
+#   scripts/bench.sh                 scale 10, 20 timed runs per search
+#   BENCH_SCALE=1 BENCH_REPEAT=5 scripts/bench.sh
+#   BENCH_ARGS="--json" scripts/bench.sh
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+UV="${UV:-$ROOT/.tools/bin/uv}"
+command -v "$UV" >/dev/null 2>&1 || UV=uv
+SCALE="${BENCH_SCALE:-10}"
+SEED="${BENCH_SEED:-2026}"
+REPEAT="${BENCH_REPEAT:-20}"
+
+SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/care-bench.XXXXXX")"
+trap 'rm -rf "$SCRATCH"' EXIT
+
+# The embedded settings, with debugging off (Django keeps every query in
+# memory when DEBUG is on, which would distort the timings), tasks run in
+# process (no broker files written), and media in the scratch directory.
+export DJANGO_SETTINGS_MODULE=config.settings.dev
+export DJANGO_DEBUG=false
+export SEARCH_BACKEND=database
+export CELERY_TASK_ALWAYS_EAGER=true
+export MEDIA_ROOT="$SCRATCH/media"
+export LOG_LEVEL=WARNING
+
+manage() {
+    "$UV" run --frozen python manage.py "$@"
+}
+
+# Runs in the environment it is given (DATABASE_URL set by the caller).
+bench_one() {
+    local label="$1"
+    local extra_args
+    read -r -a extra_args <<<"${BENCH_ARGS:-}"
+    echo "== $label: building the demo county at scale $SCALE (seed $SEED)"
+    local started=$SECONDS
+    manage migrate --no-input -v 0
+    manage load_demo_data --scale "$SCALE" --seed "$SEED"
+    echo "== $label: data ready in $((SECONDS - started)) s; benchmarking"
+    manage bench_search --backend database --repeat "$REPEAT" "${extra_args[@]}"
+}
+
+export -f bench_one manage
+export UV SCALE SEED REPEAT
+export BENCH_ARGS="${BENCH_ARGS:-}"
+
+(export DATABASE_URL="sqlite:///$SCRATCH/bench.sqlite3"; bench_one "SQLite")
+
+if [[ -x scripts/with-postgres.sh ]]; then
+    # with-postgres.sh starts a throwaway PostgreSQL, sets DATABASE_URL and runs the command.
+    scripts/with-postgres.sh bash -c 'set -euo pipefail; bench_one "PostgreSQL"'
+else
+    echo "== PostgreSQL: skipped (scripts/with-postgres.sh is not available)"
+fi
