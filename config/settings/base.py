@@ -159,7 +159,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "record-heartbeat": {
         "task": "marketplace.providers.tasks.record_scheduler_heartbeat",
-        "schedule": 300.0,
+        "schedule": env.float("SCHEDULER_HEARTBEAT_SECONDS", default=300.0),
     },
     "flag-stale-availability": {
         "task": "marketplace.providers.tasks.flag_stale_availability",
