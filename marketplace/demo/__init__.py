@@ -1,0 +1,1 @@
+"""The demo county, Wendleshire: its places, providers, people and advice pages."""
