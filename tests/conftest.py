@@ -1,8 +1,77 @@
+"""Fixtures and guards shared by the whole suite."""
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.contrib.auth.models import Group
 from wagtail.models import Site
+
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import COMMISSIONERS
+from tests.factories import UserFactory
+
+
+class InternetAccessBlocked(RuntimeError):
+    """A test tried to reach a host that is not this machine."""
+
+
+def _is_loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True  # AF_UNIX paths and the like never leave the machine
+    if host in {"localhost", ""}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it would need DNS, so it is not local
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet() -> Iterator[None]:
+    """Tests never reach the internet: every external system has a test double.
+
+    Connections to loopback (the live server, a throwaway PostgreSQL, the
+    search emulator) and Unix sockets are allowed; anything else fails loudly.
+    """
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise InternetAccessBlocked(f"Tests may not connect to {address!r}; use a test double")
+        return original_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise InternetAccessBlocked(f"Tests may not connect to {address!r}; use a test double")
+        return original_connect_ex(self, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = original_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture
-def site(db) -> Site:
+def site(db: None) -> Site:
     """The default Wagtail site created by the cms migrations."""
     return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def commissioner_user(db: None) -> User:
+    """A member of the commissioners group (no admin permissions beyond the group's)."""
+    user = UserFactory()
+    user.groups.add(Group.objects.get_or_create(name=COMMISSIONERS)[0])
+    return user
+
+
+@pytest.fixture
+def search_on_database(settings: Any) -> None:
+    """Answer searches from the database backend whatever the environment says."""
+    settings.SEARCH_BACKEND = "database"
