@@ -19,6 +19,9 @@ SCALE="${BENCH_SCALE:-10}"
 SEED="${BENCH_SEED:-2026}"
 REPEAT="${BENCH_REPEAT:-20}"
 
+# Never benchmark against a database that happens to be configured in the shell.
+unset DATABASE_URL
+
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/care-bench.XXXXXX")"
 trap 'rm -rf "$SCRATCH"' EXIT
 
