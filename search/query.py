@@ -1,6 +1,7 @@
 """What a directory search asks and what it answers, whatever the backend."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,9 @@ class Point:
     label: str
     latitude: float
     longitude: float
+    # Set when the point came from a place in the places table, for "serves this place".
+    locality_slug: str = ""
+    postcode_district: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,22 @@ class ProviderSearch:
     services: tuple[str, ...] = ()
     client_groups: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    specialisms: tuple[str, ...] = ()
+    # Facet names ("services", "client_groups", "specialisms", "languages") in
+    # each of which a provider must have at least one term, whichever it is.
+    has_any_term_in: tuple[str, ...] = ()
     worker_gender: WorkerGender | None = None
     days: tuple[Day, ...] = ()
     parts_of_day: tuple[PartOfDay, ...] = ()
     max_hourly_price: Decimal | None = None
     near: Point | None = None
-    radius_miles: int = 10
+    radius_miles: float = 10
+    # Only providers whose area served covers this place: one of its localities
+    # served is the place's locality, one of its postcode districts served is
+    # the place's district, or the place is within its travel radius of its base.
+    served_place: Point | None = None
+    # Only listings changed (Provider.updated_at) at or after this moment.
+    modified_after: datetime | None = None
     is_taking_new_clients_only: bool = False
     is_accredited_only: bool = False
     sort: Sort = Sort.RELEVANCE

@@ -30,7 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ACos, Cos, Least, Radians, Sin
+from django.db.models.functions import ACos, Concat, Cos, Least, Radians, Sin, Upper
 from django.utils import timezone
 
 from marketplace.providers.availability import required_masks
@@ -41,9 +41,10 @@ from marketplace.providers.models import (
     Provider,
     ProviderPrice,
     ServiceType,
+    Specialism,
 )
 
-from ..query import FacetValue, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
+from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
 
 EARTH_RADIUS_MILES = 3958.8
@@ -54,6 +55,12 @@ TAXONOMY_FACETS: dict[str, tuple[type[Any], str]] = {
     "services": (ServiceType, "services"),
     "client_groups": (ClientGroup, "client_groups"),
     "languages": (Language, "languages"),
+}
+
+# Every taxonomy a search can ask for by slug: name -> model.
+TERM_MODELS: dict[str, type[Any]] = {
+    **{facet: model for facet, (model, _) in TAXONOMY_FACETS.items()},
+    "specialisms": Specialism,
 }
 
 GENDER_FIELDS = {
@@ -103,10 +110,13 @@ class DatabaseSearchBackend:
             ("services", search.services),
             ("client_groups", search.client_groups),
             ("languages", search.languages),
+            ("specialisms", search.specialisms),
         ):
-            model, _ = TAXONOMY_FACETS[facet]
+            model = TERM_MODELS[facet]
             for slug in slugs:
                 queryset = queryset.filter(Exists(model.objects.filter(providers=OuterRef("pk"), slug=slug)))
+        for facet in search.has_any_term_in:
+            queryset = queryset.filter(Exists(TERM_MODELS[facet].objects.filter(providers=OuterRef("pk"))))
         if search.worker_gender:
             queryset = queryset.filter(**{GENDER_FIELDS[search.worker_gender]: True})
         for index, mask in enumerate(required_masks(search.days, search.parts_of_day)):
@@ -120,7 +130,33 @@ class DatabaseSearchBackend:
             queryset = queryset.filter(is_accredited=True)
         if search.near:
             queryset = self._filter_distance(queryset, search)
+        if search.served_place:
+            queryset = self._filter_serving(queryset, search.served_place)
+        if search.modified_after is not None:
+            queryset = queryset.filter(updated_at__gte=search.modified_after)
         return queryset
+
+    def _filter_serving(self, queryset: QuerySet[Provider], place: Point) -> QuerySet[Provider]:
+        """Providers whose area served covers the place (see ProviderSearch.served_place)."""
+        covers = Q(
+            travel_radius_miles__isnull=False,
+            latitude__isnull=False,
+            longitude__isnull=False,
+            serving_distance_miles__lte=F("travel_radius_miles"),
+        )
+        if place.locality_slug:
+            covers |= Q(localities_served__slug=place.locality_slug)
+        if place.postcode_district:
+            covers |= Q(padded_districts__contains=f" {place.postcode_district.upper()} ")
+        matching = (
+            Provider.objects.alias(
+                serving_distance_miles=distance_expression(place.latitude, place.longitude),
+                padded_districts=Concat(Value(" "), Upper("postcode_districts_served"), Value(" ")),
+            )
+            .filter(covers)
+            .values("pk")
+        )
+        return queryset.filter(pk__in=matching)
 
     def _filter_text(self, queryset: QuerySet[Provider], text: str) -> QuerySet[Provider]:
         groups = expand_terms(text)
