@@ -182,7 +182,7 @@ def provider_send_availability_reminders() -> int:
         .filter(Q(availability_confirmed_on__lt=stale_before) | Q(availability_confirmed_on__isnull=True))
         .filter(
             Q(availability_reminder_sent_on__isnull=True)
-            | Q(availability_reminder_sent_on__lt=F("availability_confirmed_on"))
+            | Q(availability_reminder_sent_on__lte=F("availability_confirmed_on"))
         )
         .prefetch_related("memberships__user")
     )
