@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("openreferral/", include("marketplace.openreferral.urls")),
 ]
 
 if settings.DEBUG:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "marketplace.accounts",
     "marketplace.places",
     "marketplace.providers",
+    "marketplace.openreferral",
     "cms",
     "search",
     "wagtail.contrib.forms",
@@ -136,6 +137,13 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", default="database")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
 SEARCH_PAGE_SIZE = 20
 SEARCH_DEFAULT_RADIUS_MILES = 10
+
+# The Open Referral UK API (/openreferral/): requests a minute per client
+# address (0 turns the limit off), how long responses may be cached, and how
+# many proxies of ours sit in front (so X-Forwarded-For can be trusted that far).
+OPENREFERRAL_RATE_LIMIT_PER_MINUTE = env.int("OPENREFERRAL_RATE_LIMIT_PER_MINUTE", default=120)
+OPENREFERRAL_CACHE_SECONDS = env.int("OPENREFERRAL_CACHE_SECONDS", default=300)
+OPENREFERRAL_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", default=0)
 
 # Celery. The embedded default uses a filesystem broker under var/ so a worker
 # and beat run without any server; production sets CELERY_BROKER_URL to Redis.

@@ -1,0 +1,104 @@
+"""Our version of the official ORUK 3.0 OpenAPI document.
+
+The official document (standard/openapi30.json, CC BY-SA 4.0, from
+OpenReferralUK/uk-profile; see standard/SOURCE) is served with this site as
+its server, the optional parameters we support added to the paths they
+apply to, our error responses described, and two slips in the official
+document corrected: the taxonomy term operation ids are the wrong way round,
+and /service_at_locations/{id} names the service schema instead of the
+service_at_location schema.
+"""
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+STANDARD_DIR = Path(__file__).resolve().parent / "standard"
+SCHEMA_DIR = STANDARD_DIR / "schema"
+COMPILED_SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
+PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile"
+HSDS_VERSION = "3.0"
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "message"],
+    "properties": {
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "message": {"type": "string", "description": "What went wrong, for the person writing the client."},
+        "errors": {
+            "type": "object",
+            "description": "Messages for each query parameter that was not understood.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+LOCAL_PARAMETERS = {
+    "services": ["modified_after", "full", "postcode", "proximity"],
+    "service_at_locations": ["modified_after"],
+}
+
+
+@cache
+def official_document() -> dict[str, Any]:
+    with (STANDARD_DIR / "openapi30.json").open(encoding="utf-8") as handle:
+        document: dict[str, Any] = json.load(handle)
+    return document
+
+
+def error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def document_for(server_url: str) -> dict[str, Any]:
+    """The document with `server_url` (…/openreferral) as its one server."""
+    document = copy.deepcopy(official_document())
+    document["servers"] = [{"url": server_url, "description": "This directory's Open Referral UK API"}]
+    document["info"]["description"] = (
+        "Open Referral UK 3.0 API of the council's directory of adult social care providers: personal "
+        "assistants, micro-providers, day services and home care agencies. Open to all, no key needed; "
+        "requests are limited per client address (429 with Retry-After when exceeded). Every listing is one "
+        "organization with one service; ids are stable UUIDs. Optional extras: `modified_after` for a feed of "
+        "changes, `full=true` for fully nested services in lists, and `postcode`/`proximity` on /services."
+    )
+    components = document["components"]
+    components["schemas"]["Error"] = ERROR_SCHEMA
+    parameters = components["parameters"]
+    parameters["per_page"]["schema"].update({"minimum": 1, "maximum": 500, "default": 50})
+    parameters["page"]["schema"].update({"minimum": 1, "default": 1})
+    parameters["day"]["description"] += (
+        " One of MO, TU, WE, TH, FR, SA, SU (or the day's name); several may be given separated by commas."
+    )
+    parameters["start_time"]["description"] += " As HH:MM, local time in the UK."
+    parameters["end_time"]["description"] += " As HH:MM, local time in the UK."
+    parameters["minimum_age"]["description"] += " Every listing here serves adults: 18 and over, with no upper limit."
+    parameters["proximity"]["description"] += " Up to 200000 metres; requires `postcode`."
+    parameters["full"]["description"] = "On /services: return fully nested services in the list, for bulk harvesting."
+
+    paths = document["paths"]
+    for path, names in LOCAL_PARAMETERS.items():
+        operation = paths[f"/{path}"]["get"]
+        present = {parameter.get("$ref") for parameter in operation["parameters"]}
+        for name in names:
+            reference = f"#/components/parameters/{name}"
+            if reference not in present:
+                operation["parameters"].append({"$ref": reference})
+
+    paths["/taxonomy_terms"]["get"]["operationId"] = "getPaginatedListOfTaxonomyTerms"
+    paths["/taxonomy_terms/{id}"]["get"]["operationId"] = "getTaxonomyTermById"
+    paths["/service_at_locations/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "$ref": f"{COMPILED_SCHEMA_BASE}service_at_location.json"
+    }
+    for path, item in paths.items():
+        responses = item["get"]["responses"]
+        responses["429"] = error_response("Too many requests from this address; wait for the seconds in Retry-After.")
+        if "{id}" in path:
+            responses["400"] = error_response("The id is not a UUID.")
+            responses["404"] = error_response("Nothing published has this id.")
+        elif item["get"].get("parameters"):
+            responses["400"] = error_response("A query parameter was not understood; `errors` says which and why.")
+    return document
