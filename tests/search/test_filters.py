@@ -1,0 +1,169 @@
+"""The search form: every field's bad input gets a clear message; good input becomes a ProviderSearch."""
+
+from decimal import Decimal
+
+import pytest
+from django.http import QueryDict
+
+from marketplace.places.models import Place
+from marketplace.providers.availability import Day, PartOfDay
+from marketplace.providers.models import Provider
+from search.filters import MAX_PAGE, MAX_TEXT_LENGTH, ProviderSearchFilterSet
+from search.query import Point, ProviderSearch, Sort, WorkerGender
+from tests.factories import (
+    ClientGroupFactory,
+    LanguageFactory,
+    PlaceFactory,
+    ProviderFactory,
+    ServiceTypeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def vocabulary():
+    ServiceTypeFactory(name="Personal care", slug="personal-care")
+    ServiceTypeFactory(name="Sitting service", slug="sitting-service")
+    ClientGroupFactory(name="Older people", slug="older-people")
+    LanguageFactory(name="Gujarati", slug="gujarati")
+    PlaceFactory(name="Wendlebury", kind=Place.Kind.TOWN, latitude=52.655, longitude=-1.055)
+    PlaceFactory(name="WE1", lookup_key="WE1", kind=Place.Kind.DISTRICT, latitude=52.65, longitude=-1.05)
+
+
+def form_errors(query: str) -> dict[str, list[str]]:
+    filterset = ProviderSearchFilterSet(QueryDict(query))
+    assert not filterset.form.is_valid(), f"{query!r} should be refused"
+    return {name: list(messages) for name, messages in filterset.form.errors.items()}
+
+
+def valid_search(query: str, **kwargs: object) -> ProviderSearch:
+    filterset = ProviderSearchFilterSet(QueryDict(query))
+    assert filterset.form.is_valid(), dict(filterset.form.errors)
+    return filterset.search_query(**kwargs)  # type: ignore[arg-type]
+
+
+LONG_TEXT = "a" * 1000
+
+BAD_INPUT = [
+    # (query string, field, the message people see)
+    ("near=Atlantis", "near", "We could not find a town or village called “Atlantis”. Check the spelling."),
+    (
+        "near=WE9+9ZZ",
+        "near",
+        "We could not find the postcode WE9 9ZZ in this area. Check it, or enter a nearby town instead.",
+    ),
+    ("near=ZZZ+123", "near", "“ZZZ 123” is not a valid postcode. Enter a postcode like WE1 2AB, or a town."),
+    ("near=%3Cscript%3E", "near", "Enter a town or postcode using letters, numbers and spaces only."),
+    (f"near={LONG_TEXT}", "near", "Postcode or town must be 60 characters or fewer."),
+    (f"q={LONG_TEXT}", "q", f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."),
+    ("max_price=-3", "max_price", "Maximum price must be more than £0."),
+    ("max_price=0", "max_price", "Maximum price must be more than £0."),
+    ("max_price=cheap", "max_price", "Enter the maximum price as a number of pounds, like 18 or 18.50."),
+    ("max_price=501", "max_price", "Maximum price must be £500 or less."),
+    ("max_price=99999999", "max_price", "Maximum price must be £500 or less."),
+    ("max_price=1e400", "max_price", "Maximum price must be £500 or less."),
+    ("max_price=18.555", "max_price", "Maximum price can have no more than 2 decimal places (pence)."),
+    ("day=funday", "day", "Choose a day from the list."),
+    ("time=midnight", "time", "Choose a time of day from the list."),
+    ("kind=robot", "kind", "Choose a type of provider from the list."),
+    ("service=underwater-basket-weaving", "service", "Choose from the options in the list."),
+    ("client_group=martians", "client_group", "Choose from the options in the list."),
+    ("language=klingon", "language", "Choose from the options in the list."),
+    ("gender=robot", "gender", "Choose a gender from the list."),
+    ("radius=7", "radius", "Choose a distance from the list."),
+    ("radius=far", "radius", "Choose a distance from the list."),
+    ("sort=random", "sort", "Choose how to sort from the list."),
+    ("page=0", "page", "Page must be 1 or more."),
+    ("page=-2", "page", "Page must be 1 or more."),
+    ("page=abc", "page", "Page must be a whole number."),
+    ("page=1.5", "page", "Page must be a whole number."),
+    ("page=99999999999", "page", f"Page must be {MAX_PAGE} or less. Narrow your search to see fewer results."),
+    ("sort=distance", "near", "Enter a postcode or town to sort by distance."),
+]
+
+
+@pytest.mark.usefixtures("vocabulary")
+@pytest.mark.parametrize(("query", "field", "message"), BAD_INPUT, ids=[case[0][:40] for case in BAD_INPUT])
+def test_bad_input_gets_a_clear_message_on_its_field(query, field, message):
+    errors = form_errors(query)
+    assert message in errors[field]
+    assert set(errors) == {field}, "only the field at fault is blamed"
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_sorting_by_distance_from_an_unknown_place_gives_one_message():
+    errors = form_errors("sort=distance&near=Atlantis")
+    assert errors == {"near": ["We could not find a town or village called “Atlantis”. Check the spelling."]}
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_several_bad_fields_are_all_reported_together():
+    errors = form_errors("near=Atlantis&max_price=-3&day=funday&page=0")
+    assert set(errors) == {"near", "max_price", "day", "page"}
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_no_input_is_the_default_search():
+    assert valid_search("") == ProviderSearch()
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_every_field_becomes_the_right_search():
+    search = valid_search(
+        "q=+personal+care+&near=wendlebury&radius=5&kind=personal_assistant&kind=micro_provider"
+        "&service=personal-care&service=sitting-service&client_group=older-people&language=gujarati"
+        "&gender=female&day=thu&day=tue&time=morning&max_price=18.50&new_clients=on&accredited=on"
+        "&sort=price&page=3"
+    )
+    assert search == ProviderSearch(
+        text="personal care",
+        kinds=("personal_assistant", "micro_provider"),
+        services=("personal-care", "sitting-service"),
+        client_groups=("older-people",),
+        languages=("gujarati",),
+        worker_gender=WorkerGender.FEMALE,
+        days=(Day.TUESDAY, Day.THURSDAY),
+        parts_of_day=(PartOfDay.MORNING,),
+        max_hourly_price=Decimal("18.50"),
+        near=Point("Wendlebury", 52.655, -1.055),
+        radius_miles=5,
+        is_taking_new_clients_only=True,
+        is_accredited_only=True,
+        sort=Sort.PRICE,
+        page=3,
+        page_size=20,
+    )
+    assert search.offset == 40
+
+
+@pytest.mark.usefixtures("vocabulary")
+@pytest.mark.parametrize(
+    ("near", "expected_label"),
+    [
+        ("Wendlebury", "Wendlebury"),
+        ("  WENDLEBURY ", "Wendlebury"),
+        ("WE1", "WE1"),
+        ("we1 9zz", "WE1"),  # a full postcode the table lacks falls back to its district
+    ],
+)
+def test_a_place_is_resolved_to_its_centre(near, expected_label):
+    search = valid_search(f"near={near}&sort=distance")
+    assert search.near is not None
+    assert search.near.label == expected_label
+    assert search.sort == Sort.DISTANCE
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_page_size_comes_from_the_caller_or_the_settings(settings):
+    settings.SEARCH_PAGE_SIZE = 7
+    assert valid_search("").page_size == 7
+    assert valid_search("", page_size=50).page_size == 50
+
+
+@pytest.mark.usefixtures("vocabulary")
+def test_the_filterset_narrows_a_queryset_as_the_search_backend_does():
+    ProviderFactory(name="Speaks Gujarati", languages=[LanguageFactory(slug="gujarati")])
+    ProviderFactory(name="Does not")
+    filterset = ProviderSearchFilterSet(QueryDict("language=gujarati"), queryset=Provider.objects.published())
+    assert [provider.name for provider in filterset.qs] == ["Speaks Gujarati"]
