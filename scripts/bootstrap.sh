@@ -33,15 +33,11 @@ export UV_PYTHON="${UV_PYTHON:-$PYTHON}"
 if [[ "${BOOTSTRAP_SKIP_ASSETS:-0}" == "1" ]]; then
     say "skipping front-end assets (BOOTSTRAP_SKIP_ASSETS=1)"
 elif [[ -f scripts/build_assets.sh ]]; then
-    # Rebuild only when the lock file is newer than the last build.
-    stamp=static/vendor/.built-from-package-lock
-    if [[ ! -f "$stamp" ]] || [[ package-lock.json -nt "$stamp" ]] || [[ scripts/build_assets.sh -nt "$stamp" ]]; then
-        bash scripts/build_assets.sh
-        mkdir -p static/vendor && touch "$stamp"
-    fi
+    # Itself idempotent: npm ci only when package-lock.json changed, copies only what differs.
+    bash scripts/build_assets.sh
 else
     say "scripts/build_assets.sh is missing: front-end assets not built" >&2
 fi
 
 # 4. Folders the embedded default writes to (SQLite, media, the Celery filesystem broker).
-mkdir -p var/media var/celery/queue var/celery/processed var/screenshots
+mkdir -p var/media var/celery/queue var/celery/processed var/celery/control var/screenshots

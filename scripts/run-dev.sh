@@ -23,11 +23,12 @@ if [[ ! -x "$BIN/celery" ]]; then
     exit 1
 fi
 
-# The filesystem broker needs its folders; beat keeps its schedule beside them.
-mkdir -p var/celery/queue var/celery/processed var/media
+# The filesystem broker needs its folders (settings: CELERY_FILESYSTEM_DIR);
+# beat keeps its schedule beside them.
+CELERY_DIR="${CELERY_FILESYSTEM_DIR:-var/celery}"
+mkdir -p "$CELERY_DIR/queue" "$CELERY_DIR/processed" "$CELERY_DIR/control" var/media
 
-"$BIN/celery" -A config worker --beat --pool=solo --loglevel=info \
-    --schedule var/celery/beat-schedule --hostname "embedded@%h" &
+"$BIN/celery" -A config worker --beat --pool=solo --loglevel=info --hostname "embedded@%h" &
 worker=$!
 
 stop_worker() {
