@@ -226,6 +226,16 @@ class DatabaseSearchBackend:
                 queryset = queryset.annotate(sort_price=Subquery(cheapest))
             else:
                 queryset = queryset.annotate(sort_price=F("lowest_hourly_price"))
+        if search.text.strip():
+            # Rule 1a: one of the listing's services is named by the words (or a synonym of them).
+            phrases = [phrase for group in expand_terms(search.text) for phrase in group]
+            queryset = queryset.annotate(
+                has_service_match=Exists(
+                    ServiceType.objects.filter(providers=OuterRef("pk")).filter(
+                        reduce(operator.or_, (Q(name__icontains=phrase) for phrase in phrases))
+                    )
+                )
+            )
         if search.text.strip() and connection.vendor == "postgresql":
             queryset = queryset.annotate(
                 text_rank=SearchRank(F("search_vector"), SearchQuery(search.text, config="english"))
@@ -249,7 +259,7 @@ class DatabaseSearchBackend:
             return queryset.order_by(F("sort_price").asc(nulls_last=True), *tie_breakers)
         order: list[Any] = []
         if search.text.strip():
-            order.append(F("text_rank").desc())
+            order += [F("has_service_match").desc(), F("text_rank").desc()]
         order += [F("is_accredited").desc(), F("has_fresh_availability").desc()]
         if search.near:
             order.append(F("distance_miles").asc())
