@@ -29,7 +29,8 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+    # Hashed when built, so no second save after creation (factory_boy's deprecated path).
+    password = factory.django.Password("correct horse battery staple")
 
 
 class DirectPaymentHolderFactory(DjangoModelFactory):
