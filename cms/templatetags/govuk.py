@@ -1,0 +1,171 @@
+"""Template helpers for GOV.UK Frontend markup: form options with facet counts,
+query strings for links, money and distance in plain English, and the
+council's brand colour made safe to put in a style sheet."""
+
+import re
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import template
+from django.forms import BoundField
+from django.http import HttpRequest
+
+register = template.Library()
+
+HEX_COLOUR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+# WCAG 2.2 AA for normal text: the header's white text must stay readable.
+MINIMUM_CONTRAST_WITH_WHITE = 4.5
+
+
+def _relative_luminance(hex_digits: str) -> float:
+    """WCAG relative luminance of an sRGB colour given as six hex digits."""
+
+    def channel(pair: str) -> float:
+        value = int(pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(hex_digits[index : index + 2]) for index in (0, 2, 4))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+@register.filter
+def safe_brand_colour(value: Any) -> str:
+    """'#1d70b8' when the value is a hex colour white text is readable on, else ''.
+
+    Editors type the colour into the settings; anything else (a colour name,
+    CSS, a colour too pale for the white header text) is ignored and the
+    default header colour stays, so the value can go into a style element.
+    """
+    match = HEX_COLOUR.match(str(value or "").strip())
+    if not match:
+        return ""
+    digits = match.group(1).lower()
+    if len(digits) == 3:
+        digits = "".join(character * 2 for character in digits)
+    contrast = 1.05 / (_relative_luminance(digits) + 0.05)
+    return f"#{digits}" if contrast >= MINIMUM_CONTRAST_WITH_WHITE else ""
+
+
+def _chosen_values(field: BoundField) -> set[str]:
+    value = field.value()
+    if value is None or value == "":
+        return set()
+    if isinstance(value, list | tuple):
+        return {str(item) for item in value}
+    return {str(value)}
+
+
+@register.simple_tag
+def field_options(
+    field: BoundField, facet: list[Any] | str | None = None, default: Any = None
+) -> list[dict[str, Any]]:
+    """The choices of a field as GOV.UK checkboxes, radios or select options.
+
+    Each option has an id following the GOV.UK convention (the field name for
+    the first, so the error summary can link to it, then name-2, name-3...),
+    whether the person chose it (values they typed are kept, even on a form
+    with errors) and, when the search has facet counts, how many results it
+    would match.
+    """
+    # Without results (a form with errors) the template passes '' rather than a list: no counts.
+    has_counts = isinstance(facet, list)
+    counts = {facet_value.value: facet_value.count for facet_value in facet} if isinstance(facet, list) else {}
+    chosen = _chosen_values(field)
+    if not chosen and default is not None:
+        chosen = {str(default)}
+    options = []
+    for index, (value, label) in enumerate(getattr(field.field, "choices", ())):
+        value_text = str(value)
+        options.append(
+            {
+                "id": field.html_name if index == 0 else f"{field.html_name}-{index + 1}",
+                "value": value_text,
+                "label": str(label),
+                "checked": value_text in chosen,
+                "count": counts.get(value_text, 0) if has_counts and value_text else None,
+            }
+        )
+    return options
+
+
+@register.simple_tag
+def facet_count(facet: list[Any] | str | None, value: str) -> int | None:
+    """The count for one facet value (such as 'accredited' in the flags), or None without facets."""
+    if not isinstance(facet, list):
+        return None
+    return next((facet_value.count for facet_value in facet if facet_value.value == value), 0)
+
+
+@register.simple_tag
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without some parameters, for links like 'go to the first page'."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def pounds(amount: Decimal | float | int | None) -> str:
+    """£18.00, or '' when there is no amount."""
+    if amount is None or amount == "":
+        return ""
+    return f"£{Decimal(amount):,.2f}"
+
+
+@register.filter
+def miles_away(distance: float | None) -> str:
+    """'2.4 miles away', '1 mile away', 'Less than 0.1 miles away'."""
+    if distance is None:
+        return ""
+    rounded = f"{distance:.1f}"
+    if rounded == "0.0":
+        return "Less than 0.1 miles away"
+    if rounded == "1.0":
+        return "1 mile away"
+    return f"{rounded} miles away"
+
+
+@register.simple_tag(takes_context=True)
+def directory_url(context: template.Context) -> str:
+    """The address of the live directory page ('/directory/'), or '' if there is none."""
+    from cms.models import DirectoryPage
+
+    directory = DirectoryPage.objects.live().first()
+    if directory is None:
+        return ""
+    return directory.get_url(context.get("request")) or ""
+
+
+UNIT_PHRASES = {"hour": "an hour", "session": "a session", "day": "a day", "night": "a night"}
+
+
+@register.filter
+def per_unit(unit: str) -> str:
+    """'an hour' for ProviderPrice.Unit.HOUR, and so on: reads well after a price."""
+    return UNIT_PHRASES.get(str(unit), f"per {unit}")
+
+
+@register.simple_tag(takes_context=True)
+def back_to_search_url(context: template.Context, directory_url: str) -> str:
+    """The search the person came from, when they came from this site's directory.
+
+    Without JavaScript the back link cannot use the browser history, so it
+    uses the Referer header, but only its path and query, and only when it is
+    the directory page on this host, so the link can never lead off the site.
+    """
+    request = context.get("request")
+    if request is None:
+        return directory_url
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc == request.get_host() and referer.path == directory_url:
+        return f"{referer.path}?{referer.query}" if referer.query else referer.path
+    return directory_url
+
+
+@register.filter
+def absolute(amount: Decimal | None) -> Decimal | None:
+    """The size of a difference, for sentences that say 'more' or 'less' themselves."""
+    return None if amount is None else abs(amount)
