@@ -450,7 +450,7 @@ def swap_alias(client: Elasticsearch, new_index: str) -> list[str]:
 def rebuild_index(
     *,
     batch_size: int = BULK_CHUNK_SIZE,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], object] | None = None,
     keep_old: bool = False,
     client: Elasticsearch | None = None,
 ) -> dict[str, Any]:
