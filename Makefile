@@ -34,7 +34,7 @@ serve: ## Serve without preparing anything (after make run once)
 lint: bootstrap ## ruff (lint and format check) and mypy
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy .
+	$(RUN) mypy
 
 format: bootstrap ## Fix what ruff can fix and format the code
 	$(RUN) ruff check --fix .

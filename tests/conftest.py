@@ -50,8 +50,8 @@ def _no_internet() -> Iterator[None]:
             raise InternetAccessBlocked(f"Tests may not connect to {address!r}; use a test double")
         return original_connect_ex(self, address)
 
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = original_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
@@ -66,7 +66,7 @@ def site(db: None) -> Site:
 @pytest.fixture
 def commissioner_user(db: None) -> User:
     """A member of the commissioners group (no admin permissions beyond the group's)."""
-    user = UserFactory()
+    user: User = UserFactory.create()
     user.groups.add(Group.objects.get_or_create(name=COMMISSIONERS)[0])
     return user
 

@@ -99,11 +99,11 @@ def test_broker_down_is_degraded_but_still_200(client, settings):
     from config.celery import app
 
     original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.update(broker_url="redis://127.0.0.1:1/0")
     try:
         response = client.get("/healthz")
     finally:
-        app.conf.broker_url = original
+        app.conf.update(broker_url=original)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"

@@ -187,7 +187,7 @@ def test_distance_filter_keeps_listings_within_the_radius_and_reports_their_dist
 
 def test_modified_after_filter():
     ProviderFactory(name="Old")
-    recent = ProviderFactory(name="Recent")
+    recent: Provider = ProviderFactory.create(name="Recent")
     Provider.objects.filter(name="Old").update(updated_at=recent.updated_at.replace(year=2020))
     assert found(modified_after=recent.updated_at.replace(year=2024)) == {"Recent"}
 
