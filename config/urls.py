@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("openreferral/", include("marketplace.openreferral.urls")),
+    path("search/", include("search.urls")),
 ]
 
 if settings.DEBUG:
