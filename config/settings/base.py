@@ -135,6 +135,10 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "csv", "txt"]
 # or "elasticsearch" (ELASTICSEARCH_URL). See docs/search.md.
 SEARCH_BACKEND = env("SEARCH_BACKEND", default="database")
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
+# Searches give up after this many seconds (no retries) and answer from the database.
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=2.0)
+# The alias searched; each reindex builds "<alias>-v<mapping version>-<time>" behind it.
+ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", default="providers")
 SEARCH_PAGE_SIZE = 20
 SEARCH_DEFAULT_RADIUS_MILES = 10
 
