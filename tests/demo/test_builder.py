@@ -1,0 +1,233 @@
+import csv
+import random
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Min
+
+from cms.models import AdvicePage, AdviceStage, CouncilSettings
+from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.roles import COMMISSIONERS, EDITORS
+from marketplace.demo import generate_places
+from marketplace.demo.builder import (
+    CQC_RATING_SHARES,
+    DEMO_PASSWORD,
+    CountyPlanner,
+    DemoDataError,
+    Geography,
+    demo_county_build,
+    planned_provider_counts,
+)
+from marketplace.places.services import places_load_postcodes
+from marketplace.providers.models import Provider, ProviderLocation, ProviderMembership, ProviderPrice
+
+TODAY = date(2026, 11, 23)
+
+
+def county_snapshot() -> list[tuple]:
+    return list(
+        Provider.objects.order_by("slug").values_list(
+            "slug", "name", "kind", "status", "summary", "base_postcode", "lowest_hourly_price", "availability_mask"
+        )
+    )
+
+
+def test_counts_scale_linearly_from_the_county_numbers():
+    assert planned_provider_counts(1) == {
+        "personal_assistant": 1300,
+        "micro_provider": 150,
+        "home_care_agency": 100,
+        "day_service": 70,
+        "other": 8,
+    }
+    assert sum(planned_provider_counts(10).values()) == 16_280
+    with pytest.raises(DemoDataError):
+        planned_provider_counts(0)
+
+
+@pytest.mark.django_db
+def test_the_same_seed_builds_the_same_county_and_another_seed_a_different_one():
+    demo_county_build(scale=0.03, seed=11, today=TODAY)
+    first = county_snapshot()
+    holders = list(DirectPaymentHolder.objects.order_by("display_name").values_list("display_name", flat=True))
+
+    demo_county_build(scale=0.03, seed=11, today=TODAY, force=True)
+    assert county_snapshot() == first
+    assert list(DirectPaymentHolder.objects.order_by("display_name").values_list("display_name", flat=True)) == holders
+
+    demo_county_build(scale=0.03, seed=12, today=TODAY, force=True)
+    assert [row[1] for row in county_snapshot()] != [row[1] for row in first]
+
+
+@pytest.fixture
+def county(db):
+    return demo_county_build(scale=0.2, seed=2026, today=TODAY)
+
+
+def share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def test_every_published_listing_can_be_found_and_placed(county):
+    published = Provider.objects.published()
+    assert published.count() > 200
+    assert not published.filter(search_text="").exists()
+    assert not published.filter(latitude__isnull=True).exists()
+    assert not published.filter(locality__isnull=True).exists()
+    english = published.filter(languages__slug="english").count()
+    assert english == published.count()
+    assert not published.annotate(service_count=Count("services")).filter(service_count=0).exists()
+
+
+def test_proportions_are_roughly_those_of_a_real_county(county):
+    providers = Provider.objects.all()
+    published = providers.filter(status=Provider.Status.PUBLISHED)
+    assert 0.78 < share(published.count(), providers.count()) < 0.93
+    assert 0.3 < share(published.filter(is_accredited=True).count(), published.count()) < 0.5
+    assert 0.6 < share(providers.filter(is_taking_new_clients=True).count(), providers.count()) < 0.8
+    confirmed = providers.filter(availability_confirmed_on__isnull=False)
+    stale = confirmed.filter(availability_confirmed_on__lt=TODAY - timedelta(days=30))
+    assert 0.15 < share(stale.count(), confirmed.count()) < 0.35
+    assert 0.7 < share(providers.filter(has_consented_to_publish_contact=True).count(), providers.count()) < 0.9
+
+    assistants = providers.filter(kind=Provider.Kind.PERSONAL_ASSISTANT)
+    assert 0.72 < share(assistants.filter(has_female_workers=True).count(), assistants.count()) < 0.92
+    assert not assistants.filter(has_female_workers=True, has_male_workers=True).exists()
+    gujarati = assistants.filter(languages__slug="gujarati").count()
+    assert 0.04 < share(gujarati, assistants.count()) < 0.13
+
+
+def test_prices_sit_around_real_levels(county):
+    def hourly_range(kind: str) -> tuple[Decimal, Decimal]:
+        prices = ProviderPrice.objects.filter(provider__kind=kind, unit=ProviderPrice.Unit.HOUR)
+        amounts = list(prices.values_list("amount", flat=True))
+        return min(amounts), max(amounts)
+
+    low, high = hourly_range(Provider.Kind.PERSONAL_ASSISTANT)
+    assert Decimal("14") <= low
+    assert high <= Decimal("22")
+    low, high = hourly_range(Provider.Kind.HOME_CARE_AGENCY)
+    assert Decimal("22") <= low
+    assert high <= Decimal("30")
+    day_rates = ProviderPrice.objects.filter(provider__kind="day_service", unit=ProviderPrice.Unit.DAY)
+    assert all(Decimal("45") <= amount <= Decimal("75") for amount in day_rates.values_list("amount", flat=True))
+    assistant = Provider.objects.filter(kind="personal_assistant").annotate(lowest=Min("prices__amount")).first()
+    assert assistant is not None
+    assert assistant.lowest_hourly_price is not None
+
+
+def test_agencies_are_registered_with_the_cqc_and_day_services_have_premises(county):
+    agencies = Provider.objects.filter(kind=Provider.Kind.HOME_CARE_AGENCY)
+    assert not agencies.filter(cqc_location_id="").exists()
+    day_services = Provider.objects.filter(kind=Provider.Kind.DAY_SERVICE).annotate(premises=Count("locations"))
+    assert not day_services.filter(premises=0).exists()
+    location = ProviderLocation.objects.filter(provider__kind=Provider.Kind.DAY_SERVICE).first()
+    assert location is not None
+    assert location.postcode.startswith("WE")
+    assert location.latitude is not None
+
+
+def test_cqc_ratings_follow_the_local_shares():
+    planner = CountyPlanner.__new__(CountyPlanner)
+    planner.rng = random.Random(1)
+    ratings = Counter(planner.pick_weighted(CQC_RATING_SHARES) for _ in range(20_000))
+    good_or_outstanding = share(ratings[Provider.CqcRating.GOOD] + ratings[Provider.CqcRating.OUTSTANDING], 20_000)
+    assert 0.85 < good_or_outstanding < 0.89
+    assert 0.10 < share(ratings[Provider.CqcRating.REQUIRES_IMPROVEMENT], 20_000) < 0.14
+    assert 0.005 < share(ratings[Provider.CqcRating.INADEQUATE], 20_000) < 0.02
+
+
+def test_suspended_and_withdrawn_listings_say_why(county):
+    for provider in Provider.objects.filter(status__in=["suspended", "withdrawn"]):
+        change = provider.status_changes.get()
+        assert change.to_status == provider.status
+        assert change.reason
+        assert change.changed_by.email == "commissioner@demo.example"
+
+
+def test_demo_logins_hold_their_roles(county):
+    emails = {login.email for login in county.logins}
+    assert {
+        "admin@demo.example",
+        "commissioner@demo.example",
+        "editor@demo.example",
+        "provider@demo.example",
+        "pa@demo.example",
+        "dp-holder@demo.example",
+    } <= emails
+    commissioner = User.objects.get(email="commissioner@demo.example")
+    assert commissioner.check_password(DEMO_PASSWORD)
+    assert commissioner.groups.filter(name=COMMISSIONERS).exists()
+    assert commissioner.is_staff
+    assert commissioner.has_perm("wagtailadmin.access_admin")
+    assert User.objects.get(email="editor@demo.example").groups.filter(name=EDITORS).exists()
+    assert User.objects.get(email="admin@demo.example").is_superuser
+    provider_owner = ProviderMembership.objects.get(user__email="provider@demo.example")
+    assert (provider_owner.role, provider_owner.provider.kind) == ("owner", "micro_provider")
+    assert ProviderMembership.objects.get(user__email="pa@demo.example").provider.kind == "personal_assistant"
+    holder = DirectPaymentHolder.objects.get(user__email="dp-holder@demo.example")
+    assert holder.agents.get().agent.email == "family@demo.example"
+
+
+def test_direct_payment_holders_about_half_helped_by_someone(county):
+    holders = DirectPaymentHolder.objects.count()
+    assert holders == 11  # 50 x 0.2, plus the demo holder
+    assert ActingFor.objects.exists()
+    generated = User.objects.filter(email__endswith="@people.demo.example").first()
+    assert generated is not None
+    assert not generated.has_usable_password()
+
+
+def test_council_settings_and_advice_pages(county, site):
+    settings = CouncilSettings.for_site(site)
+    assert settings.council_name == "Wendleshire County Council"
+    personal_care = settings.managed_service_rates.get(service__slug="personal-care", unit="hour")
+    assert personal_care.amount == Decimal("24.50")
+    pages = AdvicePage.objects.live()
+    assert {page.stage for page in pages} == {stage.value for stage in AdviceStage}
+    assert any(page.has_easy_read for page in pages)
+    assert all(len(page.body) >= 5 for page in pages)
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_database_with_providers_unless_forced():
+    demo_county_build(scale=0.01, seed=3, today=TODAY)
+    count = Provider.objects.count()
+
+    with pytest.raises(CommandError, match="already has"):
+        call_command("load_demo_data", "--scale", "0.01", verbosity=0, stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo_data", "--if-empty", verbosity=0, stdout=out)
+    assert "leaving it as it is" in out.getvalue()
+    assert Provider.objects.count() == count
+
+    out = StringIO()
+    call_command("load_demo_data", "--scale", "0.01", "--seed", "4", "--force", verbosity=0, stdout=out)
+    assert "Password: demo-password-2026" in out.getvalue()
+    assert Provider.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_geography_gives_every_locality_neighbours():
+    from marketplace.demo.builder import DEMO_LOCALITY_MAP_FILE, DEMO_PLACES_FILE
+
+    places_load_postcodes(path=DEMO_PLACES_FILE, locality_map_path=DEMO_LOCALITY_MAP_FILE)
+    geography = Geography()
+    assert len(geography.localities) == 7
+    assert all(len(neighbours) == 6 for neighbours in geography.neighbours.values())
+
+
+def test_the_shipped_places_files_are_what_the_generator_makes():
+    postcodes, districts, towns = generate_places.generate(random.Random(generate_places.SEED))
+    for name, rows in (
+        ("demo_county_places.csv", postcodes),
+        ("demo_county_localities.csv", districts),
+        ("demo_county_towns.csv", towns),
+    ):
+        with (generate_places.DATA_DIR / name).open(newline="", encoding="utf-8") as stream:
+            shipped = [tuple(row) for row in csv.reader(stream)][1:]
+        assert shipped == [tuple(row) for row in rows], name
