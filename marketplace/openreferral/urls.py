@@ -19,5 +19,6 @@ urlpatterns = [
     re_path(r"^taxonomies/(?P<id>[^/]+)/?$", views.taxonomy_detail, name="taxonomy-detail"),
     re_path(r"^taxonomy_terms/?$", views.taxonomy_term_list, name="taxonomy-term-list"),
     re_path(r"^taxonomy_terms/(?P<id>[^/]+)/?$", views.taxonomy_term_detail, name="taxonomy-term-detail"),
-    re_path(r"^(?P<path>.*)$", views.not_found, name="not-found"),
+    # Anything else under /openreferral/, newlines included, is a JSON 404 rather than a site page.
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found, name="not-found"),
 ]

@@ -1,4 +1,5 @@
 import datetime
+from typing import cast
 
 import pytest
 from django.core.cache import cache
@@ -33,37 +34,44 @@ def day_service(db) -> Provider:
     north = LocalityFactory(name="North Wendle")
     personal_care = ServiceTypeFactory(name="Personal care")
     day_opportunities = ServiceTypeFactory(name="Day opportunities")
-    provider = ProviderFactory(
-        kind=Provider.Kind.DAY_SERVICE,
-        name="Riverside Day Centre",
-        summary="Day opportunities by the river.",
-        description="Activities, lunch and trips for older people and adults with a learning disability.",
-        contact_name="Pat Riley",
-        contact_email="hello@riverside.example.org",
-        contact_phone="01632 960001",
-        website="https://riverside.example.org/",
-        has_consented_to_publish_contact=True,
-        base_postcode="WE1 2AB",
-        latitude=52.60,
-        longitude=-1.10,
-        locality=north,
-        postcode_districts_served="WE1 WE14",
-        travel_radius_miles=5,
-        services=[personal_care, day_opportunities],
-        client_groups=[ClientGroupFactory(name="Older people")],
-        specialisms=[SpecialismFactory(name="Dementia")],
-        languages=[LanguageFactory(name="Welsh", code="cy")],
-        availability_mask=WeeklyAvailability.from_slots(
-            [(Day.MONDAY, PartOfDay.MORNING), (Day.MONDAY, PartOfDay.AFTERNOON), (Day.WEDNESDAY, PartOfDay.MORNING)]
-        ).mask,
-        capacity_places_per_day=12,
-        capacity_hours_per_week=40,
-        is_accredited=True,
-        accredited_since=datetime.date(2024, 3, 1),
-        cqc_provider_id="1-000000001",
-        cqc_location_id="1-000000002",
-        cqc_rating=Provider.CqcRating.GOOD,
-        cqc_rating_date=datetime.date(2023, 5, 1),
+    provider = cast(
+        Provider,
+        ProviderFactory(
+            kind=Provider.Kind.DAY_SERVICE,
+            name="Riverside Day Centre",
+            summary="Day opportunities by the river.",
+            description="Activities, lunch and trips for older people and adults with a learning disability.",
+            contact_name="Pat Riley",
+            contact_email="hello@riverside.example.org",
+            contact_phone="01632 960001",
+            website="https://riverside.example.org/",
+            has_consented_to_publish_contact=True,
+            base_postcode="WE1 2AB",
+            latitude=52.60,
+            longitude=-1.10,
+            locality=north,
+            postcode_districts_served="WE1 WE14",
+            travel_radius_miles=5,
+            services=[personal_care, day_opportunities],
+            client_groups=[ClientGroupFactory(name="Older people")],
+            specialisms=[SpecialismFactory(name="Dementia")],
+            languages=[LanguageFactory(name="Welsh", code="cy")],
+            availability_mask=WeeklyAvailability.from_slots(
+                [
+                    (Day.MONDAY, PartOfDay.MORNING),
+                    (Day.MONDAY, PartOfDay.AFTERNOON),
+                    (Day.WEDNESDAY, PartOfDay.MORNING),
+                ]
+            ).mask,
+            capacity_places_per_day=12,
+            capacity_hours_per_week=40,
+            is_accredited=True,
+            accredited_since=datetime.date(2024, 3, 1),
+            cqc_provider_id="1-000000001",
+            cqc_location_id="1-000000002",
+            cqc_rating=Provider.CqcRating.GOOD,
+            cqc_rating_date=datetime.date(2023, 5, 1),
+        ),
     )
     provider.localities_served.set([north])
     provider.save()
@@ -90,13 +98,16 @@ def wendle_places(db) -> dict[str, Place]:
     north = LocalityFactory(name="North Wendle")
     south = LocalityFactory(name="South Wendle")
     return {
-        "WE1 2AB": PlaceFactory(
-            kind=Place.Kind.POSTCODE, name="WE1 2AB", latitude=52.60, longitude=-1.10, locality=north
+        "WE1 2AB": cast(
+            Place,
+            PlaceFactory(kind=Place.Kind.POSTCODE, name="WE1 2AB", latitude=52.60, longitude=-1.10, locality=north),
         ),
-        "WE9 9ZZ": PlaceFactory(
-            kind=Place.Kind.POSTCODE, name="WE9 9ZZ", latitude=53.10, longitude=-1.10, locality=south
+        "WE9 9ZZ": cast(
+            Place,
+            PlaceFactory(kind=Place.Kind.POSTCODE, name="WE9 9ZZ", latitude=53.10, longitude=-1.10, locality=south),
         ),
-        "WE14 1AA": PlaceFactory(
-            kind=Place.Kind.POSTCODE, name="WE14 1AA", latitude=53.30, longitude=-1.60, locality=south
+        "WE14 1AA": cast(
+            Place,
+            PlaceFactory(kind=Place.Kind.POSTCODE, name="WE14 1AA", latitude=53.30, longitude=-1.60, locality=south),
         ),
     }

@@ -1,6 +1,7 @@
 """Every query parameter the ORUK document defines, tried on /services and /service_at_locations."""
 
 import datetime
+from typing import cast
 
 import pytest
 from django.utils import timezone
@@ -29,7 +30,7 @@ def evening_pa(**kwargs) -> Provider:
         "summary": "Evenings and weekends.",
         "description": "Companionship and help with cooking.",
     }
-    return ProviderFactory(**{**defaults, **kwargs})
+    return cast(Provider, ProviderFactory(**{**defaults, **kwargs}))
 
 
 def test_search_matches_words_in_the_listing(client, day_service):
@@ -123,7 +124,7 @@ def test_modified_after_lists_only_listings_changed_since(client, day_service):
 
 
 def test_paging_walks_every_listing_once_in_a_stable_order(client):
-    created = {ProviderFactory(name=f"Listing {number:02}").name for number in range(7)}
+    created = {cast(Provider, ProviderFactory(name=f"Listing {number:02}")).name for number in range(7)}
     seen: list[str] = []
     for page in range(1, 5):
         body = client.get(f"/openreferral/services?page={page}&per_page=3").json()
