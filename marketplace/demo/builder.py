@@ -1035,7 +1035,7 @@ class CountyPlanner:
         if self.chance(0.1):
             second = self.rng.choice(self.geography.points_by_locality[locality_id])
             plan.locations.append(self.location(provider, second, name=f"{name} (second site)", step_free=0.8))
-        founded = self.rng.randint(1985, self.today.year - 1)
+        founded = self.rng.randint(1985, self.today.year - 2)
         facts = self.facts(provider, plan, point, years=self.today.year - founded)
         facts.town = town
         activities = self.rng.sample(text.DAY_SERVICE_ACTIVITIES, 3)

@@ -85,7 +85,7 @@ PA_INTRODUCTIONS = (
 PA_SERVICE_SENTENCES = (
     "I can help with {services}.",
     "The support I offer includes {services}.",
-    "Most of my work is {first_service}, and I also help with {other_services}.",
+    "Most of my work is {first_service}, and I also offer {other_services}.",
 )
 PA_TRAINING = (
     "I have completed the Care Certificate and hold a Level 2 Diploma in Health and Social Care.",
@@ -93,7 +93,7 @@ PA_TRAINING = (
     "My moving and handling, first aid and safeguarding training are all current.",
     "I have had training in {specialisms}, and I am always happy to learn what works for you.",
     "I have experience of {specialisms}.",
-    "I have supported people living with {specialisms}, and I know how much routine matters.",
+    "I have cared for people who need support with {specialisms}, and I know how much routine matters.",
 )
 PA_APPROACH = (
     "I believe in helping people do as much as they can for themselves.",
@@ -215,7 +215,7 @@ ORGANISATION_INTRODUCTIONS = {
 ORGANISATION_SERVICE_SENTENCES = (
     "We offer {services}.",
     "Our support includes {services}.",
-    "Most of our work is {first_service}; we also help with {other_services}.",
+    "Most of our work is {first_service}; we also offer {other_services}.",
 )
 ORGANISATION_QUALITY = (
     "Every member of the team has an enhanced DBS check, induction to the Care Certificate standards and "
@@ -243,7 +243,7 @@ ORGANISATION_LANGUAGES = (
 
 def organisation_summary(rng: random.Random, facts: ListingFacts, *, kind: str) -> str:
     services = [service.lower() for service in facts.services] or ["personal care"]
-    specialism_clause = f", including {facts.specialisms[0].lower()}" if facts.specialisms else ""
+    specialism_clause = f", with experience of {facts.specialisms[0].lower()}" if facts.specialisms else ""
     return _truncate(
         rng.choice(ORGANISATION_SUMMARIES[kind]).format(
             town=facts.town,
