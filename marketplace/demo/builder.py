@@ -33,7 +33,7 @@ from faker import Faker
 from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from marketplace.places.models import Locality, Place
-from marketplace.places.services import places_load_postcodes, places_load_towns
+from marketplace.places.services import places_load_postcodes, places_load_towns, read_locality_map
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import (
     STALE_AVAILABILITY_DAYS,
@@ -484,12 +484,20 @@ def miles_between(latitude_1: float, longitude_1: float, latitude_2: float, long
 
 
 class Geography:
-    def __init__(self) -> None:
-        self.localities = {locality.pk: locality for locality in Locality.objects.order_by("name")}
+    """The demo county's localities, postcodes, districts and towns, held in memory while planning.
+
+    Only the demo localities count, so real places loaded alongside (say a
+    council's own ONSPD extract) never receive demo listings.
+    """
+
+    def __init__(self, *, locality_names: Iterable[str]) -> None:
+        self.localities = {
+            locality.pk: locality for locality in Locality.objects.filter(name__in=locality_names).order_by("name")
+        }
         self.points: list[Point] = []
         self.points_by_locality: dict[int, list[Point]] = defaultdict(list)
         for name, latitude, longitude, locality_id in (
-            Place.objects.filter(kind=Place.Kind.POSTCODE, locality__isnull=False)
+            Place.objects.filter(kind=Place.Kind.POSTCODE, locality__in=self.localities)
             .order_by("lookup_key")
             .values_list("name", "latitude", "longitude", "locality_id")
         ):
@@ -500,12 +508,14 @@ class Geography:
             raise DemoDataError("No postcodes with localities were loaded; check the demo places files.")
         self.districts = {
             name: (latitude, longitude, locality_id)
-            for name, latitude, longitude, locality_id in Place.objects.filter(kind=Place.Kind.DISTRICT)
+            for name, latitude, longitude, locality_id in Place.objects.filter(
+                kind=Place.Kind.DISTRICT, locality__in=self.localities
+            )
             .order_by("lookup_key")
             .values_list("name", "latitude", "longitude", "locality_id")
         }
         self.towns = list(
-            Place.objects.filter(kind__in=[Place.Kind.TOWN, Place.Kind.VILLAGE])
+            Place.objects.filter(kind__in=[Place.Kind.TOWN, Place.Kind.VILLAGE], locality__in=self.localities)
             .order_by("lookup_key")
             .values_list("name", "kind", "latitude", "longitude", "locality_id")
         )
@@ -1339,7 +1349,9 @@ def demo_county_build(
         taxonomy = taxonomy_ensure_terms()
         places = places_load_postcodes(path=DEMO_PLACES_FILE, locality_map_path=DEMO_LOCALITY_MAP_FILE)
         places_load_towns(path=DEMO_TOWNS_FILE)
-        planner = CountyPlanner(seed=seed, geography=Geography(), today=today or timezone.localdate())
+        demo_localities = read_locality_map(path=DEMO_LOCALITY_MAP_FILE).rural_by_locality
+        geography = Geography(locality_names=demo_localities)
+        planner = CountyPlanner(seed=seed, geography=geography, today=today or timezone.localdate())
 
         plans: list[PlannedProvider] = []
         for kind, count in counts.items():

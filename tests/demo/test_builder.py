@@ -22,8 +22,10 @@ from marketplace.demo.builder import (
     demo_county_build,
     planned_provider_counts,
 )
-from marketplace.places.services import places_load_postcodes
+from marketplace.places.models import Place
+from marketplace.places.services import places_load_postcodes, read_locality_map
 from marketplace.providers.models import Provider, ProviderLocation, ProviderMembership, ProviderPrice
+from tests.factories import LocalityFactory, PlaceFactory
 
 TODAY = date(2026, 11, 23)
 
@@ -212,13 +214,17 @@ def test_the_command_refuses_a_database_with_providers_unless_forced():
 
 
 @pytest.mark.django_db
-def test_geography_gives_every_locality_neighbours():
+def test_geography_gives_every_demo_locality_neighbours_and_ignores_other_places():
     from marketplace.demo.builder import DEMO_LOCALITY_MAP_FILE, DEMO_PLACES_FILE
 
     places_load_postcodes(path=DEMO_PLACES_FILE, locality_map_path=DEMO_LOCALITY_MAP_FILE)
-    geography = Geography()
+    elsewhere = LocalityFactory(name="Elsewhere")
+    PlaceFactory(kind=Place.Kind.POSTCODE, name="LE1 1AA", lookup_key="LE11AA", locality=elsewhere)
+    geography = Geography(locality_names=read_locality_map(path=DEMO_LOCALITY_MAP_FILE).rural_by_locality)
+
     assert len(geography.localities) == 7
     assert all(len(neighbours) == 6 for neighbours in geography.neighbours.values())
+    assert all(point.postcode.startswith("WE") for point in geography.points)
 
 
 def test_the_shipped_places_files_are_what_the_generator_makes():
