@@ -7,7 +7,6 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 
 from marketplace.places.selectors import PlaceNotFound, place_resolve
@@ -112,7 +111,6 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self._place: Point | None = None
         form = self.form
-        form.fields["page"].validators += [MinValueValidator(1), MaxValueValidator(MAX_PAGE)]
         form.fields["page"].error_messages.update(
             {
                 "invalid": "Page must be a whole number.",
