@@ -79,14 +79,14 @@ def test_prices_sit_beside_the_council_managed_service_rate(
     client: Client, personal_care: Any, managed_personal_care_rate: Decimal
 ) -> None:
     provider = ProviderFactory(services=[personal_care])
-    ProviderPriceFactory(provider=provider, service=personal_care, amount=Decimal("21.50"), includes="travel")
+    ProviderPriceFactory(provider=provider, service=personal_care, amount=Decimal("21.50"), includes="Travel to you is included.")
 
     html = profile_html(client, provider)
 
     assert "£21.50 an hour" in html
     assert "The council pays £19.00 an hour for this when it arranges it." in html
     assert "This price is £2.50 more." in html
-    assert "Includes travel" in html
+    assert "Travel to you is included." in html
 
 
 def test_a_price_below_the_council_rate_says_how_much_less(
