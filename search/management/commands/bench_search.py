@@ -14,7 +14,7 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from marketplace.places.models import Place
 from marketplace.providers.availability import Day, PartOfDay
 from marketplace.providers.models import Language, Provider, ServiceType
-from search.api import get_backend
+from search.api import SearchBackend, get_backend
+from search.backends.database import DatabaseSearchBackend
 from search.query import Point, ProviderSearch, Sort
 
 PAGE_SIZES = (20, 50)
@@ -45,7 +46,6 @@ class Vocabulary:
     """The real terms and town the scenarios use, looked up in the database."""
 
     personal_care: str
-    day_opportunities: str
     gujarati: str
     town: Point
 
@@ -55,6 +55,15 @@ def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
+
+
+def facet_counts_only(backend: SearchBackend, search: ProviderSearch) -> None:
+    """The facet part of a search alone: the database backend's facet queries, or an
+    Elasticsearch request for the aggregations and no rows."""
+    if isinstance(backend, DatabaseSearchBackend):
+        backend.facets(Provider.objects.published(), search)
+    else:
+        backend.search(replace(search, page_size=0))
 
 
 def pick_term(model: type[Model], preferred_slugs: tuple[str, ...], name_hint: str) -> str:
@@ -131,8 +140,9 @@ def scenarios(words: Vocabulary) -> list[Scenario]:
             ),
         ),
         Scenario(
-            f"page 20 of '{words.day_opportunities}' service",
-            lambda size: ProviderSearch(services=(words.day_opportunities,), page=20, page_size=size),
+            # Broad enough that page 20 has rows at page size 50 too, so the query counts compare.
+            f"page 20 of '{words.personal_care}' service",
+            lambda size: ProviderSearch(services=(words.personal_care,), page=20, page_size=size),
         ),
         Scenario("no filters (browse)", lambda size: ProviderSearch(page_size=size)),
         Scenario("synonyms 'PA dementia'", lambda size: ProviderSearch(text="PA dementia", page_size=size)),
@@ -155,7 +165,6 @@ class Command(BaseCommand):
         backend = get_backend(options["backend"])
         words = Vocabulary(
             personal_care=pick_term(ServiceType, ("personal-care",), "personal care"),
-            day_opportunities=pick_term(ServiceType, ("day-opportunities", "day-services"), "day"),
             gujarati=pick_term(Language, ("gujarati",), "gujarati"),
             town=pick_town(options["town"]),
         )
@@ -163,6 +172,7 @@ class Command(BaseCommand):
 
         rows: list[dict[str, Any]] = []
         all_samples: dict[int, list[float]] = {size: [] for size in PAGE_SIZES}
+        facet_samples: list[float] = []
         for scenario in scenarios(words):
             row: dict[str, Any] = {"search": scenario.name}
             for size in PAGE_SIZES:
@@ -182,6 +192,12 @@ class Command(BaseCommand):
                     "sql_queries": len(captured.captured_queries),
                     "total": results.total,
                 }
+            facet_search = scenario.build(PAGE_SIZES[0])
+            facet_counts_only(backend, facet_search)  # warm; not timed
+            for _ in range(repeat):
+                started = time.perf_counter()
+                facet_counts_only(backend, facet_search)
+                facet_samples.append((time.perf_counter() - started) * 1000)
             rows.append(row)
 
         overall = {
@@ -200,6 +216,10 @@ class Command(BaseCommand):
             "town": words.town.label,
             "searches": rows,
             "overall": overall,
+            "facets_only": {
+                "median_ms": round(statistics.median(facet_samples), 2),
+                "p95_ms": round(percentile(facet_samples, 0.95), 2),
+            },
             "query_count_fixed_across_page_sizes": all(
                 len({row[f"page_{size}"]["sql_queries"] for size in PAGE_SIZES}) == 1 for row in rows
             ),
@@ -236,6 +256,8 @@ class Command(BaseCommand):
             lines.append(
                 f"overall, page size {size}: median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms"
             )
+        facets = report["facets_only"]
+        lines.append(f"facet counts alone: median {facets['median_ms']:.1f} ms, p95 {facets['p95_ms']:.1f} ms")
         lines.append(f"SQL queries per search: {', '.join(str(count) for count in sorted(query_counts))}")
         fixed = "yes" if report["query_count_fixed_across_page_sizes"] else "NO"
         lines.append(f"query count the same at page sizes {' and '.join(map(str, PAGE_SIZES))}: {fixed}")
