@@ -5,7 +5,7 @@ are locations, each with one service_at_location. What goes out is decided
 here and only here: private fields (evidence, monitoring, contingency flags,
 a personal assistant's home postcode and coordinates, contact details the
 provider has not agreed to publish) are never read. The mapping is explained
-in docs/decisions/0004-openreferral-mapping.md.
+in docs/decisions/0011-openreferral-mapping.md.
 """
 
 import math

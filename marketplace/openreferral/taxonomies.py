@@ -4,7 +4,7 @@ Three vocabularies editors manage (services, client groups, skills and
 specialisms) are model rows with their own UUIDs. The type of provider is a
 fixed list of choices with no rows, so its term ids are derived (UUID5). The
 taxonomy ids themselves are derived from a fixed namespace.
-See docs/decisions/0004-openreferral-mapping.md.
+See docs/decisions/0011-openreferral-mapping.md.
 """
 
 from dataclasses import dataclass
