@@ -17,6 +17,8 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from .availability import WeeklyAvailability
 
 STALE_AVAILABILITY_DAYS = 30
+# Term masks are signed 64-bit integers; bits 0 to 62 stay positive.
+MAX_TERMS_PER_TAXONOMY = 63
 
 
 class TaxonomyTerm(models.Model):
@@ -27,6 +29,9 @@ class TaxonomyTerm(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     sort_order = models.PositiveIntegerField(default=0)
+    # This term's bit in Provider's term masks, so database search filters and
+    # counts terms with bitwise tests; assigned by services.taxonomy_assign_bits.
+    bit = models.PositiveSmallIntegerField(null=True, blank=True, unique=True, editable=False)
 
     panels = [
         FieldPanel("name"),
@@ -147,6 +152,13 @@ class Provider(ClusterableModel):
     has_male_workers = models.BooleanField(default=False)
     has_non_binary_workers = models.BooleanField(default=False)
 
+    # One bit per taxonomy term (TaxonomyTerm.bit) the listing has; derived
+    # from the many-to-many fields by services.provider_refresh_search_fields.
+    service_mask = models.BigIntegerField(default=0, editable=False)
+    client_group_mask = models.BigIntegerField(default=0, editable=False)
+    specialism_mask = models.BigIntegerField(default=0, editable=False)
+    language_mask = models.BigIntegerField(default=0, editable=False)
+
     availability_mask = models.BigIntegerField(
         default=0, help_text="Weekly availability grid; see providers/availability.py"
     )
@@ -256,6 +268,32 @@ class Provider(ClusterableModel):
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["status", "latitude", "longitude"]),
             models.Index(fields=["updated_at"]),
+            # Covers every column the database search backend filters, counts
+            # and sorts by, so facet counts and page ordering read the index
+            # alone, not the wide rows (see docs/benchmarks.md).
+            models.Index(
+                fields=[
+                    "status",
+                    "kind",
+                    "service_mask",
+                    "client_group_mask",
+                    "language_mask",
+                    "specialism_mask",
+                    "availability_mask",
+                    "is_accredited",
+                    "is_taking_new_clients",
+                    "has_female_workers",
+                    "has_male_workers",
+                    "has_non_binary_workers",
+                    "lowest_hourly_price",
+                    "latitude",
+                    "longitude",
+                    "availability_confirmed_on",
+                    "name",
+                    "id",
+                ],
+                name="provider_search_covering",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

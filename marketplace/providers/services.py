@@ -1,8 +1,10 @@
 """Every write to provider data goes through these functions."""
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -15,7 +17,17 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 
 from .availability import WeeklyAvailability
-from .models import STALE_AVAILABILITY_DAYS, Provider, ProviderPrice, ProviderStatusChange
+from .models import (
+    MAX_TERMS_PER_TAXONOMY,
+    STALE_AVAILABILITY_DAYS,
+    ClientGroup,
+    Language,
+    Provider,
+    ProviderPrice,
+    ProviderStatusChange,
+    ServiceType,
+    Specialism,
+)
 
 
 class ProviderError(Exception):
@@ -106,6 +118,7 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     ids = list(provider_ids)
     if not ids:
         return 0
+    taxonomy_assign_bits()
     providers = (
         Provider.objects.filter(pk__in=ids)
         .select_related("locality")
@@ -122,14 +135,61 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     for provider in providers:
         provider.search_text = build_search_text(provider)
         provider.lowest_hourly_price = _lowest_hourly_price(provider)
+        for mask_field, terms in term_masks_of(provider).items():
+            setattr(provider, mask_field, terms)
         changed.append(provider)
-    Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price"], batch_size=500)
+    Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS], batch_size=500)
     if connection.vendor == "postgresql":
         Provider.objects.filter(pk__in=ids).update(
             search_vector=SearchVector("name", weight="A", config="english")
             + SearchVector("search_text", weight="B", config="english")
         )
     return len(changed)
+
+
+# The term mask on Provider for each taxonomy: mask field -> (many-to-many field, term model).
+TERM_MASK_FIELDS: dict[str, tuple[str, Any]] = {
+    "service_mask": ("services", ServiceType),
+    "client_group_mask": ("client_groups", ClientGroup),
+    "specialism_mask": ("specialisms", Specialism),
+    "language_mask": ("languages", Language),
+}
+
+
+def term_masks_of(provider: Provider) -> dict[str, int]:
+    """The bits of the terms a provider has, per taxonomy (uses prefetched terms)."""
+    masks: dict[str, int] = {}
+    for mask_field, (relation, _) in TERM_MASK_FIELDS.items():
+        mask = 0
+        for term in getattr(provider, relation).all():
+            if term.bit is not None:
+                mask |= 1 << term.bit
+        masks[mask_field] = mask
+    return masks
+
+
+def taxonomy_assign_bits() -> None:
+    """Give every taxonomy term that has none the lowest free bit of its taxonomy.
+
+    Terms may be created anywhere (admin, bulk loads), so this runs before
+    masks are computed. A taxonomy holds at most 63 terms.
+    """
+    for _, term_model in TERM_MASK_FIELDS.values():
+        unassigned = list(term_model.objects.filter(bit__isnull=True).order_by("sort_order", "name", "pk"))
+        if not unassigned:
+            continue
+        with transaction.atomic():
+            used = set(term_model.objects.filter(bit__isnull=False).values_list("bit", flat=True))
+            free = (bit for bit in range(MAX_TERMS_PER_TAXONOMY) if bit not in used)
+            for term in unassigned:
+                bit = next(free, None)
+                if bit is None:
+                    raise ProviderError(
+                        f"The {term_model._meta.verbose_name} list is full: it can hold "
+                        f"{MAX_TERMS_PER_TAXONOMY} terms. Merge or remove one before adding “{term.name}”."
+                    )
+                term.bit = bit
+                term.save(update_fields=["bit"])
 
 
 def build_search_text(provider: Provider) -> str:
@@ -148,7 +208,14 @@ def build_search_text(provider: Provider) -> str:
     if provider.locality:
         parts.append(provider.locality.name)
     parts += provider.postcode_districts
-    return " ".join(part for part in parts if part).lower()
+    return normalise_search_words(" ".join(part for part in parts if part))
+
+
+def normalise_search_words(text: str) -> str:
+    """Lower-case words separated by single spaces, with a space at each end,
+    so a search can match whole words or the start of a word."""
+    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
+    return f" {' '.join(words)} " if words else ""
 
 
 def _lowest_hourly_price(provider: Provider) -> Decimal | None:

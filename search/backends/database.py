@@ -1,13 +1,17 @@
 """Directory search answered by the database.
 
 PostgreSQL full-text search (a weighted tsvector kept by the providers
-service) on PostgreSQL; on SQLite, the same words matched in a lower-cased
-text column. Every search runs the same fixed set of queries whatever the
-page size: one count, one page, three prefetches, five facet queries.
+service) on PostgreSQL; on SQLite, the same words matched at word starts in a
+normalised text column. Taxonomy terms are tested as bits of the listing's
+term masks, so the total and every facet count come from one aggregate query.
+Every search runs the same fixed set of queries whatever the page size: four
+small taxonomy reads, one aggregate for the total and facets, one page and
+three prefetches for it.
 """
 
 import math
 import operator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from functools import reduce
@@ -31,6 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ACos, Concat, Cos, Least, Radians, Sin, Upper
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from marketplace.providers.availability import required_masks
@@ -43,6 +48,7 @@ from marketplace.providers.models import (
     ServiceType,
     Specialism,
 )
+from marketplace.providers.services import normalise_search_words
 
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
@@ -50,18 +56,56 @@ from ..synonyms import expand_terms
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
 
-# Facets counted over the taxonomy through-tables: name -> (model, field on Provider).
-TAXONOMY_FACETS: dict[str, tuple[type[Any], str]] = {
-    "services": (ServiceType, "services"),
-    "client_groups": (ClientGroup, "client_groups"),
-    "languages": (Language, "languages"),
+# Every taxonomy a search can ask for by slug: name -> (term model, mask field on Provider).
+TERM_TAXONOMIES: dict[str, tuple[type[Any], str]] = {
+    "services": (ServiceType, "service_mask"),
+    "client_groups": (ClientGroup, "client_group_mask"),
+    "languages": (Language, "language_mask"),
+    "specialisms": (Specialism, "specialism_mask"),
 }
+# The taxonomies shown as facets beside the results.
+TAXONOMY_FACETS = ("services", "client_groups", "languages")
+# Words shorter than this match whole words only ("pa" is not the start of "Patel").
+MIN_PREFIX_LENGTH = 4
+# Columns the results page never shows: not loaded for the page.
+HEAVY_COLUMNS = ("search_text", "search_vector", "description")
 
-# Every taxonomy a search can ask for by slug: name -> model.
-TERM_MODELS: dict[str, type[Any]] = {
-    **{facet: model for facet, (model, _) in TAXONOMY_FACETS.items()},
-    "specialisms": Specialism,
-}
+
+@dataclass(frozen=True)
+class Term:
+    slug: str
+    name: str
+    bit: int | None
+
+
+class TermCatalogue:
+    """The terms of every taxonomy, read once per search (four small queries)."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, list[Term]] = {
+            facet: [Term(slug, name, bit) for slug, name, bit in model.objects.values_list("slug", "name", "bit")]
+            for facet, (model, _) in TERM_TAXONOMIES.items()
+        }
+
+    def required_bits(self, facet: str, slugs: tuple[str, ...]) -> int | None:
+        """The bits a listing needs for all these terms; None if a term has no bit
+        (unknown, or not yet given to any listing), which no listing can match."""
+        by_slug = {term.slug: term.bit for term in self.terms[facet]}
+        mask = 0
+        for slug in slugs:
+            bit = by_slug.get(slug)
+            if bit is None:
+                return None
+            mask |= 1 << bit
+        return mask
+
+    def service_bits_named_by(self, phrases: list[str]) -> int:
+        mask = 0
+        for term in self.terms["services"]:
+            if term.bit is not None and any(phrase in term.name.lower() for phrase in phrases):
+                mask |= 1 << term.bit
+        return mask
+
 
 GENDER_FIELDS = {
     WorkerGender.FEMALE: "has_female_workers",
@@ -74,15 +118,11 @@ class DatabaseSearchBackend:
     name = "database"
 
     def search(self, search: ProviderSearch) -> SearchResults:
+        catalogue = TermCatalogue()
         base = Provider.objects.published()
-        matching = self.filter_queryset(base, search)
-        total = matching.count()
-        ordered = self._order(self._annotate(matching, search), search)
-        page_rows = list(
-            ordered.select_related("locality").prefetch_related("services", "languages", "prices__service")[
-                search.offset : search.offset + search.page_size
-            ]
-        )
+        total, facets = self._count_and_facets(base, search, catalogue)
+        matching = self.filter_queryset(base, search, catalogue=catalogue)
+        page_rows = self._page(matching, search, catalogue) if search.offset < total else []
         hits = [
             ProviderHit(
                 provider=row,
@@ -91,15 +131,37 @@ class DatabaseSearchBackend:
             )
             for row in page_rows
         ]
-        facets = self.facets(base, search)
         return SearchResults(
             hits=hits, total=total, page=search.page, page_size=search.page_size, facets=facets, backend=self.name
         )
 
+    def _page(self, matching: QuerySet[Provider], search: ProviderSearch, catalogue: TermCatalogue) -> list[Provider]:
+        """One page of listings: ordered ids first (from the covering index where
+        the filters allow), then only those rows with what the page shows."""
+        ordered = self._order(self._annotate(matching, search, catalogue), search)
+        extra = [name for name in ("distance_miles",) if search.near]
+        page = list(ordered.values("pk", *extra)[search.offset : search.offset + search.page_size])
+        rows = (
+            Provider.objects.filter(pk__in=[row["pk"] for row in page])
+            .defer(*HEAVY_COLUMNS)
+            .select_related("locality")
+            .prefetch_related("services", "languages", "prices__service")
+            .in_bulk()
+        )
+        for row in page:
+            for name in extra:
+                setattr(rows[row["pk"]], name, row[name])
+        return [rows[row["pk"]] for row in page]
+
     # Filtering -------------------------------------------------------------
 
     def filter_queryset(
-        self, queryset: QuerySet[Provider], search: ProviderSearch, *, ignore_kinds: bool = False
+        self,
+        queryset: QuerySet[Provider],
+        search: ProviderSearch,
+        *,
+        ignore_kinds: bool = False,
+        catalogue: TermCatalogue | None = None,
     ) -> QuerySet[Provider]:
         """Narrow a provider queryset to what the search asks for."""
         if search.text.strip():
@@ -112,11 +174,17 @@ class DatabaseSearchBackend:
             ("languages", search.languages),
             ("specialisms", search.specialisms),
         ):
-            model = TERM_MODELS[facet]
-            for slug in slugs:
-                queryset = queryset.filter(Exists(model.objects.filter(providers=OuterRef("pk"), slug=slug)))
+            if not slugs:
+                continue
+            catalogue = catalogue or TermCatalogue()
+            required = catalogue.required_bits(facet, slugs)
+            if required is None:
+                return queryset.none()
+            mask_field = TERM_TAXONOMIES[facet][1]
+            alias = f"{facet}_required"
+            queryset = queryset.alias(**{alias: F(mask_field).bitand(required)}).filter(**{alias: required})
         for facet in search.has_any_term_in:
-            queryset = queryset.filter(Exists(TERM_MODELS[facet].objects.filter(providers=OuterRef("pk"))))
+            queryset = queryset.filter(**{f"{TERM_TAXONOMIES[facet][1]}__gt": 0})
         if search.worker_gender:
             queryset = queryset.filter(**{GENDER_FIELDS[search.worker_gender]: True})
         for index, mask in enumerate(required_masks(search.days, search.parts_of_day)):
@@ -170,8 +238,14 @@ class DatabaseSearchBackend:
         for group in groups:
             condition = Q()
             for phrase in group:
-                condition |= Q(search_text__contains=phrase)
-            queryset = queryset.filter(condition)
+                words = normalise_search_words(phrase)
+                if not words:
+                    continue
+                # Short words match whole words; longer ones also the start of a word.
+                pattern = words if len(words.strip()) < MIN_PREFIX_LENGTH else words.rstrip()
+                condition |= Q(search_text__contains=pattern)
+            if condition:
+                queryset = queryset.filter(condition)
         return queryset
 
     def _filter_price(
@@ -200,7 +274,9 @@ class DatabaseSearchBackend:
 
     # Ordering --------------------------------------------------------------
 
-    def _annotate(self, queryset: QuerySet[Provider], search: ProviderSearch) -> QuerySet[Provider]:
+    def _annotate(
+        self, queryset: QuerySet[Provider], search: ProviderSearch, catalogue: TermCatalogue
+    ) -> QuerySet[Provider]:
         fresh_since = timezone.localdate() - timedelta(days=STALE_AVAILABILITY_DAYS)
         queryset = queryset.annotate(
             has_fresh_availability=Case(
@@ -229,11 +305,12 @@ class DatabaseSearchBackend:
         if search.text.strip():
             # Rule 1a: one of the listing's services is named by the words (or a synonym of them).
             phrases = [phrase for group in expand_terms(search.text) for phrase in group]
-            queryset = queryset.annotate(
-                has_service_match=Exists(
-                    ServiceType.objects.filter(providers=OuterRef("pk")).filter(
-                        reduce(operator.or_, (Q(name__icontains=phrase) for phrase in phrases))
-                    )
+            named_services = catalogue.service_bits_named_by(phrases)
+            queryset = queryset.alias(named_services=F("service_mask").bitand(named_services)).annotate(
+                has_service_match=Case(
+                    When(named_services__gt=0, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
                 )
             )
         if search.text.strip() and connection.vendor == "postgresql":
@@ -268,49 +345,61 @@ class DatabaseSearchBackend:
     # Facets ----------------------------------------------------------------
 
     def facets(self, base: QuerySet[Provider], search: ProviderSearch) -> dict[str, list[FacetValue]]:
-        """Counts for each facet value. Kind counts ignore the kind filter so
-        people can see what choosing another kind would give."""
-        matching = self.filter_queryset(base, search)
-        facets: dict[str, list[FacetValue]] = {}
+        return self._count_and_facets(base, search, TermCatalogue())[1]
 
-        without_kind = self.filter_queryset(base, search, ignore_kinds=True)
-        kind_counts = dict(
-            without_kind.order_by().values_list("kind").annotate(count=Count("pk")).values_list("kind", "count")
-        )
-        facets["kinds"] = [
-            FacetValue(value=kind.value, label=str(kind.label), count=kind_counts.get(kind.value, 0))
-            for kind in Provider.Kind
-        ]
+    def _count_and_facets(
+        self, base: QuerySet[Provider], search: ProviderSearch, catalogue: TermCatalogue
+    ) -> tuple[int, dict[str, list[FacetValue]]]:
+        """The total and every facet count, in one aggregate query.
 
-        matching_ids = matching.order_by().values("pk")
-        for facet, (model, field_name) in TAXONOMY_FACETS.items():
-            through = getattr(Provider, field_name).through
-            term_field = model._meta.model_name
-            rows = (
-                through.objects.filter(provider_id__in=matching_ids)
-                .values(f"{term_field}__slug", f"{term_field}__name", f"{term_field}__sort_order")
-                .annotate(count=Count("provider_id"))
-                .order_by(f"{term_field}__sort_order", f"{term_field}__name")
-            )
-            facets[facet] = [
-                FacetValue(value=row[f"{term_field}__slug"], label=row[f"{term_field}__name"], count=row["count"])
-                for row in rows
+        The query runs over the listings that match everything but the kind
+        filter: kind counts ignore it (people see what choosing another kind
+        would give); every other count, and the total, apply it.
+        """
+        without_kind = self.filter_queryset(base, search, ignore_kinds=True, catalogue=catalogue).order_by()
+        in_kinds = Q(kind__in=search.kinds) if search.kinds else Q()
+        aggregates: dict[str, Any] = {"total": Count("pk", filter=in_kinds)}
+        aggregates |= {f"kind_{kind.value}": Count("pk", filter=Q(kind=kind.value)) for kind in Provider.Kind}
+        term_keys: dict[str, list[tuple[str, Term]]] = {}
+        for facet in TAXONOMY_FACETS:
+            mask_field = TERM_TAXONOMIES[facet][1]
+            term_keys[facet] = []
+            for index, term in enumerate(catalogue.terms[facet]):
+                if term.bit is None:
+                    continue
+                key = f"{facet}_{index}"
+                has_term = GreaterThan(F(mask_field).bitand(1 << term.bit), 0)
+                aggregates[key] = Count("pk", filter=Q(in_kinds, has_term))
+                term_keys[facet].append((key, term))
+        aggregates |= {
+            gender.value: Count("pk", filter=in_kinds & Q(**{field: True})) for gender, field in GENDER_FIELDS.items()
+        }
+        aggregates["accredited"] = Count("pk", filter=in_kinds & Q(is_accredited=True))
+        aggregates["taking_new_clients"] = Count("pk", filter=in_kinds & Q(is_taking_new_clients=True))
+        counts = without_kind.aggregate(**aggregates)
+
+        facets: dict[str, list[FacetValue]] = {
+            "kinds": [
+                FacetValue(value=kind.value, label=str(kind.label), count=counts[f"kind_{kind.value}"])
+                for kind in Provider.Kind
             ]
-
-        flags = matching.order_by().aggregate(
-            **{gender.value: Count("pk", filter=Q(**{field: True})) for gender, field in GENDER_FIELDS.items()},
-            accredited=Count("pk", filter=Q(is_accredited=True)),
-            taking_new_clients=Count("pk", filter=Q(is_taking_new_clients=True)),
-        )
+        }
+        for facet, keyed_terms in term_keys.items():
+            # Taxonomy order (sort order, then name); only terms some matching listing has.
+            facets[facet] = [
+                FacetValue(value=term.slug, label=term.name, count=counts[key])
+                for key, term in keyed_terms
+                if counts[key]
+            ]
         facets["worker_gender"] = [
-            FacetValue(value=gender.value, label=gender_label(gender), count=flags[gender.value])
+            FacetValue(value=gender.value, label=gender_label(gender), count=counts[gender.value])
             for gender in WorkerGender
         ]
         facets["flags"] = [
-            FacetValue(value="accredited", label="Accredited", count=flags["accredited"]),
-            FacetValue(value="taking_new_clients", label="Taking new clients", count=flags["taking_new_clients"]),
+            FacetValue(value="accredited", label="Accredited", count=counts["accredited"]),
+            FacetValue(value="taking_new_clients", label="Taking new clients", count=counts["taking_new_clients"]),
         ]
-        return facets
+        return counts["total"], facets
 
     # Indexing: the database is its own index --------------------------------
 
