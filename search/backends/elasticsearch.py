@@ -31,7 +31,7 @@ from elasticsearch.helpers import streaming_bulk
 from marketplace.providers.availability import WeeklyAvailability, required_masks
 from marketplace.providers.models import STALE_AVAILABILITY_DAYS, Provider
 
-from ..documents import MAPPING_VERSION, document_version, documents_queryset, index_body, provider_document
+from ..documents import MAPPING_VERSION, ProviderDocumentSource, document_version, index_body, provider_documents
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
 from .database import (
@@ -345,21 +345,21 @@ class ElasticsearchSearchBackend:
         client = self.client.options(request_timeout=BULK_TIMEOUT_SECONDS)
         try:
             ensure_index(client)
-            published = list(documents_queryset(ids))
-            published_ids = {provider.pk for provider in published}
+            published = list(provider_documents(ids))
+            published_ids = {source.provider_id for source in published}
             versions = dict(
                 Provider.objects.filter(pk__in=[pk for pk in ids if pk not in published_ids]).values_list(
                     "pk", "updated_at"
                 )
             )
-            actions: list[dict[str, Any]] = [index_action(provider, index_alias()) for provider in published]
+            actions: list[dict[str, Any]] = [index_action(source, index_alias()) for source in published]
             for provider_id in ids:
                 if provider_id in published_ids:
                     continue
                 action: dict[str, Any] = {"_op_type": "delete", "_index": index_alias(), "_id": str(provider_id)}
                 if provider_id in versions:
                     action |= {
-                        "version": int(versions[provider_id].timestamp() * 1_000_000),
+                        "version": document_version(versions[provider_id]),
                         "version_type": "external_gte",
                     }
                 actions.append(action)
@@ -386,13 +386,13 @@ class ElasticsearchSearchBackend:
 # Index management ----------------------------------------------------------
 
 
-def index_action(provider: Provider, index: str) -> dict[str, Any]:
+def index_action(source: ProviderDocumentSource, index: str) -> dict[str, Any]:
     return {
         "_op_type": "index",
         "_index": index,
-        "_id": str(provider.pk),
-        "_source": provider_document(provider),
-        "version": document_version(provider),
+        "_id": str(source.provider_id),
+        "_source": source.document,
+        "version": source.version,
         "version_type": "external_gte",
     }
 
@@ -469,8 +469,8 @@ def rebuild_index(
 
     def actions() -> Iterator[dict[str, Any]]:
         for start in range(0, len(ids), batch_size):
-            for provider in documents_queryset(ids[start : start + batch_size]):
-                yield index_action(provider, name)
+            for source in provider_documents(ids[start : start + batch_size]):
+                yield index_action(source, name)
 
     indexed = 0
     failures: list[Any] = []

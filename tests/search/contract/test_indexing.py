@@ -17,7 +17,7 @@ from search.backends.elasticsearch import (
     indices_behind_alias,
     rebuild_index,
 )
-from search.documents import documents_queryset
+from search.documents import provider_documents
 from search.query import ProviderSearch
 from tests.factories import ProviderFactory, ServiceTypeFactory
 
@@ -75,7 +75,7 @@ def test_indexing_is_idempotent_and_an_older_state_never_wins(es):
     backend.index_providers([provider.pk])
     assert ElasticsearchSearchBackend().search(ProviderSearch()).total == 1
     # A late task carrying an older state of the row is refused by the index.
-    stale_action = index_action(documents_queryset([provider.pk]).get(), "unused")
+    stale_action = index_action(next(provider_documents([provider.pk])), "unused")
     stale_action["version"] -= 300_000_000
     stale_action["_source"]["services"] = []
     client = get_client()
