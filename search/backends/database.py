@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import reduce
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -313,11 +313,10 @@ class DatabaseSearchBackend:
                     output_field=BooleanField(),
                 )
             )
-        if search.text.strip() and connection.vendor == "postgresql":
-            queryset = queryset.annotate(
-                text_rank=SearchRank(F("search_vector"), SearchQuery(search.text, config="english"))
-            )
-        elif search.text.strip():
+        if search.text.strip():
+            # Rule 1b: the listing's name contains the words. Engine scores (ts_rank,
+            # BM25) are not used for order: they differ between backends, and
+            # ranking every match costs more than a page of results is worth.
             queryset = queryset.annotate(
                 text_rank=Case(
                     When(name__icontains=search.text.strip(), then=Value(1.0)),
