@@ -27,6 +27,9 @@ FULL_SERVICE_PREFETCHES = (
     Prefetch("locations", queryset=ProviderLocation.objects.order_by("name", "pk")),
 )
 
+# Internal columns no serializer reads; not worth carrying out of the database.
+UNPUBLISHED_COLUMNS = ("search_text", "search_vector")
+
 # Crawls page through these in a stable order, so no listing is skipped or repeated.
 SERVICE_ORDER = ("name", "pk")
 LOCATION_ORDER = ("provider__name", "provider_id", "name", "pk")
@@ -49,13 +52,19 @@ def published_providers() -> QuerySet[Provider]:
 
 
 def service_page(providers: QuerySet[Provider], *, page: int, per_page: int, is_full: bool = False) -> Page[Provider]:
+    """One page of services. The page's ids are chosen first, sorting only names and ids,
+    then its rows are read by id: sorting whole rows (long descriptions, search text)
+    made every page of a 14,000-listing crawl cost half a second on SQLite."""
     total = providers.count()
     offset = (page - 1) * per_page
-    ordered = providers.order_by(*SERVICE_ORDER).select_related("locality")
+    if offset >= total:
+        return Page(rows=[], total=total, page=page, per_page=per_page)
+    page_ids = list(providers.order_by(*SERVICE_ORDER).values_list("pk", flat=True)[offset : offset + per_page])
+    rows = Provider.objects.filter(pk__in=page_ids).select_related("locality").defer(*UNPUBLISHED_COLUMNS)
     if is_full:
-        ordered = ordered.prefetch_related(*FULL_SERVICE_PREFETCHES)
-    rows = list(ordered[offset : offset + per_page]) if offset < total else []
-    return Page(rows=rows, total=total, page=page, per_page=per_page)
+        rows = rows.prefetch_related(*FULL_SERVICE_PREFETCHES)
+    by_id = {row.pk: row for row in rows}
+    return Page(rows=[by_id[pk] for pk in page_ids], total=total, page=page, per_page=per_page)
 
 
 def service_get(service_id: uuid.UUID) -> Provider | None:
