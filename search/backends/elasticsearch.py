@@ -29,7 +29,7 @@ from elasticsearch.dsl.query import Query
 from elasticsearch.helpers import streaming_bulk
 
 from marketplace.providers.availability import WeeklyAvailability, required_masks
-from marketplace.providers.models import STALE_AVAILABILITY_DAYS, Provider
+from marketplace.providers.models import STALE_AVAILABILITY_DAYS, ClientGroup, Language, Provider, ServiceType
 
 from ..documents import MAPPING_VERSION, ProviderDocumentSource, document_version, index_body, provider_documents
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
@@ -37,7 +37,6 @@ from ..synonyms import expand_terms
 from .database import (
     EARTH_RADIUS_MILES,
     GENDER_FIELDS,
-    TAXONOMY_FACETS,
     DatabaseSearchBackend,
     gender_label,
     matched_hourly_price,
@@ -53,6 +52,12 @@ FRESH_AVAILABILITY_WEIGHT = 1
 # A price sort puts providers without a matching hourly price after every real price.
 NO_PRICE = 1_000_000
 TERMS_AGGREGATION_SIZE = 1000
+# The taxonomies counted beside the results, as the database backend does: facet -> term model.
+FACET_TERM_MODELS: dict[str, type[Any]] = {
+    "services": ServiceType,
+    "client_groups": ClientGroup,
+    "languages": Language,
+}
 BULK_CHUNK_SIZE = 500
 BULK_TIMEOUT_SECONDS = 120
 
@@ -158,7 +163,7 @@ class ElasticsearchSearchBackend:
         # Kind counts ignore the kind filter (people see what another kind would give); the rest honour it.
         request.aggs.bucket("kinds", "terms", field="kind", size=len(Provider.Kind.choices))
         matching = request.aggs.bucket("matching", "filter", kinds_filter)
-        for facet in TAXONOMY_FACETS:
+        for facet in FACET_TERM_MODELS:
             matching.bucket(facet, "terms", field=facet, size=TERMS_AGGREGATION_SIZE)
         for gender, field in GENDER_FIELDS.items():
             matching.bucket(f"gender_{gender.value}", "filter", Q("term", **{field: True}))
@@ -311,7 +316,7 @@ class ElasticsearchSearchBackend:
             ]
         }
         matching = aggregations.matching
-        for facet, (model, _) in TAXONOMY_FACETS.items():
+        for facet, model in FACET_TERM_MODELS.items():
             counts = {bucket.key: bucket.doc_count for bucket in matching[facet].buckets}
             terms = model.objects.filter(slug__in=counts).order_by("sort_order", "name").values_list("slug", "name")
             facets[facet] = [FacetValue(value=slug, label=name, count=counts[slug]) for slug, name in terms]
