@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from search import sqlite_fts
 
 from .availability import WeeklyAvailability
 from .models import (
@@ -139,6 +140,7 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
             setattr(provider, mask_field, terms)
         changed.append(provider)
     Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS], batch_size=500)
+    sqlite_fts.replace_rows(ids)
     if connection.vendor == "postgresql":
         Provider.objects.filter(pk__in=ids).update(
             search_vector=SearchVector("name", weight="A", config="english")

@@ -34,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import ACos, Concat, Cos, Least, Radians, Sin, Upper
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -50,6 +51,7 @@ from marketplace.providers.models import (
 )
 from marketplace.providers.services import normalise_search_words
 
+from .. import sqlite_fts
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
 
@@ -65,8 +67,6 @@ TERM_TAXONOMIES: dict[str, tuple[type[Any], str]] = {
 }
 # The taxonomies shown as facets beside the results.
 TAXONOMY_FACETS = ("services", "client_groups", "languages")
-# Words shorter than this match whole words only ("pa" is not the start of "Patel").
-MIN_PREFIX_LENGTH = 4
 # Columns the results page never shows: not loaded for the page.
 HEAVY_COLUMNS = ("search_text", "search_vector", "description")
 
@@ -235,6 +235,13 @@ class DatabaseSearchBackend:
                 for group in groups
             ]
             return queryset.filter(search_vector=reduce(operator.and_, group_queries))
+        if sqlite_fts.index_ready():
+            expression = sqlite_fts.match_expression(
+                [[normalise_search_words(phrase) for phrase in group] for group in groups]
+            )
+            if expression is None:
+                return queryset
+            return queryset.filter(pk__in=RawSQL(*sqlite_fts.matching_ids_sql(expression)))
         for group in groups:
             condition = Q()
             for phrase in group:
@@ -242,7 +249,7 @@ class DatabaseSearchBackend:
                 if not words:
                     continue
                 # Short words match whole words; longer ones also the start of a word.
-                pattern = words if len(words.strip()) < MIN_PREFIX_LENGTH else words.rstrip()
+                pattern = words if len(words.split()[-1]) < sqlite_fts.MIN_PREFIX_LENGTH else words.rstrip()
                 condition |= Q(search_text__contains=pattern)
             if condition:
                 queryset = queryset.filter(condition)
