@@ -125,6 +125,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# The cache holds the open data API's rate-limit counters, so production
+# shares one (Redis) between every web worker; locally, process memory.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # Email: the console locally, SMTP (EMAIL_URL) in production.
 email_config = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(email_config)
