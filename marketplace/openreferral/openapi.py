@@ -18,6 +18,12 @@ from typing import Any
 STANDARD_DIR = Path(__file__).resolve().parent / "standard"
 SCHEMA_DIR = STANDARD_DIR / "schema"
 COMPILED_SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
+# Where the official document points for schemas; served from this site instead
+# (standard/schema/), so reading the documentation needs no other server.
+OFFICIAL_SCHEMA_BASES = (
+    COMPILED_SCHEMA_BASE,
+    "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/",
+)
 PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile"
 HSDS_VERSION = "3.0"
 
@@ -101,4 +107,30 @@ def document_for(server_url: str) -> dict[str, Any]:
             responses["404"] = error_response("Nothing published has this id.")
         elif item["get"].get("parameters"):
             responses["400"] = error_response("A query parameter was not understood; `errors` says which and why.")
-    return document
+    return with_local_schema_references(document, f"{server_url}/schema/")
+
+
+def with_local_schema_references(node: Any, local_base: str) -> Any:
+    """The document with each reference to an official schema file pointed at our copy."""
+    if isinstance(node, dict):
+        rewritten = {key: with_local_schema_references(value, local_base) for key, value in node.items()}
+        reference = rewritten.get("$ref")
+        if isinstance(reference, str):
+            for base in OFFICIAL_SCHEMA_BASES:
+                if reference.startswith(base):
+                    rewritten["$ref"] = local_base + reference.removeprefix(base)
+                    break
+        return rewritten
+    if isinstance(node, list):
+        return [with_local_schema_references(item, local_base) for item in node]
+    return node
+
+
+def schema_file(name: str) -> dict[str, Any] | None:
+    """One of the bundled official schemas by file name, or None."""
+    path = SCHEMA_DIR / name
+    if path.parent != SCHEMA_DIR or path.suffix != ".json" or not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema

@@ -9,6 +9,7 @@ urlpatterns = [
     re_path(r"^$", views.api_metadata, name="metadata"),
     re_path(r"^openapi\.json$", views.openapi_document, name="openapi"),
     re_path(r"^docs/?$", views.documentation, name="docs"),
+    re_path(r"^schema/(?P<name>[a-z_]+\.json)$", views.schema, name="schema"),
     re_path(r"^services/?$", views.service_list, name="service-list"),
     re_path(r"^services/(?P<id>[^/]+)/?$", views.service_detail, name="service-detail"),
     re_path(r"^service_at_locations/?$", views.service_at_location_list, name="service-at-location-list"),

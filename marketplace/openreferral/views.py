@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from . import selectors, serializers
 from .filters import OpenReferralFilterSet
 from .http import ApiError, json_response, open_data_view
-from .openapi import HSDS_VERSION, PROFILE_URL, document_for
+from .openapi import HSDS_VERSION, PROFILE_URL, document_for, schema_file
 from .taxonomies import TAXONOMIES, TAXONOMIES_BY_ID
 
 
@@ -55,6 +55,15 @@ def api_metadata(request: HttpRequest) -> HttpResponse:
 def openapi_document(request: HttpRequest) -> HttpResponse:
     server_url = request.build_absolute_uri(reverse("openreferral:metadata")).rstrip("/")
     return json_response(document_for(server_url))
+
+
+@open_data_view
+def schema(request: HttpRequest, name: str) -> HttpResponse:
+    """The official JSON schemas the OpenAPI document refers to, served from our copy."""
+    document = schema_file(name)
+    if document is None:
+        raise ApiError(404, "There is no schema with that name.")
+    return json_response(document)
 
 
 @require_safe

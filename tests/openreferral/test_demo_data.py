@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from marketplace.openreferral.taxonomies import TAXONOMIES
 from marketplace.places.models import Place
@@ -16,10 +17,18 @@ DEMO_SCALE = "0.03"  # about 50 listings of every kind
 
 @pytest.fixture(scope="module")
 def demo_county(django_db_setup, django_db_blocker):
+    """The demo county for this module only: loaded in a transaction that is
+    rolled back afterwards, so none of it (terms, places, people) leaks into
+    other tests. Each test's own transaction nests inside it."""
     with django_db_blocker.unblock():
-        call_command("load_demo_data", "--scale", DEMO_SCALE, "--seed", "7", verbosity=0, stdout=StringIO())
-        yield
-        Provider.objects.all().delete()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo_data", "--scale", DEMO_SCALE, "--seed", "7", verbosity=0, stdout=StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def crawl(client, endpoint: str, item_schema: str) -> list[dict]:
