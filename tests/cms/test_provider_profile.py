@@ -79,7 +79,9 @@ def test_prices_sit_beside_the_council_managed_service_rate(
     client: Client, personal_care: Any, managed_personal_care_rate: Decimal
 ) -> None:
     provider = ProviderFactory(services=[personal_care])
-    ProviderPriceFactory(provider=provider, service=personal_care, amount=Decimal("21.50"), includes="Travel to you is included.")
+    ProviderPriceFactory(
+        provider=provider, service=personal_care, amount=Decimal("21.50"), includes="Travel to you is included."
+    )
 
     html = profile_html(client, provider)
 
