@@ -12,6 +12,9 @@ RUN := $(UV) run --frozen
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev $(RUN) python manage.py
 # Parallel test workers; 2 matches the machines here. PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
+# Whole test files go to one worker (--dist loadfile): module-scoped fixtures,
+# such as the demo county the open data tests load in a transaction, must not
+# stay open while another file's live-server tests run on the same worker.
 PYTEST_ARGS ?=
 
 .PHONY: help bootstrap run serve lint format test test-python test-sqlite test-embedded bench clean
@@ -44,10 +47,10 @@ test: lint test-python ## Everything CI runs: lint, types, the whole suite on Po
 
 test-python: bootstrap ## The whole test suite on a throwaway PostgreSQL (with the SQLite embedded check)
 	scripts/ensure-chromium.sh
-	scripts/with-postgres.sh $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+	scripts/with-postgres.sh $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 test-sqlite: bootstrap ## The whole test suite on SQLite (quicker; no PostgreSQL full-text search)
-	env -u DATABASE_URL $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+	env -u DATABASE_URL $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 test-embedded: bootstrap ## Only the embedded-default check: migrate, demo data and pages on SQLite
 	$(RUN) pytest tests/test_sqlite_embedded.py $(PYTEST_ARGS)
