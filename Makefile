@@ -45,12 +45,20 @@ format: bootstrap ## Fix what ruff can fix and format the code
 
 test: lint test-python ## Everything CI runs: lint, types, the whole suite on PostgreSQL with browser tests
 
+# The browser journeys run in a pytest process of their own, after the rest:
+# in a process where ordinary database tests ran first, a second live-server
+# test in a row answered 404 for the site's pages (not yet explained: the pages
+# are in the database when the test starts). On their own they pass in any order.
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+SUITE = $(RUN) pytest $(PYTEST_PARALLEL) --ignore=tests/browser $(PYTEST_ARGS) && $(RUN) pytest tests/browser $(PYTEST_ARGS)
+
 test-python: bootstrap ## The whole test suite on a throwaway PostgreSQL (with the SQLite embedded check)
 	scripts/ensure-chromium.sh
-	scripts/with-postgres.sh $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	scripts/with-postgres.sh bash -c '$(SUITE)'
 
 test-sqlite: bootstrap ## The whole test suite on SQLite (quicker; no PostgreSQL full-text search)
-	env -u DATABASE_URL $(RUN) pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	scripts/ensure-chromium.sh
+	env -u DATABASE_URL bash -c '$(SUITE)'
 
 test-embedded: bootstrap ## Only the embedded-default check: migrate, demo data and pages on SQLite
 	$(RUN) pytest tests/test_sqlite_embedded.py $(PYTEST_ARGS)
