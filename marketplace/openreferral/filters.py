@@ -24,7 +24,7 @@ from search.filters import MAX_TEXT_LENGTH, ProviderSearchFilterSet
 from search.query import Point, ProviderSearch
 
 from . import selectors
-from .serializers import ADULT_MINIMUM_AGE
+from .serializers import ADULT_MINIMUM_AGE, ICAL_DAYS
 from .taxonomies import PROVIDER_KINDS, TAXONOMIES_BY_ID, Term
 
 DEFAULT_PER_PAGE = 50
@@ -35,18 +35,7 @@ MAX_PROXIMITY_METRES = 200_000
 DAY_NAMES = {
     **{day.name.lower(): day for day in Day},
     **{day.code: day for day in Day},
-    **{
-        code.lower(): day
-        for day, code in {
-            Day.MONDAY: "MO",
-            Day.TUESDAY: "TU",
-            Day.WEDNESDAY: "WE",
-            Day.THURSDAY: "TH",
-            Day.FRIDAY: "FR",
-            Day.SATURDAY: "SA",
-            Day.SUNDAY: "SU",
-        }.items()
-    },
+    **{code.lower(): day for day, code in ICAL_DAYS.items()},
 }
 
 
