@@ -32,9 +32,3 @@ def provider_profile_prices(*, provider: Provider, site: Any) -> list[PriceCompa
         PriceComparison(price=price, managed_service_rate=rates.get((price.service_id, price.unit)))
         for price in provider.prices.select_related("service")
     ]
-
-
-def provider_memberships_for_user(user: Any) -> list[Provider]:
-    if not user.is_authenticated:
-        return []
-    return list(Provider.objects.for_user(user))

@@ -42,14 +42,10 @@ from django.utils import timezone
 from marketplace.providers.availability import required_masks
 from marketplace.providers.models import (
     STALE_AVAILABILITY_DAYS,
-    ClientGroup,
-    Language,
     Provider,
     ProviderPrice,
-    ServiceType,
-    Specialism,
 )
-from marketplace.providers.services import normalise_search_words
+from marketplace.providers.services import TERM_MASK_FIELDS, normalise_search_words
 
 from .. import sqlite_fts
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
@@ -58,12 +54,10 @@ from ..synonyms import expand_terms
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
 
-# Every taxonomy a search can ask for by slug: name -> (term model, mask field on Provider).
+# Every taxonomy a search can ask for by slug: name (the Provider relation) ->
+# (term model, mask field on Provider), from the providers service's one map.
 TERM_TAXONOMIES: dict[str, tuple[type[Any], str]] = {
-    "services": (ServiceType, "service_mask"),
-    "client_groups": (ClientGroup, "client_group_mask"),
-    "languages": (Language, "language_mask"),
-    "specialisms": (Specialism, "specialism_mask"),
+    relation: (model, mask_field) for mask_field, (relation, model) in TERM_MASK_FIELDS.items()
 }
 # The taxonomies shown as facets beside the results.
 TAXONOMY_FACETS = ("services", "client_groups", "languages")
