@@ -96,6 +96,13 @@ def _open_csv(path: Path) -> TextIO:
     return path.open(newline="", encoding="utf-8-sig")
 
 
+def _header_checked_reader(stream: TextIO, required: tuple[str, ...]) -> tuple["csv.DictReader[str]", list[str]]:
+    """A reader whose column names are stripped and lower-cased, and the required ones it lacks."""
+    reader = csv.DictReader(stream)
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    return reader, [name for name in required if name not in reader.fieldnames]
+
+
 def _parse_float(value: str, *, path: Path, line: int, column: str) -> float:
     try:
         return float(Decimal(value.strip()))
@@ -113,18 +120,15 @@ def _parse_postcode(value: str, *, path: Path, line: int) -> str:
 def read_ons_postcodes(*, path: Path, skipped: Callable[[], None] | None = None) -> Iterator[PostcodePoint]:
     """Postcodes with coordinates from an ONS Postcode Directory CSV, one at a time."""
     with _open_csv(path) as stream:
-        reader = csv.DictReader(stream)
-        columns = [name.strip().lower() for name in reader.fieldnames or []]
-        missing = [name for name in ONS_REQUIRED_COLUMNS if name not in columns]
+        reader, missing = _header_checked_reader(stream, ONS_REQUIRED_COLUMNS)
         if missing:
             hint = ""
-            if columns and normalise_postcode(columns[0]) is not None:
+            if reader.fieldnames and normalise_postcode(reader.fieldnames[0]) is not None:
                 hint = " The first row is a postcode: is this a Code-Point Open file (use --format codepoint)?"
             raise PlacesFileError(
                 f"{path} is not an ONS Postcode Directory CSV: it has no "
                 f"{', '.join(missing)} column{'s' if len(missing) > 1 else ''} in its header.{hint}"
             )
-        reader.fieldnames = columns
         for line, row in enumerate(reader, start=2):
             latitude_text, longitude_text = (row["lat"] or "").strip(), (row["long"] or "").strip()
             if not latitude_text or not longitude_text:
@@ -211,15 +215,12 @@ class LocalityMap:
 def read_locality_map(*, path: Path) -> LocalityMap:
     """A CSV with `district,locality` and optionally `locality_is_rural` (yes/no)."""
     with _open_csv(path) as stream:
-        reader = csv.DictReader(stream)
-        columns = [name.strip().lower() for name in reader.fieldnames or []]
-        missing = [name for name in LOCALITY_MAP_REQUIRED_COLUMNS if name not in columns]
+        reader, missing = _header_checked_reader(stream, LOCALITY_MAP_REQUIRED_COLUMNS)
         if missing:
             raise PlacesFileError(
                 f"{path} is not a locality map: it needs a header with the columns district and locality "
                 f"(missing: {', '.join(missing)})."
             )
-        reader.fieldnames = columns
         locality_by_district: dict[str, str] = {}
         rural_by_locality: dict[str, bool | None] = {}
         for line, row in enumerate(reader, start=2):
@@ -376,15 +377,12 @@ def places_load_towns(*, path: Path) -> int:
     of towns and villages loaded.
     """
     with _open_csv(path) as stream:
-        reader = csv.DictReader(stream)
-        columns = [name.strip().lower() for name in reader.fieldnames or []]
-        missing = [name for name in TOWNS_REQUIRED_COLUMNS if name not in columns]
+        reader, missing = _header_checked_reader(stream, TOWNS_REQUIRED_COLUMNS)
         if missing:
             raise PlacesFileError(
                 f"{path} is not a towns file: it needs the columns {', '.join(TOWNS_REQUIRED_COLUMNS)} "
                 f"(missing: {', '.join(missing)})."
             )
-        reader.fieldnames = columns
         rows = list(enumerate(reader, start=2))
     locality_names = {" ".join((row["locality"] or "").split()) for _, row in rows} - {""}
     localities = _ensure_localities(dict.fromkeys(locality_names))
