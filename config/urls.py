@@ -12,6 +12,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("openreferral/", include("marketplace.openreferral.urls")),
     path("search/", include("search.urls")),
+    path("accounts/", include("marketplace.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("provider/", include("marketplace.providers.urls")),
+    path("vetting/", include("marketplace.accreditation.urls")),
+    path("monitoring/", include("marketplace.monitoring.urls")),
 ]
 
 if settings.DEBUG:

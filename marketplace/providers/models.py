@@ -175,9 +175,21 @@ class Provider(ClusterableModel):
     cqc_rating = models.CharField("CQC rating", max_length=32, choices=CqcRating.choices, blank=True)
     cqc_rating_date = models.DateField("CQC rating date", null=True, blank=True)
 
+    # What decides which vetting checks apply (accreditation/requirements.py).
+    company_number = models.CharField(
+        "Companies House number", max_length=8, blank=True, help_text="For incorporated providers"
+    )
+    serves_food = models.BooleanField(default=False, help_text="Day services that serve food need a hygiene rating")
+    carries_out_regulated_activity = models.BooleanField(
+        default=False, help_text="Activity regulated by the CQC (for example personal care)"
+    )
+
     # Filled by the accreditation app; kept here because every search reads it.
     is_accredited = models.BooleanField(default=False)
     accredited_since = models.DateField(null=True, blank=True)
+    # A neutral notice the council shows on the public listing (the contingency
+    # app sets it; the reason behind it is never shown).
+    public_notice = models.CharField(max_length=300, blank=True, editable=False)
 
     # Derived by services.provider_refresh_search_fields; never edited by hand.
     lowest_hourly_price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -259,6 +271,14 @@ class Provider(ClusterableModel):
                 FieldPanel("cqc_rating_date"),
             ],
             heading="CQC registration",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("company_number"),
+                FieldPanel("serves_food"),
+                FieldPanel("carries_out_regulated_activity"),
+            ],
+            heading="Vetting",
         ),
     ]
 

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -231,6 +231,27 @@ def _after_provider_change(provider_id: int) -> None:
 
     provider_refresh_search_fields(provider_ids=[provider_id])
     schedule_provider_index(provider_id)
+
+
+def provider_set_accreditation(*, provider: Provider, is_accredited: bool, since: date | None) -> None:
+    """Record the listing's accredited state (decided by the accreditation app) and re-index it.
+
+    The accreditation app keeps the decision and its history; this keeps the
+    copy every search reads in step.
+    """
+    Provider.objects.filter(pk=provider.pk).update(
+        is_accredited=is_accredited, accredited_since=since if is_accredited else None, updated_at=timezone.now()
+    )
+    provider.is_accredited = is_accredited
+    provider.accredited_since = since if is_accredited else None
+    _after_provider_change(provider.pk)
+
+
+def provider_set_public_notice(*, provider: Provider, notice: str) -> None:
+    """Show (or, with an empty notice, clear) the council's neutral notice on a public listing."""
+    Provider.objects.filter(pk=provider.pk).update(public_notice=notice.strip(), updated_at=timezone.now())
+    provider.public_notice = notice.strip()
+    _after_provider_change(provider.pk)
 
 
 def provider_saved_in_admin(*, provider: Provider) -> None:

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContingencyConfig(AppConfig):
+    name = "marketplace.contingency"
+    label = "contingency"
+    verbose_name = "Provider-failure contingency"

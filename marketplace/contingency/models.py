@@ -1,0 +1,1 @@
+"""Provider-failure contingency flags. See issue 4."""

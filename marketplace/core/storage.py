@@ -1,0 +1,13 @@
+"""Where private files (vetting evidence, monitoring attachments) are kept.
+
+They live in the "private" storage (settings.STORAGES): a folder outside
+MEDIA_ROOT locally, a bucket with no public access in production. Nothing
+there has a public URL; files are served only through views that check
+permission and log the view.
+"""
+
+from django.core.files.storage import Storage, storages
+
+
+def private_storage() -> Storage:
+    return storages["private"]

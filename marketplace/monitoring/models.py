@@ -1,0 +1,1 @@
+"""Contract monitoring: contracts and lists, visits and audits, ratings, action plans. See issue 4."""
