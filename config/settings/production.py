@@ -46,5 +46,10 @@ if AWS_PRIVATE_STORAGE_BUCKET_NAME:
     # A bucket with no public access; files are streamed through permission-checked views.
     STORAGES["private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME, "default_acl": "private", "querystring_auth": True},
+        "OPTIONS": {
+            "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "custom_domain": None,
+        },
     }

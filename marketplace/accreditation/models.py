@@ -30,7 +30,8 @@ class CheckType(ClusterableModel):
     code = models.SlugField(max_length=60, unique=True, help_text="A stable name used by the code and the demo data")
     name = models.CharField(max_length=120)
     public_description = models.CharField(
-        max_length=200, help_text="What searchers are told was checked, for example 'Enhanced DBS check with adults' barred list'"
+        max_length=200,
+        help_text="What searchers are told was checked, for example 'Enhanced DBS check with adults' barred list'",
     )
     guidance = models.TextField(blank=True, help_text="Shown to providers: what evidence to upload")
     has_expiry = models.BooleanField(default=True, help_text="The check has an expiry date")
@@ -151,7 +152,9 @@ class AccreditationDecision(models.Model):
         LAPSED = "lapsed", "Lapsed (a required check expired)"
         WITHDRAWN = "withdrawn", "Application withdrawn"
 
-    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="accreditation_decisions")
+    provider = models.ForeignKey(
+        "providers.Provider", on_delete=models.CASCADE, related_name="accreditation_decisions"
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -299,6 +302,9 @@ class EvidenceView(models.Model):
     class Meta:
         ordering = ["-viewed_at"]
 
+    def __str__(self) -> str:
+        return f"{self.evidence} viewed by {self.viewed_by} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
 
 class ExpiryReminder(models.Model):
     """That a reminder went out for a check's expiry date, so the daily job sends each one once."""
@@ -314,6 +320,9 @@ class ExpiryReminder(models.Model):
                 fields=["provider_check", "expires_on", "days_before"], name="unique_expiry_reminder"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.days_before}-day reminder for {self.provider_check}"
 
 
 class RegisterAlert(models.Model):
@@ -343,7 +352,7 @@ class RegisterRecord(models.Model):
 
     provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="register_records")
     source = models.CharField(max_length=24, choices=RegisterAlert.Source.choices)
-    status = models.CharField(max_length=60, blank=True, help_text="Registration or company status as the register says")
+    status = models.CharField(max_length=60, blank=True, help_text="Status as the register gives it")
     data = models.JSONField(default=dict, blank=True, help_text="The fields we use from the register's answer")
     fetched_at = models.DateTimeField(default=timezone.now)
 
