@@ -56,3 +56,5 @@ rules.add_perm("providers.manage_listing_users", is_owner_of_provider | is_commi
 rules.add_perm("providers.change_listing_status", is_commissioner)
 # A direct payment holder's own records: theirs, those acting for them, commissioners.
 rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner)
+# Accreditation: commissioners review checks and decide on the accredited supplier list.
+rules.add_perm("accreditation.decide", is_commissioner)
