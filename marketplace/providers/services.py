@@ -254,6 +254,18 @@ def provider_set_public_notice(*, provider: Provider, notice: str) -> None:
     _after_provider_change(provider.pk)
 
 
+def provider_set_cqc_rating(*, provider: Provider, rating: str, rating_date: date | None) -> None:
+    """Record the CQC's current overall rating (read from the CQC by the accreditation app's register sync)."""
+    if rating and rating not in Provider.CqcRating.values:
+        raise ProviderError(f"“{rating}” is not a CQC rating.")
+    Provider.objects.filter(pk=provider.pk).update(
+        cqc_rating=rating, cqc_rating_date=rating_date, updated_at=timezone.now()
+    )
+    provider.cqc_rating = rating
+    provider.cqc_rating_date = rating_date
+    _after_provider_change(provider.pk)
+
+
 def provider_saved_in_admin(*, provider: Provider) -> None:
     """Follow-ups after an editor saves a listing in the Wagtail admin."""
     _after_provider_change(provider.pk)
