@@ -58,3 +58,5 @@ rules.add_perm("providers.change_listing_status", is_commissioner)
 rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner)
 # Accreditation: commissioners review checks and decide on the accredited supplier list.
 rules.add_perm("accreditation.decide", is_commissioner)
+# The commissioners' morning dashboard and reports (insights app) in the Wagtail admin.
+rules.add_perm("insights.view_dashboard", is_commissioner)
