@@ -58,4 +58,5 @@ def test_the_settings_derivation_matches_the_helper(settings):
     # from the secret key it has at that point.
     from config.settings import base
 
-    assert settings.FIELD_ENCRYPTION_KEYS == [derive_key(base.SECRET_KEY)]
+    configured_keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    assert configured_keys == [derive_key(base.SECRET_KEY)]

@@ -22,8 +22,13 @@ def test_email_is_sent_after_commit_to_each_recipient_separately():
     assert "Asha Patel" in mail.outbox[0].body
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back():
-    with pytest.raises(RuntimeError), transaction.atomic():
+def _send_then_fail() -> None:
+    with transaction.atomic():
         email_send(to=["a@example.com"], subject="x", template="availability_reminder", context={})
-        raise RuntimeError
+        raise RuntimeError("the write failed")
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back():
+    with pytest.raises(RuntimeError):
+        _send_then_fail()
     assert mail.outbox == []
