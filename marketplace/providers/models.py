@@ -462,3 +462,79 @@ class ProviderStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.from_status} → {self.to_status}"
+
+
+class ProviderChangeRequest(models.Model):
+    """Changes a published provider asked for that wait for a commissioner's review.
+
+    What goes live at once and what waits is decided in
+    docs/decisions/0015-edits-after-publication.md. The public listing keeps its
+    old values until a commissioner approves. A request is decided once; each
+    decision is also appended to ProviderChangeRequestDecision, never edited.
+    """
+
+    class Section(models.TextChoices):
+        ABOUT = "about", "About you or your service"
+        SERVICES = "services", "Services"
+        PRICES = "prices", "Prices"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SUPERSEDED = "superseded", "Replaced by a newer request"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="change_requests")
+    section = models.CharField(max_length=16, choices=Section.choices)
+    # Field name -> proposed value, as the providers service stores it (term ids
+    # for taxonomies, a list of rows for prices); previous_values holds the
+    # listing's values for the same fields when the request was made.
+    proposed_changes = models.JSONField(default=dict)
+    previous_values = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "section"],
+                condition=models.Q(status="pending"),
+                name="one_pending_change_request_per_section",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.get_section_display()} ({self.get_status_display().lower()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class ProviderChangeRequestDecision(models.Model):
+    """One decision on a change request: who, when, what and why. Never edited."""
+
+    change_request = models.ForeignKey(ProviderChangeRequest, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(max_length=16, choices=ProviderChangeRequest.Status.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.change_request}: {self.get_outcome_display()}"
