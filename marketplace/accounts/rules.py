@@ -60,3 +60,5 @@ rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner
 rules.add_perm("accreditation.decide", is_commissioner)
 # The commissioners' morning dashboard and reports (insights app) in the Wagtail admin.
 rules.add_perm("insights.view_dashboard", is_commissioner)
+# Council staff (commissioners, editors) must sign in with two-factor authentication.
+rules.add_perm("accounts.must_use_multi_factor", is_commissioner | is_editor)
