@@ -483,6 +483,7 @@ class ProviderChangeRequest(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         SUPERSEDED = "superseded", "Replaced by a newer request"
+        WITHDRAWN = "withdrawn", "Withdrawn by the provider"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="change_requests")
