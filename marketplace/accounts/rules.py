@@ -62,3 +62,5 @@ rules.add_perm("accreditation.decide", is_commissioner)
 rules.add_perm("insights.view_dashboard", is_commissioner)
 # Council staff (commissioners, editors) must sign in with two-factor authentication.
 rules.add_perm("accounts.must_use_multi_factor", is_commissioner | is_editor)
+# Provider-failure contingency flags: commissioners only; never the provider, never the public.
+rules.add_perm("contingency.manage_flags", is_commissioner)
