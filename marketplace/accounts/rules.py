@@ -64,3 +64,8 @@ rules.add_perm("insights.view_dashboard", is_commissioner)
 rules.add_perm("accounts.must_use_multi_factor", is_commissioner | is_editor)
 # Provider-failure contingency flags: commissioners only; never the provider, never the public.
 rules.add_perm("contingency.manage_flags", is_commissioner)
+# Contract monitoring: commissioners record visits and manage arrangements and feedback;
+# a provider's own users see its published outcomes and answer its actions; nobody else does.
+rules.add_perm("monitoring.manage", is_commissioner)
+rules.add_perm("monitoring.view_outcomes", is_member_of_provider | is_commissioner)
+rules.add_perm("monitoring.respond_to_actions", is_member_of_provider)
