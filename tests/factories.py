@@ -25,12 +25,22 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("email",)
+        skip_postgeneration_save = True  # the hooks below save what they make themselves
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
     # Hashed when built, so no second save after creation (factory_boy's deprecated path).
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def multi_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Staff get an authenticator app (TEST_TOTP_SECRET), as the site requires of them.
+
+        `UserFactory(multi_factor=True)` gives anyone one; `multi_factor=False` none.
+        """
+        if create and (extracted or (extracted is None and (self.is_staff or self.is_superuser))):
+            give_authenticator_app(self)
 
 
 class DirectPaymentHolderFactory(DjangoModelFactory):
@@ -177,3 +187,77 @@ class ProviderMembershipFactory(DjangoModelFactory):
 
 def days_ago(days: int) -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=days)
+
+
+# --- Vetting and accreditation (marketplace.accreditation) ---------------------------
+
+
+class WorkerFactory(DjangoModelFactory):
+    class Meta:
+        model = "accreditation.Worker"
+
+    provider = factory.SubFactory(ProviderFactory, kind=Provider.Kind.MICRO_PROVIDER)
+    full_name = factory.Faker("name", locale="en_GB")
+    role = "Support worker"
+
+
+def check_type_by_code(code: str):
+    # Imported here: this module loads before the apps are ready.
+    from marketplace.accreditation.models import CheckType
+
+    return CheckType.objects.get(code=code)
+
+
+class ProviderCheckFactory(DjangoModelFactory):
+    """A check of one of the default types (by code); pass status, dates and details as needed."""
+
+    class Meta:
+        model = "accreditation.ProviderCheck"
+
+    class Params:
+        code = "public-liability-insurance"
+
+    provider = factory.SubFactory(ProviderFactory)
+    check_type = factory.LazyAttribute(lambda o: check_type_by_code(o.code))
+    issued_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
+
+
+# An authenticator app's secret for test users; `totp_code(TEST_TOTP_SECRET)` is its current code.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_authenticator_app(user: User) -> User:
+    """Set up two-factor authentication for `user` with TEST_TOTP_SECRET."""
+    from marketplace.accounts.services import mfa_totp_activate
+
+    mfa_totp_activate(user=user, secret=TEST_TOTP_SECRET)
+    return user
+
+
+class CommissionerFactory(UserFactory):
+    """A member of the Commissioners group with an authenticator app, as the site requires."""
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            from django.contrib.auth.models import Group
+
+            from marketplace.accounts.roles import COMMISSIONERS
+
+            self.groups.add(Group.objects.get_or_create(name=COMMISSIONERS)[0])
+            give_authenticator_app(self)
+
+
+class EditorFactory(UserFactory):
+    """A member of the Editors group with an authenticator app, as the site requires."""
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            from django.contrib.auth.models import Group
+
+            from marketplace.accounts.roles import EDITORS
+
+            self.groups.add(Group.objects.get_or_create(name=EDITORS)[0])
+            give_authenticator_app(self)

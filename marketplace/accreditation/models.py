@@ -42,6 +42,16 @@ class CheckType(ClusterableModel):
     has_certificate_number = models.BooleanField(default=False, help_text="A DBS certificate number is recorded")
     has_level = models.BooleanField(default=False, help_text="A level is recorded (training)")
     has_rating = models.BooleanField(default=False, help_text="A rating is recorded (food hygiene)")
+    rating_choices = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Ratings to choose from, separated by commas (for example '5, 4, 3, 2, 1, 0'); empty to type one",
+    )
+    reference_label = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="What the provider is asked for beside the document, for example 'Policy number'; empty to not ask",
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     panels = [
@@ -57,6 +67,8 @@ class CheckType(ClusterableModel):
                 FieldPanel("has_certificate_number"),
                 FieldPanel("has_level"),
                 FieldPanel("has_rating"),
+                FieldPanel("rating_choices"),
+                FieldPanel("reference_label"),
             ],
             heading="What is recorded",
         ),
@@ -208,6 +220,10 @@ class ProviderCheck(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The expiry date of the last verified details. A renewal submitted before
+    # the old details run out keeps the check counted as verified until then
+    # (see selectors.check_counts_as_verified).
+    verified_expires_on = models.DateField(null=True, blank=True, editable=False)
     last_external_check_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

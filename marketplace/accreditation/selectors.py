@@ -1,0 +1,149 @@
+"""Reads of vetting checks and accreditation for pages, the admin, jobs and onboarding."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from marketplace.providers.models import Provider
+
+from .models import Accreditation, ProviderCheck, Worker
+from .requirements import needs_workers, required_checks
+
+# Statuses in which the provider has done its part for a check.
+SUBMITTED_STATUSES = (ProviderCheck.Status.SUBMITTED, ProviderCheck.Status.VERIFIED)
+
+
+def check_label(check: ProviderCheck) -> str:
+    """A check's name as people read it: 'Enhanced DBS check (Sam Patel)'."""
+    if check.worker_id:
+        return f"{check.check_type.name} ({check.worker})"
+    return check.check_type.name
+
+
+def check_counts_as_verified(check: ProviderCheck, today: date | None = None) -> bool:
+    """Verified and in date: what accreditation needs of every required check.
+
+    A check verified and not yet expired counts. So does a renewal waiting for
+    review while the details verified before it are still in date, so that a
+    provider who sends new insurance before the old runs out keeps the badge.
+    """
+    today = today or timezone.localdate()
+    if check.status == ProviderCheck.Status.VERIFIED:
+        return check.is_in_date(today)
+    if check.status == ProviderCheck.Status.SUBMITTED and check.verified_at is not None:
+        return check.verified_expires_on is None or check.verified_expires_on >= today
+    return False
+
+
+def check_counts_as_submitted(check: ProviderCheck, today: date | None = None) -> bool:
+    """The provider has sent this check and its details are in date (it may be waiting for review)."""
+    return (check.status in SUBMITTED_STATUSES and check.is_in_date(today)) or check_counts_as_verified(check, today)
+
+
+def provider_checks_for(*, provider: Provider) -> list[ProviderCheck]:
+    """The provider's rows for the checks it needs now, in the order they are required.
+
+    A required check with no row yet (services.provider_checks_sync creates
+    them) is left out.
+    """
+    rows = {
+        (check.check_type_id, check.worker_id): check
+        for check in ProviderCheck.objects.filter(provider=provider)
+        .select_related("check_type", "worker")
+        .prefetch_related("evidence")
+    }
+    result = []
+    for check_type, worker in required_checks(provider):
+        row = rows.get((check_type.pk, worker.pk if worker else None))
+        if row is not None:
+            result.append(row)
+    return result
+
+
+@dataclass(frozen=True)
+class VettingSummary:
+    """How far a provider has got with its vetting checks.
+
+    required: how many checks its kind needs now; submitted: how many it has
+    sent with details in date (waiting for review or verified); verified: how
+    many are verified and in date. is_complete: every required check is
+    submitted, so the provider may apply for accreditation.
+    """
+
+    required: int
+    submitted: int
+    verified: int
+    is_complete: bool
+    is_fully_verified: bool
+    needs_workers: bool = False
+    outstanding: tuple[str, ...] = field(default_factory=tuple)
+    unverified: tuple[str, ...] = field(default_factory=tuple)
+
+
+def provider_vetting_summary(*, provider: Provider, today: date | None = None) -> VettingSummary:
+    today = today or timezone.localdate()
+    rows = {
+        (check.check_type_id, check.worker_id): check
+        for check in ProviderCheck.objects.filter(provider=provider).select_related("check_type", "worker")
+    }
+    required = required_checks(provider)
+    missing_workers = needs_workers(provider) and not provider.workers.filter(is_active=True).exists()
+    outstanding: list[str] = []
+    unverified: list[str] = []
+    submitted = verified = 0
+    for check_type, worker in required:
+        label = f"{check_type.name} ({worker})" if worker else check_type.name
+        row = rows.get((check_type.pk, worker.pk if worker else None))
+        if row is not None and check_counts_as_verified(row, today):
+            verified += 1
+        else:
+            unverified.append(label)
+        if row is not None and check_counts_as_submitted(row, today):
+            submitted += 1
+        else:
+            outstanding.append(label)
+    if missing_workers:
+        outstanding.insert(0, "Add the people who work for you")
+    has_requirements = bool(required) and not missing_workers
+    return VettingSummary(
+        required=len(required),
+        submitted=submitted,
+        verified=verified,
+        is_complete=has_requirements and not outstanding,
+        is_fully_verified=has_requirements and not unverified,
+        needs_workers=missing_workers,
+        outstanding=tuple(outstanding),
+        unverified=tuple(unverified),
+    )
+
+
+def checks_expiring_within(*, days: int = 30, today: date | None = None) -> QuerySet[ProviderCheck]:
+    """Checks (submitted or verified) whose expiry date falls in the next `days` days, soonest first.
+
+    Expiry report for commissioners; checks of workers who have left are not included.
+    """
+    today = today or timezone.localdate()
+    return (
+        ProviderCheck.objects.filter(
+            status__in=SUBMITTED_STATUSES,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=days),
+        )
+        .filter(Q(worker__isnull=True) | Q(worker__is_active=True))
+        .select_related("provider", "check_type", "worker")
+        .order_by("expires_on", "provider__name", "check_type__sort_order")
+    )
+
+
+def accreditation_of(*, provider: Provider) -> Accreditation:
+    """The provider's accreditation record, or an unsaved 'not applied' one."""
+    try:
+        return Accreditation.objects.get(provider=provider)
+    except Accreditation.DoesNotExist:
+        return Accreditation(provider=provider)
+
+
+def active_workers(*, provider: Provider) -> QuerySet[Worker]:
+    return provider.workers.filter(is_active=True).order_by("full_name", "pk")
