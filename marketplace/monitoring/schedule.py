@@ -1,0 +1,257 @@
+"""Risk-based scheduling: when each provider on a council arrangement is next due a monitoring visit.
+
+`next_monitoring_due` is a pure function of the facts about one provider;
+`monitoring_schedule` gathers those facts for every provider on a current
+arrangement in a fixed number of queries, and `monitoring_due` /
+`monitoring_overdue` narrow it for the report and the daily alert.
+
+The rule (docs/monitoring.md has the same table):
+
+| fact                                                   | interval after the last visit        |
+|--------------------------------------------------------|--------------------------------------|
+| the arrangements' frequency (the shortest, default 12) | the base interval, in months         |
+| last overall rating Poor                               | 1 month                              |
+| last overall rating Requires improvement               | at most 3 months                     |
+| last overall rating Good                               | the base interval                    |
+| last overall rating Excellent                          | the base interval x 1.5 (rounded down)|
+| CQC rating Inadequate                                  | at most 1 month                      |
+| CQC rating Requires improvement                        | at most 6 months                     |
+| an approved complaint in the last 6 months             | at most 3 months                     |
+| an expired check the provider's kind requires          | at most 1 month                      |
+| never visited (no finalised visit)                     | due now: from the day it joined      |
+
+The "at most" rules apply after the rating's, so the shortest wins. The last
+visit is the latest finalised or published one (drafts are not decided yet).
+"""
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from marketplace.providers.models import Provider
+
+from .models import ArrangementMembership, Feedback, MonitoringVisit, Rating
+
+DEFAULT_FREQUENCY_MONTHS = 12
+COMPLAINT_WINDOW_MONTHS = 6
+
+RATING_INTERVAL_MONTHS = {Rating.POOR: 1, Rating.REQUIRES_IMPROVEMENT: 3}
+EXCELLENT_EXTENSION = 1.5
+CQC_INADEQUATE_MONTHS = 1
+CQC_REQUIRES_IMPROVEMENT_MONTHS = 6
+COMPLAINT_MONTHS = 3
+LAPSED_CHECK_MONTHS = 1
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later (or earlier), clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """What the schedule needs to know about one provider."""
+
+    last_visited_on: date | None = None
+    last_overall_rating: str = ""
+    frequency_months: int = DEFAULT_FREQUENCY_MONTHS
+    cqc_rating: str = ""
+    approved_complaints_recently: int = 0
+    has_lapsed_required_check: bool = False
+    member_since: date | None = None
+
+
+@dataclass(frozen=True)
+class NextMonitoring:
+    due_on: date
+    interval_months: int | None  # None when never visited
+    reasons: tuple[str, ...]
+
+
+def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None) -> NextMonitoring:
+    """When the next monitoring visit is due, how long the interval is and why (pure: no database)."""
+    today = today or timezone.localdate()
+    if facts.last_visited_on is None:
+        due_on = min(facts.member_since, today) if facts.member_since else today
+        return NextMonitoring(due_on=due_on, interval_months=None, reasons=("Never visited: due now",))
+
+    base = facts.frequency_months or DEFAULT_FREQUENCY_MONTHS
+    interval = base
+    reasons = [f"Every {base} month{'s' if base != 1 else ''} under the arrangement"]
+    rating = facts.last_overall_rating
+    if rating in RATING_INTERVAL_MONTHS:
+        interval = min(interval, RATING_INTERVAL_MONTHS[rating])
+        reasons.append(f"Last rated {Rating(rating).label}: within {RATING_INTERVAL_MONTHS[rating]} months")
+    elif rating == Rating.EXCELLENT:
+        interval = max(base, int(base * EXCELLENT_EXTENSION))
+        reasons.append(f"Last rated Excellent: interval extended to {interval} months")
+
+    caps: list[tuple[bool, int, str]] = [
+        (facts.cqc_rating == Provider.CqcRating.INADEQUATE, CQC_INADEQUATE_MONTHS, "CQC rated Inadequate"),
+        (
+            facts.cqc_rating == Provider.CqcRating.REQUIRES_IMPROVEMENT,
+            CQC_REQUIRES_IMPROVEMENT_MONTHS,
+            "CQC rated Requires improvement",
+        ),
+        (
+            facts.approved_complaints_recently > 0,
+            COMPLAINT_MONTHS,
+            f"{facts.approved_complaints_recently} approved complaint"
+            f"{'s' if facts.approved_complaints_recently != 1 else ''} in the last {COMPLAINT_WINDOW_MONTHS} months",
+        ),
+        (facts.has_lapsed_required_check, LAPSED_CHECK_MONTHS, "A required vetting check has expired"),
+    ]
+    for applies, months, reason in caps:
+        if applies:
+            interval = min(interval, months)
+            reasons.append(f"{reason}: within {months} month{'s' if months != 1 else ''}")
+    return NextMonitoring(
+        due_on=add_months(facts.last_visited_on, interval), interval_months=interval, reasons=tuple(reasons)
+    )
+
+
+@dataclass
+class ScheduleRow:
+    """One provider's place in the monitoring schedule, for the report, its export and the alert."""
+
+    provider: Provider
+    due_on: date
+    interval_months: int | None
+    reasons: tuple[str, ...]
+    last_visited_on: date | None
+    last_overall_rating: str
+    arrangements: list[str] = field(default_factory=list)
+    today: date = field(default_factory=timezone.localdate)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due_on < self.today
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (self.today - self.due_on).days)
+
+    @property
+    def state(self) -> str:
+        return "Overdue" if self.is_overdue else "Due"
+
+    @property
+    def last_overall_rating_label(self) -> str:
+        return Rating(self.last_overall_rating).label if self.last_overall_rating else "Never visited"
+
+    @property
+    def arrangements_text(self) -> str:
+        return ", ".join(self.arrangements)
+
+    @property
+    def reasons_text(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def monitoring_schedule(
+    *, today: date | None = None, providers: QuerySet[Provider] | None = None
+) -> list[ScheduleRow]:
+    """Every provider on a current arrangement with its next monitoring date, soonest first.
+
+    `providers` narrows the providers considered (the report's filters). Runs
+    three queries whatever the number of providers.
+    """
+    from marketplace.accreditation.models import ProviderCheck
+
+    today = today or timezone.localdate()
+    memberships = ArrangementMembership.objects.current(today)
+    if providers is not None:
+        memberships = memberships.filter(provider__in=providers.values("pk"))
+    arrangements_by_provider: dict[int, list[str]] = defaultdict(list)
+    frequency: dict[int, int] = {}
+    member_since: dict[int, date] = {}
+    for provider_id, arrangement_name, months, start_on in memberships.order_by("arrangement__name").values_list(
+        "provider_id", "arrangement__name", "arrangement__monitoring_frequency_months", "start_on"
+    ):
+        if arrangement_name not in arrangements_by_provider[provider_id]:
+            arrangements_by_provider[provider_id].append(arrangement_name)
+        frequency[provider_id] = min(frequency.get(provider_id, months), months)
+        member_since[provider_id] = min(member_since.get(provider_id, start_on), start_on)
+    if not frequency:
+        return []
+
+    last_visit = MonitoringVisit.objects.decided().filter(provider=OuterRef("pk")).order_by("-visited_on", "-id")
+    complaints = (
+        Feedback.objects.filter(
+            provider=OuterRef("pk"),
+            is_complaint=True,
+            moderation_status=Feedback.Moderation.APPROVED,
+            submitted_at__gte=_start_of(add_months(today, -COMPLAINT_WINDOW_MONTHS)),
+        )
+        .order_by()
+        .values("provider")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    lapsed_checks = ProviderCheck.objects.filter(
+        provider=OuterRef("pk"),
+        status=ProviderCheck.Status.EXPIRED,
+        check_type__requirements__provider_kind=OuterRef("kind"),
+    )
+    rows: list[ScheduleRow] = []
+    queryset = (
+        Provider.objects.filter(pk__in=list(frequency))
+        .select_related("locality")
+        .annotate(
+            last_visited_on=Subquery(last_visit.values("visited_on")[:1]),
+            last_overall_rating=Subquery(last_visit.values("overall_rating")[:1]),
+            approved_complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
+            has_lapsed_check=Exists(lapsed_checks),
+        )
+    )
+    for provider in queryset:
+        facts = ScheduleFacts(
+            last_visited_on=provider.last_visited_on,  # type: ignore[attr-defined]
+            last_overall_rating=provider.last_overall_rating or "",  # type: ignore[attr-defined]
+            frequency_months=frequency[provider.pk],
+            cqc_rating=provider.cqc_rating,
+            approved_complaints_recently=provider.approved_complaints,  # type: ignore[attr-defined]
+            has_lapsed_required_check=provider.has_lapsed_check,  # type: ignore[attr-defined]
+            member_since=member_since[provider.pk],
+        )
+        result = next_monitoring_due(facts, today=today)
+        rows.append(
+            ScheduleRow(
+                provider=provider,
+                due_on=result.due_on,
+                interval_months=result.interval_months,
+                reasons=result.reasons,
+                last_visited_on=facts.last_visited_on,
+                last_overall_rating=facts.last_overall_rating,
+                arrangements=arrangements_by_provider[provider.pk],
+                today=today,
+            )
+        )
+    rows.sort(key=lambda row: (row.due_on, row.provider.name, row.provider.pk))
+    return rows
+
+
+def monitoring_due(
+    *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
+) -> list[ScheduleRow]:
+    """Providers due a visit within `within_days` from today, overdue ones included, soonest first."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=within_days)
+    return [row for row in monitoring_schedule(today=today, providers=providers) if row.due_on <= horizon]
+
+
+def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:
+    """Providers whose monitoring visit is past due (due before today), most overdue first."""
+    today = today or timezone.localdate()
+    return [row for row in monitoring_schedule(today=today, providers=providers) if row.due_on < today]
