@@ -26,22 +26,12 @@ class UserFactory(DjangoModelFactory):
         model = User
         django_get_or_create = ("email",)
         skip_postgeneration_save = True  # the hooks below save what they make themselves
-        skip_postgeneration_save = True  # the hooks below save what they make themselves
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
     # Hashed when built, so no second save after creation (factory_boy's deprecated path).
     password = factory.django.Password("correct horse battery staple")
-
-    @factory.post_generation
-    def multi_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
-        """Staff get an authenticator app (TEST_TOTP_SECRET), as the site requires of them.
-
-        `UserFactory(multi_factor=True)` gives anyone one; `multi_factor=False` none.
-        """
-        if create and (extracted or (extracted is None and (self.is_staff or self.is_superuser))):
-            give_authenticator_app(self)
 
     @factory.post_generation
     def multi_factor(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
