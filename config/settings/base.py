@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "marketplace.accreditation",
     "marketplace.monitoring",
     "marketplace.contingency",
+    "marketplace.insights",
     "marketplace.openreferral",
     "cms",
     "search",
@@ -217,6 +219,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "flag-stale-availability": {
         "task": "marketplace.providers.tasks.flag_stale_availability",
         "schedule": 60.0 * 60 * 6,
+    },
+    # The commissioners' morning email digest (marketplace.insights): what changed since yesterday's.
+    "insights-morning-digest": {
+        "task": "marketplace.insights.tasks.send_daily_digest",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 

@@ -1,0 +1,282 @@
+"""The market view: supply against need by locality and service, and the rural gaps.
+
+Supply is what people could buy now: published providers offering a service
+that serve a locality (their `localities_served`) and are taking new clients,
+with the hours a week and places a day they say they have. Need is the number
+of direct payment holders living in the locality. The rural gaps view lists
+every town and village with no published personal assistant offering a chosen
+service within a distance, measured as the crow flies (haversine) from the
+place's centre to the assistant's base, in Python on bounded candidate sets:
+providers are put in a grid of cells one radius wide, so each place is only
+measured against the providers in its own and the eight neighbouring cells.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Sum
+
+from marketplace.accounts.models import DirectPaymentHolder
+from marketplace.places.models import Locality, Place
+from marketplace.providers.models import Provider, ServiceType
+
+EARTH_RADIUS_MILES = 3958.8
+MILES_PER_DEGREE_LATITUDE = 69.05
+DEFAULT_GAP_MILES = 5
+DEFAULT_GAP_SERVICE_SLUG = "personal-care"
+GAP_PLACE_KINDS = (Place.Kind.TOWN, Place.Kind.VILLAGE)
+
+
+def miles_between(latitude_1: float, longitude_1: float, latitude_2: float, longitude_2: float) -> float:
+    """The great-circle (haversine) distance in miles."""
+    phi_1, phi_2 = math.radians(latitude_1), math.radians(latitude_2)
+    delta_phi = phi_2 - phi_1
+    delta_lambda = math.radians(longitude_2 - longitude_1)
+    a = math.sin(delta_phi / 2) ** 2 + math.cos(phi_1) * math.cos(phi_2) * math.sin(delta_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
+# --- Supply against need ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarketCell:
+    """One locality and one service: who could supply it now, and how many people there might need it."""
+
+    locality_id: int
+    locality_name: str
+    is_rural: bool
+    service_id: int
+    service_name: str
+    provider_count: int
+    hours_per_week: int
+    places_per_day: int
+    holder_count: int
+
+    @property
+    def has_no_supply(self) -> bool:
+        return self.provider_count == 0
+
+    @property
+    def holders_per_provider(self) -> float | None:
+        """Direct payment holders in the locality for each provider offering the service (None: no supply)."""
+        if not self.provider_count:
+            return None
+        return round(self.holder_count / self.provider_count, 1)
+
+    @property
+    def area(self) -> str:
+        return "Rural" if self.is_rural else "Urban"
+
+
+@dataclass(frozen=True)
+class MarketView:
+    cells: tuple[MarketCell, ...]
+    localities: tuple[Locality, ...]
+    services: tuple[ServiceType, ...]
+
+    @property
+    def gaps(self) -> tuple[MarketCell, ...]:
+        """Locality and service pairs nobody is taking new clients for."""
+        return tuple(cell for cell in self.cells if cell.has_no_supply)
+
+    def holders_in(self, locality_id: int) -> int:
+        return next((cell.holder_count for cell in self.cells if cell.locality_id == locality_id), 0)
+
+
+def market_supply(
+    *, locality_ids: Iterable[int] | None = None, service_ids: Iterable[int] | None = None
+) -> MarketView:
+    """Every pair of locality and service, zero or not, with supply and need (4 queries)."""
+    localities = Locality.objects.order_by("name")
+    services = ServiceType.objects.order_by("sort_order", "name")
+    if locality_ids is not None:
+        localities = localities.filter(pk__in=list(locality_ids))
+    if service_ids is not None:
+        services = services.filter(pk__in=list(service_ids))
+    locality_list, service_list = tuple(localities), tuple(services)
+
+    # One row per (locality, service) the supply reaches: a provider joins each of its localities
+    # once and each of its services once, so the sums count its capacity once per pair.
+    supply = (
+        Provider.objects.published()
+        .filter(is_taking_new_clients=True, localities_served__in=locality_list, services__in=service_list)
+        .order_by()
+        .values_list("localities_served", "services")
+        .annotate(
+            providers=Count("id", distinct=True),
+            hours=Sum("capacity_hours_per_week"),
+            places=Sum("capacity_places_per_day"),
+        )
+    )
+    by_pair = {
+        (locality, service): (count, hours or 0, places or 0) for locality, service, count, hours, places in supply
+    }
+    holders = dict(
+        DirectPaymentHolder.objects.filter(locality__in=locality_list)
+        .order_by()
+        .values_list("locality")
+        .annotate(count=Count("id"))
+        .values_list("locality", "count")
+    )
+    cells = []
+    for locality in locality_list:
+        for service in service_list:
+            count, hours, places = by_pair.get((locality.pk, service.pk), (0, 0, 0))
+            cells.append(
+                MarketCell(
+                    locality_id=locality.pk,
+                    locality_name=locality.name,
+                    is_rural=locality.is_rural,
+                    service_id=service.pk,
+                    service_name=service.name,
+                    provider_count=count,
+                    hours_per_week=hours,
+                    places_per_day=places,
+                    holder_count=holders.get(locality.pk, 0),
+                )
+            )
+    return MarketView(cells=tuple(cells), localities=locality_list, services=service_list)
+
+
+# --- Rural gaps ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceGap:
+    """A town or village with no assistant offering the service within the distance."""
+
+    place_id: int
+    name: str
+    kind: str
+    locality_name: str
+    is_rural: bool
+    latitude: float
+    longitude: float
+    nearest_miles: float | None
+    nearest_provider_name: str
+
+    @property
+    def nearest_miles_text(self) -> str:
+        return f"{self.nearest_miles:.1f}" if self.nearest_miles is not None else "none in the area"
+
+
+@dataclass(frozen=True)
+class RuralGaps:
+    service: ServiceType
+    miles: float
+    provider_kind: str
+    places_checked: int
+    providers_considered: int
+    gaps: tuple[PlaceGap, ...]
+
+    @property
+    def covered_count(self) -> int:
+        return self.places_checked - len(self.gaps)
+
+
+@dataclass(frozen=True)
+class _Point:
+    latitude: float
+    longitude: float
+    name: str
+
+
+class _Grid:
+    """Points bucketed in cells `miles` tall and wide, so a search within `miles` reads 9 cells."""
+
+    def __init__(self, points: Iterable[_Point], *, miles: float, reference_latitude: float) -> None:
+        self.latitude_step = miles / MILES_PER_DEGREE_LATITUDE
+        self.longitude_step = miles / (
+            MILES_PER_DEGREE_LATITUDE * max(math.cos(math.radians(reference_latitude)), 0.01)
+        )
+        self.cells: dict[tuple[int, int], list[_Point]] = defaultdict(list)
+        for point in points:
+            self.cells[self.cell_of(point.latitude, point.longitude)].append(point)
+
+    def cell_of(self, latitude: float, longitude: float) -> tuple[int, int]:
+        return (math.floor(latitude / self.latitude_step), math.floor(longitude / self.longitude_step))
+
+    def near(self, latitude: float, longitude: float) -> Iterable[_Point]:
+        row, column = self.cell_of(latitude, longitude)
+        for row_offset in (-1, 0, 1):
+            for column_offset in (-1, 0, 1):
+                yield from self.cells.get((row + row_offset, column + column_offset), ())
+
+
+def _nearest(points: Iterable[_Point], latitude: float, longitude: float) -> tuple[float | None, str]:
+    best: tuple[float | None, str] = (None, "")
+    for point in points:
+        distance = miles_between(latitude, longitude, point.latitude, point.longitude)
+        if best[0] is None or distance < best[0]:
+            best = (distance, point.name)
+    return best
+
+
+def rural_gaps(
+    *,
+    service: ServiceType,
+    miles: float = DEFAULT_GAP_MILES,
+    locality_ids: Iterable[int] | None = None,
+    provider_kind: str = Provider.Kind.PERSONAL_ASSISTANT,
+) -> RuralGaps:
+    """Towns and villages with no published provider of `provider_kind` offering `service` based within
+    `miles` (2 queries). For each gap, the nearest such provider however far, so commissioners see how short.
+    """
+    if miles <= 0:
+        raise ValueError("The distance must be more than 0 miles.")
+    providers = [
+        _Point(latitude=latitude, longitude=longitude, name=name)
+        for latitude, longitude, name in Provider.objects.published()
+        .filter(kind=provider_kind, services=service, latitude__isnull=False, longitude__isnull=False)
+        .order_by()
+        .values_list("latitude", "longitude", "name")
+    ]
+    places = Place.objects.filter(kind__in=GAP_PLACE_KINDS).select_related("locality").order_by("name", "id")
+    if locality_ids is not None:
+        places = places.filter(locality__in=list(locality_ids))
+    place_list = list(places)
+    reference_latitude = place_list[0].latitude if place_list else 52.0
+    grid = _Grid(providers, miles=miles, reference_latitude=reference_latitude)
+
+    gaps = []
+    for place in place_list:
+        has_one_near = any(
+            miles_between(place.latitude, place.longitude, point.latitude, point.longitude) <= miles
+            for point in grid.near(place.latitude, place.longitude)
+        )
+        if has_one_near:
+            continue
+        # Gaps are few; measuring each against every candidate is cheap and says how far the nearest is.
+        nearest_miles, nearest_name = _nearest(providers, place.latitude, place.longitude)
+        gaps.append(
+            PlaceGap(
+                place_id=place.pk,
+                name=place.name,
+                kind=place.get_kind_display(),
+                locality_name=place.locality.name if place.locality else "",
+                is_rural=bool(place.locality and place.locality.is_rural),
+                latitude=place.latitude,
+                longitude=place.longitude,
+                nearest_miles=round(nearest_miles, 1) if nearest_miles is not None else None,
+                nearest_provider_name=nearest_name,
+            )
+        )
+    return RuralGaps(
+        service=service,
+        miles=miles,
+        provider_kind=provider_kind,
+        places_checked=len(place_list),
+        providers_considered=len(providers),
+        gaps=tuple(gaps),
+    )
+
+
+def default_gap_service() -> ServiceType | None:
+    """Personal care if the taxonomy has it, else the first service."""
+    return (
+        ServiceType.objects.filter(slug=DEFAULT_GAP_SERVICE_SLUG).first()
+        or ServiceType.objects.order_by("sort_order", "name").first()
+    )

@@ -1,0 +1,303 @@
+"""Reads for the commissioners' morning dashboard: one function per panel.
+
+Each function returns a plain, frozen dataclass (the counts and the rows behind
+them) built with a small, fixed number of queries whatever the data size, so
+the dashboard stays quick on a county's records. The other apps' own
+selectors are used where they exist; otherwise this module reads their models'
+querysets and never writes.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from marketplace.accreditation.models import Accreditation, CheckRequirement, ProviderCheck
+from marketplace.providers.models import Provider
+
+EXPIRY_WINDOW_DAYS = 30
+MONITORING_WINDOW_DAYS = 30
+# A check the provider has sent (waiting for review) or that is verified: its expiry date matters.
+CURRENT_CHECK_STATUSES = (ProviderCheck.Status.SUBMITTED, ProviderCheck.Status.VERIFIED)
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """One bar of a panel: a category, its label and how many records fall in it."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts by category in a fixed order (every category present, zero or not)."""
+
+    counts: tuple[CategoryCount, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(item.count for item in self.counts)
+
+    def __getitem__(self, key: str) -> int:
+        for item in self.counts:
+            if item.key == key:
+                return item.count
+        raise KeyError(key)
+
+    def as_dict(self) -> dict[str, int]:
+        return {item.key: item.count for item in self.counts}
+
+
+def _tally(choices: Iterable[tuple[str, Any]], found: dict[str, int]) -> Tally:
+    return Tally(
+        counts=tuple(CategoryCount(key=str(key), label=str(label), count=found.get(key, 0)) for key, label in choices)
+    )
+
+
+def _days_between(earlier: date, later: date) -> int:
+    return (later - earlier).days
+
+
+# --- Accreditation pipeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingApplication:
+    provider_id: int
+    provider_name: str
+    provider_kind: str
+    applied_at: datetime | None
+    days_waiting: int
+
+
+@dataclass(frozen=True)
+class AccreditationPipeline:
+    """Where every provider stands on the accredited supplier list, and who is waiting for a decision."""
+
+    tally: Tally
+    waiting: tuple[WaitingApplication, ...]
+    today: date
+
+    @property
+    def waiting_count(self) -> int:
+        return self.tally[Accreditation.Status.APPLIED]
+
+    @property
+    def oldest_waiting_days(self) -> int | None:
+        return max((row.days_waiting for row in self.waiting), default=None)
+
+
+def providers_with_accreditation_status() -> QuerySet[Provider]:
+    """Every provider annotated with `accreditation_status` ("not_applied" when it never had a record)."""
+    return Provider.objects.annotate(
+        accreditation_status=Coalesce("accreditation__status", Value(Accreditation.Status.NOT_APPLIED))
+    )
+
+
+def accreditation_pipeline(*, today: date | None = None) -> AccreditationPipeline:
+    """Counts of providers by accreditation status, with the waiting applications oldest first (2 queries).
+
+    Every provider is counted once; one without an accreditation record has not applied.
+    """
+    today = today or timezone.localdate()
+    found = dict(
+        providers_with_accreditation_status()
+        .order_by()
+        .values_list("accreditation_status")
+        .annotate(count=Count("id"))
+        .values_list("accreditation_status", "count")
+    )
+    waiting = tuple(
+        WaitingApplication(
+            provider_id=accreditation.provider_id,
+            provider_name=accreditation.provider.name,
+            provider_kind=accreditation.provider.get_kind_display(),
+            applied_at=accreditation.applied_at,
+            days_waiting=(
+                _days_between(timezone.localdate(accreditation.applied_at), today) if accreditation.applied_at else 0
+            ),
+        )
+        for accreditation in Accreditation.objects.filter(status=Accreditation.Status.APPLIED)
+        .select_related("provider")
+        .order_by("applied_at", "id")
+    )
+    return AccreditationPipeline(tally=_tally(Accreditation.Status.choices, found), waiting=waiting, today=today)
+
+
+# --- Expiring and expired checks ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    check_id: int
+    provider_id: int
+    provider_name: str
+    check_name: str
+    worker_name: str
+    status: str
+    expires_on: date
+    days_left: int
+
+    @property
+    def has_expired(self) -> bool:
+        return self.days_left < 0
+
+
+@dataclass(frozen=True)
+class ExpiringChecks:
+    """Required checks that expire within the window, and those already out of date."""
+
+    expiring_count: int
+    expired_count: int
+    rows: tuple[CheckRow, ...]
+    today: date
+    within_days: int
+
+    @property
+    def expiring(self) -> tuple[CheckRow, ...]:
+        return tuple(row for row in self.rows if not row.has_expired)
+
+    @property
+    def expired(self) -> tuple[CheckRow, ...]:
+        return tuple(row for row in self.rows if row.has_expired)
+
+
+def required_checks() -> QuerySet[ProviderCheck]:
+    """Checks that count towards accreditation: required for the provider's kind, for a current
+    provider (not withdrawn) and, for a worker's check, a worker still working there."""
+    requirement = CheckRequirement.objects.filter(
+        check_type=OuterRef("check_type"), provider_kind=OuterRef("provider__kind")
+    )
+    return (
+        ProviderCheck.objects.filter(Exists(requirement))
+        .exclude(provider__status=Provider.Status.WITHDRAWN)
+        .filter(Q(worker__isnull=True) | Q(worker__is_active=True))
+    )
+
+
+def checks_expiring_and_expired(*, today: date | None = None, within_days: int = EXPIRY_WINDOW_DAYS) -> ExpiringChecks:
+    """Required checks expiring from today to `within_days` ahead (sent or verified, as the accreditation
+    app's `checks_expiring_within` counts them), and those already expired: marked expired, or sent or verified
+    with a date in the past that the nightly job has not swept yet (2 queries).
+    """
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=within_days)
+    expiring = Q(status__in=CURRENT_CHECK_STATUSES, expires_on__gte=today, expires_on__lte=horizon)
+    expired = Q(status=ProviderCheck.Status.EXPIRED, expires_on__isnull=False) | Q(
+        status__in=CURRENT_CHECK_STATUSES, expires_on__lt=today
+    )
+    checks = required_checks().filter(expiring | expired)
+    counts = checks.aggregate(
+        expiring=Count("id", filter=expiring),
+        expired=Count("id", filter=expired),
+    )
+    rows = tuple(
+        CheckRow(
+            check_id=check.pk,
+            provider_id=check.provider_id,
+            provider_name=check.provider.name,
+            check_name=check.check_type.name,
+            worker_name=check.worker.full_name if check.worker else "",
+            status=check.get_status_display(),
+            expires_on=check.expires_on,
+            days_left=_days_between(today, check.expires_on),
+        )
+        for check in checks.select_related("provider", "check_type", "worker").order_by("expires_on", "id")
+        if check.expires_on is not None
+    )
+    return ExpiringChecks(
+        expiring_count=counts["expiring"],
+        expired_count=counts["expired"],
+        rows=rows,
+        today=today,
+        within_days=within_days,
+    )
+
+
+# --- Ratings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingsDistribution:
+    """How providers are rated: the CQC's overall rating (registered providers) and the council's own
+    latest monitoring visit rating per provider (when monitoring records exist)."""
+
+    cqc: Tally
+    cqc_unrated_registered: int
+    monitoring: Tally | None = None
+    monitoring_labels: Sequence[tuple[str, str]] = field(default_factory=tuple)
+
+
+def cqc_ratings_distribution() -> tuple[Tally, int]:
+    """Published providers by CQC overall rating, and the registered ones with no rating yet (2 queries)."""
+    published = Provider.objects.published().order_by()
+    rated = dict(published.exclude(cqc_rating="").values_list("cqc_rating").annotate(count=Count("id")))
+    unrated = published.filter(cqc_rating="").filter(~Q(cqc_location_id="") | ~Q(cqc_provider_id="")).count()
+    return _tally(Provider.CqcRating.choices, rated), unrated
+
+
+def ratings_distribution() -> RatingsDistribution:
+    cqc, unrated = cqc_ratings_distribution()
+    return RatingsDistribution(cqc=cqc, cqc_unrated_registered=unrated)
+
+
+# --- Provider-failure contingency flags ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    flag_id: int
+    provider_id: int
+    provider_name: str
+    level: str
+    level_label: str
+    opened_on: date
+    days_open: int
+    lead_officer: str
+
+
+@dataclass(frozen=True)
+class OpenFlags:
+    """Open provider-failure flags by level, most serious first in the rows."""
+
+    tally: Tally
+    rows: tuple[FlagRow, ...]
+
+    @property
+    def at_risk_or_worse(self) -> int:
+        from marketplace.contingency.models import Level
+
+        return sum(self.tally[level] for level in (Level.AT_RISK, Level.FAILING, Level.FAILED))
+
+
+def open_flags_by_level(*, today: date | None = None) -> OpenFlags:
+    """Every open contingency flag, counted by level (2 queries)."""
+    from marketplace.contingency.models import LEVEL_RANK, OPEN_LEVELS, ContingencyFlag, Level
+
+    today = today or timezone.localdate()
+    flags = ContingencyFlag.objects.open()
+    found = dict(flags.order_by().values_list("level").annotate(count=Count("id")).values_list("level", "count"))
+    labels = dict(Level.choices)
+    rows = sorted(
+        (
+            FlagRow(
+                flag_id=flag.pk,
+                provider_id=flag.provider_id,
+                provider_name=flag.provider.name,
+                level=flag.level,
+                level_label=flag.get_level_display(),
+                opened_on=flag.opened_on,
+                days_open=_days_between(flag.opened_on, today),
+                lead_officer=str(flag.lead_officer) if flag.lead_officer else "",
+            )
+            for flag in flags.select_related("provider", "lead_officer")
+        ),
+        key=lambda row: (-LEVEL_RANK.get(row.level, 0), row.opened_on, row.flag_id),
+    )
+    return OpenFlags(tally=_tally([(level, labels[level]) for level in OPEN_LEVELS], found), rows=tuple(rows))
