@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from wagtail.models import Site
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from tests.factories import UserFactory
 
 
@@ -65,9 +65,21 @@ def site(db: None) -> Site:
 
 @pytest.fixture
 def commissioner_user(db: None) -> User:
-    """A member of the commissioners group (no admin permissions beyond the group's)."""
-    user: User = UserFactory.create()
+    """A member of the commissioners group (no admin permissions beyond the group's).
+
+    With an authenticator app (tests.factories.TEST_TOTP_SECRET): the site sends
+    commissioners and editors without one to set it up before anything else.
+    """
+    user: User = UserFactory.create(multi_factor=True)
     user.groups.add(Group.objects.get_or_create(name=COMMISSIONERS)[0])
+    return user
+
+
+@pytest.fixture
+def editor_user(db: None) -> User:
+    """A member of the editors group, with an authenticator app like commissioner_user."""
+    user: User = UserFactory.create(multi_factor=True)
+    user.groups.add(Group.objects.get_or_create(name=EDITORS)[0])
     return user
 
 

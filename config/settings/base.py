@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "marketplace.accounts.middleware.RequireMultiFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,14 +117,63 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 # Accounts (django-allauth): sign-up with email verification, sign-in, password
-# reset, multi-factor authentication. See docs/decisions/0014-accounts-with-allauth.md.
+# reset, multi-factor authentication. See docs/accounts.md and
+# docs/decisions/0014-accounts-with-allauth.md.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_ADAPTER = "marketplace.accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account (it is the sign-in name); changing it is verified first.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a link scanner opening the email must not confirm it
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_GET = False  # signing out is a POST (a form button), never a link
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None  # the person chooses: "Stay signed in on this device"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
+# Failed sign-ins: ten a minute from one address, and five for one account in
+# fifteen minutes, after which that account is locked until the oldest of
+# those five is fifteen minutes old (resetting the password clears it). Wrong
+# authentication codes count against the same limit. Counters live in the
+# cache, so production shares one (CACHE_URL) between web workers.
+ACCOUNTS_LOGIN_FAILED_LIMIT = 5
+ACCOUNTS_LOCKOUT_MINUTES = 15
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": f"10/m/ip,{ACCOUNTS_LOGIN_FAILED_LIMIT}/{ACCOUNTS_LOCKOUT_MINUTES}m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+# Sessions end when the browser closes unless the person ticks "stay signed
+# in", then after two weeks; the cookie is never readable by scripts.
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Multi-factor authentication: an authenticator app (TOTP) with recovery codes,
+# offered to everyone and required of commissioners and editors
+# (marketplace.accounts.middleware.RequireMultiFactorMiddleware).
+MFA_ADAPTER = "marketplace.accounts.adapters.MultiFactorAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Find care and support"
+MFA_TOTP_TOLERANCE = 1  # accept the code either side of now: phone clocks drift
+MFA_RECOVERY_CODE_COUNT = 10
+# The Wagtail admin signs people in through allauth (so MFA applies there too);
+# passwords and email addresses are changed on the account pages, not in Wagtail.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,0 +1,88 @@
+"""How django-allauth behaves here: where people land, our wording, queued email, encrypted secrets."""
+
+import logging
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+
+from marketplace.core.encryption import decrypt_text, encrypt_text
+
+from .selectors import user_belongs_to_a_provider
+
+logger = logging.getLogger(__name__)
+
+
+def lockout_message() -> str:
+    minutes = settings.ACCOUNTS_LOCKOUT_MINUTES
+    return (
+        f"You have entered the wrong details too many times, so this account is locked for {minutes} minutes. "
+        "Try again later, or reset your password to unlock it now."
+    )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": "Enter a correct email address and password",
+        "too_many_login_attempts": lockout_message(),
+        "rate_limited": "You have made too many requests. Wait a minute, then try again.",
+        "incorrect_code": "Enter the 6-digit code shown in your authenticator app",
+        "incorrect_password": "Enter your current password correctly",
+        "enter_current_password": "Enter your current password",
+        "account_inactive": "This account has been closed",
+        "email_taken": "An account already uses this email address",
+        "duplicate_email": "This email address is already on your account",
+        "same_as_current": "Enter a different email address from your current one",
+    }
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Where a person lands after signing in when no `next` was given.
+
+        Provider users go to their listings, council staff to the admin, everyone else home.
+        """
+        user = request.user
+        if user.has_perm("wagtailadmin.access_admin"):
+            return "/admin/"
+        if user_belongs_to_a_provider(user):
+            return "/provider/"
+        return super().get_login_redirect_url(request)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Render allauth's email now and queue the send after the transaction commits.
+
+        The same path as marketplace.core.notifications.email_send: a mail
+        service that is down delays the message, it does not fail the request.
+        """
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        request = allauth_context.request
+        full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        message = self.render_mail(template_prefix, email, full_context)
+        subject, body, recipients = message.subject, message.body, list(message.to)
+
+        def enqueue() -> None:
+            from marketplace.core.tasks import send_email
+
+            for recipient in recipients:
+                try:
+                    send_email.delay(to=recipient, subject=subject, body=body)
+                except Exception:
+                    logger.exception("Could not queue an account email to %s; sending now", recipient)
+                    send_email.apply(kwargs={"to": recipient, "subject": subject, "body": body})
+
+        transaction.on_commit(enqueue, robust=True)
+
+
+class MultiFactorAdapter(DefaultMFAAdapter):
+    """Authenticator secrets and recovery-code seeds are encrypted at rest (FIELD_ENCRYPTION_KEYS)."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_text(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_text(encrypted_text)
