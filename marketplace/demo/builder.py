@@ -32,6 +32,7 @@ from faker import Faker
 
 from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
+from marketplace.accounts.services import account_email_mark_verified, mfa_totp_activate
 from marketplace.places.models import Locality, Place
 from marketplace.places.services import places_load_postcodes, places_load_towns, read_locality_map
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
@@ -69,6 +70,8 @@ PROVIDERS_AT_SCALE_ONE: dict[str, int] = {
 }
 DIRECT_PAYMENT_HOLDERS_AT_SCALE_ONE = 50
 DEMO_PASSWORD = "demo-password-2026"
+# The authenticator app secret (base32) of the demo admin, commissioner and editor (README, "Demo accounts").
+DEMO_TOTP_SECRET = "WENDLESHIREDEMOWENDLESHIREDEMO23"
 DEMO_EMAIL_DOMAIN = "demo.example"
 # Generated people (not the demo logins) sign in nowhere: their passwords are unusable.
 PEOPLE_EMAIL_DOMAIN = f"people.{DEMO_EMAIL_DOMAIN}"
@@ -1186,6 +1189,8 @@ def _demo_user(email: str, *, first_name: str, last_name: str, **extra: Any) -> 
             **extra,
         },
     )
+    # Signing in needs a verified address (allauth, mandatory verification).
+    account_email_mark_verified(user=user)
     return user
 
 
@@ -1199,6 +1204,10 @@ def _create_staff_logins() -> tuple[list[DemoLogin], User]:
     commissioner.groups.add(Group.objects.get_or_create(name=COMMISSIONERS)[0])
     editor = _demo_user(f"editor@{DEMO_EMAIL_DOMAIN}", first_name="Priya", last_name="Chauhan")
     editor.groups.add(Group.objects.get_or_create(name=EDITORS)[0])
+    # Council staff must sign in with a second factor: one authenticator app
+    # secret for all three, printed in the README so a person can add it.
+    for user in (admin, commissioner, editor):
+        mfa_totp_activate(user=user, secret=DEMO_TOTP_SECRET)
     logins = [
         DemoLogin("Superuser", admin.email, DEMO_PASSWORD),
         DemoLogin("Commissioner", commissioner.email, DEMO_PASSWORD),
