@@ -54,6 +54,7 @@ rules.add_perm("providers.view_listing", is_published | is_member_of_provider | 
 rules.add_perm("providers.edit_listing", is_member_of_provider | is_commissioner)
 rules.add_perm("providers.manage_listing_users", is_owner_of_provider | is_commissioner)
 rules.add_perm("providers.change_listing_status", is_commissioner)
+rules.add_perm("providers.review_change_request", is_commissioner)
 # A direct payment holder's own records: theirs, those acting for them, commissioners.
 rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner)
 # Accreditation: commissioners review checks and decide on the accredited supplier list.
