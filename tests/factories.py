@@ -261,3 +261,23 @@ class EditorFactory(UserFactory):
 
             self.groups.add(Group.objects.get_or_create(name=EDITORS)[0])
             give_authenticator_app(self)
+
+
+class ContingencyFlagFactory(DjangoModelFactory):
+    """An open provider-failure flag at "watch", with its opening recorded as the services do."""
+
+    class Meta:
+        model = "contingency.ContingencyFlag"
+        skip_postgeneration_save = True
+
+    provider = factory.SubFactory(ProviderFactory)
+    level = "watch"
+    duty = "general_eligible_needs"
+
+    @factory.post_generation
+    def opening(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            from marketplace.contingency.models import FlagLevelChange, FlagTrigger
+
+            FlagTrigger.objects.create(flag=self, source="manual", kind="intelligence", detail="Concern from a test")
+            FlagLevelChange.objects.create(flag=self, from_level="", to_level=self.level, reason="Opened by a test")
