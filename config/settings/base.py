@@ -238,6 +238,21 @@ OPENREFERRAL_RATE_LIMIT_PER_MINUTE = env.int("OPENREFERRAL_RATE_LIMIT_PER_MINUTE
 OPENREFERRAL_CACHE_SECONDS = env.int("OPENREFERRAL_CACHE_SECONDS", default=300)
 OPENREFERRAL_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", default=0)
 
+# External registers: the CQC, Companies House and the DBS Update Service
+# (docs/registers.md). Without a URL or key a register's sync skips it, logs
+# that and records it on /healthz's job list; nothing else changes.
+CQC_API_URL = env("CQC_API_URL", default="https://api.service.cqc.org.uk/public/v1")
+CQC_API_KEY = env("CQC_API_KEY", default="")
+COMPANIES_HOUSE_API_URL = env("COMPANIES_HOUSE_API_URL", default="https://api.company-information.service.gov.uk")
+COMPANIES_HOUSE_API_KEY = env("COMPANIES_HOUSE_API_KEY", default="")
+DBS_UPDATE_SERVICE_URL = env("DBS_UPDATE_SERVICE_URL", default="https://secure.crbonline.gov.uk/crsc/api/status")
+# The organisation and the named person who make the status checks (the DBS asks for both).
+DBS_UPDATE_SERVICE_ORGANISATION = env("DBS_UPDATE_SERVICE_ORGANISATION", default="")
+DBS_UPDATE_SERVICE_CHECKER_FORENAME = env("DBS_UPDATE_SERVICE_CHECKER_FORENAME", default="")
+DBS_UPDATE_SERVICE_CHECKER_SURNAME = env("DBS_UPDATE_SERVICE_CHECKER_SURNAME", default="")
+# Seconds to wait for a register to connect, and again for it to answer.
+REGISTER_TIMEOUT_SECONDS = env.float("REGISTER_TIMEOUT_SECONDS", default=10.0)
+
 # Celery. The embedded default uses a filesystem broker under var/ so a worker
 # and beat run without any server; production sets CELERY_BROKER_URL to Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -275,7 +290,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.insights.tasks.send_daily_digest",
         "schedule": crontab(hour=7, minute=0),
     },
+    # External registers, daily in the small hours, staggered so they do not run at once.
+    "registers-cqc": {
+        "task": "marketplace.accreditation.registers.tasks.registers_sync_cqc",
+        "schedule": crontab(hour=2, minute=10),
+    },
+    "registers-companies-house": {
+        "task": "marketplace.accreditation.registers.tasks.registers_sync_companies_house",
+        "schedule": crontab(hour=2, minute=40),
+    },
+    "registers-dbs-update-service": {
+        "task": "marketplace.accreditation.registers.tasks.registers_check_dbs_update_service",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }
+# Task modules outside an app's tasks.py, which autodiscovery does not find.
+CELERY_IMPORTS = ["marketplace.accreditation.registers.tasks"]
 
 if not FIELD_ENCRYPTION_KEYS:
     # The same derivation as marketplace.core.encryption.derive_key.
