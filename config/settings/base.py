@@ -206,6 +206,17 @@ STORAGES = {
 # Without them a key is derived from SECRET_KEY; production requires them.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
+# Uploaded documents (vetting evidence, monitoring attachments): the largest
+# accepted, in bytes. The reverse proxy's body limit should be a little above it.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Optional virus scan of uploads by clamd: a Unix socket path, or a host and
+# port. Unset means no scan; set but unreachable means uploads are refused
+# (fail closed). See docs/accreditation.md.
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
+CLAMD_HOST = env("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.float("CLAMD_TIMEOUT", default=10.0)
+
 # The cache holds the open data API's rate-limit counters, so production
 # shares one (Redis) between every web worker; locally, process memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -302,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "registers-dbs-update-service": {
         "task": "marketplace.accreditation.registers.tasks.registers_check_dbs_update_service",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # Vetting checks: reminders 60, 30 and 7 days before expiry, expiry and lapse.
+    "accreditation-expiry-sweep": {
+        "task": "marketplace.accreditation.tasks.run_expiry_sweep",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.
