@@ -49,6 +49,22 @@ def acts_for_holder(user: Any, holder: Any) -> bool:
     return bool(holder.agents.filter(agent=user, ended_on__isnull=True).exists())
 
 
+def _provider_of(obj: Any) -> Any:
+    """The provider behind a provider, one of its checks, or a check's evidence."""
+    if obj is None:
+        return None
+    if hasattr(obj, "provider_check"):
+        obj = obj.provider_check
+    if hasattr(obj, "provider") and not hasattr(obj, "memberships"):
+        return obj.provider
+    return obj
+
+
+@rules.predicate
+def is_member_of_the_provider_behind(user: Any, obj: Any) -> bool:
+    return bool(is_member_of_provider.test(user, _provider_of(obj)))
+
+
 # A listing: the public sees what is published; its own users see it in any state.
 rules.add_perm("providers.view_listing", is_published | is_member_of_provider | is_commissioner)
 rules.add_perm("providers.edit_listing", is_member_of_provider | is_commissioner)
@@ -70,3 +86,7 @@ rules.add_perm("contingency.manage_flags", is_commissioner)
 rules.add_perm("monitoring.manage", is_commissioner)
 rules.add_perm("monitoring.view_outcomes", is_member_of_provider | is_commissioner)
 rules.add_perm("monitoring.respond_to_actions", is_member_of_provider)
+# Vetting: a provider's own users keep its checks and evidence; evidence is seen only by them
+# and commissioners (every view logged). The object may be a provider, a check or evidence.
+rules.add_perm("accreditation.manage_checks", is_member_of_the_provider_behind)
+rules.add_perm("accreditation.view_evidence", is_member_of_the_provider_behind | is_commissioner)
