@@ -93,7 +93,7 @@ class AccreditationPipeline:
         return max((row.days_waiting for row in self.waiting), default=None)
 
 
-def providers_with_accreditation_status() -> QuerySet[Provider]:
+def providers_with_accreditation_status() -> Any:
     """Every provider annotated with `accreditation_status` ("not_applied" when it never had a record)."""
     return Provider.objects.annotate(
         accreditation_status=Coalesce("accreditation__status", Value(Accreditation.Status.NOT_APPLIED))
@@ -128,6 +128,51 @@ def accreditation_pipeline(*, today: date | None = None) -> AccreditationPipelin
         .order_by("applied_at", "id")
     )
     return AccreditationPipeline(tally=_tally(Accreditation.Status.choices, found), waiting=waiting, today=today)
+
+
+@dataclass(frozen=True)
+class AccreditationRow:
+    provider_id: int
+    provider_name: str
+    kind: str
+    listing_status: str
+    status: str
+    status_label: str
+    applied_on: date | None
+    days_waiting: int | None
+    accredited_since: date | None
+
+
+def accreditation_rows(*, status: str | None = None, today: date | None = None) -> list[AccreditationRow]:
+    """Every provider (or those with one accreditation status) with its application dates: waiting
+    applications first, oldest first, then the rest by name (1 query)."""
+    today = today or timezone.localdate()
+    labels = dict(Accreditation.Status.choices)
+    providers = providers_with_accreditation_status().select_related("accreditation").order_by("name", "id")
+    if status:
+        providers = providers.filter(accreditation_status=status)
+    rows = []
+    for provider in providers:
+        accreditation = getattr(provider, "accreditation", None)
+        applied_at = accreditation.applied_at if accreditation else None
+        is_waiting = provider.accreditation_status == Accreditation.Status.APPLIED
+        rows.append(
+            AccreditationRow(
+                provider_id=provider.pk,
+                provider_name=provider.name,
+                kind=provider.get_kind_display(),
+                listing_status=provider.get_status_display(),
+                status=provider.accreditation_status,
+                status_label=str(labels.get(provider.accreditation_status, provider.accreditation_status)),
+                applied_on=timezone.localdate(applied_at) if applied_at else None,
+                days_waiting=(
+                    _days_between(timezone.localdate(applied_at), today) if is_waiting and applied_at else None
+                ),
+                accredited_since=accreditation.accredited_since if accreditation else None,
+            )
+        )
+    rows.sort(key=lambda row: (row.status != Accreditation.Status.APPLIED, -(row.days_waiting or 0)))
+    return rows
 
 
 # --- Expiring and expired checks ----------------------------------------------------------------
@@ -240,6 +285,34 @@ def cqc_ratings_distribution() -> tuple[Tally, int]:
     rated = dict(published.exclude(cqc_rating="").values_list("cqc_rating").annotate(count=Count("id")))
     unrated = published.filter(cqc_rating="").filter(~Q(cqc_location_id="") | ~Q(cqc_provider_id="")).count()
     return _tally(Provider.CqcRating.choices, rated), unrated
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    provider_id: int
+    provider_name: str
+    kind: str
+    cqc_rating: str
+    cqc_rating_date: date | None
+
+
+def rating_rows(*, cqc_rating: str | None = None) -> list[RatingRow]:
+    """Published providers with their CQC rating; `cqc_rating="none"` for those without one (1 query)."""
+    providers = Provider.objects.published().order_by("name", "id")
+    if cqc_rating == "none":
+        providers = providers.filter(cqc_rating="")
+    elif cqc_rating:
+        providers = providers.filter(cqc_rating=cqc_rating)
+    return [
+        RatingRow(
+            provider_id=provider.pk,
+            provider_name=provider.name,
+            kind=provider.get_kind_display(),
+            cqc_rating=provider.get_cqc_rating_display() if provider.cqc_rating else "",
+            cqc_rating_date=provider.cqc_rating_date,
+        )
+        for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date")
+    ]
 
 
 def ratings_distribution() -> RatingsDistribution:

@@ -1,0 +1,560 @@
+"""The morning dashboard and its reports in the Wagtail admin. Thin: selectors do the work.
+
+Only commissioners may see them (`insights.view_dashboard` in
+marketplace/accounts/rules.py). Each report is a Wagtail ReportView, so it
+exports to CSV and XLSX with `?export=csv` or `?export=xlsx` and the same
+filters as the page.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.generic import TemplateView
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.reports import ReportView
+
+from . import forms, market, selectors
+from .charts import Bar, BarChart, chart_from_tally
+
+PERMISSION = "insights.view_dashboard"
+DASHBOARD_TITLE = "Morning dashboard"
+DASHBOARD_BREADCRUMBS = [
+    {"url": reverse_lazy("wagtailadmin_home"), "label": "Home"},
+    {"url": reverse_lazy("insights:dashboard"), "label": DASHBOARD_TITLE},
+]
+
+
+def provider_admin_url(provider_id: int) -> str:
+    return reverse("wagtailsnippets_providers_provider:edit", args=[provider_id])
+
+
+class CommissionersOnlyMixin:
+    """Refuse anyone without the dashboard permission (Wagtail shows them its 'no permission' message)."""
+
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm(PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+# --- The dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One count at the top of the dashboard, linking to the report behind it."""
+
+    count: int
+    label: str
+    url: str
+    detail: str = ""
+    is_urgent: bool = False
+
+
+def dashboard_headlines(*, today: Any = None) -> list[Headline]:
+    """The counts a commissioner needs first thing: shared by the dashboard and the Wagtail home panel."""
+    today = today or timezone.localdate()
+    pipeline = selectors.accreditation_pipeline(today=today)
+    checks = selectors.checks_expiring_and_expired(today=today)
+    flags = selectors.open_flags_by_level(today=today)
+    gap_service = market.default_gap_service()
+    gaps = market.rural_gaps(service=gap_service) if gap_service else None
+    oldest = pipeline.oldest_waiting_days
+    headlines = [
+        Headline(
+            count=pipeline.waiting_count,
+            label="accreditation applications waiting",
+            detail=f"Oldest waiting {oldest} day{'s' if oldest != 1 else ''}" if oldest is not None else "",
+            url=reverse("insights:accreditation_pipeline") + "?status=applied",
+            is_urgent=bool(oldest and oldest > 14),
+        ),
+        Headline(
+            count=checks.expiring_count,
+            label=f"required checks expiring within {checks.within_days} days",
+            url=reverse("insights:expiring_checks") + "?show=expiring",
+        ),
+        Headline(
+            count=checks.expired_count,
+            label="required checks expired",
+            url=reverse("insights:expiring_checks") + "?show=expired",
+            is_urgent=checks.expired_count > 0,
+        ),
+        Headline(
+            count=flags.tally.total,
+            label="open provider-failure flags",
+            detail=f"{flags.at_risk_or_worse} at risk or worse",
+            url=reverse("insights:open_flags"),
+            is_urgent=flags.at_risk_or_worse > 0,
+        ),
+    ]
+    if gaps is not None:
+        headlines.append(
+            Headline(
+                count=len(gaps.gaps),
+                label=(
+                    f"towns and villages with no personal assistant offering {gaps.service.name.lower()}"
+                    f" within {gaps.miles:g} miles"
+                ),
+                url=reverse("insights:rural_gaps"),
+                is_urgent=bool(gaps.gaps),
+            )
+        )
+    return headlines
+
+
+class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "insights/dashboard.html"
+    page_title = DASHBOARD_TITLE
+    header_icon = "site"
+    breadcrumbs_items = DASHBOARD_BREADCRUMBS[:1]
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": DASHBOARD_TITLE}]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        pipeline = selectors.accreditation_pipeline(today=today)
+        checks = selectors.checks_expiring_and_expired(today=today)
+        flags = selectors.open_flags_by_level(today=today)
+        ratings = selectors.ratings_distribution()
+        pipeline_url = reverse("insights:accreditation_pipeline")
+        flags_url = reverse("insights:open_flags")
+        ratings_url = reverse("insights:ratings")
+        context.update(
+            today=today,
+            headlines=dashboard_headlines(today=today),
+            pipeline=pipeline,
+            pipeline_chart=chart_from_tally(
+                pipeline.tally,
+                title="Providers by accreditation status",
+                slug="accreditation",
+                urls={item.key: f"{pipeline_url}?status={item.key}" for item in pipeline.tally.counts},
+            ),
+            checks=checks,
+            checks_chart=expiry_chart(checks),
+            flags=flags,
+            flags_chart=chart_from_tally(
+                flags.tally,
+                title="Open provider-failure flags by level",
+                category_label="Level",
+                value_label="Flags",
+                slug="flags",
+                urls={item.key: f"{flags_url}?level={item.key}" for item in flags.tally.counts},
+            ),
+            ratings=ratings,
+            cqc_chart=chart_from_tally(
+                ratings.cqc,
+                title="Published providers by CQC rating",
+                category_label="CQC rating",
+                slug="cqc",
+                urls={item.key: f"{ratings_url}?cqc_rating={item.key}" for item in ratings.cqc.counts},
+            ),
+            reports=report_links(),
+        )
+        return context
+
+
+def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
+    """Required checks by how soon they expire: already expired, then weeks ahead."""
+    bands = [("Expired", None, -1), ("Within 7 days", 0, 7), ("8 to 14 days", 8, 14)]
+    if checks.within_days > 14:
+        bands.append((f"15 to {checks.within_days} days", 15, checks.within_days))
+    bars = []
+    for label, low, high in bands:
+        if low is None:
+            value = sum(1 for row in checks.rows if row.days_left < 0)
+        else:
+            value = sum(1 for row in checks.rows if low <= row.days_left <= high)
+        bars.append(Bar(label=label, value=value))
+    return BarChart(
+        title="Required checks by expiry", bars=tuple(bars), category_label="When", value_label="Checks", slug="expiry"
+    )
+
+
+def report_links() -> list[tuple[str, str, str]]:
+    """(title, url, what it shows) for every report, in the order the dashboard lists them."""
+    return [(view.page_title, reverse(f"insights:{view.url_name}"), view.description) for view in REPORT_VIEWS]
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+class InsightsReportView(CommissionersOnlyMixin, ReportView):
+    """A report built from a selector's rows, with a filter form, an accessible chart and CSV/XLSX export."""
+
+    results_template_name = "insights/report_results.html"
+    header_icon = "table"
+    paginate_by = 50
+    url_name = ""
+    description = ""
+    form_class: type[forms.ReportForm] = forms.ReportForm
+    columns: Sequence[Column] = ()
+    breadcrumbs_items = DASHBOARD_BREADCRUMBS
+
+    def get_index_url(self) -> str:
+        return reverse(f"insights:{self.url_name}")
+
+    def get_index_results_url(self) -> str:
+        return self.get_index_url()
+
+    def get_filename(self) -> str:
+        return f"{self.url_name.replace('_', '-')}-{timezone.localdate():%Y-%m-%d}"
+
+    @cached_property
+    def form(self) -> forms.ReportForm:
+        return self.form_class(self.request.GET)
+
+    @cached_property
+    def has_errors(self) -> bool:
+        return self.form.is_bound and not self.form.is_valid()
+
+    def get_rows(self) -> list[Any]:
+        raise NotImplementedError
+
+    def get_chart(self, rows: list[Any]) -> BarChart | None:
+        return None
+
+    def get_queryset(self) -> Any:
+        return [] if self.has_errors else self.get_rows()
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        return queryset  # the form filters inside get_rows
+
+    def order_queryset(self, queryset: Any) -> Any:
+        return queryset  # rows come in the selector's order
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        if self.has_errors:
+            # Wrong filters: show the page with the errors rather than a spreadsheet of nothing.
+            self.is_export: bool = False
+        return super().render_to_response(context, **response_kwargs)
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(*args, **kwargs)
+        context.update(
+            form=self.form,
+            chart=None if self.is_export or self.has_errors else self.get_chart(self.object_list),
+            description=self.description,
+            csv_url=self.csv_export_url,
+            xlsx_url=self.xlsx_export_url,
+        )
+        return context
+
+
+class AccreditationPipelineReport(InsightsReportView):
+    page_title = "Accreditation pipeline"
+    url_name = "accreditation_pipeline"
+    description = (
+        "Every provider and where it stands on the accredited supplier list; waiting applications oldest first."
+    )
+    form_class = forms.AccreditationPipelineForm
+    columns = [
+        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
+        Column("kind", label="Kind"),
+        Column("listing_status", label="Listing"),
+        Column("status_label", label="Accreditation"),
+        Column("applied_on", label="Applied"),
+        Column("days_waiting", label="Days waiting"),
+        Column("accredited_since", label="Accredited since"),
+    ]
+    list_export = ["provider_name", "kind", "listing_status", "status_label", "applied_on", "days_waiting"]
+    list_export += ["accredited_since"]
+    export_headings = {
+        "provider_name": "Provider",
+        "kind": "Kind",
+        "listing_status": "Listing",
+        "status_label": "Accreditation",
+        "applied_on": "Applied",
+        "days_waiting": "Days waiting",
+        "accredited_since": "Accredited since",
+    }
+
+    def get_rows(self) -> list[Any]:
+        return selectors.accreditation_rows(status=self.form.value("status") or None)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        pipeline = selectors.accreditation_pipeline()
+        url = self.get_index_url()
+        return chart_from_tally(
+            pipeline.tally,
+            title="Providers by accreditation status",
+            slug="accreditation",
+            urls={item.key: f"{url}?status={item.key}" for item in pipeline.tally.counts},
+        )
+
+
+class ExpiringChecksReport(InsightsReportView):
+    page_title = "Expiring and expired checks"
+    url_name = "expiring_checks"
+    description = "Required vetting checks that expire soon, and those already out of date."
+    form_class = forms.ExpiringChecksForm
+    columns = [
+        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
+        Column("check_name", label="Check"),
+        Column("worker_name", label="Worker"),
+        Column("status", label="Status"),
+        Column("expires_on", label="Expires"),
+        Column("days_left", label="Days left"),
+    ]
+    list_export = ["provider_name", "check_name", "worker_name", "status", "expires_on", "days_left"]
+    export_headings = {
+        "provider_name": "Provider",
+        "check_name": "Check",
+        "worker_name": "Worker",
+        "status": "Status",
+        "expires_on": "Expires",
+        "days_left": "Days left",
+    }
+
+    @cached_property
+    def checks(self) -> selectors.ExpiringChecks:
+        return selectors.checks_expiring_and_expired(within_days=self.form.value("within_days"))
+
+    def get_rows(self) -> list[Any]:
+        show = self.form.value("show")
+        if show == "expiring":
+            return list(self.checks.expiring)
+        if show == "expired":
+            return list(self.checks.expired)
+        return list(self.checks.rows)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        return expiry_chart(self.checks)
+
+
+class OpenFlagsReport(InsightsReportView):
+    page_title = "Open provider-failure flags"
+    url_name = "open_flags"
+    description = "Open contingency flags by level, most serious first."
+    form_class = forms.FlagsForm
+    columns = [
+        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
+        Column("level_label", label="Level"),
+        Column("opened_on", label="Opened"),
+        Column("days_open", label="Days open"),
+        Column("lead_officer", label="Lead officer"),
+    ]
+    list_export = ["provider_name", "level_label", "opened_on", "days_open", "lead_officer"]
+    export_headings = {
+        "provider_name": "Provider",
+        "level_label": "Level",
+        "opened_on": "Opened",
+        "days_open": "Days open",
+        "lead_officer": "Lead officer",
+    }
+
+    @cached_property
+    def flags(self) -> selectors.OpenFlags:
+        return selectors.open_flags_by_level()
+
+    def get_rows(self) -> list[Any]:
+        level = self.form.value("level")
+        return [row for row in self.flags.rows if not level or row.level == level]
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        url = self.get_index_url()
+        return chart_from_tally(
+            self.flags.tally,
+            title="Open provider-failure flags by level",
+            category_label="Level",
+            value_label="Flags",
+            slug="flags",
+            urls={item.key: f"{url}?level={item.key}" for item in self.flags.tally.counts},
+        )
+
+
+class RatingsReport(InsightsReportView):
+    page_title = "Ratings"
+    url_name = "ratings"
+    description = "Published providers' CQC ratings, and the council's own latest monitoring rating for each."
+    form_class = forms.RatingsForm
+    columns = [
+        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
+        Column("kind", label="Kind"),
+        Column("cqc_rating", label="CQC rating"),
+        Column("cqc_rating_date", label="CQC rating date"),
+    ]
+    list_export = ["provider_name", "kind", "cqc_rating", "cqc_rating_date"]
+    export_headings = {
+        "provider_name": "Provider",
+        "kind": "Kind",
+        "cqc_rating": "CQC rating",
+        "cqc_rating_date": "CQC rating date",
+    }
+
+    def get_rows(self) -> list[Any]:
+        return selectors.rating_rows(cqc_rating=self.form.value("cqc_rating") or None)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        cqc, _ = selectors.cqc_ratings_distribution()
+        url = self.get_index_url()
+        return chart_from_tally(
+            cqc,
+            title="Published providers by CQC rating",
+            category_label="CQC rating",
+            slug="cqc",
+            urls={item.key: f"{url}?cqc_rating={item.key}" for item in cqc.counts},
+        )
+
+
+class MarketReport(InsightsReportView):
+    page_title = "Market view: supply against need"
+    url_name = "market"
+    description = (
+        "For each locality and service: published providers taking new clients that serve the locality, "
+        "their hours and places, and the direct payment holders who live there."
+    )
+    form_class = forms.MarketForm
+    paginate_by = 100
+    columns = [
+        Column("locality_name", label="Locality"),
+        Column("area", label="Area"),
+        Column("service_name", label="Service"),
+        Column("provider_count", label="Providers taking new clients"),
+        Column("hours_per_week", label="Hours a week"),
+        Column("places_per_day", label="Places a day"),
+        Column("holder_count", label="Direct payment holders"),
+        Column("holders_per_provider", label="Holders per provider"),
+    ]
+    list_export = [
+        "locality_name",
+        "area",
+        "service_name",
+        "provider_count",
+        "hours_per_week",
+        "places_per_day",
+        "holder_count",
+        "holders_per_provider",
+    ]
+    export_headings = {
+        "locality_name": "Locality",
+        "area": "Area",
+        "service_name": "Service",
+        "provider_count": "Providers taking new clients",
+        "hours_per_week": "Hours a week",
+        "places_per_day": "Places a day",
+        "holder_count": "Direct payment holders",
+        "holders_per_provider": "Holders per provider",
+    }
+
+    @cached_property
+    def view(self) -> market.MarketView:
+        locality, service = self.form.value("locality"), self.form.value("service")
+        return market.market_supply(
+            locality_ids=[locality.pk] if locality else None, service_ids=[service.pk] if service else None
+        )
+
+    def get_rows(self) -> list[Any]:
+        cells = self.view.gaps if self.form.value("only_gaps") else self.view.cells
+        return list(cells)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        service = self.form.value("service")
+        if service is not None:
+            return BarChart(
+                title=f"Providers taking new clients for {service.name.lower()}, by locality",
+                bars=tuple(
+                    Bar(label=cell.locality_name, value=cell.provider_count)
+                    for cell in self.view.cells
+                    if cell.service_id == service.pk
+                ),
+                category_label="Locality",
+                value_label="Providers",
+                slug="market",
+            )
+        gaps_by_locality = {locality.pk: 0 for locality in self.view.localities}
+        for cell in self.view.gaps:
+            gaps_by_locality[cell.locality_id] += 1
+        return BarChart(
+            title="Services nobody is taking new clients for, by locality",
+            bars=tuple(
+                Bar(label=locality.name, value=gaps_by_locality[locality.pk]) for locality in self.view.localities
+            ),
+            category_label="Locality",
+            value_label="Services with no supply",
+            slug="market",
+        )
+
+
+class RuralGapsReport(InsightsReportView):
+    page_title = "Rural gaps"
+    url_name = "rural_gaps"
+    description = (
+        "Towns and villages with no published personal assistant offering the service based within the distance "
+        "(as the crow flies), with how far the nearest one is."
+    )
+    form_class = forms.RuralGapsForm
+    columns = [
+        Column("name", label="Town or village"),
+        Column("kind", label="Kind"),
+        Column("locality_name", label="Locality"),
+        Column("nearest_miles_text", label="Nearest personal assistant (miles)"),
+        Column("nearest_provider_name", label="Nearest personal assistant"),
+    ]
+    list_export = ["name", "kind", "locality_name", "nearest_miles", "nearest_provider_name", "latitude", "longitude"]
+    export_headings = {
+        "name": "Town or village",
+        "kind": "Kind",
+        "locality_name": "Locality",
+        "nearest_miles": "Nearest personal assistant (miles)",
+        "nearest_provider_name": "Nearest personal assistant",
+        "latitude": "Latitude",
+        "longitude": "Longitude",
+    }
+
+    @cached_property
+    def gaps(self) -> market.RuralGaps | None:
+        service = self.form.value("service")
+        if service is None:
+            return None
+        locality = self.form.value("locality")
+        return market.rural_gaps(
+            service=service,
+            miles=float(self.form.value("miles")),
+            locality_ids=[locality.pk] if locality else None,
+        )
+
+    def get_rows(self) -> list[Any]:
+        return list(self.gaps.gaps) if self.gaps else []
+
+    def get_chart(self, rows: list[Any]) -> BarChart | None:
+        if self.gaps is None:
+            return None
+        counts: dict[str, int] = {}
+        for gap in self.gaps.gaps:
+            counts[gap.locality_name or "No locality"] = counts.get(gap.locality_name or "No locality", 0) + 1
+        return BarChart(
+            title=(
+                f"Towns and villages with no personal assistant offering {self.gaps.service.name.lower()} "
+                f"within {self.gaps.miles:g} miles, by locality"
+            ),
+            bars=tuple(Bar(label=name, value=count) for name, count in sorted(counts.items())),
+            category_label="Locality",
+            value_label="Towns and villages",
+            slug="gaps",
+        )
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(*args, **kwargs)
+        context["gaps"] = self.gaps if not self.has_errors else None
+        return context
+
+
+REPORT_VIEWS: list[type[InsightsReportView]] = [
+    AccreditationPipelineReport,
+    ExpiringChecksReport,
+    OpenFlagsReport,
+    RatingsReport,
+    MarketReport,
+    RuralGapsReport,
+]
