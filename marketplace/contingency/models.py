@@ -137,7 +137,6 @@ class ContingencyFlag(models.Model):
                 name="one_open_contingency_flag_per_provider",
             )
         ]
-        permissions = [("manage_flags", "Can see and manage provider-failure contingency flags")]
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.get_level_display()}"
@@ -257,7 +256,7 @@ class AffectedPerson(models.Model):
 
 
 class BusinessContinuityPlanView(models.Model):
-    """Who opened a flag's business continuity plan, and when (the plan is confidential)."""
+    """Who opened a flag's business continuity plan, and when (the plan is confidential). Never edited."""
 
     flag = models.ForeignKey(ContingencyFlag, on_delete=models.CASCADE, related_name="bcp_views")
     viewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -265,3 +264,6 @@ class BusinessContinuityPlanView(models.Model):
 
     class Meta:
         ordering = ["-viewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.viewed_by} viewed the plan for {self.flag.provider} at {self.viewed_at:%Y-%m-%d %H:%M}"

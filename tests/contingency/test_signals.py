@@ -44,7 +44,9 @@ def test_each_signal_opens_a_flag_at_its_documented_level(
     trigger = flag.triggers.get()
     assert (trigger.source, trigger.kind, trigger.detail) == ("automatic", signal, "Seen on 3 March")
     change = flag.level_changes.get()
-    assert change.from_level == "" and change.to_level == level and change.decided_by is None
+    assert change.from_level == ""
+    assert change.to_level == level
+    assert change.decided_by is None
     assert Signal(signal).label in change.reason
     assert [message.to for message in mail.outbox] == [[commissioner_user.email]]
     assert provider.name in mail.outbox[0].subject
@@ -57,11 +59,13 @@ def test_every_signal_has_a_level() -> None:
 def test_a_more_serious_signal_raises_the_open_flag() -> None:
     provider = ProviderFactory.create()
     flag = contingency_signal(provider=provider, signal="overdue_accounts", detail="Accounts due 1 Jan")
-    assert flag is not None and flag.level == Level.WATCH
+    assert flag is not None
+    assert flag.level == Level.WATCH
 
     raised = contingency_signal(provider=provider, signal="struck_off", detail="First Gazette notice")
 
-    assert raised is not None and raised.pk == flag.pk
+    assert raised is not None
+    assert raised.pk == flag.pk
     flag.refresh_from_db()
     assert flag.level == Level.FAILING
     assert list(flag.level_changes.values_list("from_level", "to_level")) == [("watch", "failing"), ("", "watch")]
@@ -74,7 +78,8 @@ def test_a_milder_signal_never_lowers_the_level() -> None:
 
     flag = contingency_signal(provider=provider, signal="accreditation_lapsed", detail="DBS expired")
 
-    assert flag is not None and flag.level == Level.FAILING
+    assert flag is not None
+    assert flag.level == Level.FAILING
     assert flag.level_changes.count() == 1
     assert flag.triggers.count() == 2
 
