@@ -3,16 +3,18 @@
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .filters import ProviderAdminFilterSet
-from .models import ClientGroup, Language, Provider, ServiceType, Specialism
+from .models import ClientGroup, Language, Provider, ProviderChangeRequest, ServiceType, Specialism
 from .services import provider_saved_in_admin
-from .views import change_status
+from .views import change_request_index, change_request_review, change_status
 
 
 class ProviderViewSet(SnippetViewSet):
@@ -106,3 +108,48 @@ def provider_status_button(snippet: Any, user: Any, next_url: str | None = None)
             icon_name="resubmit",
             priority=20,
         )
+
+
+@hooks.register("register_admin_urls")
+def register_change_request_urls() -> list[Any]:
+    """Commissioners review the changes published providers asked for."""
+    return [
+        path(
+            "provider-changes/",
+            include(
+                (
+                    [
+                        path("", change_request_index, name="index"),
+                        path("<int:pk>/", change_request_review, name="review"),
+                    ],
+                    "providers_change_requests",
+                ),
+                namespace="providers_change_requests",
+            ),
+        )
+    ]
+
+
+class ChangeRequestMenuItem(MenuItem):
+    """Shown to commissioners only, with how many requests are waiting."""
+
+    def is_shown(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("providers.review_change_request"))
+
+    def render_component(self, request: HttpRequest) -> Any:
+        waiting = ProviderChangeRequest.objects.filter(status=ProviderChangeRequest.Status.PENDING).count()
+        return LinkMenuItemComponent(
+            self.name,
+            f"{self.label} ({waiting} waiting)" if waiting else self.label,
+            self.url,
+            icon_name=self.icon_name,
+            classname=self.classname,
+            attrs=self.attrs,
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def register_change_request_menu_item() -> MenuItem:
+    return ChangeRequestMenuItem(
+        "Provider changes", reverse("providers_change_requests:index"), icon_name="edit", order=105
+    )
