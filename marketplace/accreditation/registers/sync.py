@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from marketplace.accounts.selectors import commissioner_email_addresses
 from marketplace.core.notifications import email_send
 from marketplace.core.services import scheduled_job_record_run
 from marketplace.providers.models import Provider
@@ -438,25 +439,6 @@ def _signal_contingency(*, provider: Provider, signal: str, detail: str, today: 
         logger.error("marketplace.contingency.services.contingency_signal is missing: %s not signalled", signal)
         return
     contingency_signal(provider=provider, signal=signal, detail=detail, today=today)
-
-
-def commissioner_email_addresses() -> list[str]:
-    """Who is told about register alerts: the accounts app's list of commissioners."""
-    try:
-        from marketplace.accounts.selectors import (  # type: ignore[import-not-found,unused-ignore]
-            commissioner_email_addresses as addresses,
-        )
-    except ImportError:
-        # Until marketplace.accounts.selectors lands: active members of the commissioners group.
-        from marketplace.accounts.models import User
-        from marketplace.accounts.roles import COMMISSIONERS
-
-        return list(
-            User.objects.filter(groups__name=COMMISSIONERS, is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    return list(addresses())
 
 
 def provider_admin_path(provider: Provider) -> str:
