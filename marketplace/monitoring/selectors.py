@@ -1,0 +1,69 @@
+"""Reads of monitoring records for pages, the admin, reports and other apps.
+
+The schedule (who is due a visit, who is overdue) lives in `schedule.py`;
+`monitoring_due` and `monitoring_overdue` are re-exported here so other apps
+read monitoring through this module.
+"""
+
+from django.db.models import Prefetch, QuerySet
+
+from marketplace.providers.models import Provider
+
+from .models import Action, ActionUpdate, Feedback, MonitoringVisit
+from .schedule import ScheduleRow, monitoring_due, monitoring_overdue, monitoring_schedule
+
+__all__ = [
+    "ScheduleRow",
+    "action_for_provider_response",
+    "feedback_moderation_queue",
+    "monitoring_due",
+    "monitoring_overdue",
+    "monitoring_schedule",
+    "published_outcomes",
+    "visits_for_admin",
+]
+
+
+def visits_for_admin() -> QuerySet[MonitoringVisit]:
+    """Every visit, with what the admin listing shows."""
+    return MonitoringVisit.objects.select_related("provider", "provider__locality", "officer", "arrangement")
+
+
+def published_outcomes(*, provider: Provider) -> QuerySet[MonitoringVisit]:
+    """A provider's published visit outcomes, newest first, with their actions (never drafts or unpublished ones)."""
+    return (
+        MonitoringVisit.objects.published()
+        .filter(provider=provider)
+        .select_related("follows_up")
+        .prefetch_related(
+            Prefetch("actions", queryset=Action.objects.order_by("due_on", "id")),
+            Prefetch(
+                "actions__updates",
+                queryset=ActionUpdate.objects.filter(kind=ActionUpdate.Kind.PROVIDER_RESPONSE).order_by("-at"),
+                to_attr="responses",
+            ),
+        )
+        .order_by("-visited_on", "-id")
+    )
+
+
+def action_for_provider_response(*, provider: Provider, action_uuid: str) -> Action | None:
+    """An action the provider may see and answer: on one of its own published visits."""
+    return (
+        Action.objects.select_related("visit", "visit__provider")
+        .filter(
+            uuid=action_uuid,
+            visit__provider=provider,
+            visit__status=MonitoringVisit.Status.PUBLISHED,
+        )
+        .first()
+    )
+
+
+def feedback_moderation_queue() -> QuerySet[Feedback]:
+    """Feedback waiting for a commissioner, oldest first."""
+    return (
+        Feedback.objects.filter(moderation_status=Feedback.Moderation.PENDING)
+        .select_related("provider")
+        .order_by("submitted_at", "id")
+    )

@@ -1,0 +1,345 @@
+"""Contract monitoring in the Wagtail admin: a "Monitoring" menu for commissioners.
+
+- Contracts and lists (arrangements, with their members)
+- Visits: a filtered listing with CSV/XLSX export; each visit's page records
+  ratings, actions, attachments, finalising, publishing and amendments
+  (`admin_views.py`)
+- Feedback: the moderation queue
+- Due and overdue: the risk-based schedule as a report with CSV/XLSX export
+
+Who may do anything here is `monitoring.manage` (commissioners), through one
+permission policy for every monitoring model. Nothing is ever deleted here:
+visits, decisions and feedback are records.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
+from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.providers.models import Provider
+
+from . import admin_views
+from .filters import FeedbackFilterSet, ScheduleFilterSet, VisitFilterSet
+from .models import Arrangement, Feedback, MonitoringVisit
+from .schedule import ScheduleRow, monitoring_schedule
+
+DEFAULT_WITHIN_DAYS = 30
+
+
+class MonitoringPermissionPolicy(BasePermissionPolicy):
+    """Commissioners (rules: monitoring.manage) may do everything but delete; nobody else anything."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return action != "delete" and bool(user.has_perm("monitoring.manage"))
+
+    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
+        if set(actions) <= {"delete"}:
+            return User.objects.none()
+        return User.objects.filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS), is_active=True).distinct()
+
+
+for monitoring_model in (Arrangement, MonitoringVisit, Feedback):
+    register_permission_policy(monitoring_model, MonitoringPermissionPolicy(monitoring_model))
+
+
+class ArrangementViewSet(ModelViewSet):
+    model = Arrangement
+    name = "monitoring_arrangements"
+    url_prefix = "monitoring/arrangements"
+    icon = "doc-full"
+    menu_label = "Contracts and lists"
+    list_display = ["name", "kind", "starts_on", "ends_on", "monitoring_frequency_months"]
+    list_filter = ["kind"]
+    search_fields = ["name", "description"]
+    search_backend_name = None
+    list_export = ["name", "kind", "starts_on", "ends_on", "monitoring_frequency_months"]
+    export_filename = "monitoring-arrangements"
+    ordering = ["name"]
+    copy_view_enabled = False
+
+
+class VisitViewSet(ModelViewSet):
+    """The visits listing comes from Wagtail; recording, the visit's page and every change are ours."""
+
+    model = MonitoringVisit
+    name = "monitoring_visits"
+    url_prefix = "monitoring/visits"
+    icon = admin_views.VISIT_ICON
+    menu_label = "Visits"
+    add_item_label = "Record a visit"
+    list_display = ["provider", "visit_type", "visited_on", "status", "overall_rating", "officer"]
+    filterset_class = VisitFilterSet
+    search_fields = ["provider__name"]
+    search_backend_name = None
+    ordering = ["-visited_on", "-id"]
+    list_per_page = 50
+    copy_view_enabled = False
+    list_export = [
+        "provider.name",
+        "provider.locality",
+        "arrangement",
+        "get_visit_type_display",
+        "visited_on",
+        "get_status_display",
+        "get_assessment_and_care_planning_display",
+        "get_experience_of_people_supported_display",
+        "get_worker_knowledge_display",
+        "get_staff_training_and_recruitment_display",
+        "get_environment_equipment_and_safety_display",
+        "get_leadership_and_management_display",
+        "get_overall_rating_display",
+        "officer",
+        "finalised_at",
+        "published_at",
+        "follows_up_id",
+        "pk",
+    ]
+    export_headings = {
+        "provider.name": "Provider",
+        "provider.locality": "Locality",
+        "arrangement": "Contract or list",
+        "get_visit_type_display": "Type",
+        "visited_on": "Date of visit",
+        "get_status_display": "Status",
+        "get_assessment_and_care_planning_display": "Assessment and care planning",
+        "get_experience_of_people_supported_display": "Experience of the people supported",
+        "get_worker_knowledge_display": "Worker knowledge",
+        "get_staff_training_and_recruitment_display": "Staff training and recruitment",
+        "get_environment_equipment_and_safety_display": "Environment, equipment and safety",
+        "get_leadership_and_management_display": "Leadership and management",
+        "get_overall_rating_display": "Overall rating",
+        "officer": "Officer",
+        "finalised_at": "Finalised at",
+        "published_at": "Published at",
+        "follows_up_id": "Follows up visit",
+        "pk": "Visit",
+    }
+    export_filename = "monitoring-visits"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MonitoringVisit]:
+        return MonitoringVisit.objects.select_related("provider", "provider__locality", "officer", "arrangement")
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("new/", admin_views.visit_create, name="add"),
+            path("<int:pk>/", admin_views.visit_page, name="edit"),
+            path("<int:pk>/draft/", admin_views.visit_edit_draft, name="edit_draft"),
+            path("<int:pk>/finalise/", admin_views.visit_finalise, name="finalise"),
+            path("<int:pk>/publish/", admin_views.visit_publish, name="publish"),
+            path("<int:pk>/amend/", admin_views.visit_amend, name="amend"),
+            path("<int:pk>/follow-up/", admin_views.visit_follow_up, name="follow_up"),
+            path("<int:visit_pk>/actions/new/", admin_views.action_add, name="action_add"),
+            path("actions/<int:pk>/", admin_views.action_change, name="action_change"),
+            path("<int:visit_pk>/attachments/new/", admin_views.attachment_add, name="attachment_add"),
+            path("attachments/<int:pk>/", admin_views.attachment_download, name="attachment_download"),
+        ]
+
+
+class FeedbackViewSet(ModelViewSet):
+    """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.feedback_moderate`."""
+
+    model = Feedback
+    name = "monitoring_feedback"
+    url_prefix = "monitoring/feedback"
+    icon = "comment"
+    menu_label = "Feedback"
+    list_display = [
+        "provider",
+        Column("excerpt", label="Feedback", accessor=lambda feedback: feedback.text[:120]),
+        "is_complaint",
+        "rating",
+        "submitted_at",
+        "moderation_status",
+    ]
+    filterset_class = FeedbackFilterSet
+    search_fields = ["provider__name", "text"]
+    search_backend_name = None
+    ordering = ["moderation_status", "-submitted_at"]
+    copy_view_enabled = False
+    list_export = [
+        "provider.name",
+        "get_relationship_display",
+        "is_complaint",
+        "rating",
+        "text",
+        "submitted_at",
+        "get_moderation_status_display",
+        "moderated_by",
+        "moderated_at",
+        "moderation_reason",
+    ]
+    export_headings = {
+        "provider.name": "Provider",
+        "get_relationship_display": "Relationship",
+        "is_complaint": "Complaint",
+        "get_moderation_status_display": "Moderation",
+    }
+    export_filename = "monitoring-feedback"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Feedback]:
+        return Feedback.objects.select_related("provider", "moderated_by")
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/", admin_views.feedback_moderate, name="edit"),
+        ]
+
+
+# The due-and-overdue report -------------------------------------------------------
+
+
+class MonitoringDueReportView(ReportView):
+    """Providers on a current arrangement and when each is next due a monitoring visit, with why."""
+
+    page_title = "Monitoring due and overdue"
+    header_icon = "date"
+    index_url_name = "monitoring_schedule:index"
+    index_results_url_name = "monitoring_schedule:index_results"
+    filterset_class = ScheduleFilterSet
+    permission_required = "view"
+    paginate_by = 100
+    list_export = [
+        "provider.name",
+        "provider.get_kind_display",
+        "provider.locality",
+        "arrangements_text",
+        "last_visited_on",
+        "last_overall_rating_label",
+        "due_on",
+        "state",
+        "days_overdue",
+        "reasons_text",
+    ]
+    export_headings = {
+        "provider.name": "Provider",
+        "provider.get_kind_display": "Kind",
+        "provider.locality": "Locality",
+        "arrangements_text": "Contracts and lists",
+        "last_visited_on": "Last visit",
+        "last_overall_rating_label": "Last overall rating",
+        "due_on": "Next visit due",
+        "state": "State",
+        "days_overdue": "Days overdue",
+        "reasons_text": "Why",
+    }
+
+    def user_has_permission(self, permission: str) -> bool:
+        return bool(self.request.user.has_perm("monitoring.manage"))
+
+    def get_filename(self) -> str:
+        return f"monitoring-due-{timezone.localdate():%Y-%m-%d}"
+
+    @cached_property
+    def columns(self) -> list[Column]:
+        return [
+            TitleColumn(
+                "provider",
+                label="Provider",
+                accessor="provider.name",
+                get_url=lambda row: reverse("monitoring_visits:index") + f"?q={row.provider.name}",
+            ),
+            Column("kind", label="Kind", accessor="provider.get_kind_display"),
+            Column("locality", label="Locality", accessor="provider.locality"),
+            Column("arrangements", label="Contracts and lists", accessor="arrangements_text"),
+            DateColumn("last_visited_on", label="Last visit"),
+            Column("last_rating", label="Last overall rating", accessor="last_overall_rating_label"),
+            DateColumn("due_on", label="Next visit due"),
+            Column("state", label="State", accessor=lambda row: self._state_text(row)),
+            Column("reasons", label="Why", accessor="reasons_text"),
+        ]
+
+    @staticmethod
+    def _state_text(row: ScheduleRow) -> str:
+        if row.is_overdue:
+            return f"Overdue by {row.days_overdue} day{'s' if row.days_overdue != 1 else ''}"
+        return "Due"
+
+    def _choices(self) -> tuple[str, int]:
+        data = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
+        show = data.get("show") or ScheduleFilterSet.SHOW_DUE
+        within_days = data.get("within_days")
+        return show, DEFAULT_WITHIN_DAYS if within_days is None else int(within_days)
+
+    def get_filtered_queryset(self) -> list[ScheduleRow]:  # type: ignore[override]
+        providers = Provider.objects.all()
+        if self.filters and self.filters.is_valid():
+            providers = self.filters.filter_queryset(providers)
+        today = timezone.localdate()
+        rows = monitoring_schedule(today=today, providers=providers)
+        show, within_days = self._choices()
+        if show == ScheduleFilterSet.SHOW_OVERDUE:
+            return [row for row in rows if row.is_overdue]
+        if show == ScheduleFilterSet.SHOW_DUE:
+            horizon = date.fromordinal(today.toordinal() + within_days)
+            return [row for row in rows if row.due_on <= horizon]
+        return rows
+
+
+class MonitoringDueViewSet(ViewSet):
+    name = "monitoring_schedule"
+    url_prefix = "monitoring/due"
+    icon = "date"
+    menu_label = "Due and overdue"
+
+    @cached_property
+    def menu_item_class(self) -> type[MenuItem]:
+        class ReportMenuItem(MenuItem):
+            def is_shown(self, request: HttpRequest) -> bool:
+                return bool(request.user.has_perm("monitoring.manage"))
+
+        return ReportMenuItem
+
+    def get_urlpatterns(self) -> list[Any]:
+        view = MonitoringDueReportView
+        return [
+            path("", view.as_view(), name="index"),
+            path("results/", view.as_view(results_only=True), name="index_results"),
+        ]
+
+
+class MonitoringGroup(ViewSetGroup):
+    items = (VisitViewSet, MonitoringDueViewSet, FeedbackViewSet, ArrangementViewSet)
+    menu_icon = admin_views.VISIT_ICON
+    menu_label = "Monitoring"
+    menu_name = "monitoring"
+    menu_order = 130
+
+
+@hooks.register("register_admin_viewset")
+def register_monitoring_viewsets() -> MonitoringGroup:
+    return MonitoringGroup()
+
+
+@hooks.register("register_snippet_listing_buttons")
+def record_visit_button(snippet: Any, user: Any, next_url: str | None = None) -> Any:
+    """A "Record a monitoring visit" button on each provider in the providers listing."""
+    if isinstance(snippet, Provider) and user.has_perm("monitoring.manage"):
+        yield Button(
+            "Record a monitoring visit",
+            reverse("monitoring_visits:add") + f"?provider={snippet.pk}",
+            icon_name=admin_views.VISIT_ICON,
+            priority=40,
+        )
