@@ -281,3 +281,57 @@ class ContingencyFlagFactory(DjangoModelFactory):
 
             FlagTrigger.objects.create(flag=self, source="manual", kind="intelligence", detail="Concern from a test")
             FlagLevelChange.objects.create(flag=self, from_level="", to_level=self.level, reason="Opened by a test")
+
+
+class ArrangementFactory(DjangoModelFactory):
+    """A council contract or list (monitoring), in force for the last two years, monitored yearly."""
+
+    class Meta:
+        model = "monitoring.Arrangement"
+        django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Framework {n}")
+    slug = factory.Sequence(lambda n: f"framework-{n}")
+    kind = "framework"
+    starts_on = factory.LazyFunction(lambda: days_ago(730))
+    monitoring_frequency_months = 12
+
+
+class ArrangementMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ArrangementMembership"
+
+    arrangement = factory.SubFactory(ArrangementFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    start_on = factory.LazyFunction(lambda: days_ago(700))
+
+
+class MonitoringVisitFactory(DjangoModelFactory):
+    """A draft announced visit a month ago, every domain rated Good; finalise it through the services."""
+
+    class Meta:
+        model = "monitoring.MonitoringVisit"
+
+    provider = factory.SubFactory(ProviderFactory)
+    visit_type = "announced"
+    visited_on = factory.LazyFunction(lambda: days_ago(30))
+    officer = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("officer")
+    assessment_and_care_planning = "good"
+    experience_of_people_supported = "good"
+    worker_knowledge = "good"
+    staff_training_and_recruitment = "good"
+    environment_equipment_and_safety = "good"
+    leadership_and_management = "good"
+
+
+class MonitoringFeedbackFactory(DjangoModelFactory):
+    """Feedback from the public profile, waiting for moderation."""
+
+    class Meta:
+        model = "monitoring.Feedback"
+
+    provider = factory.SubFactory(ProviderFactory)
+    relationship = "uses_the_service"
+    text = "The carers are kind and always on time."
