@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 
 from marketplace.accreditation.models import Accreditation
+from marketplace.monitoring.models import Rating
 from marketplace.places.models import Locality
 from marketplace.providers.models import Provider, ServiceType
 
 from .market import DEFAULT_GAP_MILES, default_gap_service
-from .selectors import EXPIRY_WINDOW_DAYS
+from .selectors import EXPIRY_WINDOW_DAYS, MONITORING_WINDOW_DAYS
 
 MAX_GAP_MILES = 50
 WINDOW_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (60, "60 days"), (90, "90 days")]
@@ -51,6 +52,17 @@ class ExpiringChecksForm(ReportForm):
     )
 
 
+class MonitoringDueForm(ReportForm):
+    within_days = forms.TypedChoiceField(
+        label="Due within", choices=WINDOW_CHOICES, coerce=int, required=False, initial=MONITORING_WINDOW_DAYS
+    )
+    show = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Due and overdue"), ("due", "Due only"), ("overdue", "Overdue only")],
+        required=False,
+    )
+
+
 class FlagsForm(ReportForm):
     level = forms.ChoiceField(label="Level", required=False)
 
@@ -66,6 +78,11 @@ class RatingsForm(ReportForm):
     cqc_rating = forms.ChoiceField(
         label="CQC rating",
         choices=[("", "Any rating"), *Provider.CqcRating.choices, ("none", "Not rated")],
+        required=False,
+    )
+    monitoring_rating = forms.ChoiceField(
+        label="Latest monitoring rating",
+        choices=[("", "Any rating"), *Rating.choices, ("none", "Not visited yet")],
         required=False,
     )
 

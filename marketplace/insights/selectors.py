@@ -7,12 +7,12 @@ selectors are used where they exist; otherwise this module reads their models'
 querysets and never writes.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -275,8 +275,7 @@ class RatingsDistribution:
 
     cqc: Tally
     cqc_unrated_registered: int
-    monitoring: Tally | None = None
-    monitoring_labels: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    monitoring: Tally
 
 
 def cqc_ratings_distribution() -> tuple[Tally, int]:
@@ -294,15 +293,35 @@ class RatingRow:
     kind: str
     cqc_rating: str
     cqc_rating_date: date | None
+    monitoring_rating: str
+    monitoring_visited_on: date | None
 
 
-def rating_rows(*, cqc_rating: str | None = None) -> list[RatingRow]:
-    """Published providers with their CQC rating; `cqc_rating="none"` for those without one (1 query)."""
-    providers = Provider.objects.published().order_by("name", "id")
+def _latest_decided_visit() -> Any:
+    from marketplace.monitoring.models import MonitoringVisit
+
+    return MonitoringVisit.objects.decided().filter(provider=OuterRef("pk")).order_by("-visited_on", "-id")
+
+
+def rating_rows(*, cqc_rating: str | None = None, monitoring_rating: str | None = None) -> list[RatingRow]:
+    """Published providers with their CQC rating and the overall rating of their latest finalised monitoring
+    visit; "none" as either filter means those without one (1 query)."""
+    from marketplace.monitoring.models import Rating
+
+    latest = _latest_decided_visit()
+    providers = Provider.objects.published().annotate(
+        latest_rating=Subquery(latest.values("overall_rating")[:1]),
+        latest_visited_on=Subquery(latest.values("visited_on")[:1]),
+    )
     if cqc_rating == "none":
         providers = providers.filter(cqc_rating="")
     elif cqc_rating:
         providers = providers.filter(cqc_rating=cqc_rating)
+    if monitoring_rating == "none":
+        providers = providers.filter(Q(latest_rating__isnull=True) | Q(latest_rating=""))
+    elif monitoring_rating:
+        providers = providers.filter(latest_rating=monitoring_rating)
+    labels = dict(Rating.choices)
     return [
         RatingRow(
             provider_id=provider.pk,
@@ -310,14 +329,33 @@ def rating_rows(*, cqc_rating: str | None = None) -> list[RatingRow]:
             kind=provider.get_kind_display(),
             cqc_rating=provider.get_cqc_rating_display() if provider.cqc_rating else "",
             cqc_rating_date=provider.cqc_rating_date,
+            monitoring_rating=str(labels.get(provider.latest_rating, "")) if provider.latest_rating else "",
+            monitoring_visited_on=provider.latest_visited_on,
         )
-        for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date")
+        for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date").order_by("name", "id")
     ]
 
 
+def monitoring_ratings_distribution() -> Tally:
+    """Providers by the overall rating of their latest finalised or published monitoring visit (1 query)."""
+    from marketplace.monitoring.models import Rating
+
+    found = dict(
+        Provider.objects.annotate(latest_rating=Subquery(_latest_decided_visit().values("overall_rating")[:1]))
+        .exclude(latest_rating__isnull=True)
+        .exclude(latest_rating="")
+        .order_by()
+        .values_list("latest_rating")
+        .annotate(count=Count("id"))
+        .values_list("latest_rating", "count")
+    )
+    return _tally(Rating.choices, found)
+
+
 def ratings_distribution() -> RatingsDistribution:
+    """CQC ratings of published providers and the council's latest monitoring rating per provider (3 queries)."""
     cqc, unrated = cqc_ratings_distribution()
-    return RatingsDistribution(cqc=cqc, cqc_unrated_registered=unrated)
+    return RatingsDistribution(cqc=cqc, cqc_unrated_registered=unrated, monitoring=monitoring_ratings_distribution())
 
 
 # --- Provider-failure contingency flags ---------------------------------------------------------
@@ -374,3 +412,62 @@ def open_flags_by_level(*, today: date | None = None) -> OpenFlags:
         key=lambda row: (-LEVEL_RANK.get(row.level, 0), row.opened_on, row.flag_id),
     )
     return OpenFlags(tally=_tally([(level, labels[level]) for level in OPEN_LEVELS], found), rows=tuple(rows))
+
+
+# --- Monitoring visits due and overdue ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitoringRow:
+    provider_id: int
+    provider_name: str
+    state: str
+    due_on: date
+    days_overdue: int
+    last_visited_on: date | None
+    last_rating: str
+    arrangements: str
+    reasons: str
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == "Overdue"
+
+
+@dataclass(frozen=True)
+class MonitoringDue:
+    """Providers on a council arrangement due a monitoring visit within the window, and those overdue."""
+
+    due_count: int
+    overdue_count: int
+    rows: tuple[MonitoringRow, ...]
+    today: date
+    within_days: int
+
+
+def monitoring_due_and_overdue(
+    *, today: date | None = None, within_days: int = MONITORING_WINDOW_DAYS
+) -> MonitoringDue:
+    """Read through the monitoring app's schedule (`monitoring_due`, a fixed 3 queries): due within
+    `within_days` but not yet past (due), and past due (overdue), most overdue first."""
+    from marketplace.monitoring.schedule import monitoring_due
+
+    today = today or timezone.localdate()
+    rows = tuple(
+        MonitoringRow(
+            provider_id=row.provider.pk,
+            provider_name=row.provider.name,
+            state=row.state,
+            due_on=row.due_on,
+            days_overdue=row.days_overdue,
+            last_visited_on=row.last_visited_on,
+            last_rating=row.last_overall_rating_label,
+            arrangements=row.arrangements_text,
+            reasons=row.reasons_text,
+        )
+        for row in monitoring_due(today=today, within_days=within_days)
+    )
+    overdue = sum(1 for row in rows if row.is_overdue)
+    return MonitoringDue(
+        due_count=len(rows) - overdue, overdue_count=overdue, rows=rows, today=today, within_days=within_days
+    )

@@ -172,13 +172,49 @@ def _flag_changes(since: datetime, until: datetime) -> DigestSection:
     return DigestSection("Provider-failure flags opened or changed", tuple(lines), _report_path("open_flags"))
 
 
+def _visits_finalised(since: datetime, until: datetime) -> DigestSection:
+    from marketplace.monitoring.models import RatingDecision
+
+    rows = (
+        RatingDecision.objects.filter(kind=RatingDecision.Kind.FINALISED, decided_at__gte=since, decided_at__lt=until)
+        .select_related("visit__provider", "decided_by")
+        .order_by("decided_at", "id")
+    )
+    lines = tuple(
+        f"{row.visit.provider.name}: {row.visit.get_visit_type_display().lower()} on {row.visit.visited_on:%-d %B}"
+        f" rated {row.get_overall_rating_display() or 'without an overall rating'} by {row.decided_by}"
+        for row in rows
+    )
+    return DigestSection("Monitoring visits finalised", lines, _report_path("ratings"))
+
+
+def _feedback_waiting(since: datetime, until: datetime) -> DigestSection:
+    """Feedback sent in the period that is still waiting for a commissioner to moderate it."""
+    from marketplace.monitoring.models import Feedback
+
+    rows = (
+        Feedback.objects.filter(
+            moderation_status=Feedback.Moderation.PENDING, submitted_at__gte=since, submitted_at__lt=until
+        )
+        .select_related("provider")
+        .order_by("submitted_at", "id")
+    )
+    lines = tuple(
+        f"{row.provider.name}: {'a complaint' if row.is_complaint else 'feedback'} sent {_local(row.submitted_at)}"
+        for row in rows
+    )
+    return DigestSection("Feedback waiting for moderation", lines)
+
+
 # Each part of the digest, in the order the email lists them.
 SECTION_BUILDERS: tuple[Callable[[datetime, datetime], DigestSection], ...] = (
     _new_applications,
     _accreditation_decisions,
     _checks_lapsed,
     _checks_now_expiring,
+    _visits_finalised,
     _flag_changes,
+    _feedback_waiting,
 )
 
 

@@ -66,6 +66,7 @@ def dashboard_headlines(*, today: Any = None) -> list[Headline]:
     pipeline = selectors.accreditation_pipeline(today=today)
     checks = selectors.checks_expiring_and_expired(today=today)
     flags = selectors.open_flags_by_level(today=today)
+    monitoring = selectors.monitoring_due_and_overdue(today=today)
     gap_service = market.default_gap_service()
     gaps = market.rural_gaps(service=gap_service) if gap_service else None
     oldest = pipeline.oldest_waiting_days
@@ -87,6 +88,17 @@ def dashboard_headlines(*, today: Any = None) -> list[Headline]:
             label="required checks expired",
             url=reverse("insights:expiring_checks") + "?show=expired",
             is_urgent=checks.expired_count > 0,
+        ),
+        Headline(
+            count=monitoring.due_count,
+            label=f"monitoring visits due within {monitoring.within_days} days",
+            url=reverse("insights:monitoring_due") + "?show=due",
+        ),
+        Headline(
+            count=monitoring.overdue_count,
+            label="monitoring visits overdue",
+            url=reverse("insights:monitoring_due") + "?show=overdue",
+            is_urgent=monitoring.overdue_count > 0,
         ),
         Headline(
             count=flags.tally.total,
@@ -127,6 +139,7 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
         checks = selectors.checks_expiring_and_expired(today=today)
         flags = selectors.open_flags_by_level(today=today)
         ratings = selectors.ratings_distribution()
+        monitoring = selectors.monitoring_due_and_overdue(today=today)
         pipeline_url = reverse("insights:accreditation_pipeline")
         flags_url = reverse("insights:open_flags")
         ratings_url = reverse("insights:ratings")
@@ -151,7 +164,16 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
                 slug="flags",
                 urls={item.key: f"{flags_url}?level={item.key}" for item in flags.tally.counts},
             ),
+            monitoring=monitoring,
+            monitoring_chart=monitoring_chart(monitoring),
             ratings=ratings,
+            monitoring_ratings_chart=chart_from_tally(
+                ratings.monitoring,
+                title="Providers by latest monitoring rating",
+                category_label="Overall rating",
+                slug="monitoring-ratings",
+                urls={item.key: f"{ratings_url}?monitoring_rating={item.key}" for item in ratings.monitoring.counts},
+            ),
             cqc_chart=chart_from_tally(
                 ratings.cqc,
                 title="Published providers by CQC rating",
@@ -178,6 +200,22 @@ def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
         bars.append(Bar(label=label, value=value))
     return BarChart(
         title="Required checks by expiry", bars=tuple(bars), category_label="When", value_label="Checks", slug="expiry"
+    )
+
+
+def monitoring_chart(monitoring: selectors.MonitoringDue) -> BarChart:
+    """Providers due a monitoring visit by how overdue or how soon."""
+    bands = [
+        ("Overdue by more than 90 days", lambda row: row.days_overdue > 90),
+        ("Overdue by up to 90 days", lambda row: row.is_overdue and row.days_overdue <= 90),
+        (f"Due within {monitoring.within_days} days", lambda row: not row.is_overdue),
+    ]
+    return BarChart(
+        title="Monitoring visits due and overdue",
+        bars=tuple(Bar(label=label, value=sum(1 for row in monitoring.rows if test(row))) for label, test in bands),
+        category_label="When",
+        value_label="Providers",
+        slug="monitoring",
     )
 
 
@@ -332,6 +370,60 @@ class ExpiringChecksReport(InsightsReportView):
         return expiry_chart(self.checks)
 
 
+class MonitoringDueReport(InsightsReportView):
+    page_title = "Monitoring due and overdue"
+    url_name = "monitoring_due"
+    description = (
+        "Providers on a council arrangement whose next monitoring visit is overdue or due within the window, "
+        "most overdue first, with why the schedule set that date."
+    )
+    form_class = forms.MonitoringDueForm
+    columns = [
+        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
+        Column("state", label="State"),
+        Column("due_on", label="Due"),
+        Column("days_overdue", label="Days overdue"),
+        Column("last_visited_on", label="Last visit"),
+        Column("last_rating", label="Last rating"),
+        Column("arrangements", label="Arrangements"),
+    ]
+    list_export = [
+        "provider_name",
+        "state",
+        "due_on",
+        "days_overdue",
+        "last_visited_on",
+        "last_rating",
+        "arrangements",
+        "reasons",
+    ]
+    export_headings = {
+        "provider_name": "Provider",
+        "state": "State",
+        "due_on": "Due",
+        "days_overdue": "Days overdue",
+        "last_visited_on": "Last visit",
+        "last_rating": "Last rating",
+        "arrangements": "Arrangements",
+        "reasons": "Why then",
+    }
+
+    @cached_property
+    def monitoring(self) -> selectors.MonitoringDue:
+        return selectors.monitoring_due_and_overdue(within_days=self.form.value("within_days"))
+
+    def get_rows(self) -> list[Any]:
+        show = self.form.value("show")
+        if show == "due":
+            return [row for row in self.monitoring.rows if not row.is_overdue]
+        if show == "overdue":
+            return [row for row in self.monitoring.rows if row.is_overdue]
+        return list(self.monitoring.rows)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        return monitoring_chart(self.monitoring)
+
+
 class OpenFlagsReport(InsightsReportView):
     page_title = "Open provider-failure flags"
     url_name = "open_flags"
@@ -383,17 +475,31 @@ class RatingsReport(InsightsReportView):
         Column("kind", label="Kind"),
         Column("cqc_rating", label="CQC rating"),
         Column("cqc_rating_date", label="CQC rating date"),
+        Column("monitoring_rating", label="Latest monitoring rating"),
+        Column("monitoring_visited_on", label="Visited"),
     ]
-    list_export = ["provider_name", "kind", "cqc_rating", "cqc_rating_date"]
+    list_export = [
+        "provider_name",
+        "kind",
+        "cqc_rating",
+        "cqc_rating_date",
+        "monitoring_rating",
+        "monitoring_visited_on",
+    ]
     export_headings = {
         "provider_name": "Provider",
         "kind": "Kind",
         "cqc_rating": "CQC rating",
         "cqc_rating_date": "CQC rating date",
+        "monitoring_rating": "Latest monitoring rating",
+        "monitoring_visited_on": "Monitoring visit date",
     }
 
     def get_rows(self) -> list[Any]:
-        return selectors.rating_rows(cqc_rating=self.form.value("cqc_rating") or None)
+        return selectors.rating_rows(
+            cqc_rating=self.form.value("cqc_rating") or None,
+            monitoring_rating=self.form.value("monitoring_rating") or None,
+        )
 
     def get_chart(self, rows: list[Any]) -> BarChart:
         cqc, _ = selectors.cqc_ratings_distribution()
@@ -405,6 +511,20 @@ class RatingsReport(InsightsReportView):
             slug="cqc",
             urls={item.key: f"{url}?cqc_rating={item.key}" for item in cqc.counts},
         )
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(*args, **kwargs)
+        if context["chart"] is not None:
+            url = self.get_index_url()
+            monitoring = selectors.monitoring_ratings_distribution()
+            context["second_chart"] = chart_from_tally(
+                monitoring,
+                title="Providers by latest monitoring rating",
+                category_label="Overall rating",
+                slug="monitoring-ratings",
+                urls={item.key: f"{url}?monitoring_rating={item.key}" for item in monitoring.counts},
+            )
+        return context
 
 
 class MarketReport(InsightsReportView):
@@ -553,6 +673,7 @@ class RuralGapsReport(InsightsReportView):
 REPORT_VIEWS: list[type[InsightsReportView]] = [
     AccreditationPipelineReport,
     ExpiringChecksReport,
+    MonitoringDueReport,
     OpenFlagsReport,
     RatingsReport,
     MarketReport,

@@ -1,0 +1,164 @@
+"""The dashboard's counts equal the records behind them, in a fixed number of queries."""
+
+import datetime
+
+import pytest
+
+from marketplace.accreditation.models import Accreditation, ProviderCheck
+from marketplace.contingency.models import FlagLevelChange
+from marketplace.insights import selectors
+from marketplace.providers.models import Provider
+from tests.factories import ContingencyFlagFactory, ProviderCheckFactory, ProviderFactory, WorkerFactory
+from tests.insights.conftest import TODAY, accreditation, arrangement, decided_visit, member
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.timedelta(days=1)
+
+
+def test_accreditation_pipeline_counts_every_provider_once_by_status(django_assert_num_queries):
+    never_applied = ProviderFactory.create_batch(2)
+    accreditation(ProviderFactory(), Accreditation.Status.NOT_APPLIED)
+    accreditation(ProviderFactory(), Accreditation.Status.APPLIED, applied_on=TODAY - 3 * DAY)
+    oldest = accreditation(ProviderFactory(), Accreditation.Status.APPLIED, applied_on=TODAY - 20 * DAY)
+    for status in ["accredited", "accredited", "accredited", "refused", "suspended", "lapsed", "lapsed"]:
+        accreditation(ProviderFactory(), status)
+
+    with django_assert_num_queries(2):
+        pipeline = selectors.accreditation_pipeline(today=TODAY)
+
+    assert pipeline.tally.as_dict() == {
+        "not_applied": len(never_applied) + 1,
+        "applied": 2,
+        "accredited": 3,
+        "refused": 1,
+        "suspended": 1,
+        "lapsed": 2,
+    }
+    assert pipeline.tally.total == Provider.objects.count() == 12
+    assert pipeline.waiting_count == 2
+    assert pipeline.oldest_waiting_days == 20
+    assert pipeline.waiting[0].provider_id == oldest.provider_id
+
+
+def test_accreditation_rows_list_waiting_applications_first_oldest_first():
+    newer = accreditation(ProviderFactory(name="Newer"), Accreditation.Status.APPLIED, applied_on=TODAY - 2 * DAY)
+    older = accreditation(ProviderFactory(name="Older"), Accreditation.Status.APPLIED, applied_on=TODAY - 9 * DAY)
+    ProviderFactory(name="Aardvark Care")
+
+    rows = selectors.accreditation_rows(today=TODAY)
+    assert [row.provider_id for row in rows[:2]] == [older.provider_id, newer.provider_id]
+    assert [row.days_waiting for row in rows] == [9, 2, None]
+    assert [row.provider_name for row in selectors.accreditation_rows(status="not_applied")] == ["Aardvark Care"]
+
+
+def test_expiring_and_expired_counts_only_required_checks_of_current_providers(django_assert_num_queries):
+    pa = ProviderFactory()
+    ProviderCheckFactory(provider=pa, code="enhanced-dbs", status="verified", expires_on=TODAY + 10 * DAY)
+    ProviderCheckFactory(provider=pa, code="reference-1", status="submitted", expires_on=TODAY + 30 * DAY)
+    ProviderCheckFactory(provider=pa, code="right-to-work", status="verified", expires_on=TODAY + 31 * DAY)
+    ProviderCheckFactory(provider=pa, code="first-aid-training", status="expired", expires_on=TODAY - 5 * DAY)
+    # Verified but out of date: the nightly sweep has not marked it expired yet.
+    ProviderCheckFactory(provider=pa, code="reference-2", status="verified", expires_on=TODAY - DAY)
+    # Not counted: a check a personal assistant does not need, a rejected one, a withdrawn provider's,
+    # and the check of a worker who has left.
+    ProviderCheckFactory(provider=pa, code="fire-risk-assessment", status="verified", expires_on=TODAY + 5 * DAY)
+    ProviderCheckFactory(provider=pa, code="safeguarding-adults-training", status="rejected", expires_on=TODAY)
+    withdrawn = ProviderFactory(status=Provider.Status.WITHDRAWN)
+    ProviderCheckFactory(provider=withdrawn, code="enhanced-dbs", status="verified", expires_on=TODAY + DAY)
+    gone = WorkerFactory(is_active=False)
+    ProviderCheckFactory(
+        provider=gone.provider, worker=gone, code="enhanced-dbs", status="verified", expires_on=TODAY + DAY
+    )
+    # A current worker's check counts.
+    worker = WorkerFactory()
+    ProviderCheckFactory(
+        provider=worker.provider, worker=worker, code="enhanced-dbs", status="verified", expires_on=TODAY + 2 * DAY
+    )
+
+    with django_assert_num_queries(2):
+        checks = selectors.checks_expiring_and_expired(today=TODAY, within_days=30)
+
+    assert (checks.expiring_count, checks.expired_count) == (3, 2)
+    assert [row.days_left for row in checks.rows] == [-5, -1, 2, 10, 30]
+    assert [row.status for row in checks.expired] == ["Expired", "Verified"]
+    assert checks.rows[2].worker_name == worker.full_name
+
+
+def test_cqc_ratings_distribution_counts_published_providers():
+    for rating in ["good", "good", "outstanding", "inadequate"]:
+        ProviderFactory(cqc_rating=rating, cqc_location_id="1-100")
+    ProviderFactory(cqc_rating="good", status=Provider.Status.DRAFT)
+    ProviderFactory(cqc_location_id="1-200")  # registered, not rated yet
+    ProviderFactory()  # not registered
+
+    tally, unrated = selectors.cqc_ratings_distribution()
+    assert tally.as_dict() == {"outstanding": 1, "good": 2, "requires_improvement": 0, "inadequate": 1}
+    assert unrated == 1
+
+
+def test_monitoring_ratings_use_each_providers_latest_decided_visit(django_assert_num_queries):
+    improved, steady, unvisited = ProviderFactory.create_batch(3)
+    decided_visit(improved, visited_on=TODAY - 200 * DAY, overall="poor")
+    decided_visit(improved, visited_on=TODAY - 20 * DAY, overall="good", status="published")
+    decided_visit(steady, visited_on=TODAY - 50 * DAY, overall="good")
+    decided_visit(steady, visited_on=TODAY - 5 * DAY, overall="excellent", status="draft")  # not decided yet
+
+    with django_assert_num_queries(1):
+        tally = selectors.monitoring_ratings_distribution()
+    assert tally.as_dict() == {"excellent": 0, "good": 2, "requires_improvement": 0, "poor": 0}
+
+    rows = {row.provider_id: row for row in selectors.rating_rows()}
+    assert rows[improved.pk].monitoring_rating == "Good"
+    assert rows[unvisited.pk].monitoring_rating == ""
+    assert [row.provider_id for row in selectors.rating_rows(monitoring_rating="none")] == [unvisited.pk]
+
+
+def test_monitoring_due_and_overdue_read_the_monitoring_schedule():
+    framework = arrangement(monitoring_frequency_months=12)
+    overdue = ProviderFactory(name="Overdue")
+    member(overdue, framework, since=TODAY - 700 * DAY)
+    decided_visit(overdue, visited_on=TODAY - 400 * DAY, overall="good")  # due 12 months later: past
+    due_soon = ProviderFactory(name="Due soon")
+    member(due_soon, framework, since=TODAY - 700 * DAY)
+    decided_visit(due_soon, visited_on=datetime.date(2025, 4, 1), overall="good")  # due 1 April 2026
+    never_visited = ProviderFactory(name="Never visited")
+    member(never_visited, framework, since=TODAY - 10 * DAY)  # due from the day it joined: overdue
+    fine = ProviderFactory(name="Recently visited")
+    member(fine, framework, since=TODAY - 700 * DAY)
+    decided_visit(fine, visited_on=TODAY - 30 * DAY, overall="good")
+    ProviderFactory(name="Not on any arrangement")
+
+    monitoring = selectors.monitoring_due_and_overdue(today=TODAY, within_days=30)
+
+    assert (monitoring.overdue_count, monitoring.due_count) == (2, 1)
+    assert [row.provider_name for row in monitoring.rows] == ["Overdue", "Never visited", "Due soon"]
+    assert monitoring.rows[-1].due_on == datetime.date(2026, 4, 1)
+
+
+def test_open_flags_by_level_leave_closed_flags_out(django_assert_num_queries):
+    ContingencyFlagFactory(level="watch")
+    ContingencyFlagFactory(level="watch")
+    ContingencyFlagFactory(level="at_risk")
+    failing = ContingencyFlagFactory(level="failing")
+    closed = ContingencyFlagFactory(level="at_risk")
+    closed.closed_at = closed.opened_at
+    closed.level = "closed"
+    closed.save()
+
+    with django_assert_num_queries(2):
+        flags = selectors.open_flags_by_level(today=TODAY)
+
+    assert flags.tally.as_dict() == {"watch": 2, "at_risk": 1, "failing": 1, "failed": 0}
+    assert flags.at_risk_or_worse == 2
+    assert flags.rows[0].flag_id == failing.pk
+    assert FlagLevelChange.objects.count() == 5  # the factory recorded each opening
+
+
+def test_selectors_answer_on_an_empty_database():
+    assert selectors.accreditation_pipeline().tally.total == 0
+    assert selectors.checks_expiring_and_expired().rows == ()
+    assert selectors.open_flags_by_level().tally.total == 0
+    assert selectors.monitoring_due_and_overdue().rows == ()
+    assert selectors.ratings_distribution().monitoring.total == 0
+    assert ProviderCheck.objects.count() == 0
