@@ -137,6 +137,25 @@ ACCOUNT_SESSION_REMEMBER = None  # the person chooses: "Stay signed in on this d
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
+# allauth's forms, reworded the GOV.UK way (marketplace/accounts/forms.py).
+ACCOUNT_FORMS = {
+    name: f"marketplace.accounts.forms.{form}"
+    for name, form in {
+        "login": "LoginForm",
+        "signup": "SignupForm",
+        "reset_password": "ResetPasswordForm",
+        "reset_password_from_key": "ResetPasswordKeyForm",
+        "change_password": "ChangePasswordForm",
+        "set_password": "SetPasswordForm",
+        "add_email": "AddEmailForm",
+        "reauthenticate": "ReauthenticateForm",
+    }.items()
+}
+MFA_FORMS = {
+    "authenticate": "marketplace.accounts.forms.AuthenticateForm",
+    "reauthenticate": "marketplace.accounts.forms.MultiFactorReauthenticateForm",
+    "activate_totp": "marketplace.accounts.forms.ActivateTOTPForm",
+}
 # Failed sign-ins: ten a minute from one address, and five for one account in
 # fifteen minutes, after which that account is locked until the oldest of
 # those five is fifteen minutes old (resetting the password clears it). Wrong

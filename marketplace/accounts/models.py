@@ -1,10 +1,12 @@
 """People who sign in, the roles they hold and who acts for whom."""
 
 import uuid
+from datetime import datetime
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -96,3 +98,88 @@ class ActingFor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} acts for {self.holder} ({self.get_relationship_display()})"
+
+
+INVITATION_LIFETIME_DAYS = 14
+
+
+class ProviderInvitationQuerySet(models.QuerySet["ProviderInvitation"]):
+    def pending(self, *, now: datetime | None = None) -> "ProviderInvitationQuerySet":
+        """Neither accepted nor revoked, and not yet expired."""
+        moment = now or timezone.now()
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=moment)
+
+
+class ProviderInvitation(models.Model):
+    """An invitation to join a provider's team, sent by email with a one-time link.
+
+    Only a SHA-256 hash of the link's token is stored: someone who reads the
+    database cannot use a pending invitation. Accepting, revoking and expiry
+    are recorded on the row (each once); team changes go to `TeamChange`.
+    """
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("email address")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ProviderInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["provider", "email"], name="invitation_provider_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to {self.provider} ({self.get_role_display()})"
+
+    def is_expired(self, *, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def state(self) -> str:
+        """accepted, revoked, expired or pending."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired():
+            return "expired"
+        return "pending"
+
+
+class TeamChange(models.Model):
+    """One change to a provider's team: who did what to whom, and when. Appended, never edited."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        JOINED = "joined", "Joined"
+        REMOVED = "removed", "Removed"
+
+    provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="team_changes")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    email = models.EmailField("email address of the person concerned")
+    role = models.CharField(max_length=16, choices=ProviderInvitation.Role.choices)
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invitation = models.ForeignKey(
+        ProviderInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.email} at {self.provider}"

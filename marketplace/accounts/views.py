@@ -1,0 +1,160 @@
+"""Account pages of our own beside allauth's: the account overview, provider teams and invitations.
+
+Thin: permissions through rules (`providers.manage_listing_users`), reads
+through selectors, writes through services. A team the person may not manage
+is a 404, as if it did not exist.
+"""
+
+from typing import Any
+
+from allauth.account.adapter import get_adapter
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.providers.models import Provider, ProviderMembership
+
+from . import selectors, services
+from .forms import InvitationForm
+from .models import ProviderInvitation
+
+
+def _team_provider(request: HttpRequest, provider_uuid: Any) -> Provider:
+    provider = get_object_or_404(Provider, uuid=provider_uuid)
+    if not request.user.has_perm("providers.manage_listing_users", provider):
+        raise Http404("No team here")
+    return provider
+
+
+@require_GET
+@login_required
+def account_index(request: HttpRequest) -> HttpResponse:
+    """Your account: email address, password, two-factor authentication and the teams you belong to."""
+    user = request.user
+    authenticator_types = set(Authenticator.objects.filter(user_id=user.pk).values_list("type", flat=True))
+    return render(
+        request,
+        "accounts/index.html",
+        {
+            "has_totp": Authenticator.Type.TOTP in authenticator_types,
+            "must_use_multi_factor": selectors.user_must_use_multi_factor(user),
+            "memberships": selectors.user_memberships(user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def team(request: HttpRequest, provider_uuid: Any) -> HttpResponse:
+    """A provider's team: members, pending invitations and the form to invite someone."""
+    provider = _team_provider(request, provider_uuid)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.invitation_send(
+                provider=provider, email=form.cleaned_data["email"], role=form.cleaned_data["role"], by=request.user
+            )
+        except services.InvitationError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"We have sent an invitation to {invitation.email}.")
+            return HttpResponseRedirect(reverse("accounts:team", kwargs={"provider_uuid": provider.uuid}))
+    return render(
+        request,
+        "accounts/team.html",
+        {
+            "provider": provider,
+            "members": selectors.team_members(provider),
+            "invitations": selectors.team_pending_invitations(provider),
+            "changes": selectors.team_recent_changes(provider),
+            "form": form,
+        },
+    )
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, provider_uuid: Any, invitation_uuid: Any) -> HttpResponse:
+    provider = _team_provider(request, provider_uuid)
+    invitation = get_object_or_404(ProviderInvitation, uuid=invitation_uuid, provider=provider)
+    try:
+        services.invitation_revoke(invitation=invitation, by=request.user)
+    except services.InvitationError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, f"You have cancelled the invitation to {invitation.email}.")
+    return HttpResponseRedirect(reverse("accounts:team", kwargs={"provider_uuid": provider.uuid}))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_remove(request: HttpRequest, provider_uuid: Any, membership_id: int) -> HttpResponse:
+    """Ask, then take someone off the team (never the last owner)."""
+    provider = _team_provider(request, provider_uuid)
+    membership = get_object_or_404(
+        ProviderMembership.objects.select_related("user"), pk=membership_id, provider=provider
+    )
+    team_url = reverse("accounts:team", kwargs={"provider_uuid": provider.uuid})
+    error = None
+    if request.method == "POST":
+        try:
+            services.team_member_remove(membership=membership, by=request.user)
+        except services.AccountError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, f"You have removed {membership.user.email} from the team.")
+            if not request.user.has_perm("providers.manage_listing_users", provider):
+                return HttpResponseRedirect(reverse("accounts:index"))
+            return HttpResponseRedirect(team_url)
+    return render(
+        request,
+        "accounts/member_remove.html",
+        {"provider": provider, "membership": membership, "team_url": team_url, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation email: sign in or create an account with the invited address, then accept."""
+    found = selectors.invitation_by_token(token)
+    if found is None:
+        return render(request, "accounts/invitation_unusable.html", {"reason": "unknown"}, status=404)
+    if found.state != "pending":
+        return render(
+            request, "accounts/invitation_unusable.html", {"reason": found.state, "invitation": found}, status=410
+        )
+    here = request.get_full_path()
+    user = request.user
+    if not user.is_authenticated:
+        # Whoever holds the link received it at the invited address, so an
+        # account made with that address here needs no second confirmation.
+        get_adapter(request).stash_verified_email(request, found.email)
+        return render(request, "accounts/invitation.html", {"invitation": found, "next": here})
+    addresses = {address.email.lower(): address.verified for address in user.emailaddress_set.all()}
+    address_state = (
+        "verified"
+        if addresses.get(found.email.lower())
+        else "unverified"
+        if found.email.lower() in addresses
+        else "other"
+    )
+    error = None
+    if request.method == "POST" and address_state == "verified":
+        try:
+            membership = services.invitation_accept(invitation=found, user=user)
+        except services.InvitationError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, f"You have joined the team for {membership.provider.name}.")
+            return HttpResponseRedirect(reverse("accounts:index"))
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitation": found, "next": here, "address_state": address_state, "error": error},
+        status=400 if error else 200,
+    )
