@@ -3,9 +3,9 @@
 from typing import Any
 
 from allauth.mfa.models import Authenticator
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
-from .models import User
+from .models import ProviderInvitation, TeamChange, User
 from .roles import COMMISSIONERS
 
 
@@ -37,3 +37,42 @@ def user_belongs_to_a_provider(user: Any) -> bool:
     from marketplace.providers.models import ProviderMembership
 
     return bool(user.is_authenticated and ProviderMembership.objects.filter(user_id=user.pk).exists())
+
+
+def invitation_by_token(token: str) -> ProviderInvitation | None:
+    """The invitation a link's token belongs to, in any state; None for a token we never issued."""
+    from .services import invitation_token_hash
+
+    if not token or len(token) > 100:
+        return None
+    return (
+        ProviderInvitation.objects.select_related("provider", "invited_by")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )
+
+
+def team_members(provider: Any) -> QuerySet[Any]:
+    """A provider's team: owners first, then staff, each by email address."""
+    from marketplace.providers.models import ProviderMembership
+
+    return (
+        ProviderMembership.objects.filter(provider=provider)
+        .select_related("user")
+        .order_by(Case(When(role=ProviderMembership.Role.OWNER, then=0), default=1), "user__email")
+    )
+
+
+def team_pending_invitations(provider: Any) -> QuerySet[ProviderInvitation]:
+    return ProviderInvitation.objects.pending().filter(provider=provider).select_related("invited_by")
+
+
+def team_recent_changes(provider: Any, *, limit: int = 20) -> list[TeamChange]:
+    return list(TeamChange.objects.filter(provider=provider).select_related("by")[:limit])
+
+
+def user_memberships(user: Any) -> QuerySet[Any]:
+    """The provider teams a person belongs to, with their role in each."""
+    from marketplace.providers.models import ProviderMembership
+
+    return ProviderMembership.objects.filter(user_id=user.pk).select_related("provider").order_by("provider__name")
