@@ -1,0 +1,194 @@
+"""The market view: supply against need by locality and service, and the rural gaps."""
+
+import time
+
+import pytest
+
+from marketplace.insights import market
+from marketplace.places.models import Place
+from marketplace.providers.models import Provider
+from tests.factories import (
+    DirectPaymentHolderFactory,
+    LocalityFactory,
+    PlaceFactory,
+    ProviderFactory,
+    ServiceTypeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+BASE_LATITUDE, BASE_LONGITUDE = 52.6, -1.1
+
+
+def miles_north(miles: float) -> float:
+    return BASE_LATITUDE + miles / market.MILES_PER_DEGREE_LATITUDE
+
+
+def serving(localities, services, **fields):
+    provider = ProviderFactory(services=services, **fields)
+    provider.localities_served.set(localities)
+    provider.save()  # a ParentalManyToManyField is written when its model is saved
+    return provider
+
+
+def test_haversine_distance_matches_a_known_one():
+    # Leicester to Loughborough, about 9.9 miles as the crow flies.
+    assert market.miles_between(52.6369, -1.1398, 52.7721, -1.2062) == pytest.approx(9.9, abs=0.2)
+    assert market.miles_between(52.6, -1.1, 52.6, -1.1) == 0
+
+
+def test_supply_and_need_count_each_locality_and_service(django_assert_num_queries):
+    town = LocalityFactory(name="Ashford")
+    rural = LocalityFactory(name="Wold", is_rural=True)
+    care = ServiceTypeFactory(name="Personal care", sort_order=1)
+    shopping = ServiceTypeFactory(name="Shopping", sort_order=2)
+    serving([town, rural], [care, shopping], capacity_hours_per_week=20)
+    serving([town], [care], capacity_hours_per_week=15)
+    serving([town], [care], capacity_hours_per_week=None, capacity_places_per_day=12)
+    # Not supply: not taking new clients, or not published.
+    serving([rural], [care], is_taking_new_clients=False, capacity_hours_per_week=40)
+    serving([rural], [care], status=Provider.Status.DRAFT, capacity_hours_per_week=40)
+    DirectPaymentHolderFactory.create_batch(3, locality=town)
+    DirectPaymentHolderFactory(locality=rural)
+    DirectPaymentHolderFactory(locality=None)
+
+    with django_assert_num_queries(4):
+        view = market.market_supply()
+
+    cells = {(cell.locality_name, cell.service_name): cell for cell in view.cells}
+    assert len(cells) == 4  # every pair, zero or not
+    town_care = cells[("Ashford", "Personal care")]
+    assert (town_care.provider_count, town_care.hours_per_week, town_care.places_per_day) == (3, 35, 12)
+    assert (town_care.holder_count, town_care.holders_per_provider) == (3, 1.0)
+    assert cells[("Wold", "Personal care")].provider_count == 1
+    assert cells[("Wold", "Shopping")].hours_per_week == 20
+    assert cells[("Ashford", "Shopping")].provider_count == 1
+    assert cells[("Wold", "Personal care")].holder_count == 1
+    assert view.gaps == ()
+
+
+def test_pairs_without_supply_are_the_gaps():
+    town = LocalityFactory(name="Ashford")
+    care = ServiceTypeFactory(name="Personal care")
+    respite = ServiceTypeFactory(name="Respite")
+    serving([town], [care])
+
+    view = market.market_supply()
+    assert [(cell.locality_name, cell.service_name) for cell in view.gaps] == [("Ashford", "Respite")]
+    assert view.gaps[0].holders_per_provider is None
+    only = market.market_supply(locality_ids=[town.pk], service_ids=[respite.pk])
+    assert [cell.service_name for cell in only.cells] == ["Respite"]
+
+
+def test_rural_gaps_are_towns_and_villages_with_no_assistant_offering_the_service_within_the_distance():
+    care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    other = ServiceTypeFactory(name="Shopping")
+    near_town = PlaceFactory(name="Nearby", kind=Place.Kind.TOWN, latitude=BASE_LATITUDE, longitude=BASE_LONGITUDE)
+    far_village = PlaceFactory(
+        name="Faraway", kind=Place.Kind.VILLAGE, latitude=miles_north(12), longitude=BASE_LONGITUDE
+    )
+    edge_village = PlaceFactory(
+        name="Edgeley", kind=Place.Kind.VILLAGE, latitude=miles_north(-4.6), longitude=BASE_LONGITUDE
+    )
+    PlaceFactory(name="WE1", kind=Place.Kind.DISTRICT, latitude=miles_north(30), longitude=BASE_LONGITUDE)
+    ProviderFactory(services=[care], latitude=miles_north(0.2), longitude=BASE_LONGITUDE, name="Close PA")
+    # Not counted: another service, an agency (not a personal assistant), an unpublished assistant.
+    ProviderFactory(services=[other], latitude=miles_north(12), longitude=BASE_LONGITUDE)
+    ProviderFactory(
+        services=[care], kind=Provider.Kind.HOME_CARE_AGENCY, latitude=miles_north(12), longitude=BASE_LONGITUDE
+    )
+    ProviderFactory(
+        services=[care], status=Provider.Status.SUSPENDED, latitude=miles_north(12), longitude=BASE_LONGITUDE
+    )
+
+    gaps = market.rural_gaps(service=care, miles=5)
+
+    assert gaps.places_checked == 3
+    assert gaps.providers_considered == 1
+    assert [gap.name for gap in gaps.gaps] == ["Faraway"]
+    assert gaps.gaps[0].nearest_miles == pytest.approx(11.8, abs=0.1)
+    assert gaps.gaps[0].nearest_provider_name == "Close PA"
+    assert gaps.gaps[0].place_id == far_village.pk
+    assert near_town.pk not in {gap.place_id for gap in gaps.gaps}
+    # Edgeley is 4.8 miles from the assistant: inside 5 miles, a gap at 4.
+    assert edge_village.pk in {gap.place_id for gap in market.rural_gaps(service=care, miles=4).gaps}
+    assert [gap.name for gap in market.rural_gaps(service=care, miles=15).gaps] == []
+
+
+def test_rural_gaps_with_no_assistants_at_all_say_none_is_near():
+    care = ServiceTypeFactory(name="Personal care")
+    PlaceFactory(name="Lonely", kind=Place.Kind.VILLAGE)
+    gaps = market.rural_gaps(service=care)
+    assert [(gap.name, gap.nearest_miles) for gap in gaps.gaps] == [("Lonely", None)]
+    assert gaps.gaps[0].nearest_miles_text == "none in the area"
+
+
+def test_the_grid_finds_the_same_gaps_as_measuring_every_pair():
+    """The bounded candidate search must agree with the brute-force answer, across cell edges."""
+    care = ServiceTypeFactory(name="Personal care")
+    for index in range(40):
+        PlaceFactory(
+            name=f"Village{index}",
+            kind=Place.Kind.VILLAGE,
+            latitude=BASE_LATITUDE + (index % 8) * 0.045,
+            longitude=BASE_LONGITUDE + (index // 8) * 0.07,
+        )
+    assistants = [
+        (BASE_LATITUDE + 0.02 + (index % 5) * 0.07, BASE_LONGITUDE + 0.03 + (index // 5) * 0.11) for index in range(9)
+    ]
+    for latitude, longitude in assistants:
+        ProviderFactory(services=[care], latitude=latitude, longitude=longitude)
+
+    for miles in (1, 2.5, 4):
+        expected = {
+            place.name
+            for place in Place.objects.filter(kind=Place.Kind.VILLAGE)
+            if all(market.miles_between(place.latitude, place.longitude, *point) > miles for point in assistants)
+        }
+        assert {gap.name for gap in market.rural_gaps(service=care, miles=miles).gaps} == expected
+
+
+def test_rural_gaps_refuse_a_distance_of_nothing():
+    with pytest.raises(ValueError, match="more than 0"):
+        market.rural_gaps(service=ServiceTypeFactory(), miles=0)
+
+
+def test_rural_gaps_stay_well_under_a_second_at_county_scale(capsys):
+    """About the demo county's size at scale 1: 60 towns and villages, 1,000 assistants offering the service."""
+    care = ServiceTypeFactory(name="Personal care")
+    Place.objects.bulk_create(
+        Place(
+            kind=Place.Kind.VILLAGE,
+            name=f"Village {index}",
+            lookup_key=f"VILLAGE{index}",
+            latitude=BASE_LATITUDE + (index % 10) * 0.05,
+            longitude=BASE_LONGITUDE + (index // 10) * 0.08,
+        )
+        for index in range(60)
+    )
+    providers = Provider.objects.bulk_create(
+        Provider(
+            kind=Provider.Kind.PERSONAL_ASSISTANT,
+            status=Provider.Status.PUBLISHED,
+            name=f"Assistant {index}",
+            slug=f"assistant-{index}",
+            summary="Support at home",
+            latitude=BASE_LATITUDE + (index * 7 % 100) * 0.005,
+            longitude=BASE_LONGITUDE + (index * 13 % 100) * 0.005,
+        )
+        for index in range(1000)
+    )
+    Provider.services.through.objects.bulk_create(
+        Provider.services.through(provider_id=provider.pk, servicetype_id=care.pk) for provider in providers
+    )
+
+    started = time.perf_counter()
+    gaps = market.rural_gaps(service=care, miles=5)
+    elapsed = time.perf_counter() - started
+
+    with capsys.disabled():
+        print(
+            f"\nrural_gaps: {gaps.places_checked} places x {gaps.providers_considered} assistants in {elapsed:.3f} s"
+        )
+    assert gaps.providers_considered == 1000
+    assert elapsed < 1.0
