@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, QueryDict
 
+from marketplace.accreditation.public import accredited_suppliers_by_kind_and_locality, public_check_summary
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_profile_prices
 from search.api import search_providers
@@ -83,10 +84,17 @@ def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
         "provider": provider,
         "prices": provider_profile_prices(provider=provider, site=getattr(request, "site", None) or _site(request)),
         "availability_grid": provider.availability.grid(),
+        # What the council checked and when, for an accredited provider (None otherwise).
+        "accreditation_summary": public_check_summary(provider=provider),
         "show_contact": provider.has_consented_to_publish_contact,
         # Its own users and commissioners may look at a listing before it is published.
         "is_unpublished_preview": not provider.is_published,
     }
+
+
+def accredited_list_context(request: HttpRequest) -> dict[str, Any]:
+    groups = accredited_suppliers_by_kind_and_locality()
+    return {"kind_groups": groups, "accredited_count": sum(group.count for group in groups)}
 
 
 def _site(request: HttpRequest) -> Any:

@@ -110,6 +110,15 @@ class DirectoryPage(RoutablePageMixin, Page):
         context.update(search_context(request))
         return TemplateResponse(request, "cms/directory_results.html", context)
 
+    # Before the profile route, which would otherwise take "accredited" for a provider's slug.
+    @path("accredited/")
+    def accredited_list(self, request: HttpRequest) -> HttpResponse:
+        from .directory import accredited_list_context
+
+        context = self.get_context(request)
+        context.update(accredited_list_context(request))
+        return TemplateResponse(request, "cms/accredited_list.html", context)
+
     @re_path(r"^(?P<slug>[-a-z0-9]{1,220})/$")
     def profile(self, request: HttpRequest, slug: str) -> HttpResponse:
         from .directory import profile_context
