@@ -9,16 +9,19 @@ Feedback: submitted from the public profile and moderated before it counts.
 """
 
 import logging
+import os
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.core import virus_scan
 from marketplace.core.notifications import email_send
+from marketplace.core.uploads import DetectedType, UploadError, validate_upload
 from marketplace.providers.models import Provider
 
 from .models import (
@@ -331,36 +334,44 @@ def visit_amend(
     return decision
 
 
-def _validate_attachment(upload: UploadedFile) -> str:
-    """Check an upload with the shared validator (content, not name) and return its detected content type."""
-    from marketplace.core.uploads import validate_upload  # type: ignore[import-not-found,unused-ignore]
-
+def _check_attachment(upload: UploadedFile) -> DetectedType:
+    """What the upload really is (by content, not name), after the virus scan when one is configured."""
     try:
-        detected: Any = validate_upload(upload)
-    except Exception as error:  # the validator's own error type carries a message for people
+        detected = validate_upload(upload)
+    except UploadError as error:
         raise MonitoringError(str(error)) from error
-    content_type = getattr(detected, "content_type", None) or getattr(detected, "mime", None) or detected
-    return str(content_type or getattr(upload, "content_type", "") or "application/octet-stream")
+    if virus_scan.scanner_is_configured():
+        try:
+            result = virus_scan.scan_file(upload)
+        except virus_scan.VirusScanError as error:
+            logger.error("Virus scanner unavailable, monitoring attachment refused: %s", error)
+            raise MonitoringError("We could not check the file for viruses just now. Try again later.") from error
+        if not result.is_clean:
+            logger.warning("Monitoring attachment refused: %s", result.signature)
+            raise MonitoringError("The selected file contains a virus. It has not been saved.")
+    upload.seek(0)
+    return detected
 
 
 @transaction.atomic
 def visit_attach(*, visit: MonitoringVisit, upload: UploadedFile, by: User, description: str = "") -> VisitAttachment:
-    """Keep a document or photo with a visit's evidence, in private storage.
+    """Keep a document or photo with a visit's evidence, in private storage (commissioners only).
 
-    Allowed at any stage: evidence may arrive after the ratings are decided,
-    and adding it changes no rating.
+    A PDF, JPEG or PNG by content, within the size limit and virus-scanned
+    when a scanner is configured. Allowed at any stage: evidence may arrive
+    after the ratings are decided, and adding it changes no rating.
     """
-    content_type = _validate_attachment(upload)
-    upload.seek(0)
+    detected = _check_attachment(upload)
     attachment = VisitAttachment(
         visit=visit,
-        original_name=(upload.name or "attachment")[:200],
-        content_type=content_type[:100],
+        original_name=os.path.basename(upload.name or "attachment")[:200] or "attachment",
+        content_type=detected.content_type,
         size=upload.size or 0,
         description=description.strip()[:200],
         uploaded_by=by,
     )
-    attachment.file.save(upload.name or "attachment", upload, save=False)
+    # The stored name comes from attachment_path: random, saying nothing of the provider or the person.
+    attachment.file.save(f"upload.{detected.extension}", File(upload), save=False)
     attachment.save()
     return attachment
 
