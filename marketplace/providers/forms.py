@@ -49,9 +49,11 @@ class GovukErrorsMixin:
 
     def error_summary(self) -> list[tuple[str, str]]:
         form = cast(forms.BaseForm, self)
-        items = [(form.add_prefix(name), message) for name in form.fields for message in form.errors.get(name, [])]
+        items = [
+            (form.add_prefix(name), str(message)) for name in form.fields for message in form.errors.get(name, [])
+        ]
         anchor = form.add_prefix(next(iter(form.fields))) if form.fields else ""
-        items += [(anchor, message) for message in form.non_field_errors()]
+        items += [(anchor, str(message)) for message in form.non_field_errors()]
         return items
 
 
@@ -347,6 +349,10 @@ class PriceForm(GovukErrorsMixin, forms.Form):
         return cleaned
 
 
+def _is_removed(form: forms.BaseForm) -> bool:
+    return bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+
+
 class BasePriceFormSet(forms.BaseFormSet):
     require_complete = False
 
@@ -356,7 +362,7 @@ class BasePriceFormSet(forms.BaseFormSet):
         seen: set[tuple[int, str]] = set()
         count = 0
         for form in self.forms:
-            if not form.has_changed() or (self.can_delete and self._should_delete_form(form)):
+            if not form.has_changed() or _is_removed(form):
                 continue
             key = (form.cleaned_data["service"].pk, form.cleaned_data["unit"])
             if key in seen:
@@ -370,19 +376,19 @@ class BasePriceFormSet(forms.BaseFormSet):
             raise forms.ValidationError("Add at least one price.")
 
     def prices(self) -> list[dict[str, Any]]:
-        return [
-            form.cleaned_data
-            for form in self.forms
-            if form.has_changed() and not (self.can_delete and self._should_delete_form(form))
-        ]
+        return [form.cleaned_data for form in self.forms if form.has_changed() and not _is_removed(form)]
 
     def error_summary(self) -> list[tuple[str, str]]:
         items: list[tuple[str, str]] = []
         for number, form in enumerate(self.forms, start=1):
             items += [(anchor, f"Price {number}: {message}") for anchor, message in form.error_summary()]
         anchor = self.forms[0].add_prefix("service") if self.forms else ""
-        items += [(anchor, message) for message in self.non_form_errors()]
+        items += [(anchor, str(message)) for message in self.non_form_errors()]
         return items
+
+    def add_error_message(self, message: str) -> None:
+        """An error about the whole price list (from the service), shown above the rows."""
+        self.non_form_errors().append(message)
 
 
 PriceFormSet = forms.formset_factory(

@@ -446,9 +446,9 @@ def _validate_about(values: dict[str, Any]) -> dict[str, Any]:
             continue
         model_field = Provider._meta.get_field(field)
         try:
-            model_field.clean(value, None)  # type: ignore[union-attr]
+            model_field.clean(value, None)
         except ValidationError as error:
-            label = str(model_field.verbose_name)  # type: ignore[union-attr]
+            label = str(model_field.verbose_name)
             raise ProviderFieldError(f"{label.capitalize()}: {' '.join(error.messages)}", field=field) from error
     return cleaned
 
@@ -712,7 +712,7 @@ def provider_update_areas(
     if Locality.objects.filter(pk__in=locality_ids).count() != len(locality_ids):
         raise ProviderFieldError("Select localities from the list.", field="localities_served")
     districts = " ".join(normalise_postcode_districts(postcode_districts_served))
-    if len(districts) > Provider._meta.get_field("postcode_districts_served").max_length:  # type: ignore[operator]
+    if len(districts) > (Provider._meta.get_field("postcode_districts_served").max_length or 500):
         raise ProviderFieldError("That is too many postcode districts. Choose localities instead.")
     if travel_radius_miles is not None and not 1 <= travel_radius_miles <= MAX_TRAVEL_RADIUS_MILES:
         raise ProviderFieldError(

@@ -22,6 +22,7 @@ from .forms import (
     AboutForm,
     AreasForm,
     AvailabilityForm,
+    BasePriceFormSet,
     ChangeRequestDecisionForm,
     JoinForm,
     PriceFormSet,
@@ -308,7 +309,7 @@ def areas(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
 def prices(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
     provider = _provider_for_editing(request, provider_uuid)
     if request.method == "POST":
-        formset = PriceFormSet(request.POST, prefix="prices")
+        formset = cast(BasePriceFormSet, PriceFormSet(request.POST, prefix="prices"))
         formset.require_complete = _wants_complete(request) and request.POST.get("action") != "add"
         if formset.is_valid():
             try:
@@ -323,7 +324,7 @@ def prices(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
                     ],
                 )
             except ProviderError as error:
-                formset._non_form_errors = formset.error_class([str(error)])
+                formset.add_error_message(str(error))
             else:
                 _saved_message(request, result, result.provider)
                 if request.POST.get("action") == "add":
@@ -331,12 +332,20 @@ def prices(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
                 return redirect(_after_save_url(request, result.provider, "prices"))
     else:
         rows = provider_form_values(provider=provider, section="prices")["prices"]
-        formset = PriceFormSet(
-            prefix="prices",
-            initial=[
-                {"service": row["service"], "unit": row["unit"], "amount": row["amount"], "includes": row["includes"]}
-                for row in rows
-            ],
+        formset = cast(
+            BasePriceFormSet,
+            PriceFormSet(
+                prefix="prices",
+                initial=[
+                    {
+                        "service": row["service"],
+                        "unit": row["unit"],
+                        "amount": row["amount"],
+                        "includes": row["includes"],
+                    }
+                    for row in rows
+                ],
+            ),
         )
     rates = council_rates(site=Site.find_for_request(request))
     rows_with_rates = []
@@ -479,12 +488,13 @@ def _apply_for_accreditation(request: HttpRequest, provider: Provider) -> None:
     if apply is None:
         messages.warning(request, "You cannot apply for accreditation online yet. You can apply later.")
         return
+    refusal: Any = getattr(accreditation_services, "AccreditationError", ())
     try:
         apply(provider=provider, by=_user(request))
-    except Exception as error:  # the accreditation app's own error type, with a message for people
-        if error.__class__.__name__ != "AccreditationError":
-            raise
-        messages.warning(request, f"We could not add your application for accreditation: {error}")
+    except refusal as error:  # the accreditation app's refusal, with a message for people
+        messages.warning(
+            request, f"Your listing was sent, but we could not add your application for accreditation: {error}"
+        )
     else:
         messages.success(request, "You have applied to join the council's accredited supplier list.")
 

@@ -70,7 +70,12 @@ def draft(owner):
 def wendlebury_postcode():
     locality = LocalityFactory(name="Wendlebury", slug="wendlebury")
     return PlaceFactory(
-        kind=Place.Kind.POSTCODE, name="WE1 2AB", lookup_key="WE12AB", latitude=52.61, longitude=-1.12, locality=locality
+        kind=Place.Kind.POSTCODE,
+        name="WE1 2AB",
+        lookup_key="WE12AB",
+        latitude=52.61,
+        longitude=-1.12,
+        locality=locality,
     )
 
 
@@ -136,7 +141,7 @@ def test_a_draft_needs_a_name_and_a_known_kind(owner, kind, name, field):
 
 def test_a_new_draft_has_every_required_task_incomplete_and_vetting_cannot_start(draft):
     tasks = {task.key: task for task in provider_onboarding_tasks(provider=draft)}
-    assert [key for key in tasks] == ["about", "services", "areas", "prices", "availability", "vetting"]
+    assert list(tasks) == ["about", "services", "areas", "prices", "availability", "vetting"]
     assert {tasks[key].status for key in ("about", "services", "areas", "prices", "availability")} == {
         TaskStatus.INCOMPLETE
     }
