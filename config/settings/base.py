@@ -270,7 +270,7 @@ OPENREFERRAL_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", d
 
 # External registers: the CQC, Companies House and the DBS Update Service
 # (docs/registers.md). Without a URL or key a register's sync skips it, logs
-# that and records it on /healthz's job list; nothing else changes.
+# that and records it as the job's result (ScheduledJobRun); nothing else changes.
 CQC_API_URL = env("CQC_API_URL", default="https://api.service.cqc.org.uk/public/v1")
 CQC_API_KEY = env("CQC_API_KEY", default="")
 COMPANIES_HOUSE_API_URL = env("COMPANIES_HOUSE_API_URL", default="https://api.company-information.service.gov.uk")
