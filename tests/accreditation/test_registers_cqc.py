@@ -335,3 +335,17 @@ def test_a_listing_without_cqc_ids_cannot_be_synced(cqc_settings: Any) -> None:
 
     with pytest.raises(CqcError, match="no CQC location or provider ID"):
         cqc_sync_provider(provider=provider)
+
+
+@pytest.mark.django_db
+def test_another_unknown_id_on_the_listing_alerts_again(httpserver: HTTPServer, cqc_settings: Any) -> None:
+    httpserver.expect_request("/public/v1/locations/1-999999991").respond_with_data("", status=404)
+    httpserver.expect_request("/public/v1/locations/1-999999992").respond_with_data("", status=404)
+    provider = cqc_provider(cqc_location_id="1-999999991")
+    cqc_sync_provider(provider=provider)
+    provider.cqc_location_id = "1-999999992"
+
+    result = cqc_sync_provider(provider=provider)
+
+    assert [alert.code for alert in result.alerts] == ["not_found"]
+    assert "1-999999992" in result.alerts[0].message

@@ -290,11 +290,11 @@ def dbs_update_check(
         surname=provider_check.holder_surname,
         date_of_birth=date_of_birth,
     )
-    return _dbs_apply(provider_check=provider_check, answer=answer)
+    return _dbs_apply(provider_check=provider_check, answer=answer, today=today)
 
 
 @transaction.atomic
-def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult) -> RegisterSyncResult:
+def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today: date | None) -> RegisterSyncResult:
     check = (
         ProviderCheck.objects.select_for_update()
         .select_related("provider", "worker", "check_type")
@@ -325,6 +325,7 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult) -> Reg
                     "The DBS Update Service reports new information on this certificate since it was issued. "
                     "Ask the provider for the new certificate and review it again."
                 ),
+                today=today,
             )
         if returned or previous_status != DbsStatus.NEW_INFO:
             what_next = (
@@ -358,7 +359,7 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult) -> Reg
     return result
 
 
-def _return_check_to_review(*, provider_check: ProviderCheck, reason: str) -> bool:
+def _return_check_to_review(*, provider_check: ProviderCheck, reason: str, today: date | None) -> bool:
     """Send the check back to review through the accreditation services; False when that service is missing."""
     try:
         from marketplace.accreditation.services import (  # type: ignore[attr-defined,unused-ignore]
@@ -369,7 +370,7 @@ def _return_check_to_review(*, provider_check: ProviderCheck, reason: str) -> bo
             "accreditation.services.check_return_to_review is missing: check %s not returned", provider_check.pk
         )
         return False
-    check_return_to_review(provider_check=provider_check, reason=reason)
+    check_return_to_review(provider_check=provider_check, reason=reason, today=today)
     return True
 
 
@@ -394,11 +395,14 @@ def _record_save(*, provider: Provider, source: str, status: str, data: dict[str
 @transaction.atomic
 def _register_not_found(*, provider: Provider, source: str, what: str) -> RegisterSyncResult:
     """The register does not know the identifier on the listing: alert once, keep what we knew before."""
-    was_not_found = RegisterRecord.objects.filter(provider=provider, source=source, status=NOT_FOUND).exists()
     previous = _previous_data(provider=provider, source=source)
+    # Alert again only if the listing now gives another identifier the register does not know either.
+    already_reported = RegisterRecord.objects.filter(
+        provider=provider, source=source, status=NOT_FOUND, data__not_found=what
+    ).exists()
     record = _record_save(provider=provider, source=source, status=NOT_FOUND, data={**previous, "not_found": what})
     result = RegisterSyncResult(record=record)
-    if not was_not_found:
+    if not already_reported:
         register = Source(source).label
         result.alerts.append(
             _raise_alert(
