@@ -5,13 +5,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
 from marketplace.core.encryption import decrypt_text, encrypt_text
 
-from .selectors import user_belongs_to_a_provider
+from .selectors import user_belongs_to_a_provider, user_must_use_multi_factor
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MultiFactorAdapter(DefaultMFAAdapter):
-    """Authenticator secrets and recovery-code seeds are encrypted at rest (FIELD_ENCRYPTION_KEYS)."""
+    """Our wording; council staff keep their authenticator app; secrets are encrypted at rest.
+
+    Authenticator secrets and recovery-code seeds are encrypted with
+    FIELD_ENCRYPTION_KEYS (allauth stores them in the clear by default).
+    """
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": "Enter the 6-digit code shown in your authenticator app",
+        "cannot_delete_authenticator": "Your role needs two-factor authentication, so you cannot turn it off",
+        "unverified_email": "Confirm your email address before you set up two-factor authentication",
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and user_must_use_multi_factor(authenticator.user):
+            return False
+        return bool(super().can_delete_authenticator(authenticator))
 
     def encrypt(self, text: str) -> str:
         return encrypt_text(text)
