@@ -50,7 +50,9 @@ def allowed_description(allowed: Iterable[str]) -> str:
 
 
 def megabytes(size: int) -> str:
-    """'10MB', or '2.5MB' when it is not whole."""
+    """'10MB', '2.5MB' when it is not whole, or '500KB' below a megabyte."""
+    if size < 1024 * 1024:
+        return f"{max(size // 1024, 1)}KB"
     value = size / (1024 * 1024)
     return f"{value:.0f}MB" if value == int(value) else f"{value:.1f}MB"
 
