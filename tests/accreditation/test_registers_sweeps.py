@@ -275,3 +275,42 @@ def test_the_one_check_task_counts_its_alerts(registers_on_stub: Any, httpserver
 
     assert tasks.dbs_update_check_one.apply(args=[check.pk]).get() == 1
     assert tasks.dbs_update_check_one.apply(args=[check.pk + 1000]).get() == 0
+
+
+# --- As the worker runs them: no test transaction around the sweep ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sweeps_run_in_autocommit_as_the_worker_runs_them_and_email_after_commit(
+    registers_on_stub: Any, httpserver: HTTPServer, commissioner_user: Any
+) -> None:
+    from django.core import mail
+
+    provider = ProviderFactory.create(cqc_location_id="1-000000001", company_number="09876543")
+    check = dbs_check(provider=provider)
+    httpserver.expect_request("/cqc/locations/1-000000001").respond_with_json(fixture("cqc_location_inadequate.json"))
+    httpserver.expect_request("/ch/company/09876543").respond_with_json(
+        fixture("companies_house_company_liquidation.json")
+    )
+    httpserver.expect_request("/ch/company/09876543/insolvency").respond_with_json(
+        fixture("companies_house_insolvency.json")
+    )
+    httpserver.expect_request("/crsc/api/status/001234567890").respond_with_data(
+        (FIXTURES / "dbs_new_info.xml").read_text(), content_type="application/xml"
+    )
+
+    summaries = registers_sync_all()
+
+    assert [(summary.checked, summary.failed) for summary in summaries] == [(1, 0), (1, 0), (1, 0)]
+    assert sorted(RegisterAlert.objects.values_list("code", flat=True)) == [
+        "accounts_overdue",
+        "inadequate",
+        "insolvency",
+        "new_info",
+    ]
+    check.refresh_from_db()
+    assert check.status == ProviderCheck.Status.SUBMITTED
+    alert_subjects = {message.subject for message in mail.outbox if commissioner_user.email in message.to}
+    assert {f"CQC: {provider.name}", f"Companies House: {provider.name}", f"DBS Update Service: {provider.name}"} <= (
+        alert_subjects
+    )

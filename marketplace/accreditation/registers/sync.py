@@ -160,9 +160,10 @@ def companies_house_sync_provider(
             provider=provider, source=Source.COMPANIES_HOUSE, what=f"the company number {provider.company_number}"
         )
     cases: tuple[InsolvencyCase, ...] | None = None
-    if profile.has_insolvency_history and not _previous_data(provider=provider, source=Source.COMPANIES_HOUSE).get(
-        "has_insolvency_history"
-    ):
+    history_already_seen = RegisterRecord.objects.filter(
+        provider=provider, source=Source.COMPANIES_HOUSE, data__has_insolvency_history=True
+    ).exists()
+    if profile.has_insolvency_history and not history_already_seen:
         try:
             cases = client.insolvency(profile.company_number)
         except CompaniesHouseError as error:
@@ -378,7 +379,10 @@ def _return_check_to_review(*, provider_check: ProviderCheck, reason: str, today
 
 
 def _previous_data(*, provider: Provider, source: str) -> dict[str, Any]:
-    """The data of the provider's current record for this register (locked inside a transaction); {} if none."""
+    """The data of the provider's current record for this register, locked until the transaction ends; {} if none.
+
+    Only call it inside a transaction (select_for_update refuses otherwise).
+    """
     record = RegisterRecord.objects.select_for_update().filter(provider=provider, source=source).first()
     return dict(record.data) if record else {}
 
