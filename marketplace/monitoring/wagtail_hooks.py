@@ -200,6 +200,10 @@ class FeedbackViewSet(ModelViewSet):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Feedback]:
         return Feedback.objects.select_related("provider", "moderated_by")
 
+    def get_index_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        # Feedback comes from the public form only: no "Add" button.
+        return {**super().get_index_view_kwargs(**kwargs), "add_url_name": None}
+
     def get_urlpatterns(self) -> list[Any]:
         return [
             path("", self.index_view, name="index"),

@@ -31,7 +31,7 @@ def make_visit(commissioner_user: Any) -> Callable[..., MonitoringVisit]:
     """A visit to a provider at a stage: 'draft', 'finalised' or 'published', with the ratings given."""
 
     def make(*, provider: Any, stage: str = "published", values: tuple[str, ...] = (), **fields: Any) -> Any:
-        visit = MonitoringVisitFactory(provider=provider, officer=commissioner_user, **ratings(*values), **fields)
+        visit = MonitoringVisitFactory(provider=provider, officer=commissioner_user, **{**ratings(*values), **fields})
         if stage in ("finalised", "published"):
             services.visit_finalise(visit=visit, by=commissioner_user, reason="As found on the day")
         if stage == "published":
