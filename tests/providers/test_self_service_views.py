@@ -512,3 +512,22 @@ def test_another_provider_cannot_withdraw_someone_elses_changes(client, owner):
         assert response.status_code == 404
     change_request.refresh_from_db()
     assert change_request.is_pending
+
+
+# Freshness of availability where the public reads it, and the way in from the home page.
+
+
+def test_search_results_say_when_availability_was_last_confirmed_and_flag_it_when_stale(client, search_on_database):
+    ProviderFactory(name="Fresh Support", availability_confirmed_on=days_ago(2))
+    ProviderFactory(name="Stale Support", availability_confirmed_on=days_ago(31))
+    html = client.get("/directory/").content.decode()
+    fresh, stale = html.split("Fresh Support", 1)[1], html.split("Stale Support", 1)[1]
+    assert f"Availability last confirmed on {days_ago(2):%-d %B %Y}" in fresh.split("app-result", 1)[0]
+    stale_entry = stale.split("app-result", 1)[0]
+    assert f"Availability last confirmed on {days_ago(31):%-d %B %Y}" in stale_entry
+    assert "Availability not confirmed recently" in stale_entry
+
+
+def test_the_home_page_invites_providers_to_join(client):
+    html = client.get("/").content.decode()
+    assert 'Are you a personal assistant or provider? <a class="govuk-link" href="/provider/join/">' in html
