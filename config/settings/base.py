@@ -338,6 +338,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.accreditation.tasks.run_expiry_sweep",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Contract monitoring: tell commissioners of overdue visits (each provider at most once a week).
+    "monitoring-alert-overdue": {
+        "task": "marketplace.monitoring.tasks.alert_overdue_monitoring",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.
 CELERY_IMPORTS = ["marketplace.accreditation.registers.tasks"]
