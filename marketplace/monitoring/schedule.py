@@ -40,7 +40,7 @@ from .models import ArrangementMembership, Feedback, MonitoringVisit, Rating
 DEFAULT_FREQUENCY_MONTHS = 12
 COMPLAINT_WINDOW_MONTHS = 6
 
-RATING_INTERVAL_MONTHS = {Rating.POOR: 1, Rating.REQUIRES_IMPROVEMENT: 3}
+RATING_INTERVAL_MONTHS: dict[str, int] = {Rating.POOR: 1, Rating.REQUIRES_IMPROVEMENT: 3}
 EXCELLENT_EXTENSION = 1.5
 CQC_INADEQUATE_MONTHS = 1
 CQC_REQUIRES_IMPROVEMENT_MONTHS = 6
@@ -217,12 +217,12 @@ def monitoring_schedule(
     )
     for provider in queryset:
         facts = ScheduleFacts(
-            last_visited_on=provider.last_visited_on,  # type: ignore[attr-defined]
-            last_overall_rating=provider.last_overall_rating or "",  # type: ignore[attr-defined]
+            last_visited_on=provider.last_visited_on,
+            last_overall_rating=provider.last_overall_rating or "",
             frequency_months=frequency[provider.pk],
             cqc_rating=provider.cqc_rating,
-            approved_complaints_recently=provider.approved_complaints,  # type: ignore[attr-defined]
-            has_lapsed_required_check=provider.has_lapsed_check,  # type: ignore[attr-defined]
+            approved_complaints_recently=provider.approved_complaints,
+            has_lapsed_required_check=provider.has_lapsed_check,
             member_since=member_since[provider.pk],
         )
         result = next_monitoring_due(facts, today=today)

@@ -287,7 +287,7 @@ class MonitoringDueReportView(ReportView):
         within_days = data.get("within_days")
         return show, DEFAULT_WITHIN_DAYS if within_days is None else int(within_days)
 
-    def get_filtered_queryset(self) -> list[ScheduleRow]:  # type: ignore[override]
+    def get_filtered_queryset(self) -> list[ScheduleRow]:
         providers = Provider.objects.all()
         if self.filters and self.filters.is_valid():
             providers = self.filters.filter_queryset(providers)
