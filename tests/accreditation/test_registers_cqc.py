@@ -349,3 +349,16 @@ def test_another_unknown_id_on_the_listing_alerts_again(httpserver: HTTPServer, 
 
     assert [alert.code for alert in result.alerts] == ["not_found"]
     assert "1-999999992" in result.alerts[0].message
+
+
+@pytest.mark.django_db
+def test_the_listing_keeps_only_ratings_it_knows() -> None:
+    from marketplace.providers.services import ProviderError, provider_set_cqc_rating
+
+    provider = cqc_provider(cqc_rating="good")
+
+    with pytest.raises(ProviderError, match="not a CQC rating"):
+        provider_set_cqc_rating(provider=provider, rating="Good", rating_date=date(2024, 6, 5))
+
+    provider.refresh_from_db()
+    assert provider.cqc_rating == "good"
