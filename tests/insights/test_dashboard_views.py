@@ -1,0 +1,248 @@
+"""The morning dashboard and its reports in the Wagtail admin: who sees them, what they show, the exports."""
+
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.accreditation.models import Accreditation
+from marketplace.places.models import Place
+from tests.factories import (
+    ContingencyFlagFactory,
+    DirectPaymentHolderFactory,
+    LocalityFactory,
+    PlaceFactory,
+    ProviderCheckFactory,
+    ProviderFactory,
+    ProviderMembershipFactory,
+    ServiceTypeFactory,
+)
+from tests.insights.conftest import accreditation
+
+pytestmark = pytest.mark.django_db
+
+REPORT_NAMES = [
+    "accreditation_pipeline",
+    "expiring_checks",
+    "monitoring_due",
+    "open_flags",
+    "ratings",
+    "market",
+    "rural_gaps",
+]
+ALL_PAGES = ["dashboard", *REPORT_NAMES]
+
+
+def url(name: str) -> str:
+    return reverse(f"insights:{name}")
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.fixture
+def as_commissioner(client, commissioner_user):
+    client.force_login(commissioner_user)
+    return client
+
+
+@pytest.fixture
+def county():
+    """A small county: two localities, two services, providers serving them, holders, towns and a flag."""
+    town, wold = LocalityFactory(name="Ashford"), LocalityFactory(name="Wold", is_rural=True)
+    care = ServiceTypeFactory(name="Personal care", slug="personal-care", sort_order=1)
+    respite = ServiceTypeFactory(name="Respite", slug="respite", sort_order=2)
+    for hours in (10, 25):
+        provider = ProviderFactory(services=[care], capacity_hours_per_week=hours)
+        provider.localities_served.set([town])
+        provider.save()
+    DirectPaymentHolderFactory.create_batch(4, locality=town)
+    DirectPaymentHolderFactory.create_batch(2, locality=wold)
+    PlaceFactory(name="Ashford", kind=Place.Kind.TOWN, locality=town, latitude=52.6, longitude=-1.1)
+    PlaceFactory(name="Little Wold", kind=Place.Kind.VILLAGE, locality=wold, latitude=52.9, longitude=-1.1)
+    waiting = ProviderFactory(name="Waiting Care")
+    accreditation(waiting, Accreditation.Status.APPLIED, applied_on=timezone.localdate() - timedelta(days=4))
+    ProviderCheckFactory(
+        provider=waiting, code="enhanced-dbs", status="verified", expires_on=timezone.localdate() + timedelta(days=9)
+    )
+    ContingencyFlagFactory(provider=ProviderFactory(name="Shaky Homecare"), level="at_risk")
+    return {"town": town, "wold": wold, "care": care, "respite": respite}
+
+
+# --- Who may see it -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_anonymous_people_are_sent_to_sign_in(client, name):
+    response = client.get(url(name))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["dashboard", "market"])
+def test_a_direct_payment_holder_cannot_see_it(client, name):
+    holder = DirectPaymentHolderFactory()
+    client.force_login(holder.user)
+    response = client.get(url(name))
+    assert response.status_code == 302
+    assert "Morning dashboard" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["dashboard", "market"])
+def test_provider_users_cannot_see_it_not_even_for_their_own_provider(client, name):
+    membership = ProviderMembershipFactory()
+    ProviderMembershipFactory()  # a user of another provider: the dashboard has no provider of its own
+    client.force_login(membership.user)
+    assert client.get(url(name)).status_code == 302
+    assert client.get(url(name) + "?export=csv").status_code == 302
+
+
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_an_editor_in_the_admin_is_refused(client, editor_user, name):
+    client.force_login(editor_user)
+    response = client.get(url(name))
+    assert response.status_code == 302  # Wagtail's "no permission" redirect to the admin home
+    assert response["Location"] == reverse("wagtailadmin_home")
+
+
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_a_commissioner_sees_every_page(as_commissioner, county, name):
+    response = as_commissioner.get(url(name))
+    assert response.status_code == 200
+
+
+def test_the_menu_item_and_home_panel_are_only_for_commissioners(client, as_commissioner, editor_user, county):
+    home = as_commissioner.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'id="morning-dashboard-section"' in home
+    assert url("dashboard") in home
+    assert "accreditation applications waiting" in home
+
+    client.force_login(editor_user)
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'id="morning-dashboard-section"' not in home
+    assert url("dashboard") not in home
+
+
+# --- What it shows ------------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_true_counts_with_accessible_charts(as_commissioner, county):
+    page = as_commissioner.get(url("dashboard")).content.decode()
+    assert "1 application waiting for a decision; the oldest has waited 4 days." in page
+    assert "1 required check expires within 30 days; 0 already expired." in page
+    assert "1 open flag; 1 at risk or worse." in page
+    # Each chart is one image named with its numbers, followed by a table of the same numbers.
+    assert (
+        'role="img" aria-label="Providers by accreditation status, bar chart: Not applied 3, '
+        'Waiting for review 1, Accredited 0, Refused 0, Suspended 0, Lapsed 0."' in page
+    )
+    assert page.count("<summary>Show the numbers as a table</summary>") == page.count('role="img"') >= 5
+
+
+def test_the_market_view_lists_supply_and_need_per_locality_and_service(as_commissioner, county):
+    response = as_commissioner.get(url("market"))
+    rows = response.context["object_list"]
+    cells = {(row.locality_name, row.service_name): row for row in rows}
+    assert len(cells) == 4
+    assert (
+        cells[("Ashford", "Personal care")].provider_count,
+        cells[("Ashford", "Personal care")].hours_per_week,
+    ) == (
+        2,
+        35,
+    )
+    assert cells[("Wold", "Personal care")].holder_count == 2
+
+    gaps = as_commissioner.get(url("market"), {"only_gaps": "on"}).context["object_list"]
+    assert {(row.locality_name, row.service_name) for row in gaps} == {
+        ("Ashford", "Respite"),
+        ("Wold", "Personal care"),
+        ("Wold", "Respite"),
+    }
+
+
+def test_the_market_view_exports_a_csv_a_spreadsheet_opens(as_commissioner, county):
+    rows = csv_rows(as_commissioner.get(url("market"), {"locality": county["town"].pk, "export": "csv"}))
+    assert rows[0] == [
+        "Locality",
+        "Area",
+        "Service",
+        "Providers taking new clients",
+        "Hours a week",
+        "Places a day",
+        "Direct payment holders",
+        "Holders per provider",
+    ]
+    assert rows[1:] == [
+        ["Ashford", "Urban", "Personal care", "2", "35", "0", "4", "2.0"],
+        ["Ashford", "Urban", "Respite", "0", "0", "0", "4", ""],
+    ]
+
+
+def test_reports_export_xlsx_too(as_commissioner, county):
+    response = as_commissioner.get(url("accreditation_pipeline"), {"status": "applied", "export": "xlsx"})
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = list(workbook.active.iter_rows(values_only=True))
+    assert values[0][:4] == ("Provider", "Kind", "Listing", "Accreditation")
+    assert [row[0] for row in values[1:]] == ["Waiting Care"]
+    assert values[1][5] == 4  # days waiting
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected_first_column"),
+    [
+        ("expiring_checks", {}, ["Waiting Care"]),
+        ("open_flags", {"level": "at_risk"}, ["Shaky Homecare"]),
+        ("open_flags", {"level": "watch"}, []),
+        ("rural_gaps", {"miles": "5"}, ["Little Wold"]),
+    ],
+)
+def test_each_report_exports_its_filtered_rows(as_commissioner, county, name, params, expected_first_column):
+    rows = csv_rows(as_commissioner.get(url(name), {**params, "export": "csv"}))
+    assert [row[0] for row in rows[1:]] == expected_first_column
+
+
+def test_rural_gaps_default_to_personal_care_within_five_miles(as_commissioner, county):
+    response = as_commissioner.get(url("rural_gaps"))
+    page = response.content.decode()
+    assert "1 of 2 towns and villages have no published personal assistant offering personal care within 5 miles" in (
+        page
+    )
+    assert [gap.name for gap in response.context["object_list"]] == ["Little Wold"]
+    # Further than the village is from the assistants, there is no gap.
+    assert list(as_commissioner.get(url("rural_gaps"), {"miles": "25"}).context["object_list"]) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"miles": "five"}, "Enter the distance as a number of miles, like 5."),
+        ({"miles": "0"}, "Enter a distance of at least half a mile."),
+        ({"miles": "500"}, "Enter a distance of 50 miles or less."),
+        ({"service": "999999"}, "Select a valid choice."),
+    ],
+)
+def test_wrong_filters_show_an_error_and_keep_what_was_typed(as_commissioner, county, params, message):
+    response = as_commissioner.get(url("rural_gaps"), params)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert message in page
+    for value in params.values():
+        assert f'value="{value}"' in page or value == "999999"
+
+
+def test_a_wrong_filter_on_an_export_shows_the_page_with_the_error(as_commissioner, county):
+    response = as_commissioner.get(url("market"), {"locality": "not-a-number", "export": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "There is a problem" in response.content.decode()
