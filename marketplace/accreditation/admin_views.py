@@ -1,0 +1,412 @@
+"""The commissioners' vetting screens in the Wagtail admin.
+
+The review queue, a provider's review (each check with its details and
+evidence, verify or reject with a reason, accredit, refuse or suspend with a
+reason, and both decision histories) and the evidence viewer. Only
+commissioners (rules perm `accreditation.decide`) reach them: anyone else gets
+403 on the queue and 404 on a provider or a document, so the screens do not
+even confirm what exists.
+
+Thin: every decision is a service call (services.py), every read a selector
+or a queryset in filters.py.
+"""
+
+from datetime import datetime
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.generic import TemplateView
+from wagtail.admin import messages
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.permission_policies.base import BasePermissionPolicy
+
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.providers.models import Provider
+
+from .filters import ReviewQueueFilterSet, review_queue
+from .models import (
+    Accreditation,
+    AccreditationDecision,
+    CheckDecision,
+    Evidence,
+    ProviderCheck,
+    RegisterAlert,
+)
+from .selectors import accreditation_of, check_label, provider_checks_for, provider_vetting_summary
+from .services import AccreditationError, accreditation_decide, check_reject, check_verify, evidence_open
+
+DECIDE = "accreditation.decide"
+
+
+def is_commissioner(user: Any) -> bool:
+    return bool(user.has_perm(DECIDE))
+
+
+class CommissionerPermissionPolicy(BasePermissionPolicy):
+    """Commissioners may do everything with the model, and nobody else anything (rules perm `accreditation.decide`).
+
+    Used for the models commissioners configure in the admin (CheckType), so
+    the Wagtail screens ask the same rule as the rest of the site instead of
+    Django model permissions.
+    """
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        return is_commissioner(user)
+
+    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
+        return (
+            User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS)).distinct()
+        )
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The commissioner making the request (the views have checked who it is)."""
+    return cast(User, request.user)
+
+
+class CommissionersOnlyMixin:
+    """403 for anyone else: the screen is not about one object."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_commissioner(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+# The review queue -----------------------------------------------------------------
+
+
+def days_waiting(provider: Provider, now: datetime | None = None) -> int | None:
+    since = getattr(provider, "waiting_since", None)
+    if since is None:
+        return None
+    return ((now or timezone.now()) - since).days
+
+
+def waiting_for(provider: Provider) -> str:
+    parts = []
+    if getattr(provider, "application_waiting_since", None):
+        parts.append("Decision on accreditation")
+    count = getattr(provider, "checks_waiting", 0)
+    if count:
+        parts.append(f"{count} check{'s' if count != 1 else ''} to review")
+    return "; ".join(parts)
+
+
+class ReviewQueueView(CommissionersOnlyMixin, BaseListingView):
+    """Providers waiting for a commissioner, oldest first, filtered by kind, locality and days waiting."""
+
+    page_title = "Vetting review queue"
+    header_icon = "tasks"
+    paginate_by = 50
+    filterset_class = ReviewQueueFilterSet
+    index_url_name = "accreditation_review:queue"
+    index_results_url_name = "accreditation_review:queue_results"
+    results_template_name = "accreditation/admin/queue_results.html"
+    verbose_name = "provider waiting for review"
+    verbose_name_plural = "providers waiting for review"
+
+    columns = [
+        TitleColumn(
+            "name",
+            label="Provider",
+            get_url=lambda provider: reverse("accreditation_review:review", args=[provider.pk]),
+        ),
+        Column("kind", label="Kind", accessor="get_kind_display"),
+        Column("locality", label="Locality", accessor="locality"),
+        Column("waiting_for", label="Waiting for", accessor=waiting_for),
+        DateColumn("waiting_since", label="Waiting since"),
+        Column("days_waiting", label="Days waiting", accessor=days_waiting),
+    ]
+
+    def get_base_queryset(self) -> QuerySet[Provider]:
+        return review_queue()
+
+
+# A provider's review --------------------------------------------------------------
+
+
+class CheckDecisionForm(forms.Form):
+    """Verify or reject one check; the provider is told the reason."""
+
+    # Set by the button pressed, Verify or Reject.
+    decision = forms.ChoiceField(
+        choices=[("verify", "Verify"), ("reject", "Reject")],
+        error_messages={"required": "Choose Verify or Reject", "invalid_choice": "Choose Verify or Reject"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Sent to the provider. Needed to reject: say what is wrong and what to send instead.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "reject" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Give the reason for rejecting this check, so the provider knows what to fix")
+        return cleaned
+
+
+class AccreditationDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            (AccreditationDecision.Outcome.ACCREDITED, "Accredit: add to the accredited supplier list"),
+            (AccreditationDecision.Outcome.REFUSED, "Refuse"),
+            (AccreditationDecision.Outcome.SUSPENDED, "Suspend: remove from the list until further notice"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to accredit, refuse or suspend"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent to the provider and kept in the history. Needed to refuse or suspend.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        needs_reason = cleaned.get("outcome") in (
+            AccreditationDecision.Outcome.REFUSED,
+            AccreditationDecision.Outcome.SUSPENDED,
+        )
+        if needs_reason and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Give the reason for your decision; the provider will be sent it")
+        return cleaned
+
+
+def check_form_prefix(check: ProviderCheck) -> str:
+    return f"check-{check.pk}"
+
+
+class ProviderReviewView(WagtailAdminTemplateMixin, TemplateView):
+    """One provider's checks, evidence, decisions and histories, with the forms to decide."""
+
+    template_name = "accreditation/admin/review.html"
+    header_icon = "tasks"
+    page_title = "Review"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not is_commissioner(request.user):
+            raise Http404("No provider to review")
+        self.provider = get_object_or_404(Provider.objects.select_related("locality"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self) -> str:
+        return self.provider.name
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("accreditation_review:queue"), "label": "Vetting review queue"},
+            {"url": "", "label": self.provider.name},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        provider = self.provider
+        bound_check_form: tuple[int, CheckDecisionForm] | None = kwargs.get("bound_check_form")
+        required = provider_checks_for(provider=provider)
+        required_ids = {check.pk for check in required}
+        others = list(
+            ProviderCheck.objects.filter(provider=provider)
+            .exclude(pk__in=required_ids)
+            .select_related("check_type", "worker")
+            .prefetch_related("evidence")
+        )
+        rows = []
+        for check in [*required, *others]:
+            if bound_check_form and bound_check_form[0] == check.pk:
+                form = bound_check_form[1]
+            else:
+                form = CheckDecisionForm(prefix=check_form_prefix(check))
+            rows.append(
+                {
+                    "check": check,
+                    "label": check_label(check),
+                    "is_required": check.pk in required_ids,
+                    "form": form,
+                    "action": reverse("accreditation_review:decide_check", args=[provider.pk, check.pk]),
+                    "evidence": [
+                        {"evidence": item, "url": reverse("accreditation_review:evidence", args=[item.uuid])}
+                        for item in check.evidence.all()
+                    ],
+                }
+            )
+        context.update(
+            {
+                "provider": provider,
+                "accreditation": accreditation_of(provider=provider),
+                "summary": provider_vetting_summary(provider=provider),
+                "check_rows": rows,
+                "decision_form": kwargs.get("decision_form") or AccreditationDecisionForm(),
+                "decision_action": reverse("accreditation_review:decide", args=[provider.pk]),
+                "check_history": CheckDecision.objects.filter(provider_check__provider=provider).select_related(
+                    "decided_by", "provider_check__check_type", "provider_check__worker"
+                )[:200],
+                "accreditation_history": AccreditationDecision.objects.filter(provider=provider).select_related(
+                    "decided_by"
+                )[:200],
+                "open_alerts": RegisterAlert.objects.filter(provider=provider, resolved_at__isnull=True),
+                "listing_url": reverse("wagtailsnippets_providers_provider:edit", args=[provider.pk]),
+                "queue_url": reverse("accreditation_review:queue"),
+                "today": timezone.localdate(),
+            }
+        )
+        return context
+
+    def render_with_errors(self, status: int = 200, **kwargs: Any) -> HttpResponse:
+        response = self.render_to_response(self.get_context_data(**kwargs))
+        response.status_code = status
+        return response
+
+
+class DecideCheckView(ProviderReviewView):
+    """POST: verify or reject one of the provider's checks."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
+        check = get_object_or_404(
+            ProviderCheck.objects.select_related("check_type", "worker"), pk=check_pk, provider=self.provider
+        )
+        form = CheckDecisionForm(request.POST, prefix=check_form_prefix(check))
+        if not form.is_valid():
+            messages.error(request, f"{check_label(check)}: the decision was not saved. Correct the errors below.")
+            return self.render_with_errors(bound_check_form=(check.pk, form))
+        reason = form.cleaned_data["reason"].strip()
+        try:
+            if form.cleaned_data["decision"] == "verify":
+                check_verify(provider_check=check, by=signed_in_user(request), reason=reason)
+            else:
+                check_reject(provider_check=check, by=signed_in_user(request), reason=reason)
+        except AccreditationError as error:
+            messages.error(request, str(error))
+            return self.render_with_errors(bound_check_form=(check.pk, form))
+        verb = "verified" if form.cleaned_data["decision"] == "verify" else "rejected"
+        messages.success(request, f"{check_label(check)} {verb}. The provider has been told by email.")
+        return redirect(reverse("accreditation_review:review", args=[self.provider.pk]) + f"#check-{check.pk}")
+
+
+class DecideAccreditationView(ProviderReviewView):
+    """POST: accredit, refuse or suspend the provider."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        form = AccreditationDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "The decision was not saved. Correct the errors below.")
+            return self.render_with_errors(decision_form=form)
+        outcome = form.cleaned_data["outcome"]
+        try:
+            accreditation_decide(
+                provider=self.provider,
+                by=signed_in_user(request),
+                outcome=outcome,
+                reason=form.cleaned_data["reason"].strip(),
+            )
+        except AccreditationError as error:
+            messages.error(request, str(error))
+            return self.render_with_errors(decision_form=form)
+        accreditation = Accreditation.objects.get(provider=self.provider)
+        messages.success(
+            request,
+            f"{self.provider.name} is now {accreditation.get_status_display().lower()}. "
+            "The provider has been told by email.",
+        )
+        return redirect("accreditation_review:review", self.provider.pk)
+
+
+# Evidence -------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # The address the request came from; a reverse proxy must set REMOTE_ADDR (see docs/operations.md).
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def evidence_for_commissioner(request: HttpRequest, evidence_uuid: Any) -> Evidence:
+    if not is_commissioner(request.user):
+        raise Http404("No such document")
+    return get_object_or_404(
+        Evidence.objects.select_related(
+            "provider_check__provider", "provider_check__check_type", "provider_check__worker", "uploaded_by"
+        ),
+        uuid=evidence_uuid,
+    )
+
+
+class EvidenceViewerView(WagtailAdminTemplateMixin, TemplateView):
+    """A page showing one document (PDF in a frame, images inline) with a link to open it in a new tab.
+
+    Opening this page logs nothing by itself; the document's own URL, which
+    the frame and the link load, logs every view (services.evidence_open).
+    """
+
+    template_name = "accreditation/admin/evidence.html"
+    header_icon = "doc-full"
+    page_title = "Evidence"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.evidence = evidence_for_commissioner(request, kwargs["evidence_uuid"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self) -> str:
+        return self.evidence.original_name
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        provider = self.evidence.provider_check.provider
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("accreditation_review:queue"), "label": "Vetting review queue"},
+            {"url": reverse("accreditation_review:review", args=[provider.pk]), "label": provider.name},
+            {"url": "", "label": self.evidence.original_name},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        evidence = self.evidence
+        check = evidence.provider_check
+        context.update(
+            {
+                "evidence": evidence,
+                "check_label": check_label(check),
+                "provider": check.provider,
+                "file_url": reverse("accreditation_review:evidence_file", args=[evidence.uuid]),
+                "review_url": reverse("accreditation_review:review", args=[check.provider_id]) + f"#check-{check.pk}",
+                "is_pdf": evidence.content_type == "application/pdf",
+                "is_image": evidence.content_type in ("image/jpeg", "image/png"),
+                "views": evidence.views.select_related("viewed_by")[:20],
+            }
+        )
+        return context
+
+
+@method_decorator([never_cache, xframe_options_sameorigin], name="dispatch")
+class EvidenceFileView(View):
+    """The document itself, for the viewer's frame and the "open in a new tab" link. Every view is logged."""
+
+    def get(self, request: HttpRequest, evidence_uuid: Any) -> FileResponse:
+        evidence = evidence_for_commissioner(request, evidence_uuid)
+        opened = evidence_open(evidence=evidence, user=signed_in_user(request), ip_address=client_ip(request))
+        response = FileResponse(opened, content_type=evidence.content_type, filename=evidence.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
