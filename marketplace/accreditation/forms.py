@@ -218,6 +218,16 @@ class CheckForm(forms.Form):
                 self.add_error("holder_date_of_birth", "Enter the date of birth on the certificate")
         return cleaned
 
+    @property
+    def certificate_number_needs_typing_again(self) -> bool:
+        """A number was typed but the page came back with a problem: like a password, it is not sent back."""
+        return bool(
+            self.is_bound
+            and self.errors
+            and "certificate_number" in self.fields
+            and self.data.get("certificate_number")
+        )
+
     def submission(self) -> dict[str, Any]:
         """The cleaned data as check_submit's keyword arguments."""
         data = self.cleaned_data

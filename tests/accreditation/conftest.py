@@ -43,13 +43,25 @@ def pa(db):
     return provider
 
 
-def make_every_check(provider, *, status=ProviderCheck.Status.VERIFIED, expires_on: date | None = None, by=None):
-    """Rows for every required check, in one state, with a document each (built directly, not through services)."""
+def make_every_check(
+    provider, *, status=ProviderCheck.Status.VERIFIED, expires_on: date | None = None, only_missing: bool = False
+):
+    """Rows for every required check, in one state, with a document each (built directly, not through services).
+
+    only_missing: leave alone the checks the provider has already sent.
+    """
     from marketplace.accreditation.models import Evidence
 
     today = timezone.localdate()
     checks = []
     for check_type, worker in required_checks(provider):
+        if (
+            only_missing
+            and ProviderCheck.objects.filter(
+                provider=provider, check_type=check_type, worker=worker, status__in=["submitted", "verified"]
+            ).exists()
+        ):
+            continue
         expiry = (expires_on or today + timedelta(days=300)) if check_type.has_expiry else None
         check, _ = ProviderCheck.objects.update_or_create(
             provider=provider,
