@@ -8,6 +8,7 @@ is a 404, as if it did not exist.
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,13 @@ from marketplace.providers.models import Provider, ProviderMembership
 
 from . import selectors, services
 from .forms import InvitationForm
-from .models import ProviderInvitation
+from .models import ProviderInvitation, User
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    """The person behind a request that `login_required` has let through."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _team_provider(request: HttpRequest, provider_uuid: Any) -> Provider:
@@ -56,7 +63,10 @@ def team(request: HttpRequest, provider_uuid: Any) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.invitation_send(
-                provider=provider, email=form.cleaned_data["email"], role=form.cleaned_data["role"], by=request.user
+                provider=provider,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                by=_signed_in_user(request),
             )
         except services.InvitationError as error:
             form.add_error("email", str(error))
@@ -82,7 +92,7 @@ def invitation_revoke(request: HttpRequest, provider_uuid: Any, invitation_uuid:
     provider = _team_provider(request, provider_uuid)
     invitation = get_object_or_404(ProviderInvitation, uuid=invitation_uuid, provider=provider)
     try:
-        services.invitation_revoke(invitation=invitation, by=request.user)
+        services.invitation_revoke(invitation=invitation, by=_signed_in_user(request))
     except services.InvitationError as error:
         messages.warning(request, str(error))
     else:
@@ -102,7 +112,7 @@ def member_remove(request: HttpRequest, provider_uuid: Any, membership_id: int) 
     error = None
     if request.method == "POST":
         try:
-            services.team_member_remove(membership=membership, by=request.user)
+            services.team_member_remove(membership=membership, by=_signed_in_user(request))
         except services.AccountError as refusal:
             error = str(refusal)
         else:
@@ -135,7 +145,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         # account made with that address here needs no second confirmation.
         get_adapter(request).stash_verified_email(request, found.email)
         return render(request, "accounts/invitation.html", {"invitation": found, "next": here})
-    addresses = {address.email.lower(): address.verified for address in user.emailaddress_set.all()}
+    addresses = {address.email.lower(): address.verified for address in EmailAddress.objects.filter(user_id=user.pk)}
     address_state = (
         "verified"
         if addresses.get(found.email.lower())
