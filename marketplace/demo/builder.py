@@ -48,6 +48,7 @@ from marketplace.providers.services import provider_refresh_search_fields
 
 from . import text
 from .content import advice_pages_create, council_settings_configure
+from .monitoring import build_monitoring_demo
 from .names import NameGenerator, Person
 from .taxonomy import CLIENT_GROUPS, LANGUAGES, SERVICES, SPECIALISMS, TaxonomyIds, taxonomy_ensure_terms
 
@@ -1393,6 +1394,7 @@ def demo_county_build(
         logins += holder_logins
         council_settings_configure(service_ids=taxonomy.services)
         advice_pages_create()
+        build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(
