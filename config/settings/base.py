@@ -163,6 +163,9 @@ MFA_FORMS = {
 # cache, so production shares one (CACHE_URL) between web workers.
 ACCOUNTS_LOGIN_FAILED_LIMIT = 5
 ACCOUNTS_LOCKOUT_MINUTES = 15
+# Limits per client address need the client's address, not the proxy's: trust
+# X-Forwarded-For as far as our own proxies (the same count the open data API uses).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": f"10/m/ip,{ACCOUNTS_LOGIN_FAILED_LIMIT}/{ACCOUNTS_LOCKOUT_MINUTES}m/key",
