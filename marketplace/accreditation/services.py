@@ -23,7 +23,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.core import virus_scan
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import UploadError, validate_upload
+from marketplace.core.uploads import UploadError, file_size, validate_upload
 from marketplace.providers.models import Provider
 
 from .models import (
@@ -262,7 +262,7 @@ def evidence_add(*, provider_check: ProviderCheck, upload: Any, by: User | None)
         provider_check=provider_check,
         original_name=_safe_original_name(getattr(upload, "name", "")),
         content_type=detected.content_type,
-        size=upload.size,
+        size=file_size(upload),
         sha256=digest.hexdigest(),
         uploaded_by=by,
         was_virus_scanned=was_scanned,

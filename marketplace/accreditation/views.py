@@ -5,6 +5,7 @@ services.py. Someone who may not see a provider's vetting gets a 404, as if
 it did not exist; someone not signed in is sent to sign in.
 """
 
+import ipaddress
 from typing import Any
 
 from django.contrib import messages
@@ -40,7 +41,14 @@ def _provider_for(request: HttpRequest, provider_uuid: Any) -> Provider:
 
 
 def _client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the evidence log (behind our proxies, as the open data API reads it)."""
+    from marketplace.openreferral.http import client_address
+
+    address = client_address(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 @login_required

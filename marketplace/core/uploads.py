@@ -68,7 +68,8 @@ def accept_attribute(allowed: Iterable[str] = ("pdf", "jpeg", "png")) -> str:
     return ",".join(parts)
 
 
-def _size_of(file: Any) -> int:
+def file_size(file: Any) -> int:
+    """The size of an uploaded file, or of any seekable file object."""
     size = getattr(file, "size", None)
     if size is None:
         position = file.tell()
@@ -94,7 +95,7 @@ def validate_upload(
 
     if file is None:
         raise UploadError("Select a file")
-    size = _size_of(file)
+    size = file_size(file)
     if size == 0:
         raise UploadError("The selected file is empty")
     if size > max_bytes:

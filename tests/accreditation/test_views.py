@@ -322,3 +322,15 @@ def test_an_uploaded_pdf_round_trips_unchanged(client, pa, owner, insurance):
     stored = insurance.evidence.get()
     body = b"".join(client.get(reverse("accreditation:evidence", args=[stored.uuid])).streaming_content)
     assert body == sent
+
+
+def test_the_evidence_log_keeps_the_client_address_behind_our_proxy_and_ignores_nonsense(
+    client, settings, evidence, owner
+):
+    settings.OPENREFERRAL_TRUSTED_PROXY_COUNT = 1
+    client.force_login(owner)
+    url = reverse("accreditation:evidence", args=[evidence.uuid])
+    client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    client.get(url, HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.2")
+    addresses = list(EvidenceView.objects.order_by("pk").values_list("ip_address", flat=True))
+    assert addresses == ["203.0.113.9", None]
