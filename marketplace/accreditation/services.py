@@ -132,7 +132,9 @@ def check_submit(
     refused. A certificate number left empty keeps the one already held.
     """
     today = today or timezone.localdate()
-    check = ProviderCheck.objects.select_for_update().select_related("check_type").get(pk=provider_check.pk)
+    check = (
+        ProviderCheck.objects.select_for_update(of=("self",)).select_related("check_type").get(pk=provider_check.pk)
+    )
     check_type = check.check_type
 
     if issued_on is None:
@@ -291,7 +293,7 @@ def evidence_open(*, evidence: Evidence, user: User, ip_address: str | None) -> 
 
 def _lock_check(provider_check: ProviderCheck) -> ProviderCheck:
     return (
-        ProviderCheck.objects.select_for_update()
+        ProviderCheck.objects.select_for_update(of=("self",))
         .select_related("check_type", "worker", "provider")
         .get(pk=provider_check.pk)
     )
