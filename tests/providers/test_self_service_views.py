@@ -531,3 +531,25 @@ def test_search_results_say_when_availability_was_last_confirmed_and_flag_it_whe
 def test_the_home_page_invites_providers_to_join(client):
     html = client.get("/").content.decode()
     assert 'Are you a personal assistant or provider? <a class="govuk-link" href="/provider/join/">' in html
+
+
+@pytest.mark.parametrize(
+    ("page", "data", "message"),
+    [
+        ("prices", {"action": "continue"}, "Add at least one price."),  # no management form
+        ("services", {"services": ["not-a-number"], "client_groups": ["999999"]}, "Select services from the list."),
+        (
+            "availability",
+            {"slots": ["funday-morning"], "is_taking_new_clients": "maybe"},
+            "Select times from the grid.",
+        ),
+        ("about", about_post(kind="nurse"), "Select one of the kinds listed."),
+        ("areas", {"travel_radius_miles": "99999999999999999999"}, "from 1 to 100"),
+    ],
+)
+def test_tampered_or_nonsense_input_gets_a_message_not_a_server_error(client, draft, owner, page, data, message):
+    client.force_login(owner)
+    response = client.post(url(page, draft), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert "govuk-error-summary" in response.content.decode()
