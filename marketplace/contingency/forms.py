@@ -16,11 +16,21 @@ OPEN_LEVEL_CHOICES = [(value, label) for value, label in Level.choices if value 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
+class PageForm(forms.Form):
+    """A form that shares the flag page with others: its element ids start with its own prefix."""
+
+    id_prefix = "flag"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
 def commissioners() -> Any:
     return User.objects.filter(is_active=True).filter(groups__name=COMMISSIONERS).distinct().order_by("email")
 
 
-class ScopeFieldsMixin(forms.Form):
+class ScopeFieldsMixin(PageForm):
     """Duty, scope and lead officer: asked when opening a flag and when changing its details."""
 
     duty = forms.ChoiceField(choices=Duty.choices, widget=forms.RadioSelect, label="Which duty applies")
@@ -43,6 +53,8 @@ class ScopeFieldsMixin(forms.Form):
 
 
 class OpenFlagForm(ScopeFieldsMixin):
+    id_prefix = "open"
+
     kind = forms.ChoiceField(choices=ManualKind.choices, widget=forms.RadioSelect, label="Where the concern came from")
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What the concern is")
     level = forms.ChoiceField(choices=OPEN_LEVEL_CHOICES, initial=Level.WATCH, label="Level")
@@ -58,6 +70,8 @@ class OpenFlagForm(ScopeFieldsMixin):
 
 
 class FlagDetailsForm(ScopeFieldsMixin):
+    id_prefix = "details"
+
     def __init__(self, *args: Any, flag: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
@@ -74,12 +88,16 @@ class FlagDetailsForm(ScopeFieldsMixin):
         self.set_provider(flag.provider)
 
 
-class TriggerForm(forms.Form):
+class TriggerForm(PageForm):
+    id_prefix = "trigger"
+
     kind = forms.ChoiceField(choices=ManualKind.choices, label="Where the concern came from")
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What the concern is")
 
 
-class LevelForm(forms.Form):
+class LevelForm(PageForm):
+    id_prefix = "level"
+
     to_level = forms.ChoiceField(choices=OPEN_LEVEL_CHOICES, label="New level")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why")
 
@@ -90,7 +108,9 @@ class LevelForm(forms.Form):
         ]
 
 
-class EventForm(forms.Form):
+class EventForm(PageForm):
+    id_prefix = "event"
+
     kind = forms.ChoiceField(choices=FlagEvent.Kind.choices, widget=forms.RadioSelect, initial=FlagEvent.Kind.EVENT)
     party = forms.ChoiceField(
         choices=[("", "Not a communication"), *FlagEvent.Party.choices], required=False, label="With whom"
@@ -110,7 +130,9 @@ class EventForm(forms.Form):
         return value
 
 
-class VisibilityForm(forms.Form):
+class VisibilityForm(PageForm):
+    id_prefix = "visibility"
+
     visibility = forms.ChoiceField(
         choices=Visibility.choices, widget=forms.RadioSelect, label="What the public listing shows"
     )
@@ -130,18 +152,24 @@ class VisibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PlanUploadForm(forms.Form):
+class PlanUploadForm(PageForm):
+    id_prefix = "plan"
+
     plan = forms.FileField(label="Business continuity plan (PDF)")
     reviewed_on = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date reviewed (optional)"
     )
 
 
-class PlanReviewForm(forms.Form):
+class PlanReviewForm(PageForm):
+    id_prefix = "plan-review"
+
     reviewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date reviewed")
 
 
-class AffectedPersonForm(forms.Form):
+class AffectedPersonForm(PageForm):
+    id_prefix = "person"
+
     reference = forms.CharField(max_length=40, label="Case reference or initials (never a name)")
     needs_summary = forms.CharField(max_length=300, required=False, label="Needs summary")
     holder_email = forms.EmailField(
@@ -160,11 +188,15 @@ class AffectedPersonForm(forms.Form):
         return holder
 
 
-class AffectedPersonStatusForm(forms.Form):
+class AffectedPersonStatusForm(PageForm):
+    id_prefix = "person-status"
+
     status = forms.ChoiceField(choices=AffectedPerson.Status.choices)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class CloseForm(forms.Form):
+class CloseForm(PageForm):
+    id_prefix = "close"
+
     outcome = forms.ChoiceField(choices=ClosingOutcome.choices, widget=forms.RadioSelect, label="Outcome")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Closing note: what happened and why")

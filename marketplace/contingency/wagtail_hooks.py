@@ -47,7 +47,7 @@ def register_contingency_urls() -> list[Any]:
 @hooks.register("register_admin_menu_item")
 def register_contingency_menu_item() -> MenuItem:
     return CommissionersMenuItem(
-        "Contingency", reverse("contingency_admin:index"), name="contingency", icon_name="warning", order=130
+        "Contingency", reverse("contingency_admin:index"), name="contingency", icon_name="warning", order=135
     )
 
 
