@@ -160,3 +160,50 @@ def test_a_personal_assistant_joins_completes_each_task_previews_and_submits(
     assert provider.memberships.get().user == signed_in_pa
     assert provider.lowest_hourly_price == Decimal("18.50")
     assert provider.availability.slot_codes() == ["mon-morning", "tue-morning", "tue-afternoon", "thu-evening"]
+
+
+def test_a_published_pa_confirms_stale_availability_and_asks_for_a_new_price(
+    page: Page, live_site, signed_in_pa, directory_terms, axe_check, screenshot
+):
+    from marketplace.providers.models import ProviderChangeRequest, ServiceType
+    from tests.factories import ProviderFactory, ProviderMembershipFactory, ProviderPriceFactory, days_ago
+
+    care = ServiceType.objects.get(slug="personal-care")
+    listing = ProviderFactory(name="Grace Obi", availability_confirmed_on=days_ago(40), services=[care])
+    ProviderPriceFactory(provider=listing, service=care, amount=Decimal("18.00"))
+    ProviderMembershipFactory(provider=listing, user=signed_in_pa)
+
+    page.goto(live_site.url("/provider/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your listings")
+    expect(page.get_by_text("Not confirmed recently")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "dashboard-stale")
+    page.get_by_role("button", name="Confirm my availability is still right").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("confirmed today")
+    expect(page.get_by_text("Not confirmed recently")).to_have_count(0)
+    axe_check(page)
+
+    page.get_by_role("link", name="Manage Grace Obi").click()
+    page.get_by_role("link", name="Prices").click()
+    expect(page.locator(".govuk-inset-text").first).to_contain_text("The council checks changes to your prices")
+    axe_check(page)
+    page.get_by_label("Price", exact=True).first.fill("19.75")
+    save_and_continue(page)
+
+    expect(page.locator(".govuk-notification-banner").first).to_contain_text("need the council to review them")
+    expect(page.locator(".govuk-task-list__item", has_text="Prices").locator(".govuk-task-list__status")).to_have_text(
+        "Waiting for review"
+    )
+    expect(page.locator("main")).to_contain_text("£19.75 per hour")
+    axe_check(page)
+    screenshot(page, "waiting-for-review")
+
+    page.get_by_role("link", name="Prices").click()
+    expect(page.get_by_role("region", name="Waiting for review")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "prices-waiting")
+
+    listing.refresh_from_db()
+    assert listing.availability_confirmed_on == days_ago(0)
+    assert [price.amount for price in listing.prices.all()] == [Decimal("18.00")]
+    assert ProviderChangeRequest.objects.get(provider=listing).proposed_changes["prices"][0]["amount"] == "19.75"
