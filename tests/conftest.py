@@ -57,6 +57,28 @@ def _no_internet() -> Iterator[None]:
     socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _wagtail_test_users_have_an_authenticator_app() -> Iterator[None]:
+    """Wagtail's `WagtailTestUtils.login()` makes a superuser; give it an authenticator app.
+
+    The site sends council staff without one to set it up before anything else
+    (marketplace.accounts.middleware), as our staff factories and fixtures
+    already allow for with tests.factories.TEST_TOTP_SECRET.
+    """
+    from wagtail.test.utils import WagtailTestUtils
+
+    from tests.factories import give_authenticator_app
+
+    original = WagtailTestUtils.__dict__["create_test_user"]  # a staticmethod
+
+    def create_test_user() -> Any:
+        return give_authenticator_app(original.__func__())
+
+    WagtailTestUtils.create_test_user = staticmethod(create_test_user)  # type: ignore[method-assign,assignment]
+    yield
+    WagtailTestUtils.create_test_user = original  # type: ignore[method-assign]
+
+
 @pytest.fixture
 def site(db: None) -> Site:
     """The default Wagtail site created by the cms migrations."""
