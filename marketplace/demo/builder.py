@@ -48,6 +48,7 @@ from marketplace.providers.services import provider_refresh_search_fields
 
 from . import text
 from .content import advice_pages_create, council_settings_configure
+from .contingency import build_contingency_demo
 from .monitoring import build_monitoring_demo
 from .names import NameGenerator, Person
 from .taxonomy import CLIENT_GROUPS, LANGUAGES, SERVICES, SPECIALISMS, TaxonomyIds, taxonomy_ensure_terms
@@ -1395,6 +1396,7 @@ def demo_county_build(
         council_settings_configure(service_ids=taxonomy.services)
         advice_pages_create()
         build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
+        build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(
