@@ -6,7 +6,14 @@ there has a public URL; files are served only through views that check
 permission and log the view.
 """
 
-from django.core.files.storage import Storage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Files on local disk that have no URL: asking for one is a programming error."""
+
+    def url(self, name: str | None) -> str:
+        raise NotImplementedError("Private files have no URL; serve them through a permission-checked view")
 
 
 def private_storage() -> Storage:

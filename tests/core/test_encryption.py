@@ -60,3 +60,11 @@ def test_the_settings_derivation_matches_the_helper(settings):
 
     configured_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     assert configured_keys == [derive_key(base.SECRET_KEY)]
+
+
+def test_private_files_on_disk_have_no_url(tmp_path):
+    from marketplace.core.storage import PrivateFileSystemStorage
+
+    storage = PrivateFileSystemStorage(location=tmp_path)
+    with pytest.raises(NotImplementedError):
+        storage.url("evidence/1/abc")
