@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -406,7 +406,19 @@ def provider_create_draft(*, by: User, kind: str, name: str) -> Provider:
         raise ProviderFieldError("The name must be 200 characters or fewer.", field="name")
     if kind not in Provider.Kind.values:
         raise ProviderFieldError("Select what kind of provider you are.", field="kind")
-    provider = Provider.objects.create(kind=kind, name=name, slug=_unique_slug(name), status=Provider.Status.DRAFT)
+    provider = None
+    for _attempt in range(3):
+        # Someone else may take the same address between the check and the insert.
+        try:
+            with transaction.atomic():
+                provider = Provider.objects.create(
+                    kind=kind, name=name, slug=_unique_slug(name), status=Provider.Status.DRAFT
+                )
+            break
+        except IntegrityError:
+            continue
+    if provider is None:
+        raise ProviderError("We could not start your listing just now. Try again.")
     ProviderMembership.objects.create(provider=provider, user=by, role=ProviderMembership.Role.OWNER)
     _after_provider_change(provider.pk)
     return provider
