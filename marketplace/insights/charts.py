@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 from .selectors import Tally
 
-# The drawing's coordinate system (the SVG scales to the width of its container).
-WIDTH = 640
-LABEL_WIDTH = 230
-VALUE_ROOM = 60
+# The SVG is drawn at its own width in pixels and only ever shrinks to fit, so its text stays readable.
+# The label column is as wide as the longest label needs (about 8.5 pixels a character at 15 pixels).
+BAR_ROOM = 280
+VALUE_ROOM = 50
+PIXELS_PER_CHARACTER = 8.5
+MIN_LABEL_WIDTH, MAX_LABEL_WIDTH = 80, 300
+MAX_LABEL_CHARACTERS = 34
 ROW_HEIGHT = 30
 BAR_HEIGHT = 20
 TOP = 4
@@ -25,6 +28,13 @@ class Bar:
     label: str
     value: int
     url: str = ""
+
+    @property
+    def short_label(self) -> str:
+        """The label as drawn (the table and the accessible name give it in full)."""
+        if len(self.label) <= MAX_LABEL_CHARACTERS:
+            return self.label
+        return self.label[: MAX_LABEL_CHARACTERS - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -70,20 +80,25 @@ class BarChart:
         return TOP * 2 + ROW_HEIGHT * len(self.bars)
 
     @property
+    def label_width(self) -> int:
+        longest = max((len(bar.short_label) for bar in self.bars), default=0)
+        return int(min(MAX_LABEL_WIDTH, max(MIN_LABEL_WIDTH, longest * PIXELS_PER_CHARACTER + 16)))
+
+    @property
     def width(self) -> int:
-        return WIDTH
+        return self.label_width + BAR_ROOM + VALUE_ROOM
 
     @property
     def label_x(self) -> int:
-        return LABEL_WIDTH - 10
+        return self.label_width - 10
 
     @property
     def bar_x(self) -> int:
-        return LABEL_WIDTH
+        return self.label_width
 
     @property
     def drawn(self) -> tuple[DrawnBar, ...]:
-        room = WIDTH - LABEL_WIDTH - VALUE_ROOM
+        room = BAR_ROOM
         top = self.max_value or 1
         return tuple(
             DrawnBar(

@@ -60,6 +60,10 @@ class Headline:
     is_urgent: bool = False
 
 
+def plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
 def dashboard_headlines(*, today: Any = None) -> list[Headline]:
     """The counts a commissioner needs first thing: shared by the dashboard and the Wagtail home panel."""
     today = today or timezone.localdate()
@@ -73,36 +77,40 @@ def dashboard_headlines(*, today: Any = None) -> list[Headline]:
     headlines = [
         Headline(
             count=pipeline.waiting_count,
-            label="accreditation applications waiting",
+            label=plural(
+                pipeline.waiting_count, "accreditation application waiting", "accreditation applications waiting"
+            ),
             detail=f"Oldest waiting {oldest} day{'s' if oldest != 1 else ''}" if oldest is not None else "",
             url=reverse("insights:accreditation_pipeline") + "?status=applied",
             is_urgent=bool(oldest and oldest > 14),
         ),
         Headline(
             count=checks.expiring_count,
-            label=f"required checks expiring within {checks.within_days} days",
+            label=plural(checks.expiring_count, "required check", "required checks")
+            + f" expiring within {checks.within_days} days",
             url=reverse("insights:expiring_checks") + "?show=expiring",
         ),
         Headline(
             count=checks.expired_count,
-            label="required checks expired",
+            label=plural(checks.expired_count, "required check expired", "required checks expired"),
             url=reverse("insights:expiring_checks") + "?show=expired",
             is_urgent=checks.expired_count > 0,
         ),
         Headline(
             count=monitoring.due_count,
-            label=f"monitoring visits due within {monitoring.within_days} days",
+            label=plural(monitoring.due_count, "monitoring visit", "monitoring visits")
+            + f" due within {monitoring.within_days} days",
             url=reverse("insights:monitoring_due") + "?show=due",
         ),
         Headline(
             count=monitoring.overdue_count,
-            label="monitoring visits overdue",
+            label=plural(monitoring.overdue_count, "monitoring visit overdue", "monitoring visits overdue"),
             url=reverse("insights:monitoring_due") + "?show=overdue",
             is_urgent=monitoring.overdue_count > 0,
         ),
         Headline(
             count=flags.tally.total,
-            label="open provider-failure flags",
+            label=plural(flags.tally.total, "open provider-failure flag", "open provider-failure flags"),
             detail=f"{flags.at_risk_or_worse} at risk or worse",
             url=reverse("insights:open_flags"),
             is_urgent=flags.at_risk_or_worse > 0,
@@ -112,10 +120,8 @@ def dashboard_headlines(*, today: Any = None) -> list[Headline]:
         headlines.append(
             Headline(
                 count=len(gaps.gaps),
-                label=(
-                    f"towns and villages with no personal assistant offering {gaps.service.name.lower()}"
-                    f" within {gaps.miles:g} miles"
-                ),
+                label=plural(len(gaps.gaps), "town or village", "towns and villages")
+                + f" with no personal assistant offering {gaps.service.name.lower()} within {gaps.miles:g} miles",
                 url=reverse("insights:rural_gaps"),
                 is_urgent=bool(gaps.gaps),
             )
@@ -206,8 +212,8 @@ def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
 def monitoring_chart(monitoring: selectors.MonitoringDue) -> BarChart:
     """Providers due a monitoring visit by how overdue or how soon."""
     bands = [
-        ("Overdue by more than 90 days", lambda row: row.days_overdue > 90),
-        ("Overdue by up to 90 days", lambda row: row.is_overdue and row.days_overdue <= 90),
+        ("Overdue over 90 days", lambda row: row.days_overdue > 90),
+        ("Overdue up to 90 days", lambda row: row.is_overdue and row.days_overdue <= 90),
         (f"Due within {monitoring.within_days} days", lambda row: not row.is_overdue),
     ]
     return BarChart(
@@ -264,6 +270,12 @@ class InsightsReportView(CommissionersOnlyMixin, ReportView):
 
     def get_queryset(self) -> Any:
         return [] if self.has_errors else self.get_rows()
+
+    @cached_property
+    def no_results_message(self) -> str:
+        if self.has_errors:
+            return "Correct the problem above to see the report."
+        return "Nothing to show: no records match."
 
     def filter_queryset(self, queryset: Any) -> Any:
         return queryset  # the form filters inside get_rows

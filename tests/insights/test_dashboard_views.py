@@ -123,7 +123,7 @@ def test_the_menu_item_and_home_panel_are_only_for_commissioners(client, as_comm
     home = as_commissioner.get(reverse("wagtailadmin_home")).content.decode()
     assert 'id="morning-dashboard-section"' in home
     assert url("dashboard") in home
-    assert "accreditation applications waiting" in home
+    assert "accreditation application waiting" in home
 
     client.force_login(editor_user)
     home = client.get(reverse("wagtailadmin_home")).content.decode()
