@@ -455,7 +455,9 @@ def submit(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
             errors.append(("", str(error)))
         else:
             messages.success(
-                request, f"{provider.name} has been sent to the council. We will email you when it is published."
+                request,
+                f"{provider.name} has been sent to the council. "
+                "It will appear in the directory once the council has checked it.",
             )
             if request.POST.get("apply_for_accreditation") == "yes":
                 _apply_for_accreditation(request, provider)
