@@ -135,6 +135,7 @@ ACCOUNT_LOGOUT_ON_GET = False  # signing out is a POST (a form button), never a 
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None  # the person chooses: "Stay signed in on this device"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people when their password, email or two-factor changes
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 10 * 60
 # allauth's forms, reworded the GOV.UK way (marketplace/accounts/forms.py).

@@ -178,3 +178,16 @@ def test_codes_match_the_published_algorithm():
 def test_the_demo_secret_in_the_readme_is_the_one_the_demo_uses():
     with open("README.md", encoding="utf-8") as readme:
         assert DEMO_TOTP_SECRET in readme.read()
+
+
+def test_the_demo_commissioner_signs_in_with_the_readme_password_and_secret(client):
+    from marketplace.demo.builder import DEMO_PASSWORD, demo_county_build
+
+    demo_county_build(scale=0.03, seed=3)
+
+    response = sign_in(client, "commissioner@demo.example", DEMO_PASSWORD)
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = enter_code(client, totp_code(DEMO_TOTP_SECRET))
+    assert response["Location"] == "/admin/"
+    client.logout()
+    assert sign_in(client, "provider@demo.example", DEMO_PASSWORD)["Location"] == "/provider/"

@@ -274,3 +274,32 @@ def test_commissioner_email_addresses_lists_active_commissioners_only(commission
     UserFactory(email="someone@example.org")
 
     assert commissioner_email_addresses() == [commissioner_user.email]
+
+
+def test_account_emails_are_plain_and_name_the_service(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "kim@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+
+    message = mail.outbox[-1]
+    assert message.subject == "Confirm your email address"
+    assert message.body.startswith("Hello,")
+    assert "Find care and support" in message.body
+    assert "The link lasts 3 days" in message.body
+
+
+def test_a_changed_password_is_reported_by_email(client, person, django_capture_on_commit_callbacks):
+    sign_in(client, person.email)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+
+    message = mail.outbox[-1]
+    assert message.to == [person.email]
+    assert message.subject == "Your password has been changed"
+    assert "If it was not you, reset your password now" in message.body
