@@ -10,7 +10,6 @@ from marketplace.places.models import Locality
 from marketplace.providers.models import Provider, ServiceType
 
 from .market import DEFAULT_GAP_MILES, default_gap_service
-from .selectors import EXPIRY_WINDOW_DAYS, MONITORING_WINDOW_DAYS
 
 MAX_GAP_MILES = 50
 WINDOW_CHOICES = [(7, "7 days"), (14, "14 days"), (30, "30 days"), (60, "60 days"), (90, "90 days")]
@@ -38,28 +37,6 @@ class ReportForm(forms.Form):
 class AccreditationPipelineForm(ReportForm):
     status = forms.ChoiceField(
         label="Accreditation status", choices=[("", "Any status"), *Accreditation.Status.choices], required=False
-    )
-
-
-class ExpiringChecksForm(ReportForm):
-    within_days = forms.TypedChoiceField(
-        label="Expiring within", choices=WINDOW_CHOICES, coerce=int, required=False, initial=EXPIRY_WINDOW_DAYS
-    )
-    show = forms.ChoiceField(
-        label="Show",
-        choices=[("", "Expiring and expired"), ("expiring", "Expiring only"), ("expired", "Expired only")],
-        required=False,
-    )
-
-
-class MonitoringDueForm(ReportForm):
-    within_days = forms.TypedChoiceField(
-        label="Due within", choices=WINDOW_CHOICES, coerce=int, required=False, initial=MONITORING_WINDOW_DAYS
-    )
-    show = forms.ChoiceField(
-        label="Show",
-        choices=[("", "Due and overdue"), ("due", "Due only"), ("overdue", "Overdue only")],
-        required=False,
     )
 
 

@@ -9,7 +9,7 @@ querysets and never writes.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
@@ -193,10 +193,15 @@ class CheckRow:
     def has_expired(self) -> bool:
         return self.days_left < 0
 
+    @property
+    def days_ago(self) -> int:
+        """Days since it expired (0 if it has not)."""
+        return max(0, -self.days_left)
+
 
 @dataclass(frozen=True)
 class ExpiringChecks:
-    """Required checks that expire within the window, and those already out of date."""
+    """Checks that expire within the window, and required checks already out of date."""
 
     expiring_count: int
     expired_count: int
@@ -227,21 +232,23 @@ def required_checks() -> QuerySet[ProviderCheck]:
 
 
 def checks_expiring_and_expired(*, today: date | None = None, within_days: int = EXPIRY_WINDOW_DAYS) -> ExpiringChecks:
-    """Required checks expiring from today to `within_days` ahead (sent or verified, as the accreditation
-    app's `checks_expiring_within` counts them), and those already expired: marked expired, or sent or verified
-    with a date in the past that the nightly job has not swept yet (2 queries).
+    """Checks expiring from today to `within_days` ahead, exactly as the accreditation app's expiring-checks
+    report lists them (its `checks_expiring_within`), and required checks already expired: marked expired, or
+    sent or verified with a date in the past that the nightly sweep has not reached yet (2 queries).
     """
+    from marketplace.accreditation.selectors import checks_expiring_within
+
     today = today or timezone.localdate()
-    horizon = today + timedelta(days=within_days)
-    expiring = Q(status__in=CURRENT_CHECK_STATUSES, expires_on__gte=today, expires_on__lte=horizon)
     expired = Q(status=ProviderCheck.Status.EXPIRED, expires_on__isnull=False) | Q(
         status__in=CURRENT_CHECK_STATUSES, expires_on__lt=today
     )
-    checks = required_checks().filter(expiring | expired)
-    counts = checks.aggregate(
-        expiring=Count("id", filter=expiring),
-        expired=Count("id", filter=expired),
+    expired_checks = (
+        required_checks()
+        .filter(expired)
+        .select_related("provider", "check_type", "worker")
+        .order_by("expires_on", "id")
     )
+    expiring_checks = checks_expiring_within(days=within_days, today=today)
     rows = tuple(
         CheckRow(
             check_id=check.pk,
@@ -253,12 +260,14 @@ def checks_expiring_and_expired(*, today: date | None = None, within_days: int =
             expires_on=check.expires_on,
             days_left=_days_between(today, check.expires_on),
         )
-        for check in checks.select_related("provider", "check_type", "worker").order_by("expires_on", "id")
+        for checks in (expired_checks, expiring_checks)
+        for check in checks
         if check.expires_on is not None
     )
+    expired_count = sum(1 for row in rows if row.has_expired)
     return ExpiringChecks(
-        expiring_count=counts["expiring"],
-        expired_count=counts["expired"],
+        expiring_count=len(rows) - expired_count,
+        expired_count=expired_count,
         rows=rows,
         today=today,
         within_days=within_days,

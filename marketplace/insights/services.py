@@ -125,7 +125,7 @@ def _checks_lapsed(since: datetime, until: datetime) -> DigestSection:
         + " expired"
         for row in rows
     )
-    return DigestSection("Checks that expired", lines, _report_path("expiring_checks"))
+    return DigestSection("Checks that expired", lines, _report_path("expired_checks"))
 
 
 def _checks_now_expiring(since: datetime, until: datetime) -> DigestSection:
@@ -150,7 +150,9 @@ def _checks_now_expiring(since: datetime, until: datetime) -> DigestSection:
         + f" expires {check.expires_on:%-d %B %Y}"
         for check in checks
     )
-    return DigestSection(f"Checks now {EXPIRY_WINDOW_DAYS} days from expiry", lines, _report_path("expiring_checks"))
+    return DigestSection(
+        f"Checks now {EXPIRY_WINDOW_DAYS} days from expiry", lines, reverse("accreditation_expiring_report:index")
+    )
 
 
 def _flag_changes(since: datetime, until: datetime) -> DigestSection:

@@ -31,6 +31,16 @@ DASHBOARD_BREADCRUMBS = [
 ]
 
 
+def expiring_checks_report_url() -> str:
+    """The accreditation app's report of checks expiring soon (the dashboard links to it, not a copy)."""
+    return reverse("accreditation_expiring_report:index")
+
+
+def monitoring_due_report_url() -> str:
+    """The monitoring app's due-and-overdue report (the dashboard links to it, not a copy)."""
+    return reverse("monitoring_schedule:index")
+
+
 def provider_admin_url(provider_id: int) -> str:
     return reverse("wagtailsnippets_providers_provider:edit", args=[provider_id])
 
@@ -86,26 +96,25 @@ def dashboard_headlines(*, today: Any = None) -> list[Headline]:
         ),
         Headline(
             count=checks.expiring_count,
-            label=plural(checks.expiring_count, "required check", "required checks")
-            + f" expiring within {checks.within_days} days",
-            url=reverse("insights:expiring_checks") + "?show=expiring",
+            label=plural(checks.expiring_count, "check", "checks") + f" expiring within {checks.within_days} days",
+            url=expiring_checks_report_url(),
         ),
         Headline(
             count=checks.expired_count,
             label=plural(checks.expired_count, "required check expired", "required checks expired"),
-            url=reverse("insights:expiring_checks") + "?show=expired",
+            url=reverse("insights:expired_checks"),
             is_urgent=checks.expired_count > 0,
         ),
         Headline(
             count=monitoring.due_count,
             label=plural(monitoring.due_count, "monitoring visit", "monitoring visits")
             + f" due within {monitoring.within_days} days",
-            url=reverse("insights:monitoring_due") + "?show=due",
+            url=monitoring_due_report_url() + "?show=due",
         ),
         Headline(
             count=monitoring.overdue_count,
             label=plural(monitoring.overdue_count, "monitoring visit overdue", "monitoring visits overdue"),
-            url=reverse("insights:monitoring_due") + "?show=overdue",
+            url=monitoring_due_report_url() + "?show=overdue",
             is_urgent=monitoring.overdue_count > 0,
         ),
         Headline(
@@ -188,12 +197,14 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
                 urls={item.key: f"{ratings_url}?cqc_rating={item.key}" for item in ratings.cqc.counts},
             ),
             reports=report_links(),
+            expiring_checks_url=expiring_checks_report_url(),
+            monitoring_due_url=monitoring_due_report_url(),
         )
         return context
 
 
 def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
-    """Required checks by how soon they expire: already expired, then weeks ahead."""
+    """Checks by how soon they expire: required ones already expired, then the weeks ahead."""
     bands = [("Expired", None, -1), ("Within 7 days", 0, 7), ("8 to 14 days", 8, 14)]
     if checks.within_days > 14:
         bands.append((f"15 to {checks.within_days} days", 15, checks.within_days))
@@ -205,7 +216,7 @@ def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
             value = sum(1 for row in checks.rows if low <= row.days_left <= high)
         bars.append(Bar(label=label, value=value))
     return BarChart(
-        title="Required checks by expiry", bars=tuple(bars), category_label="When", value_label="Checks", slug="expiry"
+        title="Checks by expiry", bars=tuple(bars), category_label="When", value_label="Checks", slug="expiry"
     )
 
 
@@ -227,7 +238,22 @@ def monitoring_chart(monitoring: selectors.MonitoringDue) -> BarChart:
 
 def report_links() -> list[tuple[str, str, str]]:
     """(title, url, what it shows) for every report, in the order the dashboard lists them."""
-    return [(view.page_title, reverse(f"insights:{view.url_name}"), view.description) for view in REPORT_VIEWS]
+    own = [(str(view.page_title), reverse(f"insights:{view.url_name}"), view.description) for view in REPORT_VIEWS]
+    return [
+        *own[:1],
+        (
+            "Checks expiring in the next 30 days",
+            expiring_checks_report_url(),
+            "Sent or verified checks whose expiry date is near (the accreditation app's report).",
+        ),
+        *own[1:2],
+        (
+            "Monitoring due and overdue",
+            monitoring_due_report_url(),
+            "Providers on a council arrangement due or overdue a monitoring visit (the monitoring app's report).",
+        ),
+        *own[2:],
+    ]
 
 
 # --- Reports ------------------------------------------------------------------------------------
@@ -343,97 +369,40 @@ class AccreditationPipelineReport(InsightsReportView):
         )
 
 
-class ExpiringChecksReport(InsightsReportView):
-    page_title = "Expiring and expired checks"
-    url_name = "expiring_checks"
-    description = "Required vetting checks that expire soon, and those already out of date."
-    form_class = forms.ExpiringChecksForm
+class ExpiredChecksReport(InsightsReportView):
+    page_title = "Expired required checks"
+    url_name = "expired_checks"
+    description = (
+        "Required vetting checks already out of date, oldest first: marked expired, or past their date before the "
+        "nightly sweep reaches them. Checks about to expire are in the accreditation app's expiring checks report."
+    )
     columns = [
         TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
         Column("check_name", label="Check"),
         Column("worker_name", label="Worker"),
         Column("status", label="Status"),
-        Column("expires_on", label="Expires"),
-        Column("days_left", label="Days left"),
+        Column("expires_on", label="Expired"),
+        Column("days_ago", label="Days ago"),
     ]
-    list_export = ["provider_name", "check_name", "worker_name", "status", "expires_on", "days_left"]
+    list_export = ["provider_name", "check_name", "worker_name", "status", "expires_on", "days_ago"]
     export_headings = {
         "provider_name": "Provider",
         "check_name": "Check",
         "worker_name": "Worker",
         "status": "Status",
-        "expires_on": "Expires",
-        "days_left": "Days left",
+        "expires_on": "Expired",
+        "days_ago": "Days ago",
     }
 
     @cached_property
     def checks(self) -> selectors.ExpiringChecks:
-        return selectors.checks_expiring_and_expired(within_days=self.form.value("within_days"))
+        return selectors.checks_expiring_and_expired()
 
     def get_rows(self) -> list[Any]:
-        show = self.form.value("show")
-        if show == "expiring":
-            return list(self.checks.expiring)
-        if show == "expired":
-            return list(self.checks.expired)
-        return list(self.checks.rows)
+        return list(self.checks.expired)
 
     def get_chart(self, rows: list[Any]) -> BarChart:
         return expiry_chart(self.checks)
-
-
-class MonitoringDueReport(InsightsReportView):
-    page_title = "Monitoring due and overdue"
-    url_name = "monitoring_due"
-    description = (
-        "Providers on a council arrangement whose next monitoring visit is overdue or due within the window, "
-        "most overdue first, with why the schedule set that date."
-    )
-    form_class = forms.MonitoringDueForm
-    columns = [
-        TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
-        Column("state", label="State"),
-        Column("due_on", label="Due"),
-        Column("days_overdue", label="Days overdue"),
-        Column("last_visited_on", label="Last visit"),
-        Column("last_rating", label="Last rating"),
-        Column("arrangements", label="Arrangements"),
-    ]
-    list_export = [
-        "provider_name",
-        "state",
-        "due_on",
-        "days_overdue",
-        "last_visited_on",
-        "last_rating",
-        "arrangements",
-        "reasons",
-    ]
-    export_headings = {
-        "provider_name": "Provider",
-        "state": "State",
-        "due_on": "Due",
-        "days_overdue": "Days overdue",
-        "last_visited_on": "Last visit",
-        "last_rating": "Last rating",
-        "arrangements": "Arrangements",
-        "reasons": "Why then",
-    }
-
-    @cached_property
-    def monitoring(self) -> selectors.MonitoringDue:
-        return selectors.monitoring_due_and_overdue(within_days=self.form.value("within_days"))
-
-    def get_rows(self) -> list[Any]:
-        show = self.form.value("show")
-        if show == "due":
-            return [row for row in self.monitoring.rows if not row.is_overdue]
-        if show == "overdue":
-            return [row for row in self.monitoring.rows if row.is_overdue]
-        return list(self.monitoring.rows)
-
-    def get_chart(self, rows: list[Any]) -> BarChart:
-        return monitoring_chart(self.monitoring)
 
 
 class OpenFlagsReport(InsightsReportView):
@@ -684,8 +653,7 @@ class RuralGapsReport(InsightsReportView):
 
 REPORT_VIEWS: list[type[InsightsReportView]] = [
     AccreditationPipelineReport,
-    ExpiringChecksReport,
-    MonitoringDueReport,
+    ExpiredChecksReport,
     OpenFlagsReport,
     RatingsReport,
     MarketReport,

@@ -27,8 +27,7 @@ pytestmark = pytest.mark.django_db
 
 REPORT_NAMES = [
     "accreditation_pipeline",
-    "expiring_checks",
-    "monitoring_due",
+    "expired_checks",
     "open_flags",
     "ratings",
     "market",
@@ -73,7 +72,14 @@ def county():
     ProviderCheckFactory(
         provider=waiting, code="enhanced-dbs", status="verified", expires_on=timezone.localdate() + timedelta(days=9)
     )
-    ContingencyFlagFactory(provider=ProviderFactory(name="Shaky Homecare"), level="at_risk")
+    shaky = ProviderFactory(name="Shaky Homecare")
+    ContingencyFlagFactory(provider=shaky, level="at_risk")
+    ProviderCheckFactory(
+        provider=shaky,
+        code="first-aid-training",
+        status="expired",
+        expires_on=timezone.localdate() - timedelta(days=3),
+    )
     return {"town": town, "wold": wold, "care": care, "respite": respite}
 
 
@@ -137,7 +143,7 @@ def test_the_menu_item_and_home_panel_are_only_for_commissioners(client, as_comm
 def test_the_dashboard_shows_true_counts_with_accessible_charts(as_commissioner, county):
     page = as_commissioner.get(url("dashboard")).content.decode()
     assert "1 application waiting for a decision; the oldest has waited 4 days." in page
-    assert "1 required check expires within 30 days; 0 already expired." in page
+    assert "1 check expires within 30 days; 1 required check already expired." in page
     assert "1 open flag; 1 at risk or worse." in page
     # Each chart is one image named with its numbers, followed by a table of the same numbers.
     assert (
@@ -145,6 +151,16 @@ def test_the_dashboard_shows_true_counts_with_accessible_charts(as_commissioner,
         'Waiting for review 1, Accredited 0, Refused 0, Suspended 0, Lapsed 0."' in page
     )
     assert page.count("<summary>Show the numbers as a table</summary>") == page.count('role="img"') >= 5
+
+
+def test_the_dashboard_links_to_the_other_apps_reports_rather_than_copying_them(as_commissioner, county):
+    page = as_commissioner.get(url("dashboard")).content.decode()
+    assert f'href="{reverse("accreditation_expiring_report:index")}"' in page
+    assert f'href="{reverse("monitoring_schedule:index")}?show=overdue"' in page
+    # And those reports list the same rows the counts count.
+    expiring = as_commissioner.get(reverse("accreditation_expiring_report:index"))
+    assert expiring.status_code == 200
+    assert [check.provider.name for check in expiring.context["object_list"]] == ["Waiting Care"]
 
 
 def test_the_market_view_lists_supply_and_need_per_locality_and_service(as_commissioner, county):
@@ -200,7 +216,7 @@ def test_reports_export_xlsx_too(as_commissioner, county):
 @pytest.mark.parametrize(
     ("name", "params", "expected_first_column"),
     [
-        ("expiring_checks", {}, ["Waiting Care"]),
+        ("expired_checks", {}, ["Shaky Homecare"]),
         ("open_flags", {"level": "at_risk"}, ["Shaky Homecare"]),
         ("open_flags", {"level": "watch"}, []),
         ("rural_gaps", {"miles": "5"}, ["Little Wold"]),

@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from marketplace.accreditation.models import Accreditation, ProviderCheck
+from marketplace.accreditation.selectors import checks_expiring_within
 from marketplace.contingency.models import FlagLevelChange
 from marketplace.insights import selectors
 from marketplace.providers.models import Provider
@@ -52,7 +53,7 @@ def test_accreditation_rows_list_waiting_applications_first_oldest_first():
     assert [row.provider_name for row in selectors.accreditation_rows(status="not_applied")] == ["Aardvark Care"]
 
 
-def test_expiring_and_expired_counts_only_required_checks_of_current_providers(django_assert_num_queries):
+def test_expiring_checks_are_the_accreditation_reports_and_expired_ones_only_required(django_assert_num_queries):
     pa = ProviderFactory()
     ProviderCheckFactory(provider=pa, code="enhanced-dbs", status="verified", expires_on=TODAY + 10 * DAY)
     ProviderCheckFactory(provider=pa, code="reference-1", status="submitted", expires_on=TODAY + 30 * DAY)
@@ -60,12 +61,14 @@ def test_expiring_and_expired_counts_only_required_checks_of_current_providers(d
     ProviderCheckFactory(provider=pa, code="first-aid-training", status="expired", expires_on=TODAY - 5 * DAY)
     # Verified but out of date: the nightly sweep has not marked it expired yet.
     ProviderCheckFactory(provider=pa, code="reference-2", status="verified", expires_on=TODAY - DAY)
-    # Not counted: a check a personal assistant does not need, a rejected one, a withdrawn provider's,
-    # and the check of a worker who has left.
+    # Expiring, as the accreditation app's report lists it, even if a personal assistant need not have it.
     ProviderCheckFactory(provider=pa, code="fire-risk-assessment", status="verified", expires_on=TODAY + 5 * DAY)
+    # Not counted: a rejected check, an expired check that is not required or belongs to a withdrawn provider,
+    # and the check of a worker who has left.
     ProviderCheckFactory(provider=pa, code="safeguarding-adults-training", status="rejected", expires_on=TODAY)
+    ProviderCheckFactory(provider=pa, code="employers-liability-insurance", status="expired", expires_on=TODAY - DAY)
     withdrawn = ProviderFactory(status=Provider.Status.WITHDRAWN)
-    ProviderCheckFactory(provider=withdrawn, code="enhanced-dbs", status="verified", expires_on=TODAY + DAY)
+    ProviderCheckFactory(provider=withdrawn, code="enhanced-dbs", status="expired", expires_on=TODAY - DAY)
     gone = WorkerFactory(is_active=False)
     ProviderCheckFactory(
         provider=gone.provider, worker=gone, code="enhanced-dbs", status="verified", expires_on=TODAY + DAY
@@ -79,10 +82,11 @@ def test_expiring_and_expired_counts_only_required_checks_of_current_providers(d
     with django_assert_num_queries(2):
         checks = selectors.checks_expiring_and_expired(today=TODAY, within_days=30)
 
-    assert (checks.expiring_count, checks.expired_count) == (3, 2)
-    assert [row.days_left for row in checks.rows] == [-5, -1, 2, 10, 30]
+    assert (checks.expiring_count, checks.expired_count) == (4, 2)
+    assert [row.days_left for row in checks.rows] == [-5, -1, 2, 5, 10, 30]
     assert [row.status for row in checks.expired] == ["Expired", "Verified"]
     assert checks.rows[2].worker_name == worker.full_name
+    assert checks.expiring_count == checks_expiring_within(days=30, today=TODAY).count()
 
 
 def test_cqc_ratings_distribution_counts_published_providers():
