@@ -85,7 +85,6 @@ class VisitViewSet(ModelViewSet):
     url_prefix = "monitoring/visits"
     icon = admin_views.VISIT_ICON
     menu_label = "Visits"
-    add_item_label = "Record a visit"
     list_display = ["provider", "visit_type", "visited_on", "status", "overall_rating", "officer"]
     filterset_class = VisitFilterSet
     search_fields = ["provider__name"]
@@ -137,6 +136,9 @@ class VisitViewSet(ModelViewSet):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MonitoringVisit]:
         return MonitoringVisit.objects.select_related("provider", "provider__locality", "officer", "arrangement")
+
+    def get_index_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_index_view_kwargs(**kwargs), "add_item_label": "Record a visit"}
 
     def get_urlpatterns(self) -> list[Any]:
         return [
