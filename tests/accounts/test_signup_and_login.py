@@ -303,3 +303,24 @@ def test_a_changed_password_is_reported_by_email(client, person, django_capture_
     assert message.to == [person.email]
     assert message.subject == "Your password has been changed"
     assert "If it was not you, reset your password now" in message.body
+
+
+def test_allauth_pages_we_did_not_rewrite_are_still_drawn_as_govuk(rf, person):
+    from allauth.account.forms import AddEmailForm
+    from django.template.loader import render_to_string
+
+    request = rf.post("/accounts/email/")
+    request.user = person
+    form = AddEmailForm(user=person, data={"email": ""})
+    form.is_valid()
+
+    html = render_to_string(
+        "account/email.html",  # allauth's own template: only its elements and layout are ours
+        {"form": form, "emailaddresses": [], "can_add_email": True, "user": person},
+        request=request,
+    )
+
+    assert 'class="govuk-heading-l"' in html
+    assert 'class="govuk-error-summary"' in html
+    assert 'class="govuk-input govuk-input--error"' in html
+    assert 'class="govuk-button"' in html
