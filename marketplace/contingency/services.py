@@ -482,12 +482,12 @@ def contingency_set_visibility(
     flag.public_visibility = visibility
     flag.public_notice_text = notice
     flag.save(update_fields=["public_visibility", "public_notice_text", "suspended_listing"])
-    shown = f"“{notice}”" if notice else flag.get_public_visibility_display().lower()
+    shown = f"neutral notice “{notice}”" if notice else flag.get_public_visibility_display().lower()
     FlagEvent.objects.create(
         flag=flag,
         kind=FlagEvent.Kind.EVENT,
         party=FlagEvent.Party.INTERNAL,
-        summary=f"Public listing: {shown}. Reason: {reason}",
+        summary=f"Public listing: {shown} — reason: {reason}",
         recorded_by=by,
     )
     return flag
@@ -649,7 +649,7 @@ def contingency_add_affected_person(
         raise ContingencyError(f"{reference} is already on this flag.")
     if holder is not None and flag.affected_people.filter(holder=holder).exists():
         raise ContingencyError("That direct payment holder is already on this flag.")
-    return AffectedPerson.objects.create(
+    person = AffectedPerson.objects.create(
         flag=flag,
         holder=holder,
         reference=reference,
@@ -657,6 +657,14 @@ def contingency_add_affected_person(
         status=status,
         notes=notes.strip(),
     )
+    FlagEvent.objects.create(
+        flag=flag,
+        kind=FlagEvent.Kind.EVENT,
+        party=FlagEvent.Party.PEOPLE_AFFECTED,
+        summary=f"{person.reference} recorded as affected ({person.get_status_display().lower()}).",
+        recorded_by=by,
+    )
+    return person
 
 
 @transaction.atomic

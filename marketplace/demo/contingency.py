@@ -325,7 +325,7 @@ def _failing_story(writer: FlagWriter, provider: Provider, rng: random.Random) -
     provider_set_public_notice(provider=provider, notice=NEUTRAL_NOTICES[0])
     writer.event(
         flag,
-        summary=f"Public listing: “{NEUTRAL_NOTICES[0]}”. Reason: pause new referrals while the agency is failing.",
+        summary=f"Public listing: neutral notice “{NEUTRAL_NOTICES[0]}” — reason: pause new referrals while failing.",
         at=_at(start + timedelta(days=25), 10),
         party="",
     )

@@ -147,6 +147,21 @@ def test_a_commissioner_handles_a_provider_at_risk_from_poor_visit_to_closing(
     expect(rows.first).to_contain_text("Riverside Care")  # the nearest first
     axe_check(settled(page))
     screenshot(page, "flag-at-risk")
+    alternatives.scroll_into_view_if_needed()
+    screenshot(page, "alternatives")
+
+    # The commissioner takes the lead and records someone affected.
+    details_form = page.locator("#details_form-section")
+    details_form.get_by_label("Lead officer").select_option(value=str(commissioner.pk))
+    details_form.get_by_role("button", name="Save the details").click()
+    expect(page.get_by_text("Details saved.")).to_be_visible()
+    expect(page.locator(".contingency-summary")).to_contain_text("Alex Morgan")
+    person_form = page.locator("#person_form-section form").last
+    person_form.get_by_label("Case reference or initials").fill("ASC-10234")
+    person_form.get_by_label("Needs summary").fill("Personal care, four calls a day")
+    person_form.get_by_role("button", name="Add the person").click()
+    expect(page.get_by_text("Person added.")).to_be_visible()
+    expect(page.locator("#person_form-section table")).to_contain_text("ASC-10234")
 
     # 6. Escalate to failing; a change without a reason is refused and nothing is lost.
     level_form = page.locator("#level_form-section")
@@ -185,7 +200,8 @@ def test_a_commissioner_handles_a_provider_at_risk_from_poor_visit_to_closing(
     expect(timeline).to_contain_text("Level: At risk → Failing")
     expect(timeline).to_contain_text("Communication with families and carers")
     axe_check(settled(page))
-    screenshot(page, "flag-failing")
+    timeline.scroll_into_view_if_needed()
+    screenshot(page, "flag-failing-timeline")
 
     # The public sees the neutral notice and nothing else.
     assert page.context.browser is not None

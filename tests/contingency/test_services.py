@@ -375,8 +375,9 @@ def test_an_affected_person_moves_on_and_the_timeline_says_so(commissioner_user)
     person.refresh_from_db()
     assert person.status == AffectedPerson.Status.ALTERNATIVE_ARRANGED
     assert person.holder == holder
-    event = flag.events.get()
-    assert event.party == FlagEvent.Party.PEOPLE_AFFECTED
-    assert event.summary == "J.S.: Identified → Alternative arranged."
+    assert list(flag.events.order_by("recorded_at", "id").values_list("party", "summary")) == [
+        (FlagEvent.Party.PEOPLE_AFFECTED, "J.S. recorded as affected (identified)."),
+        (FlagEvent.Party.PEOPLE_AFFECTED, "J.S.: Identified → Alternative arranged."),
+    ]
     with pytest.raises(ContingencyError, match="already on this flag"):
         contingency_add_affected_person(flag=flag, by=commissioner_user, reference="j.s.")
