@@ -209,3 +209,9 @@ def test_rules_give_each_role_what_it_needs(outcomes, provider_user, commissione
     assert not commissioner_user.has_perm("monitoring.respond_to_actions", provider)
     assert not outsider.has_perm("monitoring.view_outcomes", provider)
     assert not outsider.has_perm("monitoring.respond_to_actions", provider)
+
+
+def test_the_provider_dashboard_links_to_the_monitoring_visits(client, provider, provider_user):
+    client.force_login(provider_user)
+    page = client.get(reverse("providers:dashboard")).content.decode()
+    assert outcomes_url(provider) in page
