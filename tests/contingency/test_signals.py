@@ -129,3 +129,27 @@ def test_capacity_fall_in_places_is_a_signal() -> None:
 
     assert flag is not None
     assert flag.triggers.get().detail == "Capacity fell from 12 to 5 places a day."
+
+
+def test_a_visit_finalised_poor_in_monitoring_flags_the_provider_at_risk(commissioner_user) -> None:
+    """The real caller: monitoring reports a Poor overall rating when a visit is finalised."""
+    from marketplace.monitoring.models import DOMAIN_FIELDS, Rating
+    from marketplace.monitoring.services import visit_finalise, visit_record
+
+    provider = ProviderFactory.create()
+    visit = visit_record(
+        provider=provider,
+        visit_type="unannounced",
+        visited_on=date(2025, 5, 2),
+        by=commissioner_user,
+        ratings=dict.fromkeys(DOMAIN_FIELDS, Rating.POOR),
+        today=date(2025, 5, 3),
+    )
+
+    visit_finalise(visit=visit, by=commissioner_user)
+
+    flag = ContingencyFlag.objects.open().get(provider=provider)
+    assert flag.level == Level.AT_RISK
+    trigger = flag.triggers.get()
+    assert trigger.kind == Signal.POOR_MONITORING_RATING
+    assert "02 May 2025" in trigger.detail
