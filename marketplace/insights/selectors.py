@@ -457,7 +457,7 @@ class MonitoringDue:
 def monitoring_due_and_overdue(
     *, today: date | None = None, within_days: int = MONITORING_WINDOW_DAYS
 ) -> MonitoringDue:
-    """Read through the monitoring app's schedule (`monitoring_due`, a fixed 3 queries): due within
+    """Read through the monitoring app's schedule (`monitoring_due`, a fixed few queries): due within
     `within_days` but not yet past (due), and past due (overdue), most overdue first."""
     from marketplace.monitoring.schedule import monitoring_due
 
