@@ -11,6 +11,7 @@ Thin: every decision is a service call (services.py), every read a selector
 or a queryset in filters.py.
 """
 
+import ipaddress
 from datetime import datetime
 from typing import Any, cast
 
@@ -33,6 +34,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.openreferral.http import client_address
 from marketplace.providers.models import Provider
 
 from .filters import ReviewQueueFilterSet, review_queue
@@ -45,7 +47,14 @@ from .models import (
     RegisterAlert,
 )
 from .selectors import accreditation_of, check_label, provider_checks_for, provider_vetting_summary
-from .services import AccreditationError, accreditation_decide, check_reject, check_verify, evidence_open
+from .services import (
+    DECISIONS_ALLOWED_FROM,
+    AccreditationError,
+    accreditation_decide,
+    check_reject,
+    check_verify,
+    evidence_open,
+)
 
 DECIDE = "accreditation.decide"
 
@@ -161,16 +170,24 @@ class CheckDecisionForm(forms.Form):
         return cleaned
 
 
+OUTCOME_CHOICES = [
+    (AccreditationDecision.Outcome.ACCREDITED, "Accredit: add to the accredited supplier list"),
+    (AccreditationDecision.Outcome.REFUSED, "Refuse"),
+    (AccreditationDecision.Outcome.SUSPENDED, "Suspend: remove from the list until further notice"),
+]
+
+
 class AccreditationDecisionForm(forms.Form):
+    """Accredit, refuse or suspend: only the decisions the accreditation's state allows are offered."""
+
     outcome = forms.ChoiceField(
         label="Decision",
-        choices=[
-            (AccreditationDecision.Outcome.ACCREDITED, "Accredit: add to the accredited supplier list"),
-            (AccreditationDecision.Outcome.REFUSED, "Refuse"),
-            (AccreditationDecision.Outcome.SUSPENDED, "Suspend: remove from the list until further notice"),
-        ],
+        choices=OUTCOME_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether to accredit, refuse or suspend"},
+        error_messages={
+            "required": "Choose whether to accredit, refuse or suspend",
+            "invalid_choice": "Choose one of the decisions listed",
+        },
     )
     reason = forms.CharField(
         label="Reason",
@@ -179,6 +196,14 @@ class AccreditationDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Sent to the provider and kept in the history. Needed to refuse or suspend.",
     )
+
+    def __init__(self, *args: Any, current_status: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["outcome"]).choices = [
+            (outcome, label)
+            for outcome, label in OUTCOME_CHOICES
+            if current_status in DECISIONS_ALLOWED_FROM.get(outcome, set())
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -189,6 +214,10 @@ class AccreditationDecisionForm(forms.Form):
         if needs_reason and not cleaned.get("reason", "").strip():
             self.add_error("reason", "Give the reason for your decision; the provider will be sent it")
         return cleaned
+
+    @property
+    def has_choices(self) -> bool:
+        return bool(cast(forms.ChoiceField, self.fields["outcome"]).choices)
 
 
 def check_form_prefix(check: ProviderCheck) -> str:
@@ -249,13 +278,15 @@ class ProviderReviewView(WagtailAdminTemplateMixin, TemplateView):
                     ],
                 }
             )
+        accreditation = accreditation_of(provider=provider)
         context.update(
             {
                 "provider": provider,
-                "accreditation": accreditation_of(provider=provider),
+                "accreditation": accreditation,
                 "summary": provider_vetting_summary(provider=provider),
                 "check_rows": rows,
-                "decision_form": kwargs.get("decision_form") or AccreditationDecisionForm(),
+                "decision_form": kwargs.get("decision_form")
+                or AccreditationDecisionForm(current_status=accreditation.status),
                 "decision_action": reverse("accreditation_review:decide", args=[provider.pk]),
                 "check_history": CheckDecision.objects.filter(provider_check__provider=provider).select_related(
                     "decided_by", "provider_check__check_type", "provider_check__worker"
@@ -310,7 +341,7 @@ class DecideAccreditationView(ProviderReviewView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        form = AccreditationDecisionForm(request.POST)
+        form = AccreditationDecisionForm(request.POST, current_status=accreditation_of(provider=self.provider).status)
         if not form.is_valid():
             messages.error(request, "The decision was not saved. Correct the errors below.")
             return self.render_with_errors(decision_form=form)
@@ -338,8 +369,11 @@ class DecideAccreditationView(ProviderReviewView):
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # The address the request came from; a reverse proxy must set REMOTE_ADDR (see docs/operations.md).
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the evidence log, trusting X-Forwarded-For only as far as our own proxies."""
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
 
 
 def evidence_for_commissioner(request: HttpRequest, evidence_uuid: Any) -> Evidence:

@@ -456,3 +456,48 @@ def test_commissioners_configure_the_checks(client: Client, commissioner: Any) -
     assert response.status_code == 200
     assert "Enhanced DBS check" in response.content.decode()
     assert client.get(reverse("wagtailsnippets_accreditation_checktype:add")).status_code == 200
+
+
+def test_only_the_decisions_the_state_allows_are_offered(
+    client: Client, commissioner: Any, personal_assistant: Provider
+) -> None:
+    every_check(personal_assistant, status=ProviderCheck.Status.VERIFIED)
+
+    not_applied = client.get(review_url(personal_assistant)).content.decode()
+    assert "The provider has not applied for accreditation" in not_applied
+    assert 'name="outcome"' not in not_applied
+
+    Accreditation.objects.create(provider=personal_assistant, status=Accreditation.Status.ACCREDITED)
+    accredited = client.get(review_url(personal_assistant)).content.decode()
+    assert re.findall(r'name="outcome" value="(\w+)"', accredited) == ["suspended"]
+
+    response = client.post(decide_url(personal_assistant), {"outcome": "accredited", "reason": ""})
+    assert response.status_code == 200
+    assert "Choose one of the decisions listed" in response.content.decode()
+    assert not AccreditationDecision.objects.exists()
+
+
+def test_an_image_is_shown_inline_and_served_as_an_image(
+    client: Client, commissioner: Any, personal_assistant: Provider
+) -> None:
+    check = every_check(personal_assistant, status=ProviderCheck.Status.SUBMITTED)[0]
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(buffer, "PNG")
+    photo = Evidence.objects.create(
+        provider_check=check,
+        file=SimpleUploadedFile("photo.png", buffer.getvalue()),
+        original_name="photo.png",
+        content_type="image/png",
+        size=len(buffer.getvalue()),
+        sha256="0" * 64,
+    )
+    file_url = reverse("accreditation_review:evidence_file", args=[photo.uuid])
+
+    viewer = client.get(reverse("accreditation_review:evidence", args=[photo.uuid])).content.decode()
+    response = client.get(file_url)
+
+    assert f'<img src="{file_url}" alt="photo.png: evidence for' in viewer
+    assert "<iframe" not in viewer
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert EvidenceView.objects.filter(evidence=photo).count() == 1
