@@ -205,7 +205,7 @@ def _feedback_waiting(since: datetime, until: datetime) -> DigestSection:
         f"{row.provider.name}: {'a complaint' if row.is_complaint else 'feedback'} sent {_local(row.submitted_at)}"
         for row in rows
     )
-    return DigestSection("Feedback waiting for moderation", lines)
+    return DigestSection("Feedback waiting for moderation", lines, reverse("monitoring_feedback:index"))
 
 
 # Each part of the digest, in the order the email lists them.
@@ -262,9 +262,10 @@ def insights_digest_send(*, today: date | None = None) -> DigestRun:
     digest = insights_digest_build(since=since, until=until)
     recipients = [] if digest.is_empty else _commissioner_addresses()
     if recipients:
+        changes = "change" if digest.item_count == 1 else "changes"
         email_send(
             to=recipients,
-            subject=f"Morning digest for {today:%-d %B %Y}: {digest.item_count} changes",
+            subject=f"Morning digest for {today:%-d %B %Y}: {digest.item_count} {changes}",
             template="insights_digest",
             context={"digest": digest, "today": today, "dashboard_path": reverse("insights:dashboard")},
         )

@@ -7,6 +7,7 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from marketplace.accreditation.models import AccreditationDecision, CheckDecision
 from marketplace.core.models import ScheduledJobRun
@@ -91,6 +92,9 @@ def test_the_digest_lists_what_changed_in_the_period_and_nothing_outside_it():
     assert len(sections["Checks now 30 days from expiry"]) == 1
     assert "rated Requires improvement by Priya Shah" in sections["Monitoring visits finalised"][0]
     assert sections["Feedback waiting for moderation"][0].startswith("Oak Tree Care: a complaint sent")
+    assert {section.title: section.link_path for section in digest.sections}[
+        "Feedback waiting for moderation"
+    ] == reverse("monitoring_feedback:index")
     assert "Provider-failure flags opened or changed" not in sections
     assert digest.item_count == 6
 
@@ -124,7 +128,7 @@ def test_each_commissioner_gets_the_digest_by_email(commissioners, django_captur
 
     assert sorted(message.to[0] for message in mail.outbox) == ["ann@council.example", "bob@council.example"]
     message = mail.outbox[0]
-    assert message.subject == "Morning digest for 16 March 2026: 1 changes"
+    assert message.subject == "Morning digest for 16 March 2026: 1 change"
     assert "New applications for accreditation (1)" in message.body
     assert "Oak Tree Care (Personal assistant) applied 15 Mar 10:00" in message.body
     assert f"{settings.WAGTAILADMIN_BASE_URL}/admin/insights/" in message.body
