@@ -126,3 +126,59 @@ def test_sign_up_confirm_set_up_two_factor_and_sign_in_with_a_code(page: Page, l
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("navigation", name="Your account").get_by_role("button", name="Sign out")).to_be_visible()
     assert urlparse(page.url).path == "/"
+
+
+def test_an_owner_invites_a_member_of_staff_who_joins(page: Page, live_site, axe_check, screenshot):
+    from marketplace.accounts.services import account_email_mark_verified
+    from marketplace.providers.models import ProviderMembership
+    from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory
+
+    cache.clear()
+    mail.outbox.clear()
+    provider = ProviderFactory(name="Brightside Support")
+    owner = UserFactory(email="owner@brightside.example", password=PASSWORD)
+    account_email_mark_verified(user=owner)
+    ProviderMembershipFactory(provider=provider, user=owner, role=ProviderMembership.Role.OWNER)
+
+    page.goto(live_site.url("/accounts/login/"))
+    page.get_by_label("Email address").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_site.url("/accounts/"))
+    page.get_by_role("link", name="Manage team for Brightside Support").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team")
+    axe_check(page)
+
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose whether they will be an owner or staff")
+    axe_check(page)
+    page.get_by_label("Email address").fill("sam.new@example.org")
+    page.get_by_label("Staff").check()
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "We have sent an invitation to sam.new@example.org"
+    )
+    axe_check(page)
+    screenshot(page, "team")
+    page.get_by_role("navigation", name="Your account").get_by_role("button", name="Sign out").click()
+
+    page.goto(live_site.url(link_in_email_to("sam.new@example.org")))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Join the team for Brightside Support")
+    axe_check(page)
+    page.get_by_role("button", name="Create an account").click()
+    page.get_by_label("Email address").fill("sam.new@example.org")
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Confirm your password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    # The invitation link proved the address, so no confirmation email: straight back to accept.
+    page.get_by_role("button", name="Accept invitation").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "You have joined the team for Brightside Support"
+    )
+    expect(
+        page.get_by_role("navigation", name="Your account").get_by_role("link", name="Your listings")
+    ).to_be_visible()
+    axe_check(page)
+    screenshot(page, "joined")
+    assert provider.memberships.filter(user__email="sam.new@example.org", role="staff").exists()
