@@ -12,11 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from wagtail.models import ModelLogEntry
 
 from marketplace.accreditation.models import (
     Accreditation,
     AccreditationDecision,
     CheckDecision,
+    CheckType,
     Evidence,
     EvidenceView,
     ProviderCheck,
@@ -501,3 +503,34 @@ def test_an_image_is_shown_inline_and_served_as_an_image(
     assert response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     assert EvidenceView.objects.filter(evidence=photo).count() == 1
+
+
+def test_a_commissioner_adds_a_check_and_the_kinds_that_need_it(client: Client, commissioner: Any) -> None:
+    data = {
+        "name": "Driving licence",
+        "code": "driving-licence",
+        "public_description": "Driving licence checked",
+        "guidance": "A photo of both sides of the licence.",
+        "has_expiry": "on",
+        "needs_evidence": "on",
+        "sort_order": "200",
+        "requirements-TOTAL_FORMS": "1",
+        "requirements-INITIAL_FORMS": "0",
+        "requirements-MIN_NUM_FORMS": "0",
+        "requirements-MAX_NUM_FORMS": "1000",
+        "requirements-0-provider_kind": "personal_assistant",
+        "requirements-0-condition": "always",
+        "requirements-0-applies_to": "provider",
+        "requirements-0-ORDER": "1",
+        "requirements-0-id": "",
+        "requirements-0-DELETE": "",
+    }
+
+    response = client.post(reverse("wagtailsnippets_accreditation_checktype:add"), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    check_type = CheckType.objects.get(code="driving-licence")
+    assert list(check_type.requirements.values_list("provider_kind", "condition")) == [
+        ("personal_assistant", "always")
+    ]
+    assert ModelLogEntry.objects.filter(object_id=str(check_type.pk), user=commissioner).exists()
