@@ -55,6 +55,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _months(count: int) -> str:
+    return f"{count} month{'s' if count != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class ScheduleFacts:
     """What the schedule needs to know about one provider."""
@@ -84,11 +88,11 @@ def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None) -> N
 
     base = facts.frequency_months or DEFAULT_FREQUENCY_MONTHS
     interval = base
-    reasons = [f"Every {base} month{'s' if base != 1 else ''} under the arrangement"]
+    reasons = [f"Every {_months(base)} under the arrangement"]
     rating = facts.last_overall_rating
     if rating in RATING_INTERVAL_MONTHS:
         interval = min(interval, RATING_INTERVAL_MONTHS[rating])
-        reasons.append(f"Last rated {Rating(rating).label}: within {RATING_INTERVAL_MONTHS[rating]} months")
+        reasons.append(f"Last rated {Rating(rating).label}: within {_months(RATING_INTERVAL_MONTHS[rating])}")
     elif rating == Rating.EXCELLENT:
         interval = max(base, int(base * EXCELLENT_EXTENSION))
         reasons.append(f"Last rated Excellent: interval extended to {interval} months")
@@ -111,7 +115,7 @@ def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None) -> N
     for applies, months, reason in caps:
         if applies:
             interval = min(interval, months)
-            reasons.append(f"{reason}: within {months} month{'s' if months != 1 else ''}")
+            reasons.append(f"{reason}: within {_months(months)}")
     return NextMonitoring(
         due_on=add_months(facts.last_visited_on, interval), interval_months=interval, reasons=tuple(reasons)
     )

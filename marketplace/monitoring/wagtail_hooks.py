@@ -19,10 +19,11 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -40,6 +41,11 @@ from .models import Arrangement, Feedback, MonitoringVisit
 from .schedule import ScheduleRow, monitoring_schedule
 
 DEFAULT_WITHIN_DAYS = 30
+
+
+def _day(day: date | None) -> str:
+    """A date as the report shows it: '22 Dec 2026' (Wagtail's date column says 'just now' of future dates)."""
+    return date_format(day, "j M Y") if day else "Never"
 
 
 class MonitoringPermissionPolicy(BasePermissionPolicy):
@@ -270,9 +276,9 @@ class MonitoringDueReportView(ReportView):
             Column("kind", label="Kind", accessor="provider.get_kind_display"),
             Column("locality", label="Locality", accessor="provider.locality"),
             Column("arrangements", label="Contracts and lists", accessor="arrangements_text"),
-            DateColumn("last_visited_on", label="Last visit"),
+            Column("last_visited_on", label="Last visit", accessor=lambda row: _day(row.last_visited_on)),
             Column("last_rating", label="Last overall rating", accessor="last_overall_rating_label"),
-            DateColumn("due_on", label="Next visit due"),
+            Column("due_on", label="Next visit due", accessor=lambda row: _day(row.due_on)),
             Column("state", label="State", accessor=lambda row: self._state_text(row)),
             Column("reasons", label="Why", accessor="reasons_text"),
         ]

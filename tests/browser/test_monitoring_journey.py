@@ -166,6 +166,15 @@ def test_a_poor_visit_is_published_and_the_provider_answers_an_action(
     assert (visit.status, visit.overall_rating) == ("published", "poor")
     assert list(visit.rating_decisions.values_list("kind", flat=True)) == ["published", "finalised"]
 
+    # The schedule now wants the next visit within a month of this Poor one.
+    page.get_by_role("button", name="Monitoring", exact=True).click()
+    page.get_by_role("link", name="Due and overdue").click()
+    expect(page.get_by_role("heading", name="Monitoring due and overdue")).to_be_visible()
+    row = page.locator("tbody tr", has_text=PROVIDER)
+    expect(row).to_contain_text("Last rated Poor: within 1 month")
+    check_admin(page, axe_source, "due and overdue")
+    screenshot(page, "admin-due-and-overdue")
+
     # The provider's manager signs in on the public site in a browser of their own.
     page.context.clear_cookies()
     outcomes = f"/monitoring/{provider.uuid}/"
