@@ -806,9 +806,23 @@ def provider_save_availability(
         if value is not None and not 0 <= value <= 1000:
             raise ProviderFieldError("Enter a whole number from 0 to 1000.", field=field)
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    previous_hours, previous_places = provider.capacity_hours_per_week, provider.capacity_places_per_day
     provider.capacity_hours_per_week = capacity_hours_per_week
     provider.capacity_places_per_day = capacity_places_per_day
     provider.save(update_fields=["capacity_hours_per_week", "capacity_places_per_day", "updated_at"])
+    if provider.is_published:
+        # A sharp fall in a live provider's capacity is an early sign of failure (issue 4).
+        # Imported here: the contingency app imports this module.
+        from marketplace.contingency.services import contingency_check_capacity
+
+        contingency_check_capacity(
+            provider=provider,
+            previous_hours=previous_hours,
+            new_hours=capacity_hours_per_week,
+            previous_places=previous_places,
+            new_places=capacity_places_per_day,
+            today=today,
+        )
     return provider_update_availability(
         provider=provider, availability=availability, is_taking_new_clients=is_taking_new_clients, today=today
     )

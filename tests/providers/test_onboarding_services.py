@@ -338,3 +338,36 @@ def test_services_refuse_terms_that_do_not_exist(owner, draft):
             has_non_binary_workers=False,
         )
     assert error.value.field == "services"
+
+
+def test_a_published_listing_whose_capacity_halves_is_put_on_watch(owner):
+    from marketplace.contingency.models import ContingencyFlag
+    from tests.factories import ProviderFactory
+
+    provider = ProviderFactory(status=Provider.Status.PUBLISHED, capacity_hours_per_week=40)
+    provider_save_availability(
+        provider=provider,
+        by=owner,
+        availability=TUESDAY_MORNING,
+        is_taking_new_clients=True,
+        capacity_hours_per_week=10,
+        capacity_places_per_day=None,
+    )
+    flag = ContingencyFlag.objects.get(provider=provider)
+    assert "40 to 10 hours" in flag.triggers.get().detail
+
+
+def test_a_draft_listing_changing_its_capacity_raises_no_flag(owner, draft):
+    from marketplace.contingency.models import ContingencyFlag
+
+    Provider.objects.filter(pk=draft.pk).update(capacity_hours_per_week=40)
+    draft.refresh_from_db()
+    provider_save_availability(
+        provider=draft,
+        by=owner,
+        availability=TUESDAY_MORNING,
+        is_taking_new_clients=True,
+        capacity_hours_per_week=0,
+        capacity_places_per_day=None,
+    )
+    assert not ContingencyFlag.objects.filter(provider=draft).exists()
