@@ -33,6 +33,8 @@ from faker import Faker
 from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from marketplace.accounts.services import account_email_mark_verified, mfa_totp_activate
+from marketplace.contingency.models import ContingencyFlag
+from marketplace.monitoring.models import MonitoringVisit
 from marketplace.places.models import Locality, Place
 from marketplace.places.services import places_load_postcodes, places_load_towns, read_locality_map
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
@@ -1323,7 +1325,14 @@ def _email_handle(person: Person) -> str:
 
 
 def demo_data_clear() -> None:
-    """Remove every provider, direct payment holder and demo person (for --force)."""
+    """Remove every provider, direct payment holder and demo person (for --force).
+
+    Rows that protect providers or demo people from deletion go first: contingency
+    flags (PROTECT on the provider), then monitoring visits (their rating decisions
+    PROTECT the officer who decided).
+    """
+    ContingencyFlag.objects.all().delete()
+    MonitoringVisit.objects.all().delete()
     ActingFor.objects.all().delete()
     DirectPaymentHolder.objects.all().delete()
     Provider.objects.all().delete()
