@@ -7,17 +7,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
 from marketplace.accounts.models import User
+from marketplace.core.notifications import email_send
 from search import sqlite_fts
 
 from .availability import WeeklyAvailability
@@ -302,12 +300,11 @@ def provider_send_availability_reminders() -> int:
             recipients = [provider.contact_email]
         if not recipients:
             continue
-        context = {"provider": provider, "site_url": settings.WAGTAILADMIN_BASE_URL}
-        send_mail(
+        email_send(
+            to=recipients,
             subject="Please confirm your availability",
-            message=render_to_string("emails/availability_reminder.txt", context),
-            from_email=None,
-            recipient_list=recipients,
+            template="availability_reminder",
+            context={"provider": provider, "availability_path": f"/provider/{provider.uuid}/availability/"},
         )
         Provider.objects.filter(pk=provider.pk).update(availability_reminder_sent_on=today)
         reminded += 1
@@ -910,8 +907,6 @@ def provider_change_request_withdraw(*, change_request: ProviderChangeRequest, b
 
 def _email_change_request_decision(change_request: ProviderChangeRequest) -> None:
     from django.urls import reverse
-
-    from marketplace.core.notifications import email_send
 
     from .selectors import change_request_rows
 
