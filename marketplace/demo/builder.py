@@ -49,6 +49,7 @@ from marketplace.providers.models import (
 from marketplace.providers.services import provider_refresh_search_fields
 
 from . import text
+from .accreditation import accreditation_demo_clear, build_accreditation_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
 from .monitoring import build_monitoring_demo
@@ -1329,10 +1330,12 @@ def demo_data_clear() -> None:
 
     Rows that protect providers or demo people from deletion go first: contingency
     flags (PROTECT on the provider), then monitoring visits (their rating decisions
-    PROTECT the officer who decided).
+    PROTECT the officer who decided), then vetting checks and accreditation
+    decisions (PROTECT the commissioner who decided) and the evidence files.
     """
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()
+    accreditation_demo_clear()
     ActingFor.objects.all().delete()
     DirectPaymentHolder.objects.all().delete()
     Provider.objects.all().delete()
@@ -1404,6 +1407,7 @@ def demo_county_build(
         logins += holder_logins
         council_settings_configure(service_ids=taxonomy.services)
         advice_pages_create()
+        build_accreditation_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
 
@@ -1411,7 +1415,7 @@ def demo_county_build(
     return DemoBuildResult(
         providers_by_kind=dict(Counter(plan.provider.kind for plan in plans)),
         providers_by_status=dict(by_status),
-        accredited=sum(1 for plan in plans if plan.provider.is_accredited),
+        accredited=Provider.objects.filter(is_accredited=True).count(),
         direct_payment_holders=holders,
         acting_for_links=links,
         postcodes=places.postcodes_loaded,
