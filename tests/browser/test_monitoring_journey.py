@@ -120,6 +120,7 @@ def test_a_poor_visit_is_published_and_the_provider_answers_an_action(
         "People told us their calls are often late and staff change too often. Training records were incomplete."
     )
     check_admin(page, axe_source, "record a visit")
+    screenshot(page, "admin-record-visit")
     page.get_by_role("button", name="Save as a draft").click()
     expect(page.get_by_text(f"Visit to {PROVIDER} recorded as a draft.")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Poor (when finalised)")
@@ -150,6 +151,7 @@ def test_a_poor_visit_is_published_and_the_provider_answers_an_action(
         "Poor because experience of the people supported and staff training and recruitment are Poor."
     )
     check_admin(page, axe_source, "finalise")
+    screenshot(page, "admin-finalise")
     page.get_by_label("Note for the record (optional)").fill("Late calls confirmed by three people's families.")
     page.get_by_role("button", name="Finalise with overall rating Poor").click()
     expect(page.get_by_text("Visit finalised: overall rating Poor.")).to_be_visible()
