@@ -1,0 +1,61 @@
+"""Steps more than one browser journey takes: reading a link from an email, GOV.UK date inputs,
+signing council staff in with their authenticator app, and axe on Wagtail's admin pages.
+"""
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from marketplace.accounts.totp import totp_code
+from tests.browser.conftest import format_violations
+from tests.factories import TEST_TOTP_SECRET
+
+PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
+
+
+def link_in_email_to(address: str) -> str:
+    """The path of the first link in the latest email sent to `address` (the locmem outbox)."""
+    messages = [message for message in mail.outbox if address in message.to]
+    assert messages, "no email was sent"
+    match = re.search(r"https?://\S+", messages[-1].body)
+    assert match, messages[-1].body
+    return urlparse(match.group(0)).path
+
+
+def fill_date(page: Page, legend: str, day: date) -> None:
+    """Type a date into the GOV.UK date input whose fieldset has this legend."""
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def sign_in_to_admin(page: Page, live_site: Any, email: str, password: str = PASSWORD) -> None:
+    """Through the real sign-in: email, password, then the authenticator app's code; lands on the admin."""
+    page.goto(live_site.url("/admin/"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(TEST_TOTP_SECRET))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(live_site.url("/admin/"))
+
+
+def settled(page: Page) -> Page:
+    """The page once its animations (Wagtail's messages fade in) have finished, so axe sees the final colours."""
+    page.evaluate("() => Promise.all(document.getAnimations().map((animation) => animation.finished))")
+    return page
+
+
+def report_admin_violations(page: Page, axe_source: str, where: str) -> None:
+    """Run axe on a whole admin page and print what it finds (Wagtail's own markup: reported, not failed)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    violations = page.evaluate(
+        "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    print(f"\n[axe, admin page: {where}] " + (format_violations(violations) if violations else "no violations"))
