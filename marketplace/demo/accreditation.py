@@ -98,7 +98,7 @@ LAPSING_WITHIN_DAYS = max(REMINDER_DAYS)
 PROVIDER_LOGIN = "provider@demo.example"
 PA_LOGIN = "pa@demo.example"
 
-WORKER_ROLES = {
+WORKER_ROLES: dict[str, tuple[str, ...]] = {
     Kind.MICRO_PROVIDER: ("Support worker", "Care and support worker", "Personal assistant"),
     Kind.DAY_SERVICE: ("Activities coordinator", "Support worker", "Day service assistant", "Cook and support worker"),
 }
@@ -337,6 +337,7 @@ class AccreditationPlanner:
         expires_on: date | None = None,
     ) -> PlannedCheck:
         """A check verified for an application made on applied_on (or renewed since)."""
+        expires: date | None
         if expires_on is not None:
             issued_on, expires = self.dates_expiring_on(check_type, expires_on)
         else:
