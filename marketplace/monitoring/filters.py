@@ -3,14 +3,15 @@
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from marketplace.places.models import Locality
 from marketplace.providers.models import Provider
 
 from .forms import officers
-from .models import Arrangement, Feedback, MonitoringVisit, Rating
+from .models import Arrangement, ArrangementMembership, Feedback, MonitoringVisit, Rating
 
 
 class VisitFilterSet(WagtailFilterSet):
@@ -27,6 +28,25 @@ class VisitFilterSet(WagtailFilterSet):
     class Meta:
         model = MonitoringVisit
         fields = ["visit_type", "overall_rating", "status", "officer", "visited_on", "locality", "arrangement"]
+
+
+class MembershipFilterSet(WagtailFilterSet):
+    arrangement = django_filters.ModelChoiceFilter(label="Contract or list", queryset=Arrangement.objects.all())
+    is_current = django_filters.BooleanFilter(label="In force today", method="filter_is_current")
+    provider__kind = django_filters.ChoiceFilter(label="Kind", choices=Provider.Kind.choices)
+
+    class Meta:
+        model = ArrangementMembership
+        fields = ["arrangement", "is_current", "provider__kind"]
+
+    def filter_is_current(
+        self, queryset: QuerySet[ArrangementMembership], name: str, value: bool | None
+    ) -> QuerySet[ArrangementMembership]:
+        if value is None:
+            return queryset
+        today = timezone.localdate()
+        current = Q(start_on__lte=today) & (Q(end_on__isnull=True) | Q(end_on__gte=today))
+        return queryset.filter(current) if value else queryset.exclude(current)
 
 
 class FeedbackFilterSet(WagtailFilterSet):

@@ -21,12 +21,13 @@ import uuid
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
 from marketplace.core.storage import private_storage
 
@@ -121,7 +122,6 @@ class Arrangement(ClusterableModel):
         FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")], heading="Dates"),
         FieldPanel("monitoring_frequency_months"),
         FieldPanel("description"),
-        InlinePanel("memberships", heading="Providers on this arrangement", label="Provider"),
     ]
 
     class Meta:
@@ -162,6 +162,7 @@ class ArrangementMembership(models.Model):
     objects = ArrangementMembershipQuerySet.as_manager()
 
     panels = [
+        FieldPanel("arrangement"),
         FieldPanel("provider"),
         FieldRowPanel([FieldPanel("start_on"), FieldPanel("end_on")]),
         FieldPanel("reference"),
@@ -169,6 +170,7 @@ class ArrangementMembership(models.Model):
 
     class Meta:
         ordering = ["arrangement__name", "start_on"]
+        verbose_name = "member"
         constraints = [
             models.UniqueConstraint(fields=["arrangement", "provider", "start_on"], name="unique_membership_start"),
             models.CheckConstraint(
@@ -183,6 +185,24 @@ class ArrangementMembership(models.Model):
     def is_current(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.start_on <= today and (self.end_on is None or self.end_on >= today)
+
+    def overlapping(self) -> "ArrangementMembershipQuerySet":
+        """Other memberships of the same provider on the same arrangement whose dates overlap this one's."""
+        others = ArrangementMembership.objects.filter(arrangement_id=self.arrangement_id, provider_id=self.provider_id)
+        others = others.exclude(pk=self.pk).exclude(end_on__lt=self.start_on)
+        if self.end_on is not None:
+            others = others.exclude(start_on__gt=self.end_on)
+        return others
+
+    def clean(self) -> None:
+        """The admin form's check; services.arrangement_membership_add makes the same one."""
+        super().clean()
+        if self.end_on is not None and self.start_on and self.end_on < self.start_on:
+            raise ValidationError({"end_on": "The end date must be on or after the start date."})
+        if self.arrangement_id and self.provider_id and self.start_on and self.overlapping().exists():
+            raise ValidationError(
+                f"{self.provider} is already on {self.arrangement} for some of those dates: end that membership first."
+            )
 
 
 class MonitoringVisitQuerySet(models.QuerySet["MonitoringVisit"]):

@@ -63,12 +63,8 @@ def arrangement_membership_add(
         raise MonitoringError("The end date must be on or after the start date.")
     if arrangement.ends_on is not None and start_on > arrangement.ends_on:
         raise MonitoringError(f"{arrangement.name} ended on {arrangement.ends_on:%d %B %Y}.")
-    overlapping = ArrangementMembership.objects.filter(arrangement=arrangement, provider=provider).exclude(
-        end_on__lt=start_on
-    )
-    if end_on is not None:
-        overlapping = overlapping.exclude(start_on__gt=end_on)
-    if overlapping.exists():
+    membership = ArrangementMembership(arrangement=arrangement, provider=provider, start_on=start_on, end_on=end_on)
+    if membership.overlapping().exists():
         raise MonitoringError(f"{provider.name} is already on {arrangement.name} for some of those dates.")
     return ArrangementMembership.objects.create(
         arrangement=arrangement, provider=provider, start_on=start_on, end_on=end_on, reference=reference.strip()

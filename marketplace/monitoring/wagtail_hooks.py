@@ -15,7 +15,7 @@ visits, decisions and feedback are records.
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils import timezone
@@ -36,8 +36,8 @@ from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.providers.models import Provider
 
 from . import admin_views
-from .filters import FeedbackFilterSet, ScheduleFilterSet, VisitFilterSet
-from .models import Arrangement, Feedback, MonitoringVisit
+from .filters import FeedbackFilterSet, MembershipFilterSet, ScheduleFilterSet, VisitFilterSet
+from .models import Arrangement, ArrangementMembership, Feedback, MonitoringVisit
 from .schedule import ScheduleRow, monitoring_schedule
 
 DEFAULT_WITHIN_DAYS = 30
@@ -63,7 +63,7 @@ class MonitoringPermissionPolicy(BasePermissionPolicy):
         return User.objects.filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS), is_active=True).distinct()
 
 
-for monitoring_model in (Arrangement, MonitoringVisit, Feedback):
+for monitoring_model in (Arrangement, ArrangementMembership, MonitoringVisit, Feedback):
     register_permission_policy(monitoring_model, MonitoringPermissionPolicy(monitoring_model))
 
 
@@ -73,7 +73,14 @@ class ArrangementViewSet(ModelViewSet):
     url_prefix = "monitoring/arrangements"
     icon = "doc-full"
     menu_label = "Contracts and lists"
-    list_display = ["name", "kind", "starts_on", "ends_on", "monitoring_frequency_months"]
+    list_display = [
+        "name",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "monitoring_frequency_months",
+        Column("members", label="Members now", accessor="current_members"),
+    ]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
     search_backend_name = None
@@ -81,6 +88,36 @@ class ArrangementViewSet(ModelViewSet):
     export_filename = "monitoring-arrangements"
     ordering = ["name"]
     copy_view_enabled = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Arrangement]:
+        today = timezone.localdate()
+        current = Q(memberships__start_on__lte=today) & (
+            Q(memberships__end_on__isnull=True) | Q(memberships__end_on__gte=today)
+        )
+        return Arrangement.objects.annotate(current_members=Count("memberships", filter=current))
+
+
+class MembershipViewSet(ModelViewSet):
+    """Who is on which arrangement: a listing of its own, as a list can have hundreds of members."""
+
+    model = ArrangementMembership
+    name = "monitoring_memberships"
+    url_prefix = "monitoring/members"
+    icon = "group"
+    menu_label = "Members of contracts and lists"
+    list_display = ["provider", "arrangement", "start_on", "end_on", "reference"]
+    filterset_class = MembershipFilterSet
+    search_fields = ["provider__name", "reference"]
+    search_backend_name = None
+    ordering = ["arrangement__name", "provider__name"]
+    list_per_page = 50
+    copy_view_enabled = False
+    list_export = ["arrangement", "provider.name", "provider.get_kind_display", "start_on", "end_on", "reference"]
+    export_headings = {"provider.name": "Provider", "provider.get_kind_display": "Kind"}
+    export_filename = "monitoring-members"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ArrangementMembership]:
+        return ArrangementMembership.objects.select_related("arrangement", "provider")
 
 
 class VisitViewSet(ModelViewSet):
@@ -333,7 +370,7 @@ class MonitoringDueViewSet(ViewSet):
 
 
 class MonitoringGroup(ViewSetGroup):
-    items = (VisitViewSet, MonitoringDueViewSet, FeedbackViewSet, ArrangementViewSet)
+    items = (VisitViewSet, MonitoringDueViewSet, FeedbackViewSet, ArrangementViewSet, MembershipViewSet)
     menu_icon = admin_views.VISIT_ICON
     menu_label = "Monitoring"
     menu_name = "monitoring"

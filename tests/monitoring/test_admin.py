@@ -275,7 +275,7 @@ def test_feedback_is_moderated_from_the_queue(client, commissioner, provider):
 # Arrangements ------------------------------------------------------------------------------------
 
 
-def test_an_arrangement_is_set_up_with_its_members(client, commissioner, provider):
+def test_an_arrangement_is_set_up_and_providers_put_on_it(client, commissioner, provider):
     response = client.post(
         reverse("monitoring_arrangements:add"),
         {
@@ -286,21 +286,36 @@ def test_an_arrangement_is_set_up_with_its_members(client, commissioner, provide
             "ends_on": "",
             "monitoring_frequency_months": "12",
             "description": "",
-            "memberships-TOTAL_FORMS": "1",
-            "memberships-INITIAL_FORMS": "0",
-            "memberships-MIN_NUM_FORMS": "0",
-            "memberships-MAX_NUM_FORMS": "1000",
-            "memberships-0-provider": provider.pk,
-            "memberships-0-start_on": "2025-04-01",
-            "memberships-0-end_on": "",
-            "memberships-0-reference": "HCF-001",
-            "memberships-0-id": "",
-            "memberships-0-DELETE": "",
         },
     )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302
     arrangement = Arrangement.objects.get()
+
+    member = {
+        "arrangement": arrangement.pk,
+        "provider": provider.pk,
+        "start_on": "2025-04-01",
+        "end_on": "",
+        "reference": "HCF-001",
+    }
+    assert client.post(reverse("monitoring_memberships:add"), member).status_code == 302
     assert [(m.provider, m.reference) for m in arrangement.memberships.all()] == [(provider, "HCF-001")]
+
+    again = client.post(reverse("monitoring_memberships:add"), {**member, "start_on": "2026-01-01"})
+    assert again.status_code == 200
+    assert "is already on Home care framework for some of those dates" in again.content.decode()
+    backwards = client.post(
+        reverse("monitoring_memberships:add"), {**member, "start_on": "2026-01-01", "end_on": "2025-01-01"}
+    )
+    assert "The end date must be on or after the start date." in backwards.content.decode()
+    assert arrangement.memberships.count() == 1
+
+    listing = client.get(reverse("monitoring_arrangements:index")).content.decode()
+    assert "Members now" in listing
+    members = client.get(
+        reverse("monitoring_memberships:index"), {"arrangement": arrangement.pk, "is_current": "true"}
+    )
+    assert "Brightwater Home Care" in members.content.decode()
 
 
 # The due-and-overdue report ----------------------------------------------------------------------

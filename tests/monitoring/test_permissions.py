@@ -192,6 +192,7 @@ def test_only_commissioners_reach_the_monitoring_admin(client, outcomes, provide
         reverse("monitoring_schedule:index"),
         reverse("monitoring_feedback:index"),
         reverse("monitoring_arrangements:index"),
+        reverse("monitoring_memberships:index"),
     ):
         response = client.get(url)
         assert response.status_code in (302, 403), url
