@@ -158,6 +158,12 @@ def visit_page(request: HttpRequest, pk: int) -> HttpResponse:
         attachments=list(visit.attachments.select_related("uploaded_by")),
         decisions=list(visit.rating_decisions.select_related("decided_by")),
         follow_ups=list(visit.follow_ups.order_by("visited_on")),
+        feedback=list(
+            Feedback.objects.filter(provider=visit.provider, moderation_status=Feedback.Moderation.APPROVED).order_by(
+                "-submitted_at"
+            )[:10]
+        ),
+        feedback_url=reverse("monitoring_feedback:index") + f"?q={visit.provider.name}",
     )
 
 

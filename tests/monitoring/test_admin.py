@@ -363,3 +363,14 @@ def test_domain_order_is_the_same_on_the_form_and_the_model(client, commissioner
     page = client.get(reverse("monitoring_visits:add")).content.decode()
     positions = [page.index(f'name="{field}"') for field in DOMAIN_FIELDS]
     assert positions == sorted(positions)
+
+
+def test_the_visit_page_shows_approved_feedback_about_the_provider(client, commissioner, provider, make_visit):
+    visit = make_visit(provider=provider, stage="draft")
+    MonitoringFeedbackFactory(provider=provider, text="Approved and counted", moderation_status="approved")
+    MonitoringFeedbackFactory(provider=provider, text="Still waiting", moderation_status="pending")
+    MonitoringFeedbackFactory(text="About someone else", moderation_status="approved")
+    page = client.get(reverse("monitoring_visits:edit", args=[visit.pk])).content.decode()
+    assert "Approved and counted" in page
+    assert "Still waiting" not in page
+    assert "About someone else" not in page
