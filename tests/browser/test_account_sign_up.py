@@ -17,19 +17,12 @@ from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
 from marketplace.accounts.totp import totp_code
+from tests.browser.helpers import link_in_email_to
 
 pytestmark = pytest.mark.browser
 
 EMAIL = "priya.shah@example.org"
 PASSWORD = "a long and memorable passphrase"
-
-
-def link_in_email_to(address: str) -> str:
-    messages = [message for message in mail.outbox if address in message.to]
-    assert messages, "no email was sent"
-    match = re.search(r"https?://\S+", messages[-1].body)
-    assert match, messages[-1].body
-    return urlparse(match.group(0)).path
 
 
 def test_sign_up_confirm_set_up_two_factor_and_sign_in_with_a_code(page: Page, live_site, axe_check, screenshot):

@@ -23,16 +23,14 @@ from playwright.sync_api import Page, expect
 from wagtail.models import Site
 
 from cms.models import CouncilSettings
-from marketplace.accounts.totp import totp_code
 from marketplace.accreditation.models import Accreditation, Evidence, EvidenceView, ProviderCheck
 from marketplace.accreditation.requirements import required_checks
 from marketplace.providers.models import Provider
-from tests.browser.conftest import format_violations
-from tests.factories import TEST_TOTP_SECRET, LocalityFactory, ProviderFactory, ProviderMembershipFactory
+from tests.browser.helpers import report_admin_violations, settled, sign_in_to_admin
+from tests.factories import LocalityFactory, ProviderFactory, ProviderMembershipFactory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 APPLICANT = "Rosa Martin"
 
 
@@ -85,39 +83,12 @@ def build_applicants() -> Provider:
     return rosa
 
 
-def sign_in(page: Page, live_site: Any, email: str) -> None:
-    """Through the real sign-in: email, password, then the authenticator app's code."""
-    page.goto(live_site.url("/admin/"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(live_site.url("/admin/"))
-
-
-def settled(page: Page) -> Page:
-    """The page once its animations (Wagtail's messages fade in) have finished, so axe sees the final colours."""
-    page.evaluate("() => Promise.all(document.getAnimations().map((animation) => animation.finished))")
-    return page
-
-
-def report_admin_violations(page: Page, axe_source: str, where: str) -> None:
-    """Run axe on a whole admin page and print what it finds (Wagtail's own markup: reported, not failed)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=axe_source)
-    violations = page.evaluate(
-        "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    print(f"\n[axe, admin page: {where}] " + (format_violations(violations) if violations else "no violations"))
-
-
 def test_a_commissioner_verifies_the_checks_and_accredits_and_the_public_sees_what_was_checked(
     page: Page, live_site: Any, axe_check: Any, axe_source: str, screenshot: Any, commissioner_user: Any
 ) -> None:
     rosa = build_applicants()
     EmailAddress.objects.create(user=commissioner_user, email=commissioner_user.email, verified=True, primary=True)
-    sign_in(page, live_site, commissioner_user.email)
+    sign_in_to_admin(page, live_site, commissioner_user.email)
 
     # The queue, oldest first, with the count; then only personal assistants waiting more than 7 days.
     page.goto(live_site.url("/admin/vetting/"))

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from marketplace.accreditation.models import Accreditation, ProviderCheck
 from marketplace.providers.models import Provider
 from tests.accreditation.conftest import make_every_check, pdf_bytes
+from tests.browser.helpers import fill_date
 from tests.factories import ProviderFactory, ProviderMembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -34,13 +35,6 @@ def signed_in_pa(live_site, page: Page):
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.base_url}]
     )
     return provider
-
-
-def fill_date(page: Page, legend: str, day) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def test_a_personal_assistant_uploads_evidence_and_applies(page: Page, live_site, signed_in_pa, axe_check, screenshot):
