@@ -165,7 +165,8 @@ def visit_record(
 
 
 def _lock_visit(visit: MonitoringVisit) -> MonitoringVisit:
-    return MonitoringVisit.objects.select_for_update().select_related("provider").get(pk=visit.pk)
+    # Lock the visit's row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    return MonitoringVisit.objects.select_for_update(of=("self",)).select_related("provider").get(pk=visit.pk)
 
 
 @transaction.atomic
@@ -464,7 +465,7 @@ def action_update(
     _check_action_fields(description=description, owner=owner, status=status)
     if domain and domain not in Domain.values:
         raise MonitoringError("Choose one of the quality domains, or none.")
-    action = Action.objects.select_for_update().select_related("visit").get(pk=action.pk)
+    action = Action.objects.select_for_update(of=("self",)).select_related("visit").get(pk=action.pk)
     if due_on < action.visit.visited_on:
         raise MonitoringError("The due date must be on or after the date of the visit.")
     changes = []
@@ -502,7 +503,11 @@ def action_update(
 @transaction.atomic
 def action_respond(*, action: Action, by: User, response: str, status: str) -> Action:
     """The provider answers an action of a published visit: what they did, and whether it is in progress or done."""
-    action = Action.objects.select_for_update().select_related("visit__provider", "visit__officer").get(pk=action.pk)
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("visit__provider", "visit__officer")
+        .get(pk=action.pk)
+    )
     if not action.visit.is_published:
         raise MonitoringError("This action is not published to you yet.")
     if action.status == Action.Status.CLOSED:
