@@ -6,11 +6,11 @@ from django.db import transaction
 
 from marketplace.core.notifications import email_send
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
-def test_email_is_sent_after_commit_to_each_recipient_separately():
-    with transaction.atomic():
+def test_email_is_sent_after_commit_to_each_recipient_separately(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         email_send(
             to=["b@example.com", "a@example.com", "a@example.com", ""],
             subject="Please confirm your availability",
@@ -28,7 +28,8 @@ def _send_then_fail() -> None:
         raise RuntimeError("the write failed")
 
 
-def test_nothing_is_sent_when_the_transaction_rolls_back():
-    with pytest.raises(RuntimeError):
+def test_nothing_is_sent_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         _send_then_fail()
+    assert callbacks == []
     assert mail.outbox == []

@@ -297,7 +297,7 @@ def dbs_update_check(
 @transaction.atomic
 def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today: date | None) -> RegisterSyncResult:
     check = (
-        ProviderCheck.objects.select_for_update()
+        ProviderCheck.objects.select_for_update(of=("self",))
         .select_related("provider", "worker", "check_type")
         .get(pk=provider_check.pk)
     )
