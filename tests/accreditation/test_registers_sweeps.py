@@ -281,7 +281,7 @@ def test_the_one_check_task_counts_its_alerts(registers_on_stub: Any, httpserver
 
 
 @pytest.mark.django_db
-def test_the_sweeps_run_in_autocommit_as_the_worker_runs_them_and_email_after_commit(
+def test_the_three_sweeps_together_alert_and_email_commissioners_after_commit(
     registers_on_stub: Any, httpserver: HTTPServer, commissioner_user: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     # Not a transactional test: its flush would empty the data migrations' rows (the default
