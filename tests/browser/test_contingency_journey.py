@@ -21,6 +21,7 @@ from marketplace.contingency.models import ContingencyFlag, Level
 from marketplace.contingency.services import NEUTRAL_NOTICES, contingency_signal
 from marketplace.monitoring.models import DOMAIN_FIELDS, Rating
 from marketplace.providers.models import Provider
+from tests.browser.helpers import settled
 from tests.factories import CommissionerFactory, ProviderFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.browser
@@ -36,12 +37,6 @@ def sign_in(page: Page, live_site: Any, user: Any) -> None:
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_site.url("/")}]
     )
-
-
-def settled(page: Page) -> Page:
-    """The page once its animations (Wagtail's messages fade in) have finished, so axe sees the final colours."""
-    page.evaluate("() => Promise.all(document.getAnimations().map((animation) => animation.finished))")
-    return page
 
 
 def build_county() -> dict[str, Any]:

@@ -23,6 +23,7 @@ from marketplace.accounts.totp import totp_code
 from marketplace.monitoring.models import Action, Feedback, MonitoringVisit
 from marketplace.providers.models import Provider
 from tests.browser.conftest import format_violations
+from tests.browser.helpers import settled
 from tests.factories import (
     TEST_TOTP_SECRET,
     ArrangementFactory,
@@ -40,12 +41,6 @@ COMMISSIONER = "quality.officer@council.example"
 MANAGER = "manager@meadowbank.example"
 PROVIDER = "Meadowbank Homecare"
 TODAY = datetime.date.today()
-
-
-def settled(page: Page) -> Page:
-    """The page once its animations (Wagtail's messages fade in) have finished, so axe sees the final colours."""
-    page.evaluate("() => Promise.all(document.getAnimations().map((animation) => animation.finished))")
-    return page
 
 
 def check_admin(page: Page, axe_source: str, where: str) -> None:

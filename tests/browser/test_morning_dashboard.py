@@ -19,6 +19,7 @@ from marketplace.accounts.totp import totp_code
 from marketplace.accreditation.models import Accreditation
 from marketplace.places.models import Place
 from tests.browser.conftest import format_violations
+from tests.browser.helpers import settled
 from tests.factories import (
     TEST_TOTP_SECRET,
     CommissionerFactory,
@@ -87,11 +88,6 @@ def report_admin_violations(page: Page, axe_source: str, where: str) -> None:
         "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
     )
     print(f"\n[axe, whole admin page: {where}] " + (format_violations(violations) if violations else "no violations"))
-
-
-def settled(page: Page) -> Page:
-    page.evaluate("() => Promise.all(document.getAnimations().map((animation) => animation.finished))")
-    return page
 
 
 def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_view(
