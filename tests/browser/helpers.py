@@ -21,7 +21,7 @@ def link_in_email_to(address: str) -> str:
     """The path of the first link in the latest email sent to `address` (the locmem outbox)."""
     messages = [message for message in mail.outbox if address in message.to]
     assert messages, "no email was sent"
-    match = re.search(r"https?://\S+", messages[-1].body)
+    match = re.search(r"https?://\S+", str(messages[-1].body))
     assert match, messages[-1].body
     return urlparse(match.group(0)).path
 
