@@ -34,6 +34,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.openreferral.http import client_address
 from marketplace.providers.models import Provider
 
@@ -147,7 +148,7 @@ class ReviewQueueView(CommissionersOnlyMixin, BaseListingView):
 # A provider's review --------------------------------------------------------------
 
 
-class CheckDecisionForm(forms.Form):
+class CheckDecisionForm(ReasonNeededToRejectMixin, forms.Form):
     """Verify or reject one check; the provider is told the reason."""
 
     # Set by the button pressed, Verify or Reject.
@@ -162,12 +163,7 @@ class CheckDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sent to the provider. Needed to reject: say what is wrong and what to send instead.",
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") == "reject" and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Give the reason for rejecting this check, so the provider knows what to fix")
-        return cleaned
+    reason_needed_message = "Give the reason for rejecting this check, so the provider knows what to fix"
 
 
 OUTCOME_CHOICES = [

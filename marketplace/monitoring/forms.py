@@ -13,6 +13,7 @@ from wagtail.snippets.widgets import AdminSnippetChooser
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.providers.models import Provider
 
 from .models import DOMAIN_FIELDS, Action, Arrangement, Domain, Feedback, MonitoringVisit, Rating
@@ -206,7 +207,7 @@ class AttachmentForm(forms.Form):
     description = forms.CharField(label="What it is", required=False, max_length=200)
 
 
-class ModerationForm(forms.Form):
+class ModerationForm(ReasonNeededToRejectMixin, forms.Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[(Feedback.Moderation.APPROVED, "Approve"), (Feedback.Moderation.REJECTED, "Reject")],
@@ -219,12 +220,8 @@ class ModerationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when rejecting, for example 'Names a member of staff' or 'Not about this provider'",
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") == Feedback.Moderation.REJECTED and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Give the reason for rejecting the feedback.")
-        return cleaned
+    reject_value = Feedback.Moderation.REJECTED
+    reason_needed_message = "Give the reason for rejecting the feedback."
 
 
 # Public (GOV.UK) forms -------------------------------------------------------------

@@ -3,6 +3,7 @@ from typing import Any, cast
 
 from django import forms
 
+from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.places.models import Locality
 
 from .availability import Day, PartOfDay, WeeklyAvailability
@@ -474,7 +475,7 @@ class AvailabilityForm(TaskForm):
         return rows
 
 
-class ChangeRequestDecisionForm(forms.Form):
+class ChangeRequestDecisionForm(ReasonNeededToRejectMixin, forms.Form):
     """A commissioner approves or rejects changes a provider asked for."""
 
     decision = forms.ChoiceField(
@@ -493,9 +494,4 @@ class ChangeRequestDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Sent to the provider and kept in the history. Required when rejecting.",
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("decision") == "reject" and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Give a reason: the provider will see it.")
-        return cleaned
+    reason_needed_message = "Give a reason: the provider will see it."
