@@ -76,20 +76,40 @@ class DirectPaymentHolder(models.Model):
 
 
 class ActingFor(models.Model):
-    """A person who acts for a direct payment holder, and in what capacity."""
+    """A person who acts for a direct payment holder, in what capacity, and with which rights.
+
+    The relationship has a legal meaning (an authorised person manages a direct
+    payment for someone who lacks capacity; a nominated person for someone who
+    has it). The rights are what this person may do on the holder's behalf; a
+    link is live until `ended_on`. Everything done on someone's behalf records
+    both the person who did it and the holder it was done for.
+    """
 
     class Relationship(models.TextChoices):
-        FAMILY_MEMBER = "family_member", "Family member"
+        FAMILY_MEMBER = "family_member", "Family member or friend"
         AUTHORISED_PERSON = "authorised_person", "Authorised person"
         NOMINATED_PERSON = "nominated_person", "Nominated person"
         MONEY_MANAGER = "money_manager", "Third-party money manager"
         CARE_NAVIGATOR = "care_navigator", "Care navigator or broker"
+        ADVOCATE = "advocate", "Advocate"
+
+    class Right(models.TextChoices):
+        SEE = "see", "See their support"
+        MESSAGE = "message", "Message providers for them"
+        POST_ADVERTS = "post_adverts", "Post adverts for them"
+        AGREE_SUPPORT = "agree_support", "Agree support for them"
+        SEE_MONEY = "see_money", "See and manage their money"
 
     agent = models.ForeignKey(User, on_delete=models.CASCADE, related_name="acting_for")
     holder = models.ForeignKey(DirectPaymentHolder, on_delete=models.CASCADE, related_name="agents")
     relationship = models.CharField(max_length=32, choices=Relationship.choices)
+    may_message = models.BooleanField("may message providers", default=False)
+    may_post_adverts = models.BooleanField("may post adverts", default=False)
+    may_agree_support = models.BooleanField("may agree support", default=False)
+    may_see_money = models.BooleanField("may see and manage money", default=False)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    ended_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         constraints = [
@@ -98,6 +118,42 @@ class ActingFor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} acts for {self.holder} ({self.get_relationship_display()})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_on is None
+
+    def has_right(self, right: str) -> bool:
+        """Whether this link gives `right` (an `ActingFor.Right`); seeing is part of every link."""
+        if right == self.Right.SEE:
+            return True
+        return bool(getattr(self, RIGHT_FIELDS[self.Right(right)]))
+
+
+# The field that holds each right other than seeing, which every link gives.
+RIGHT_FIELDS: dict[str, str] = {
+    ActingFor.Right.MESSAGE: "may_message",
+    ActingFor.Right.POST_ADVERTS: "may_post_adverts",
+    ActingFor.Right.AGREE_SUPPORT: "may_agree_support",
+    ActingFor.Right.SEE_MONEY: "may_see_money",
+}
+
+# The rights each relationship starts with; the holder (or a commissioner) can change them.
+DEFAULT_RIGHTS: dict[str, frozenset[str]] = {
+    ActingFor.Relationship.FAMILY_MEMBER: frozenset({ActingFor.Right.MESSAGE, ActingFor.Right.POST_ADVERTS}),
+    ActingFor.Relationship.AUTHORISED_PERSON: frozenset(RIGHT_FIELDS),
+    ActingFor.Relationship.NOMINATED_PERSON: frozenset(RIGHT_FIELDS),
+    ActingFor.Relationship.MONEY_MANAGER: frozenset({ActingFor.Right.SEE_MONEY}),
+    ActingFor.Relationship.CARE_NAVIGATOR: frozenset(
+        {ActingFor.Right.MESSAGE, ActingFor.Right.POST_ADVERTS, ActingFor.Right.AGREE_SUPPORT}
+    ),
+    ActingFor.Relationship.ADVOCATE: frozenset({ActingFor.Right.MESSAGE}),
+}
+
+
+def right_fields(rights: frozenset[str] | set[str]) -> dict[str, bool]:
+    """The `may_*` field values for a set of rights, as keyword arguments for an `ActingFor`."""
+    return {field: right in rights for right, field in RIGHT_FIELDS.items()}
 
 
 INVITATION_LIFETIME_DAYS = 14

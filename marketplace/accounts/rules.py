@@ -40,13 +40,36 @@ def is_published(user: Any, provider: Any) -> bool:
     return provider is not None and bool(provider.is_published)
 
 
+def _acts_for_holder_with(right: str) -> Any:
+    """A predicate: the user is the holder, or has a live `ActingFor` link to them giving `right`."""
+    from .models import RIGHT_FIELDS, ActingFor
+
+    field = RIGHT_FIELDS.get(right)
+
+    @rules.predicate(name=f"acts_for_holder_with_{right}")
+    def predicate(user: Any, holder: Any) -> bool:
+        if not user.is_authenticated or holder is None:
+            return False
+        if holder.user_id == user.pk:
+            return True
+        links = ActingFor.objects.filter(holder=holder, agent=user, ended_on__isnull=True)
+        if field is not None:
+            links = links.filter(**{field: True})
+        return bool(links.exists())
+
+    return predicate
+
+
+acts_for_holder = _acts_for_holder_with("see")
+may_message_for_holder = _acts_for_holder_with("message")
+may_post_adverts_for_holder = _acts_for_holder_with("post_adverts")
+may_agree_support_for_holder = _acts_for_holder_with("agree_support")
+may_see_money_of_holder = _acts_for_holder_with("see_money")
+
+
 @rules.predicate
-def acts_for_holder(user: Any, holder: Any) -> bool:
-    if not user.is_authenticated or holder is None:
-        return False
-    if holder.user_id == user.pk:
-        return True
-    return bool(holder.agents.filter(agent=user, ended_on__isnull=True).exists())
+def is_the_holder(user: Any, holder: Any) -> bool:
+    return bool(user.is_authenticated and holder is not None and holder.user_id == user.pk)
 
 
 def _provider_of(obj: Any) -> Any:
@@ -73,6 +96,16 @@ rules.add_perm("providers.change_listing_status", is_commissioner)
 rules.add_perm("providers.review_change_request", is_commissioner)
 # A direct payment holder's own records: theirs, those acting for them, commissioners.
 rules.add_perm("accounts.view_holder_records", acts_for_holder | is_commissioner)
+# Acting for someone: each right is the holder's own, or given by a live ActingFor link.
+# Commissioners see holders' records but act for nobody unless a link says so.
+rules.add_perm("accounts.message_for_holder", may_message_for_holder)
+rules.add_perm("accounts.post_adverts_for_holder", may_post_adverts_for_holder)
+rules.add_perm("accounts.agree_support_for_holder", may_agree_support_for_holder)
+rules.add_perm("accounts.view_holder_money", may_see_money_of_holder | is_commissioner)
+# Who acts for a holder: the holder invites and revokes; a commissioner can appoint an
+# authorised person for someone who lacks capacity, and end any link.
+rules.add_perm("accounts.manage_acting_for", is_the_holder | is_commissioner)
+rules.add_perm("accounts.appoint_authorised_person", is_commissioner)
 # Accreditation: commissioners review checks and decide on the accredited supplier list.
 rules.add_perm("accreditation.decide", is_commissioner)
 # The commissioners' morning dashboard and reports (insights app) in the Wagtail admin.

@@ -30,7 +30,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.models import (
+    DEFAULT_RIGHTS,
+    RIGHT_FIELDS,
+    ActingFor,
+    DirectPaymentHolder,
+    User,
+    right_fields,
+)
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from marketplace.accounts.services import account_email_mark_verified, mfa_totp_activate
 from marketplace.contingency.models import ContingencyFlag
@@ -1296,6 +1303,7 @@ def _create_direct_payment_holders(planner: CountyPlanner, count: int) -> tuple[
             holder=holders[index],
             relationship=relationship,
             started_on=planner.days_ago(30, 1100),
+            **right_fields(DEFAULT_RIGHTS[relationship]),
         )
         for index, agent, relationship in agents
     ]
@@ -1312,7 +1320,8 @@ def _create_direct_payment_holders(planner: CountyPlanner, count: int) -> tuple[
         agent=family,
         holder=demo_holder,
         relationship=ActingFor.Relationship.FAMILY_MEMBER,
-        defaults={"started_on": planner.today - timedelta(days=400)},
+        # The demo family member helps with everything, money included, as many families do.
+        defaults={"started_on": planner.today - timedelta(days=400), **right_fields(frozenset(RIGHT_FIELDS))},
     )
     logins = [
         DemoLogin("Direct payment holder", holder_user.email, DEMO_PASSWORD),

@@ -91,3 +91,57 @@ def test_holder_records_visible_to_holder_agents_and_commissioners_only(people):
     assert not former_money_manager.has_perm("accounts.view_holder_records", holder)
     assert not people["owner"].has_perm("accounts.view_holder_records", holder)
     assert not AnonymousUser().has_perm("accounts.view_holder_records", holder)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("perm", "right_field"),
+    [
+        ("accounts.message_for_holder", "may_message"),
+        ("accounts.post_adverts_for_holder", "may_post_adverts"),
+        ("accounts.agree_support_for_holder", "may_agree_support"),
+        ("accounts.view_holder_money", "may_see_money"),
+    ],
+)
+def test_each_acting_for_right_is_given_only_by_its_own_flag_on_a_live_link(people, perm, right_field):
+    holder = people["holder"]
+    with_right = UserFactory()
+    without_right = UserFactory()
+    revoked = UserFactory()
+    ActingFor.objects.create(
+        agent=with_right, holder=holder, relationship="advocate", started_on=days_ago(10), **{right_field: True}
+    )
+    ActingFor.objects.create(agent=without_right, holder=holder, relationship="advocate", started_on=days_ago(10))
+    ActingFor.objects.create(
+        agent=revoked,
+        holder=holder,
+        relationship="advocate",
+        started_on=days_ago(10),
+        ended_on=days_ago(1),
+        **{right_field: True},
+    )
+
+    assert holder.user.has_perm(perm, holder)
+    assert with_right.has_perm(perm, holder)
+    assert without_right.has_perm("accounts.view_holder_records", holder)
+    assert not without_right.has_perm(perm, holder)
+    assert not revoked.has_perm(perm, holder)
+    assert not revoked.has_perm("accounts.view_holder_records", holder)
+    assert not people["owner"].has_perm(perm, holder)
+    assert not AnonymousUser().has_perm(perm, holder)
+
+
+@pytest.mark.django_db
+def test_only_the_holder_and_commissioners_manage_who_acts_for_them(people):
+    holder = people["holder"]
+    family = UserFactory()
+    ActingFor.objects.create(
+        agent=family, holder=holder, relationship="authorised_person", started_on=days_ago(5), may_message=True
+    )
+
+    assert holder.user.has_perm("accounts.manage_acting_for", holder)
+    assert people["commissioner"].has_perm("accounts.manage_acting_for", holder)
+    assert people["commissioner"].has_perm("accounts.appoint_authorised_person", holder)
+    assert not family.has_perm("accounts.manage_acting_for", holder)
+    assert not holder.user.has_perm("accounts.appoint_authorised_person", holder)
+    assert not people["commissioner"].has_perm("accounts.message_for_holder", holder)
