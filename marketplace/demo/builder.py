@@ -18,7 +18,8 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -616,14 +617,15 @@ def _ordered(slugs: Iterable[str], vocabulary: Sequence[tuple[str, ...]]) -> lis
 class CountyPlanner:
     """Decides every listing from one random stream, so a seed always gives the same county."""
 
-    def __init__(self, *, seed: int, geography: Geography, today: date) -> None:
+    def __init__(self, *, seed: int, geography: Geography, now: datetime) -> None:
         self.rng = random.Random(seed)
         self.faker = Faker("en_GB")
         self.faker.seed_instance(seed)
         self.names = NameGenerator(rng=self.rng, faker=self.faker)
         self.geography = geography
-        self.today = today
-        self.now = timezone.now()
+        # One clock for the whole county: every date is counted back from this moment.
+        self.now = now
+        self.today = timezone.localdate(now)
         self.used_slugs: set[str] = set()
         self.used_names: set[str] = set()
 
@@ -1135,7 +1137,9 @@ def _bulk_create(model: type[models.Model], rows: list[Any], batch_size: int = 2
         model.objects.bulk_create(rows[start : start + batch_size])  # type: ignore[attr-defined]
 
 
-def _write_plans(plans: list[PlannedProvider], taxonomy: TaxonomyIds, commissioner: User | None) -> list[int]:
+def _write_plans(
+    plans: list[PlannedProvider], taxonomy: TaxonomyIds, commissioner: User | None, *, now: datetime
+) -> list[int]:
     Provider.objects.bulk_create([plan.provider for plan in plans], batch_size=500)
     through_rows: dict[str, list[Any]] = defaultdict(list)
     vocabularies = {
@@ -1167,7 +1171,7 @@ def _write_plans(plans: list[PlannedProvider], taxonomy: TaxonomyIds, commission
                     to_status=plan.provider.status,
                     changed_by=commissioner,
                     reason=plan.status_reason,
-                    changed_at=timezone.now() - timedelta(days=(provider_id * 7) % 120 + 1),
+                    changed_at=now - timedelta(days=(provider_id * 7) % 120 + 1),
                 )
             )
     for field_name, pairs in through_rows.items():
@@ -1351,6 +1355,15 @@ def demo_data_clear() -> None:
     User.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).delete()
 
 
+def demo_moment(*, today: date | None = None, now: datetime | None = None) -> datetime:
+    """The moment a demo county is built at: `now`, noon on `today`, or the real clock."""
+    if now is not None:
+        return now
+    if today is not None:
+        return timezone.make_aware(datetime.combine(today, dt_time(12, 0)))
+    return timezone.now()
+
+
 def demo_county_build(
     *,
     scale: float = 1.0,
@@ -1358,8 +1371,13 @@ def demo_county_build(
     force: bool = False,
     progress: Callable[[int], object] | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> DemoBuildResult:
-    """Build the demo county in one transaction.
+    """Build the demo county in one transaction, as it stands at `now`.
+
+    Every date in the county is counted back from one moment: `now`, or noon
+    on `today`, or (only when neither is given) the real clock. Given a moment,
+    the same seed builds the same county on any day it is run.
 
     Refuses when providers already exist unless `force`, which first deletes
     every provider, direct payment holder and demo person. `progress` is
@@ -1383,7 +1401,7 @@ def demo_county_build(
         places_load_towns(path=DEMO_TOWNS_FILE)
         demo_localities = read_locality_map(path=DEMO_LOCALITY_MAP_FILE).rural_by_locality
         geography = Geography(locality_names=demo_localities)
-        planner = CountyPlanner(seed=seed, geography=geography, today=today or timezone.localdate())
+        planner = CountyPlanner(seed=seed, geography=geography, now=demo_moment(today=today, now=now))
 
         plans: list[PlannedProvider] = []
         for kind, count in counts.items():
@@ -1402,7 +1420,7 @@ def demo_county_build(
         provider_ids = []
         for start in range(0, len(plans), 1000):
             chunk = plans[start : start + 1000]
-            provider_ids += _write_plans(chunk, taxonomy, commissioner)
+            provider_ids += _write_plans(chunk, taxonomy, commissioner, now=planner.now)
             step(len(chunk))
         for start in range(0, len(provider_ids), SEARCH_REFRESH_BATCH):
             batch = provider_ids[start : start + SEARCH_REFRESH_BATCH]
