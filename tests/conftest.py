@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from wagtail.models import Site
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
+from tests.clock import FIXED_NOW
 from tests.factories import UserFactory
 
 
@@ -55,6 +57,13 @@ def _no_internet() -> Iterator[None]:
     yield
     socket.socket.connect = original_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Any]:
+    """The clock at `tests.clock.FIXED_NOW` (and ticking from there) for the whole test."""
+    with time_machine.travel(FIXED_NOW, tick=True) as clock:
+        yield clock
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation, Evidence, EvidenceView, ProviderCheck
 from marketplace.accreditation.services import evidence_add, provider_checks_sync
 from marketplace.providers.models import Provider
 from tests.accreditation.conftest import make_every_check, pdf_upload
+from tests.clock import FIXED_TODAY
 from tests.factories import (
     DirectPaymentHolderFactory,
     EditorFactory,
@@ -18,8 +18,8 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
+TODAY = FIXED_TODAY
 DBS_NUMBER = "009876543210"
 
 

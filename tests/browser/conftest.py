@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -54,12 +55,26 @@ class LiveSite:
 
 
 @pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Playwright]:
+def playwright_instance(django_db_setup: None) -> Iterator[Playwright]:
     # Playwright's sync API keeps an event loop in the test thread, which makes
     # Django refuse ORM calls there ("SynchronousOnlyOperation") even though
     # nothing runs concurrently. Tests call the ORM only between browser steps.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # While that loop runs, asgiref gives this thread a second set of database
+    # connections (thread-critical locals act as context variables in a thread
+    # with a running loop). The test database was set up, and its migrated rows
+    # serialized, on the first set: hand the serialized rows to the second, or
+    # every live-server test after the first restores nothing and finds no
+    # Wagtail site or pages (which is why the browser tests once needed a
+    # process of their own).
+    serialized = {
+        alias: connections[alias]._test_serialized_contents  # type: ignore[attr-defined]
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         yield playwright
 
 

@@ -472,7 +472,7 @@ def test_a_membership_ends_after_it_starts(provider):
 
 @pytest.fixture
 def overdue_provider(db, make_visit):
-    framework = ArrangementFactory(monitoring_frequency_months=12)
+    framework = ArrangementFactory(monitoring_frequency_months=12, starts_on=date(2023, 4, 1))
     provider = ProviderFactory(name="Overdue Care Ltd")
     ArrangementMembershipFactory(arrangement=framework, provider=provider, start_on=date(2024, 1, 1))
     make_visit(provider=provider, visited_on=date(2025, 2, 1), values=("requires_improvement",) * 2)
