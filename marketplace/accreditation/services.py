@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.core import virus_scan
+from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, file_size, validate_upload
 from marketplace.providers.models import Provider
@@ -131,7 +132,8 @@ def check_submit(
     check type's default validity is used; an expiry date in the past is
     refused. A certificate number left empty keeps the one already held.
     """
-    today = today or timezone.localdate()
+    moment = moment_on(today)
+    today = today or timezone.localdate(moment)
     check = (
         ProviderCheck.objects.select_for_update(of=("self",)).select_related("check_type").get(pk=provider_check.pk)
     )
@@ -205,9 +207,11 @@ def check_submit(
     # A renewal keeps verified_at and verified_expires_on: what was verified
     # still holds until it runs out (selectors.check_counts_as_verified).
     check.status = ProviderCheck.Status.SUBMITTED
-    check.submitted_at = timezone.now()
+    check.submitted_at = moment
     check.save()
-    CheckDecision.objects.create(provider_check=check, outcome=CheckDecision.Outcome.SUBMITTED, decided_by=by)
+    CheckDecision.objects.create(
+        provider_check=check, outcome=CheckDecision.Outcome.SUBMITTED, decided_by=by, decided_at=moment
+    )
     return check
 
 
@@ -304,7 +308,8 @@ def check_verify(
     *, provider_check: ProviderCheck, by: User, reason: str = "", today: date | None = None
 ) -> ProviderCheck:
     """A commissioner confirms a submitted check is genuine and current."""
-    today = today or timezone.localdate()
+    moment = moment_on(today)
+    today = today or timezone.localdate(moment)
     check = _lock_check(provider_check)
     if check.status != ProviderCheck.Status.SUBMITTED:
         raise AccreditationError(
@@ -317,12 +322,16 @@ def check_verify(
     if check.check_type.needs_evidence and not check.evidence.exists():
         raise AccreditationError("This check has no document to verify. Reject it and ask for one.")
     check.status = ProviderCheck.Status.VERIFIED
-    check.verified_at = timezone.now()
+    check.verified_at = moment
     check.verified_by = by
     check.verified_expires_on = check.expires_on
     check.save(update_fields=["status", "verified_at", "verified_by", "verified_expires_on", "updated_at"])
     CheckDecision.objects.create(
-        provider_check=check, outcome=CheckDecision.Outcome.VERIFIED, reason=reason.strip(), decided_by=by
+        provider_check=check,
+        outcome=CheckDecision.Outcome.VERIFIED,
+        reason=reason.strip(),
+        decided_by=by,
+        decided_at=moment,
     )
     _email_provider(
         provider=check.provider,
@@ -409,6 +418,7 @@ def _lock_accreditation(provider: Provider) -> Accreditation:
 @transaction.atomic
 def accreditation_apply(*, provider: Provider, by: User | None, today: date | None = None) -> Accreditation:
     """The provider asks to join the accredited supplier list, once every required check is sent."""
+    moment = moment_on(today)
     accreditation = _lock_accreditation(provider)
     match accreditation.status:
         case Accreditation.Status.APPLIED:
@@ -423,10 +433,10 @@ def accreditation_apply(*, provider: Provider, by: User | None, today: date | No
     if not summary.is_complete:
         raise AccreditationError("Before you apply, send these checks: " + "; ".join(summary.outstanding) + ".")
     accreditation.status = Accreditation.Status.APPLIED
-    accreditation.applied_at = timezone.now()
+    accreditation.applied_at = moment
     accreditation.save(update_fields=["status", "applied_at"])
     AccreditationDecision.objects.create(
-        provider=provider, outcome=AccreditationDecision.Outcome.APPLIED, decided_by=by
+        provider=provider, outcome=AccreditationDecision.Outcome.APPLIED, decided_by=by, decided_at=moment
     )
     _email_commissioners(
         subject=f"Application for accreditation: {provider.name}",
@@ -468,7 +478,8 @@ def accreditation_decide(
     """
     from marketplace.providers.services import provider_change_status, provider_set_accreditation
 
-    today = today or timezone.localdate()
+    moment = moment_on(today)
+    today = today or timezone.localdate(moment)
     reason = reason.strip()
     if outcome not in DECISIONS_ALLOWED_FROM:
         raise AccreditationError("Choose whether to accredit, refuse or suspend.")
@@ -490,10 +501,12 @@ def accreditation_decide(
 
     is_accredited = outcome == AccreditationDecision.Outcome.ACCREDITED
     accreditation.status = outcome
-    accreditation.decided_at = timezone.now()
+    accreditation.decided_at = moment
     accreditation.accredited_since = today if is_accredited else None
     accreditation.save(update_fields=["status", "decided_at", "accredited_since"])
-    decision = AccreditationDecision.objects.create(provider=provider, outcome=outcome, reason=reason, decided_by=by)
+    decision = AccreditationDecision.objects.create(
+        provider=provider, outcome=outcome, reason=reason, decided_by=by, decided_at=moment
+    )
     provider_set_accreditation(provider=provider, is_accredited=is_accredited, since=today if is_accredited else None)
     if is_accredited and provider.status == Provider.Status.SUBMITTED:
         provider_change_status(
@@ -518,7 +531,8 @@ def accreditation_recompute(*, provider: Provider, today: date | None = None) ->
     """
     from marketplace.providers.services import provider_set_accreditation
 
-    today = today or timezone.localdate()
+    moment = moment_on(today)
+    today = today or timezone.localdate(moment)
     accreditation = Accreditation.objects.select_for_update().filter(provider=provider).first()
     is_accredited_now = accreditation is not None and accreditation.status == Accreditation.Status.ACCREDITED
     if not is_accredited_now or accreditation is None:
@@ -534,11 +548,15 @@ def accreditation_recompute(*, provider: Provider, today: date | None = None) ->
     missing = list(summary.unverified) or ["the people who work for the provider"]
     reason = "Not verified and in date: " + "; ".join(missing) + "."
     accreditation.status = Accreditation.Status.LAPSED
-    accreditation.decided_at = timezone.now()
+    accreditation.decided_at = moment
     accreditation.accredited_since = None
     accreditation.save(update_fields=["status", "decided_at", "accredited_since"])
     AccreditationDecision.objects.create(
-        provider=provider, outcome=AccreditationDecision.Outcome.LAPSED, reason=reason, decided_by=None
+        provider=provider,
+        outcome=AccreditationDecision.Outcome.LAPSED,
+        reason=reason,
+        decided_by=None,
+        decided_at=moment,
     )
     provider_set_accreditation(provider=provider, is_accredited=False, since=None)
     context = {"provider": provider, "missing": missing}

@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +41,7 @@ from marketplace.accounts.models import (
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from marketplace.accounts.services import account_email_mark_verified, mfa_totp_activate
 from marketplace.contingency.models import ContingencyFlag
+from marketplace.core.clock import moment_on
 from marketplace.monitoring.models import MonitoringVisit
 from marketplace.places.models import Locality, Place
 from marketplace.places.services import places_load_postcodes, places_load_towns, read_locality_map
@@ -1355,15 +1355,6 @@ def demo_data_clear() -> None:
     User.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).delete()
 
 
-def demo_moment(*, today: date | None = None, now: datetime | None = None) -> datetime:
-    """The moment a demo county is built at: `now`, noon on `today`, or the real clock."""
-    if now is not None:
-        return now
-    if today is not None:
-        return timezone.make_aware(datetime.combine(today, dt_time(12, 0)))
-    return timezone.now()
-
-
 def demo_county_build(
     *,
     scale: float = 1.0,
@@ -1401,7 +1392,7 @@ def demo_county_build(
         places_load_towns(path=DEMO_TOWNS_FILE)
         demo_localities = read_locality_map(path=DEMO_LOCALITY_MAP_FILE).rural_by_locality
         geography = Geography(locality_names=demo_localities)
-        planner = CountyPlanner(seed=seed, geography=geography, now=demo_moment(today=today, now=now))
+        planner = CountyPlanner(seed=seed, geography=geography, now=now or moment_on(today))
 
         plans: list[PlannedProvider] = []
         for kind, count in counts.items():

@@ -1,6 +1,6 @@
 """The vetting and accreditation services: submitting checks, evidence, decisions and their histories."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -419,3 +419,13 @@ def test_check_types_with_no_default_validity_need_no_expiry(pa):
     check_submit(provider_check=right_to_work, by=None, issued_on=TODAY, evidence=pdf_upload())
     right_to_work.refresh_from_db()
     assert right_to_work.expires_on is None
+
+
+def test_a_decision_told_the_day_is_recorded_on_that_day_not_the_real_one(accredited_pa, commissioner):
+    day = date(2027, 10, 31)  # the day British Summer Time ends
+    decision = accreditation_decide(
+        provider=accredited_pa, by=commissioner, outcome="suspended", reason="Concerns raised.", today=day
+    )
+    accredited_pa.accreditation.refresh_from_db()
+    assert timezone.localdate(decision.decided_at) == day
+    assert timezone.localdate(accredited_pa.accreditation.decided_at) == day

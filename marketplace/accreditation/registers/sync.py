@@ -28,6 +28,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from marketplace.accounts.selectors import commissioner_email_addresses
+from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
 from marketplace.core.services import scheduled_job_record_run
 from marketplace.providers.models import Provider
@@ -302,7 +303,7 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today:
         .get(pk=provider_check.pk)
     )
     provider = check.provider
-    now = timezone.now()
+    now = moment_on(today)
     previous = _previous_data(provider=provider, source=Source.DBS_UPDATE_SERVICE)
     checks: dict[str, dict[str, Any]] = dict(previous.get("checks") or {})
     key = str(check.uuid)
