@@ -35,7 +35,8 @@ def broker_state() -> dict[str, Any]:
 
     state: dict[str, Any] = {"url_scheme": settings.CELERY_BROKER_URL.split(":", 1)[0]}
     try:
-        with app.connection_for_write() as broker:
+        # The configured URL, read afresh: the app's own may be cached from start-up.
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         state["status"] = "ok"
     except Exception as error:
