@@ -194,7 +194,7 @@ def _acting_for_url() -> str:
 def acting_for(request: HttpRequest) -> HttpResponse:
     """People who act for you: who, in what capacity, with which rights; invite someone; the history."""
     holder = _managed_holder(request)
-    form = ActingForInvitationForm(request.POST or None, initial={"rights": ["message"]})
+    form = ActingForInvitationForm(request.POST if request.method == "POST" else None, initial={"rights": ["message"]})
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = services.acting_for_invite(
@@ -237,7 +237,7 @@ def acting_for_change(request: HttpRequest, link_id: int) -> HttpResponse:
     """Change what one person may do for you, or stop them acting for you."""
     link = _managed_link(request, link_id)
     current = [right for right, field in RIGHT_FIELDS.items() if getattr(link, field)]
-    form = ActingForRightsForm(request.POST or None, initial={"rights": current})
+    form = ActingForRightsForm(request.POST if request.method == "POST" else None, initial={"rights": current})
     if request.method == "POST" and form.is_valid():
         try:
             services.acting_for_change_rights(

@@ -62,7 +62,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and report.status == MessageReport.Status.OPEN and form.is_valid():
         try:
             services.report_review(report=report, by=by, notes=form.cleaned_data["notes"])
@@ -87,7 +87,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 def authorised_person_appoint(request: HttpRequest) -> HttpResponse:
     """A commissioner appoints an authorised person for a holder who lacks capacity: an invitation they accept."""
     by = _require(request, "accounts.appoint_authorised_person")
-    form = AuthorisedPersonForm(request.POST or None)
+    form = AuthorisedPersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = account_services.acting_for_invite(

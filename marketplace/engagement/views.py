@@ -200,7 +200,7 @@ def shortlist_note(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
     entry = get_object_or_404(
         ShortlistEntry.objects.select_related("provider"), holder=holder, provider__uuid=provider_uuid
     )
-    form = NoteForm(request.POST or None, initial={"note": entry.note})
+    form = NoteForm(request.POST if request.method == "POST" else None, initial={"note": entry.note})
     if request.method == "POST" and form.is_valid():
         try:
             services.shortlist_note_save(entry=entry, note=form.cleaned_data["note"], by=_user(request))
@@ -326,7 +326,7 @@ def enquiry(request: HttpRequest, enquiry_uuid: UUID) -> HttpResponse:
     """One conversation with a provider, as the holder (or someone acting for them) sees it."""
     found = _holder_enquiry(request, enquiry_uuid)
     may_message = request.user.has_perm("engagement.message_as_holder", found)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not may_message:
             return _not_allowed(request, found.holder)
@@ -362,7 +362,7 @@ def enquiry_share_contact(request: HttpRequest, enquiry_uuid: UUID) -> HttpRespo
         "name": found.holder.display_name,
         "email": found.holder.user.email if found.holder.user is not None else user.email,
     }
-    form = ShareContactForm(request.POST or None, initial=initial)
+    form = ShareContactForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.enquiry_share_contact(
@@ -401,7 +401,7 @@ def message_report(request: HttpRequest, message_uuid: UUID) -> HttpResponse:
         side, back = Message.Side.PROVIDER, reverse("engagement:provider_enquiry", args=[enquiry_row.uuid])
     else:
         raise Http404("No message here")
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.message_report(
@@ -449,7 +449,7 @@ def _provider_enquiry(request: HttpRequest, enquiry_uuid: UUID) -> Enquiry:
 @login_required
 def provider_enquiry(request: HttpRequest, enquiry_uuid: UUID) -> HttpResponse:
     found = _provider_enquiry(request, enquiry_uuid)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.message_send(
@@ -477,7 +477,7 @@ def provider_enquiry_respond(request: HttpRequest, enquiry_uuid: UUID) -> HttpRe
     found = _provider_enquiry(request, enquiry_uuid)
     if found.status != Enquiry.Status.OPEN:
         return HttpResponseRedirect(reverse("engagement:provider_enquiry", args=[found.uuid]))
-    form = RespondForm(request.POST or None)
+    form = RespondForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.enquiry_respond(
