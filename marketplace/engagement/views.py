@@ -156,7 +156,7 @@ def shortlist_add(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(back)
             kept.append(str(provider.uuid))
             request.session[SESSION_SHORTLIST] = kept
-        messages.success(request, f"{provider.name} is on your shortlist. Sign in to keep it.")
+        # No banner: the page they return to shows "On your shortlist" in its place.
         return HttpResponseRedirect(back)
     if not request.user.has_perm("engagement.manage_shortlist", holder):
         raise Http404("No shortlist here")
@@ -164,9 +164,6 @@ def shortlist_add(request: HttpRequest) -> HttpResponse:
         services.shortlist_add(holder=holder, provider=provider, by=_user(request))
     except services.EngagementError as error:
         messages.warning(request, str(error))
-    else:
-        whose = "your" if holder.user_id == request.user.pk else f"{holder.display_name}'s"
-        messages.success(request, f"{provider.name} is on {whose} shortlist.")
     return HttpResponseRedirect(back)
 
 
@@ -186,8 +183,7 @@ def shortlist_remove(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("engagement.manage_shortlist", holder):
         raise Http404("No shortlist here")
     provider = get_object_or_404(Provider, uuid=provider_uuid)
-    if services.shortlist_remove(holder=holder, provider=provider):
-        messages.success(request, f"{provider.name} is no longer on the shortlist.")
+    services.shortlist_remove(holder=holder, provider=provider)
     return HttpResponseRedirect(back)
 
 

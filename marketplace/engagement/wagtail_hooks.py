@@ -12,11 +12,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
@@ -56,7 +56,12 @@ class ReportViewSet(ModelViewSet):
     menu_order = 140
     add_to_admin_menu = True
     list_display = [
-        Column("provider", label="Provider", accessor="message.enquiry.provider.name"),
+        TitleColumn(
+            "provider",
+            label="Provider",
+            accessor="message.enquiry.provider.name",
+            get_url=lambda report: reverse("engagement_reports:edit", args=[report.pk]),
+        ),
         Column("reporter", label="Reported by", accessor="get_reporter_side_display"),
         "reported_at",
         "blocked",

@@ -47,7 +47,8 @@ def message_author(message: Message, viewer_side: str) -> str:
     writer = message.sent_by
     name = (writer.get_full_name() or writer.email) if writer is not None else "someone no longer registered"
     if message.side == Message.Side.PROVIDER:
-        return f"Sent by {name}, {enquiry.provider.name}"
+        # A personal assistant is their own listing: "Sent by Hetal Makwana", not "Hetal Makwana, Hetal Makwana".
+        return f"Sent by {name}" if name == enquiry.provider.name else f"Sent by {name}, {enquiry.provider.name}"
     if message.on_behalf_of_id is not None:
         return f"Sent by {name} on behalf of {enquiry.holder.display_name}"
     return f"Sent by {enquiry.holder.display_name}"
