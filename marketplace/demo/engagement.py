@@ -200,10 +200,6 @@ class _Writer:
         return rows
 
 
-def _team_member(provider: Provider, members: dict[int, User]) -> User | None:
-    return members.get(provider.pk)
-
-
 def build_engagement_demo(*, seed: int, today: date, now: datetime) -> EngagementDemoResult:
     """Shortlists, enquiries with replies and a reported message, for the demo county."""
     writer = _Writer(seed=seed, today=today, now=now)
@@ -253,7 +249,7 @@ def build_engagement_demo(*, seed: int, today: date, now: datetime) -> Engagemen
             margaret, recipients, by=margaret.user, service=personal_care, sent_at=writer.ago(72, 96)
         )
         for position, enquiry in enumerate(first):
-            team = _team_member(enquiry.provider, members)
+            team = members.get(enquiry.provider_id)
             if position == 0:
                 writer.reply(
                     enquiry, by=team, kind=Message.Kind.ACCEPTED, body=PROVIDER_REPLIES[0], at=writer.ago(48, 60)
@@ -299,7 +295,7 @@ def build_engagement_demo(*, seed: int, today: date, now: datetime) -> Engagemen
             ):
                 if rng.random() > SHARE_REPLIED:
                     continue
-                team = _team_member(enquiry.provider, members)
+                team = members.get(enquiry.provider_id)
                 answered = sent_at + timedelta(hours=rng.randint(2, 72))
                 if answered >= now:
                     continue

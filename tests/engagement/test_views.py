@@ -431,3 +431,73 @@ def test_your_support_and_the_inbox_run_a_fixed_number_of_queries(holder, person
         f"inbox {small[1]} (2 rows) / {large[1]} (12 rows)"
     )
     assert small == large
+
+
+# More hostile input ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("side", "body", "message"),
+    [
+        ("holder", "", "Enter a message"),
+        ("holder", "w" * 3001, "3000 characters or fewer"),
+        ("provider", "", "Enter a message"),
+        ("provider", "w" * 3001, "3000 characters or fewer"),
+    ],
+)
+def test_a_bad_reply_on_either_side_keeps_what_was_typed(enquiry, holder, provider_owner, side, body, message):
+    user, url = (
+        (holder.user, enquiry_url(enquiry)) if side == "holder" else (provider_owner, provider_enquiry_url(enquiry))
+    )
+    response = client_for(user).post(url, {"message": body})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page
+    assert "govuk-error-summary" in page
+    if body:
+        assert body in page
+    assert Message.objects.count() == 1
+
+
+def test_a_reply_with_markup_is_shown_as_text(enquiry, holder, provider_owner):
+    client_for(holder.user).post(enquiry_url(enquiry), {"message": HOSTILE})
+    page = client_for(provider_owner).get(provider_enquiry_url(enquiry)).content.decode()
+    assert HOSTILE not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_a_report_reason_too_long_keeps_the_text_and_the_block_choice(enquiry, holder, provider_owner):
+    reply = services.message_send(enquiry=enquiry, side=Message.Side.PROVIDER, by=provider_owner, body="Hello")
+    response = client_for(holder.user).post(
+        reverse("engagement:message_report", args=[reply.uuid]), {"reason": "r" * 3001, "block": "on"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "3000 characters or fewer" in page
+    assert "r" * 3001 in page
+    assert "checked" in page
+    assert not MessageReport.objects.exists()
+
+
+def test_a_commissioners_empty_review_is_refused_and_the_report_stays_open(enquiry, holder, provider_owner):
+    reply = services.message_send(enquiry=enquiry, side=Message.Side.PROVIDER, by=provider_owner, body="Hello")
+    report = services.message_report(message=reply, by=holder.user, side="holder", reason="Odd", block=False)
+    response = client_for(CommissionerFactory()).post(
+        reverse("engagement_reports:edit", args=[report.pk]), {"notes": ""}
+    )
+    assert response.status_code == 400
+    report.refresh_from_db()
+    assert report.status == MessageReport.Status.OPEN
+
+
+def test_changing_rights_to_an_unknown_one_is_refused(holder, family):
+    from marketplace.accounts.models import ActingFor
+
+    link = ActingFor.objects.get(agent=family)
+    response = client_for(holder.user).post(
+        reverse("accounts:acting_for_change", args=[link.pk]), {"rights": ["message", "sell_the_house"]}
+    )
+    assert response.status_code == 400
+    assert "Choose only from the rights listed" in response.content.decode()
+    link.refresh_from_db()
+    assert link.may_see_money, "nothing changed"
