@@ -17,6 +17,7 @@ urlpatterns = [
     path("provider/", include("marketplace.providers.urls")),
     path("vetting/", include("marketplace.accreditation.urls")),
     path("monitoring/", include("marketplace.monitoring.urls")),
+    path("", include("marketplace.engagement.urls")),
 ]
 
 if settings.DEBUG:

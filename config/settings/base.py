@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "marketplace.providers",
     "marketplace.accreditation",
     "marketplace.monitoring",
+    "marketplace.engagement",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",

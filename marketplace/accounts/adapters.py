@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from marketplace.core.encryption import decrypt_text, encrypt_text
 
+from .hooks import run_after_sign_in
 from .selectors import user_belongs_to_a_provider, user_must_use_multi_factor
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ class AccountAdapter(DefaultAccountAdapter):
         "duplicate_email": "This email address is already on your account",
         "same_as_current": "Enter a different email address from your current one",
     }
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        """Sign in, then run the sign-in hooks other apps registered (a shortlist kept while signed out)."""
+        super().login(request, user)
+        run_after_sign_in(request, user)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """Where a person lands after signing in when no `next` was given.

@@ -15,6 +15,8 @@ from django import forms
 
 from marketplace.providers.models import ProviderMembership
 
+from .models import RIGHT_FIELDS, ActingFor, DirectPaymentHolder
+
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 PASSWORD_HINT = "Use at least 8 characters. Avoid common passwords and ones made only of numbers."
 
@@ -178,4 +180,67 @@ class InvitationForm(forms.Form):
             "required": "Choose whether they will be an owner or staff",
             "invalid_choice": "Choose whether they will be an owner or staff",
         },
+    )
+
+
+RIGHT_CHOICES = [(right, ActingFor.Right(right).label) for right in RIGHT_FIELDS]
+
+
+class ActingForRightsForm(forms.Form):
+    """Which rights someone acting for a holder has, beyond seeing their support (which every link gives)."""
+
+    rights = forms.MultipleChoiceField(
+        label="What they can do for you",
+        help_text="They can always see your shortlist, enquiries and replies. Choose anything more they may do.",
+        choices=RIGHT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only from the rights listed"},
+    )
+
+
+class ActingForInvitationForm(ActingForRightsForm):
+    """Invite someone to act for a holder: their email, how they are related, and their rights."""
+
+    field_order = ["email", "relationship", "rights"]
+
+    email = forms.EmailField(
+        label="Their email address",
+        help_text="They will get an email with a link. The invitation lasts 14 days.",
+        max_length=254,
+        error_messages={"required": "Enter the email address of the person to invite", "invalid": EMAIL_FORMAT},
+    )
+    relationship = forms.ChoiceField(
+        label="How are they helping you?",
+        choices=ActingFor.Relationship.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose how they are helping you",
+            "invalid_choice": "Choose how they are helping you",
+        },
+    )
+
+
+class AuthorisedPersonForm(forms.Form):
+    """A commissioner appoints an authorised person for a holder who lacks capacity."""
+
+    holder = forms.ModelChoiceField(
+        label="Direct payment holder",
+        queryset=DirectPaymentHolder.objects.order_by("display_name"),
+        error_messages={"required": "Choose the holder", "invalid_choice": "Choose the holder from the list"},
+    )
+    email = forms.EmailField(
+        label="Email address of the authorised person",
+        help_text="They get an email with a link; they act for the holder once they accept it.",
+        max_length=254,
+        error_messages={"required": "Enter the authorised person's email address", "invalid": EMAIL_FORMAT},
+    )
+    rights = forms.MultipleChoiceField(
+        label="Rights",
+        help_text="An authorised person usually has every right.",
+        choices=RIGHT_CHOICES,
+        initial=list(RIGHT_FIELDS),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only from the rights listed"},
     )

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -239,3 +239,95 @@ class TeamChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.email} at {self.provider}"
+
+
+class ActingForInvitation(models.Model):
+    """An invitation to act for a direct payment holder, sent by email with a one-time link.
+
+    Made by the holder (or, for an authorised person appointed for someone who
+    lacks capacity, by a commissioner). Like a team invitation: only the
+    SHA-256 of the link's token is kept, it lasts `INVITATION_LIFETIME_DAYS`,
+    is used once and only by someone who has verified the invited address.
+    The rights are those the link will give when accepted.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    holder = models.ForeignKey(DirectPaymentHolder, on_delete=models.CASCADE, related_name="agent_invitations")
+    email = models.EmailField("email address")
+    relationship = models.CharField(max_length=32, choices=ActingFor.Relationship.choices)
+    may_message = models.BooleanField("may message providers", default=False)
+    may_post_adverts = models.BooleanField("may post adverts", default=False)
+    may_agree_support = models.BooleanField("may agree support", default=False)
+    may_see_money = models.BooleanField("may see and manage money", default=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["holder", "email"], name="acting_invitation_holder_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} to act for {self.holder} ({self.get_relationship_display()})"
+
+    def is_expired(self, *, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def state(self, *, now: datetime | None = None) -> str:
+        """accepted, revoked, expired or pending."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired(now=now):
+            return "expired"
+        return "pending"
+
+    def rights(self) -> list[str]:
+        """The labels of the rights accepting would give, seeing first."""
+        return [ActingFor.Right.SEE.label] + [
+            ActingFor.Right(right).label for right, field in RIGHT_FIELDS.items() if getattr(self, field)
+        ]
+
+
+class ActingForChange(models.Model):
+    """One change to who acts for a holder: invited, accepted, rights changed, ended. Appended, never edited.
+
+    `rights` is the set of `may_*` fields that were true after the change, so
+    the history reads without joining anything that may change later.
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITATION_CANCELLED = "invitation_cancelled", "Invitation cancelled"
+        STARTED = "started", "Started acting for them"
+        RIGHTS_CHANGED = "rights_changed", "Rights changed"
+        ENDED = "ended", "Stopped acting for them"
+
+    holder = models.ForeignKey(DirectPaymentHolder, on_delete=models.CASCADE, related_name="agent_changes")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    email = models.EmailField("email address of the person concerned")
+    relationship = models.CharField(max_length=32, choices=ActingFor.Relationship.choices)
+    rights = models.JSONField(default=list)
+    link = models.ForeignKey(ActingFor, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    invitation = models.ForeignKey(
+        ActingForInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.email} for {self.holder}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Changes to who acts for someone are a record: they are never edited")
+        super().save(*args, **kwargs)

@@ -72,6 +72,22 @@ def is_the_holder(user: Any, holder: Any) -> bool:
     return bool(user.is_authenticated and holder is not None and holder.user_id == user.pk)
 
 
+@rules.predicate
+def acts_for_enquiry_holder(user: Any, enquiry: Any) -> bool:
+    """Seeing an enquiry's conversation: the holder it was sent for, or anyone with a live link to them."""
+    return enquiry is not None and bool(acts_for_holder.test(user, enquiry.holder))
+
+
+@rules.predicate
+def may_message_for_enquiry_holder(user: Any, enquiry: Any) -> bool:
+    return enquiry is not None and bool(may_message_for_holder.test(user, enquiry.holder))
+
+
+@rules.predicate
+def is_member_of_enquiry_provider(user: Any, enquiry: Any) -> bool:
+    return enquiry is not None and bool(is_member_of_provider.test(user, enquiry.provider))
+
+
 def _provider_of(obj: Any) -> Any:
     """The provider behind a provider, one of its checks, or a check's evidence."""
     if obj is None:
@@ -123,3 +139,13 @@ rules.add_perm("monitoring.respond_to_actions", is_member_of_provider)
 # and commissioners (every view logged). The object may be a provider, a check or evidence.
 rules.add_perm("accreditation.manage_checks", is_member_of_the_provider_behind)
 rules.add_perm("accreditation.view_evidence", is_member_of_the_provider_behind | is_commissioner)
+# Engagement: a holder's support (shortlist, enquiries, replies) is theirs and those acting for them;
+# writing to providers needs the message right (accounts.message_for_holder). A provider's team sees
+# and answers the enquiries sent to it, never another provider's. Commissioners see no conversation:
+# only messages someone reported, in the safeguarding queue.
+rules.add_perm("engagement.view_support", acts_for_holder)
+rules.add_perm("engagement.manage_shortlist", acts_for_holder)
+rules.add_perm("engagement.view_enquiry_as_holder", acts_for_enquiry_holder)
+rules.add_perm("engagement.message_as_holder", may_message_for_enquiry_holder)
+rules.add_perm("engagement.answer_enquiry", is_member_of_enquiry_provider)
+rules.add_perm("engagement.review_reports", is_commissioner)

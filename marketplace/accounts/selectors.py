@@ -1,11 +1,20 @@
-"""Reads about people: roles, two-factor status, teams and invitations."""
+"""Reads about people: roles, two-factor status, teams and invitations, and who acts for whom."""
 
 from typing import Any
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Case, QuerySet, When
+from django.db.models import Case, Q, QuerySet, When
+from django.utils import timezone
 
-from .models import ProviderInvitation, TeamChange, User
+from .models import (
+    ActingFor,
+    ActingForChange,
+    ActingForInvitation,
+    DirectPaymentHolder,
+    ProviderInvitation,
+    TeamChange,
+    User,
+)
 from .roles import COMMISSIONERS
 
 
@@ -76,3 +85,81 @@ def user_memberships(user: Any) -> QuerySet[Any]:
     from marketplace.providers.models import ProviderMembership
 
     return ProviderMembership.objects.filter(user_id=user.pk).select_related("provider").order_by("provider__name")
+
+
+def holders_for_user(user: Any) -> list[DirectPaymentHolder]:
+    """The holders a person may see the support of: themselves first, then those they act for, by name.
+
+    One query. Each holder carries `acting_link`: the person's live ActingFor
+    link to them, or None for their own record.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    holders = list(
+        DirectPaymentHolder.objects.filter(
+            Q(user_id=user.pk) | Q(agents__agent_id=user.pk, agents__ended_on__isnull=True)
+        )
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+    if not holders:
+        return []
+    links = {
+        link.holder_id: link
+        for link in ActingFor.objects.filter(
+            agent_id=user.pk, holder_id__in=[holder.pk for holder in holders], ended_on__isnull=True
+        ).order_by("pk")
+    }
+    for holder in holders:
+        holder.acting_link = None if holder.user_id == user.pk else links.get(holder.pk)  # type: ignore[attr-defined]
+    holders.sort(key=lambda holder: (holder.user_id != user.pk, holder.display_name.lower(), holder.pk))
+    return holders
+
+
+def user_acts_for_anyone(user: Any) -> bool:
+    """Whether the person is a holder or has a live link to one (the header's "Your support" link)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(
+        DirectPaymentHolder.objects.filter(
+            Q(user_id=user.pk) | Q(agents__agent_id=user.pk, agents__ended_on__isnull=True)
+        ).exists()
+    )
+
+
+def holder_own_record(user: Any) -> DirectPaymentHolder | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return DirectPaymentHolder.objects.filter(user_id=user.pk).first()
+
+
+def holder_agents(holder: DirectPaymentHolder) -> QuerySet[ActingFor]:
+    """Who acts for a holder now, by name."""
+    return (
+        ActingFor.objects.filter(holder=holder, ended_on__isnull=True)
+        .select_related("agent")
+        .order_by("agent__first_name", "agent__last_name", "agent__email")
+    )
+
+
+def holder_pending_agent_invitations(holder: DirectPaymentHolder) -> QuerySet[ActingForInvitation]:
+    return ActingForInvitation.objects.filter(
+        holder=holder, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def holder_agent_changes(holder: DirectPaymentHolder, *, limit: int = 20) -> list[ActingForChange]:
+    return list(ActingForChange.objects.filter(holder=holder).select_related("by")[:limit])
+
+
+def acting_for_invitation_by_token(token: str) -> ActingForInvitation | None:
+    """The invitation to act for someone a link's token belongs to, in any state; None if never issued."""
+    from .services import invitation_token_hash
+
+    if not token or len(token) > 100:
+        return None
+    return (
+        ActingForInvitation.objects.select_related("holder", "invited_by")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from marketplace.providers.models import Provider, ProviderMembership
 
 from . import selectors, services
-from .forms import InvitationForm
-from .models import ProviderInvitation, User
+from .forms import ActingForInvitationForm, ActingForRightsForm, InvitationForm
+from .models import RIGHT_FIELDS, ActingFor, ActingForInvitation, DirectPaymentHolder, ProviderInvitation, User
 
 
 def _signed_in_user(request: HttpRequest) -> User:
@@ -165,6 +165,160 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "accounts/invitation.html",
+        {"invitation": found, "next": here, "address_state": address_state, "error": error},
+        status=400 if error else 200,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Who acts for you: a holder invites people, changes what they may do, and
+# ends links. Only the holder manages their own links here
+# (`accounts.manage_acting_for`); commissioners appoint authorised people in
+# the Wagtail admin. Someone who is not a holder gets a 404.
+# ---------------------------------------------------------------------------
+
+
+def _managed_holder(request: HttpRequest) -> DirectPaymentHolder:
+    holder = selectors.holder_own_record(request.user)
+    if holder is None or not request.user.has_perm("accounts.manage_acting_for", holder):
+        raise Http404("You have no direct payment record here")
+    return holder
+
+
+def _acting_for_url() -> str:
+    return reverse("accounts:acting_for")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def acting_for(request: HttpRequest) -> HttpResponse:
+    """People who act for you: who, in what capacity, with which rights; invite someone; the history."""
+    holder = _managed_holder(request)
+    form = ActingForInvitationForm(request.POST if request.method == "POST" else None, initial={"rights": ["message"]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = services.acting_for_invite(
+                holder=holder,
+                email=form.cleaned_data["email"],
+                relationship=form.cleaned_data["relationship"],
+                rights=set(form.cleaned_data["rights"]),
+                by=_signed_in_user(request),
+            )
+        except services.ActingForError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"We have sent an invitation to {invitation.email}.")
+            return HttpResponseRedirect(_acting_for_url())
+    return render(
+        request,
+        "accounts/acting_for.html",
+        {
+            "holder": holder,
+            "agents": selectors.holder_agents(holder),
+            "invitations": selectors.holder_pending_agent_invitations(holder),
+            "changes": selectors.holder_agent_changes(holder),
+            "form": form,
+            "right_fields": RIGHT_FIELDS,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _managed_link(request: HttpRequest, link_id: int) -> ActingFor:
+    holder = _managed_holder(request)
+    return get_object_or_404(
+        ActingFor.objects.select_related("agent"), pk=link_id, holder=holder, ended_on__isnull=True
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def acting_for_change(request: HttpRequest, link_id: int) -> HttpResponse:
+    """Change what one person may do for you, or stop them acting for you."""
+    link = _managed_link(request, link_id)
+    current = [right for right, field in RIGHT_FIELDS.items() if getattr(link, field)]
+    form = ActingForRightsForm(request.POST if request.method == "POST" else None, initial={"rights": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acting_for_change_rights(
+                link=link, rights=set(form.cleaned_data["rights"]), by=_signed_in_user(request)
+            )
+        except services.ActingForError as error:
+            form.add_error("rights", str(error))
+        else:
+            messages.success(request, f"You have changed what {link.agent} can do for you.")
+            return HttpResponseRedirect(_acting_for_url())
+    return render(
+        request,
+        "accounts/acting_for_change.html",
+        {"link": link, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def acting_for_end(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = _managed_link(request, link_id)
+    try:
+        services.acting_for_end(link=link, by=_signed_in_user(request))
+    except services.ActingForError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, f"{link.agent} no longer acts for you. They cannot see your support any more.")
+    return HttpResponseRedirect(_acting_for_url())
+
+
+@require_POST
+@login_required
+def acting_for_invitation_cancel(request: HttpRequest, invitation_uuid: Any) -> HttpResponse:
+    holder = _managed_holder(request)
+    invitation = get_object_or_404(ActingForInvitation, uuid=invitation_uuid, holder=holder)
+    try:
+        services.acting_for_invitation_cancel(invitation=invitation, by=_signed_in_user(request))
+    except services.ActingForError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, f"You have cancelled the invitation to {invitation.email}.")
+    return HttpResponseRedirect(_acting_for_url())
+
+
+@require_http_methods(["GET", "POST"])
+def acting_for_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation to act for someone: sign in or create an account with that address, then accept."""
+    found = selectors.acting_for_invitation_by_token(token)
+    if found is None:
+        return render(request, "accounts/acting_for_invitation_unusable.html", {"reason": "unknown"}, status=404)
+    state = found.state()
+    if state != "pending":
+        return render(
+            request, "accounts/acting_for_invitation_unusable.html", {"reason": state, "invitation": found}, status=410
+        )
+    here = request.get_full_path()
+    user = request.user
+    if not user.is_authenticated:
+        get_adapter(request).stash_verified_email(request, found.email)
+        return render(request, "accounts/acting_for_invitation.html", {"invitation": found, "next": here})
+    addresses = {address.email.lower(): address.verified for address in EmailAddress.objects.filter(user_id=user.pk)}
+    address_state = (
+        "verified"
+        if addresses.get(found.email.lower())
+        else "unverified"
+        if found.email.lower() in addresses
+        else "other"
+    )
+    error = None
+    if request.method == "POST" and address_state == "verified":
+        try:
+            link = services.acting_for_invitation_accept(invitation=found, user=_signed_in_user(request))
+        except services.ActingForError as refusal:
+            error = str(refusal)
+        else:
+            messages.success(request, f"You now act for {link.holder.display_name}.")
+            return HttpResponseRedirect("/your-support/")
+    return render(
+        request,
+        "accounts/acting_for_invitation.html",
         {"invitation": found, "next": here, "address_state": address_state, "error": error},
         status=400 if error else 200,
     )

@@ -60,6 +60,7 @@ from . import text
 from .accreditation import accreditation_demo_clear, build_accreditation_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
+from .engagement import build_engagement_demo
 from .monitoring import build_monitoring_demo
 from .names import NameGenerator, Person
 from .taxonomy import CLIENT_GROUPS, LANGUAGES, SERVICES, SPECIALISMS, TaxonomyIds, taxonomy_ensure_terms
@@ -1428,6 +1429,7 @@ def demo_county_build(
         build_accreditation_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
+        build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(
