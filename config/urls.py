@@ -17,6 +17,8 @@ urlpatterns = [
     path("provider/", include("marketplace.providers.urls")),
     path("vetting/", include("marketplace.accreditation.urls")),
     path("monitoring/", include("marketplace.monitoring.urls")),
+    path("support-wanted/", include("marketplace.adverts.urls")),
+    path("saved-searches/", include("marketplace.alerts.urls")),
 ]
 
 if settings.DEBUG:

@@ -39,6 +39,20 @@ def user_belongs_to_a_provider(user: Any) -> bool:
     return bool(user.is_authenticated and ProviderMembership.objects.filter(user_id=user.pk).exists())
 
 
+def user_is_or_acts_for_a_holder(user: Any) -> bool:
+    """A direct payment holder, or someone with a live link to act for one."""
+    from django.db.models import Q
+
+    from .models import DirectPaymentHolder
+
+    return bool(
+        user.is_authenticated
+        and DirectPaymentHolder.objects.filter(
+            Q(user_id=user.pk) | Q(agents__agent_id=user.pk, agents__ended_on__isnull=True)
+        ).exists()
+    )
+
+
 def invitation_by_token(token: str) -> ProviderInvitation | None:
     """The invitation a link's token belongs to, in any state; None for a token we never issued."""
     from .services import invitation_token_hash

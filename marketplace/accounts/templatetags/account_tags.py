@@ -5,7 +5,7 @@ from typing import Any
 from django import forms, template
 from django.urls import reverse
 
-from marketplace.accounts.selectors import user_belongs_to_a_provider
+from marketplace.accounts.selectors import user_belongs_to_a_provider, user_is_or_acts_for_a_holder
 
 register = template.Library()
 
@@ -33,6 +33,18 @@ def account_navigation(context: template.Context) -> list[dict[str, Any]]:
     items = []
     if user_belongs_to_a_provider(user):
         items.append({"text": "Your listings", "href": "/provider/", "current": _is_under(request, "/provider/")})
+    if user_is_or_acts_for_a_holder(user):
+        # The adverts and saved-search pages (their own apps) until the "Your support" home gathers them.
+        items.append(
+            {
+                "text": "Your adverts",
+                "href": "/support-wanted/yours/",
+                "current": _is_under(request, "/support-wanted/"),
+            }
+        )
+        items.append(
+            {"text": "Saved searches", "href": "/saved-searches/", "current": _is_under(request, "/saved-searches/")}
+        )
     if user.has_perm("wagtailadmin.access_admin"):
         items.append({"text": "Admin", "href": "/admin/", "current": False})
     items.append({"text": "Account", "href": reverse("accounts:index"), "current": _is_under(request, "/accounts/")})
