@@ -105,7 +105,10 @@ def other_pa_user(db, personal_care):
 @pytest.fixture
 def agency_user(db):
     listing = ProviderFactory(
-        name="Care Co", kind=Provider.Kind.HOME_CARE_AGENCY, availability_mask=MORNINGS.mask, postcode_districts_served="WE1"
+        name="Care Co",
+        kind=Provider.Kind.HOME_CARE_AGENCY,
+        availability_mask=MORNINGS.mask,
+        postcode_districts_served="WE1",
     )
     user = UserFactory(email="agency@example.org")
     ProviderMembershipFactory(provider=listing, user=user)

@@ -191,7 +191,9 @@ def test_declining_tells_the_pa_and_keeps_the_note(open_advert, pa_user, pa_list
         application_shortlist(application=application, by=holder.user, now=NOW)
 
 
-def test_closing_tells_waiting_applicants(open_advert, pa_user, pa_listing, holder, django_capture_on_commit_callbacks):
+def test_closing_tells_waiting_applicants(
+    open_advert, pa_user, pa_listing, holder, django_capture_on_commit_callbacks
+):
     application_create(advert=open_advert, provider=pa_listing, by=pa_user, message="Hello", now=NOW)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
