@@ -63,7 +63,8 @@ def test_matching_pas_are_emailed_about_a_new_advert_once(
     assert recipients == ["hetal@example.org", "rupal@example.org"]
     body = mail.outbox[0].body
     assert open_advert.title in body
-    assert "Margaret" not in body and "Hollis" not in body
+    assert "Margaret" not in body
+    assert "Hollis" not in body
     assert AdvertMatchNotice.objects.count() == 2
 
     again = run_on(TODAY + timedelta(days=1), django_capture_on_commit_callbacks)

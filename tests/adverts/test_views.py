@@ -102,7 +102,8 @@ def test_the_public_list_and_page_show_no_personal_details(client, open_advert, 
         content = client.get(url).content.decode()
         assert open_advert.title in content
         assert "WE1" in content
-        assert "Margaret" not in content and "Hollis" not in content
+        assert "Margaret" not in content
+        assert "Hollis" not in content
         assert "margaret@example.org" not in content
 
 

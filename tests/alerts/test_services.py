@@ -74,7 +74,8 @@ def test_a_pa_who_starts_taking_new_clients_is_alerted_once(
     assert (summary.emails, summary.listings_alerted) == (1, 1)
     [email] = mail.outbox
     assert email.to == ["margaret@example.org"]
-    assert "Hetal Makwana" in email.body and "Rupal Lad" not in email.body
+    assert "Hetal Makwana" in email.body
+    assert "Rupal Lad" not in email.body
     assert "/saved-searches/unsubscribe/" in email.body
 
     assert run(django_capture_on_commit_callbacks, NOW + timedelta(days=2)).emails == 0

@@ -19,7 +19,8 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_and_back(client, personal_care)
     response = client.post(reverse("alerts:save"), {"service": "personal-care", "page": "2"})
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
-    assert "service%3Dpersonal-care" in response.url and "page" not in response.url
+    assert "service%3Dpersonal-care" in response.url
+    assert "page" not in response.url
     assert not SavedSearch.objects.exists()
 
 
