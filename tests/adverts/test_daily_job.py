@@ -85,3 +85,13 @@ def test_the_task_runs_on_the_frozen_day_and_records_the_run(open_advert, django
         result = run_adverts_daily()
     assert "1 expired" in result
     assert ScheduledJobRun.objects.get(name="adverts-daily").last_result == result
+
+
+def test_the_task_is_in_the_beat_schedule_every_morning():
+    from celery import current_app
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["adverts-daily"]
+    assert entry["task"] == "marketplace.adverts.tasks.run_adverts_daily"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"].hour == {7}

@@ -165,3 +165,13 @@ def test_the_task_records_its_run_on_a_frozen_day(owner, busy_pa, django_capture
     assert "1 newly matching listings in 1 emails" in result
     assert ScheduledJobRun.objects.get(name="alerts-saved-searches").last_run_at == NOW + timedelta(days=1)
     assert SavedSearch.objects.get().last_alerted_at == NOW + timedelta(days=1)
+
+
+def test_the_task_is_in_the_beat_schedule_every_morning():
+    from celery import current_app
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["alerts-saved-searches"]
+    assert entry["task"] == "marketplace.alerts.tasks.send_saved_search_alerts"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"].hour == {8}
