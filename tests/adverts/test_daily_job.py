@@ -95,3 +95,15 @@ def test_the_task_is_in_the_beat_schedule_every_morning():
     assert entry["task"] == "marketplace.adverts.tasks.run_adverts_daily"
     assert entry["task"] in current_app.tasks
     assert entry["schedule"].hour == {7}
+
+
+def test_the_command_runs_as_of_a_given_day(open_advert):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("adverts_daily", today=open_advert.closes_on.isoformat(), stdout=out)
+    assert "1 expired" in out.getvalue()
+    with pytest.raises(CommandError, match="must be a date"):
+        call_command("adverts_daily", today="tomorrow")

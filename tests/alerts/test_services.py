@@ -175,3 +175,16 @@ def test_the_task_is_in_the_beat_schedule_every_morning():
     assert entry["task"] == "marketplace.alerts.tasks.send_saved_search_alerts"
     assert entry["task"] in current_app.tasks
     assert entry["schedule"].hour == {8}
+
+
+def test_the_command_sends_the_alerts(owner, busy_pa, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    saved_search_create(user=owner, data=QUERY, now=NOW)
+    Provider.objects.filter(pk=busy_pa.pk).update(is_taking_new_clients=True)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("alerts_send", stdout=out)
+    assert "1 newly matching listings in 1 emails" in out.getvalue()
