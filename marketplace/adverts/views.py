@@ -118,13 +118,18 @@ def advert_list(request: HttpRequest) -> HttpResponse:
 
 
 def advert_detail(request: HttpRequest, advert_uuid: UUID) -> HttpResponse:
+    listings = personal_assistant_listings_for_user(user=request.user)
     advert = public_adverts().filter(uuid=advert_uuid).first()
     if advert is None:
-        # The advertiser still sees their own closed or draft advert here.
+        # A closed or draft advert: still shown to its advertiser, and to PAs who applied to it.
         advert = Advert.objects.filter(uuid=advert_uuid).select_related("holder").first()
-        if advert is None or not request.user.has_perm("adverts.view_advert_as_advertiser", advert):
+        may_see = advert is not None and (
+            request.user.has_perm("adverts.view_advert_as_advertiser", advert)
+            or AdvertApplication.objects.filter(advert=advert, provider__memberships__user=request.user.pk).exists()
+        )
+        if not may_see:
             raise Http404("No advert matches that address")
-    listings = personal_assistant_listings_for_user(user=request.user)
+    assert advert is not None
     own_applications = list(
         AdvertApplication.objects.filter(advert=advert, provider__in=listings).select_related("provider")
     )

@@ -258,3 +258,22 @@ def test_the_manage_page_runs_a_fixed_number_of_queries(client, open_advert, hol
     applicants(5)
     assert _queries(client, url) == small
     print(f"queries: manage={small}")
+
+
+def test_a_closed_advert_is_seen_only_by_its_advertiser_and_its_applicants(
+    client, application, holder, pa_user, other_pa_user
+):
+    from marketplace.adverts.services import advert_close
+
+    advert_close(advert=application.advert, by=holder.user, reason="No longer needed", now=NOW)
+    url = reverse("adverts:detail", args=[application.advert.uuid])
+    assert client.get(url).status_code == 404
+    client.force_login(other_pa_user)
+    assert client.get(url).status_code == 404
+    client.force_login(pa_user)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Closed" in page.content.decode()
+    assert "Send application" not in page.content.decode()
+    client.force_login(holder.user)
+    assert client.get(url).status_code == 200
