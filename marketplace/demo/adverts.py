@@ -5,8 +5,8 @@ five has advertised for a personal assistant: most adverts are open with a
 few applications, some closed once filled, some expired. The demo holder
 (`dp-holder@demo.example`) has an open advert that her son posted for her
 (so applicants see "posted by David Hollis on behalf of Margaret Hollis"),
-with one applicant already; `pa@demo.example`'s listing fits it and two
-other open adverts, so their dashboard shows personal assistant jobs.
+with one applicant already; `pa@demo.example`'s listing also covers her
+locality, so it fits that advert, two more open ones and any she posts.
 
 Rows are written directly (no emails are sent), with what the services
 would have recorded. Deterministic for a seed; dates count back from `today`.
@@ -216,13 +216,18 @@ def _demo_holder_adverts(
     today: date,
     now: datetime,
 ) -> int:
-    """Margaret's open advert (posted by David, one applicant) and two more that fit the demo PA's listing."""
+    """Margaret's open advert near home (posted by David, one applicant) and two more in the demo PA's area.
+
+    The demo PA also covers Margaret's locality, so an advert she posts on the
+    demo reaches them (issue 11's journey (c) works with the demo logins).
+    """
     holder = DirectPaymentHolder.objects.filter(user__email="dp-holder@demo.example").select_related("user").first()
     family = User.objects.filter(email="family@demo.example").first()
     pa_membership = ProviderMembership.objects.filter(user__email="pa@demo.example").select_related("provider").first()
-    if holder is None or family is None or pa_membership is None:
+    if holder is None or family is None or pa_membership is None or holder.locality_id not in districts_by_locality:
         return 0
     pa_listing: Provider = pa_membership.provider
+    Provider.localities_served.through.objects.get_or_create(provider_id=pa_listing.pk, locality_id=holder.locality_id)
     district_names = pa_listing.postcode_districts or []
     places = {place.name.upper(): place for places in districts_by_locality.values() for place in places}
     fitting_places = [places[name.upper()] for name in district_names if name.upper() in places]
@@ -231,11 +236,12 @@ def _demo_holder_adverts(
     # Slots the demo PA works, so the adverts fit their availability.
     pa_slots = WeeklyAvailability(pa_listing.availability_mask).slots()
     availability = WeeklyAvailability.from_slots(pa_slots[: max(2, len(pa_slots) // 2)])
+    home_district = districts_by_locality[holder.locality_id][0]
     margaret = _advert(
         rng,
         holder=holder,
         poster=family,
-        district=fitting_places[0],
+        district=home_district,
         services=services,
         today=today,
         now=now,

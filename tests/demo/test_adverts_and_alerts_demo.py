@@ -36,6 +36,7 @@ def test_the_demo_holder_has_an_open_advert_posted_for_her_with_an_applicant(cou
     assert advert.closes_on > TODAY
     assert advert.published_at.date() <= TODAY
     assert advert.applications.count() == 1
+    assert advert.locality == holder.locality
     assert SavedSearch.objects.filter(user=holder.user, query__contains="new_clients=true").exists()
 
 
