@@ -277,3 +277,26 @@ def test_a_closed_advert_is_seen_only_by_its_advertiser_and_its_applicants(
     assert "Send application" not in page.content.decode()
     client.force_login(holder.user)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [("", "Write your message."), ("x" * 2001, "Your message must be 2000 characters or fewer.")],
+)
+def test_hostile_replies_get_a_message_and_keep_what_was_typed(client, application, holder, message, error):
+    client.force_login(holder.user)
+    response = client.post(reverse("adverts:application", args=[application.uuid]), {"message": message})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert error in content
+    assert message in content
+    assert application.messages.count() == 1
+
+
+def test_a_reply_on_behalf_shows_who_sent_it_for_whom(client, application, family_with_right, pa_user):
+    client.force_login(family_with_right)
+    client.post(reverse("adverts:application", args=[application.uuid]), {"message": "Can you start Monday?"})
+    client.force_login(pa_user)
+    page = client.get(reverse("adverts:application", args=[application.uuid])).content.decode()
+    assert "Sent by David Hollis on behalf of Margaret Hollis" in page
+    assert "Can you start Monday?" in page
