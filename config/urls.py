@@ -18,6 +18,8 @@ urlpatterns = [
     path("vetting/", include("marketplace.accreditation.urls")),
     path("monitoring/", include("marketplace.monitoring.urls")),
     path("", include("marketplace.engagement.urls")),
+    path("support-wanted/", include("marketplace.adverts.urls")),
+    path("saved-searches/", include("marketplace.alerts.urls")),
 ]
 
 if settings.DEBUG:

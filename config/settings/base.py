@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "marketplace.accreditation",
     "marketplace.monitoring",
     "marketplace.engagement",
+    "marketplace.adverts",
+    "marketplace.alerts",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
@@ -347,6 +349,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "monitoring-alert-overdue": {
         "task": "marketplace.monitoring.tasks.alert_overdue_monitoring",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Adverts: remind advertisers before closing, close expired adverts, email matching PAs (each advert once).
+    "adverts-daily": {
+        "task": "marketplace.adverts.tasks.run_adverts_daily",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # Saved searches: email owners about listings that newly match (each listing once per search).
+    "alerts-saved-searches": {
+        "task": "marketplace.alerts.tasks.send_saved_search_alerts",
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.

@@ -104,6 +104,38 @@ def is_member_of_the_provider_behind(user: Any, obj: Any) -> bool:
     return bool(is_member_of_provider.test(user, _provider_of(obj)))
 
 
+def _holder_behind(obj: Any) -> Any:
+    """The direct payment holder behind an advert or one of its applications."""
+    if obj is None:
+        return None
+    if hasattr(obj, "advert"):
+        obj = obj.advert
+    return getattr(obj, "holder", None)
+
+
+@rules.predicate
+def sees_records_of_holder_behind(user: Any, obj: Any) -> bool:
+    return bool(acts_for_holder.test(user, _holder_behind(obj)))
+
+
+@rules.predicate
+def may_post_adverts_for_holder_behind(user: Any, obj: Any) -> bool:
+    return bool(may_post_adverts_for_holder.test(user, _holder_behind(obj)))
+
+
+@rules.predicate
+def is_member_of_published_personal_assistant_listing(user: Any, provider: Any) -> bool:
+    """A provider user whose listing is a published personal assistant: who may apply to adverts."""
+    if provider is None or provider.kind != "personal_assistant" or not provider.is_published:
+        return False
+    return bool(is_member_of_provider.test(user, provider))
+
+
+@rules.predicate
+def is_member_of_applying_provider(user: Any, application: Any) -> bool:
+    return application is not None and bool(is_member_of_provider.test(user, application.provider))
+
+
 # A listing: the public sees what is published; its own users see it in any state.
 rules.add_perm("providers.view_listing", is_published | is_member_of_provider | is_commissioner)
 rules.add_perm("providers.edit_listing", is_member_of_provider | is_commissioner)
@@ -149,3 +181,11 @@ rules.add_perm("engagement.view_enquiry_as_holder", acts_for_enquiry_holder)
 rules.add_perm("engagement.message_as_holder", may_message_for_enquiry_holder)
 rules.add_perm("engagement.answer_enquiry", is_member_of_enquiry_provider)
 rules.add_perm("engagement.review_reports", is_commissioner)
+# Adverts for personal assistants: whoever may post for the holder writes and manages them
+# (shortlist, reply, decline, close); anyone who acts for the holder sees them; a published
+# personal assistant listing's users apply; an application is seen by its two sides only.
+rules.add_perm("adverts.view_advert_as_advertiser", sees_records_of_holder_behind)
+rules.add_perm("adverts.manage_advert", may_post_adverts_for_holder_behind)
+rules.add_perm("adverts.apply_as_provider", is_member_of_published_personal_assistant_listing)
+rules.add_perm("adverts.view_application", is_member_of_applying_provider | sees_records_of_holder_behind)
+rules.add_perm("adverts.reply_as_applicant", is_member_of_applying_provider)

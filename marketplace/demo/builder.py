@@ -58,6 +58,8 @@ from marketplace.providers.services import provider_refresh_search_fields
 
 from . import text
 from .accreditation import accreditation_demo_clear, build_accreditation_demo
+from .adverts import build_adverts_demo
+from .alerts import build_saved_searches_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
 from .engagement import build_engagement_demo
@@ -1430,6 +1432,8 @@ def demo_county_build(
         build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
+        build_adverts_demo(seed=seed, today=planner.today, now=planner.now)
+        build_saved_searches_demo(seed=seed, now=planner.now)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(

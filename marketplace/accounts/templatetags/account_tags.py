@@ -38,10 +38,23 @@ def account_navigation(context: template.Context) -> list[dict[str, Any]]:
             signed_out.insert(0, {**support, "text": "Your shortlist"})
         return signed_out
     items = []
-    if user_acts_for_anyone(user):
+    acts_for_a_holder = user_acts_for_anyone(user)
+    if acts_for_a_holder:
         items.append(support)
     if user_belongs_to_a_provider(user):
         items.append({"text": "Your listings", "href": "/provider/", "current": _is_under(request, "/provider/")})
+    if acts_for_a_holder:
+        # Also sections of "Your support"; linked here too because people come back to them often.
+        items.append(
+            {
+                "text": "Your adverts",
+                "href": "/support-wanted/yours/",
+                "current": _is_under(request, "/support-wanted/"),
+            }
+        )
+        items.append(
+            {"text": "Saved searches", "href": "/saved-searches/", "current": _is_under(request, "/saved-searches/")}
+        )
     if user.has_perm("wagtailadmin.access_admin"):
         items.append({"text": "Admin", "href": "/admin/", "current": False})
     items.append({"text": "Account", "href": reverse("accounts:index"), "current": _is_under(request, "/accounts/")})
