@@ -13,6 +13,7 @@ from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.providers.models import ProviderMembership
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -161,7 +162,7 @@ class ActivateTOTPForm(mfa_totp_forms.ActivateTOTPForm):
         )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(OneTimeFormMixin):
     """Invite someone to a provider's team."""
 
     email = forms.EmailField(

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.core.uploads import UploadError, accept_attribute, megabytes, validate_upload
 
 from .models import ProviderCheck
@@ -74,7 +75,7 @@ def date_parts(value: date | None) -> list[Any]:
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class CheckForm(forms.Form):
+class CheckForm(OneTimeFormMixin):
     """The details one check type asks for, and a document. Built for one ProviderCheck."""
 
     def __init__(self, *args: Any, provider_check: ProviderCheck, **kwargs: Any) -> None:
@@ -258,7 +259,7 @@ class CheckForm(forms.Form):
         return links
 
 
-class WorkerForm(forms.Form):
+class WorkerForm(OneTimeFormMixin):
     full_name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the worker's full name"}
     )

@@ -35,11 +35,8 @@ def database_busy_response(request: HttpRequest) -> HttpResponse:
         )
     else:
         resubmit = request.method == "POST"
-        fields = (
-            [(name, value) for name, values in request.POST.lists() for value in values if name != "csrfmiddlewaretoken"]
-            if resubmit
-            else []
-        )
+        posted = request.POST.lists() if resubmit else []
+        fields = [(name, value) for name, values in posted for value in values if name != "csrfmiddlewaretoken"]
         context = {
             "resubmit": resubmit,
             "fields": fields,

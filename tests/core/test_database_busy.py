@@ -33,7 +33,7 @@ def test_sqlite_takes_the_write_lock_when_a_transaction_begins():
 def test_a_form_post_meeting_a_locked_database_gets_a_503_page_that_sends_the_same_answers_again(client):
     client.force_login(UserFactory())
     url = reverse("providers:join")
-    answers = {"kind": "personal_assistant", "name": "Ama <Mensah> & \"Sons\""}
+    answers = {"kind": "personal_assistant", "name": 'Ama <Mensah> & "Sons"'}
 
     with connection.execute_wrapper(_locked):
         response = client.post(url, answers)
