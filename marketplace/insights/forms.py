@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from marketplace.accreditation.models import Accreditation
+from marketplace.core.fields import IdChoiceField
 from marketplace.monitoring.models import Rating
 from marketplace.places.models import Locality
 from marketplace.providers.models import Provider, ServiceType
@@ -65,10 +66,10 @@ class RatingsForm(ReportForm):
 
 
 class MarketForm(ReportForm):
-    locality = forms.ModelChoiceField(
+    locality = IdChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
     )
-    service = forms.ModelChoiceField(
+    service = IdChoiceField(
         label="Service",
         queryset=ServiceType.objects.order_by("sort_order", "name"),
         required=False,
@@ -78,7 +79,7 @@ class MarketForm(ReportForm):
 
 
 class RuralGapsForm(ReportForm):
-    service = forms.ModelChoiceField(
+    service = IdChoiceField(
         label="Service",
         queryset=ServiceType.objects.order_by("sort_order", "name"),
         required=False,
@@ -99,6 +100,6 @@ class RuralGapsForm(ReportForm):
             "max_decimal_places": "Enter the distance to one decimal place at most, like 2.5.",
         },
     )
-    locality = forms.ModelChoiceField(
+    locality = IdChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
     )

@@ -29,7 +29,9 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
+from marketplace.core.fields import SafeSnippetChooser
 from marketplace.core.storage import private_storage
+from marketplace.providers.models import Provider
 
 
 class Rating(models.TextChoices):
@@ -163,7 +165,7 @@ class ArrangementMembership(models.Model):
 
     panels = [
         FieldPanel("arrangement"),
-        FieldPanel("provider"),
+        FieldPanel("provider", widget=SafeSnippetChooser(Provider)),
         FieldRowPanel([FieldPanel("start_on"), FieldPanel("end_on")]),
         FieldPanel("reference"),
     ]

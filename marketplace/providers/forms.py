@@ -3,6 +3,7 @@ from typing import Any, cast
 
 from django import forms
 
+from marketplace.core.fields import IdChoiceField, IdMultipleChoiceField
 from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.places.models import Locality
@@ -193,7 +194,7 @@ GENDER_CHOICES = [
 
 
 class ServicesForm(TaskForm):
-    services = forms.ModelMultipleChoiceField(
+    services = IdMultipleChoiceField(
         label="What support do you offer?",
         queryset=ServiceType.objects.all(),
         required=False,
@@ -203,7 +204,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select services from the list.",
         },
     )
-    client_groups = forms.ModelMultipleChoiceField(
+    client_groups = IdMultipleChoiceField(
         label="Who do you support?",
         queryset=ClientGroup.objects.all(),
         required=False,
@@ -213,7 +214,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select groups from the list.",
         },
     )
-    specialisms = forms.ModelMultipleChoiceField(
+    specialisms = IdMultipleChoiceField(
         label="Skills and specialisms (optional)",
         queryset=Specialism.objects.all(),
         required=False,
@@ -223,7 +224,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select skills from the list.",
         },
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = IdMultipleChoiceField(
         label="Languages you speak",
         queryset=Language.objects.all(),
         required=False,
@@ -257,7 +258,7 @@ class AreasForm(TaskForm):
         max_length=12,
         help_text="We use it to show how far you are from people searching. It is not shown on your profile.",
     )
-    localities_served = forms.ModelMultipleChoiceField(
+    localities_served = IdMultipleChoiceField(
         label="Localities you cover",
         queryset=Locality.objects.all(),
         required=False,
@@ -299,7 +300,7 @@ class AreasForm(TaskForm):
 
 
 class PriceForm(GovukErrorsMixin, forms.Form):
-    service = forms.ModelChoiceField(
+    service = IdChoiceField(
         label="Service",
         queryset=ServiceType.objects.all(),
         required=False,
