@@ -257,6 +257,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 email_config = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(email_config)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="directory@council.example")
+# Seconds to wait for the mail service; a send that times out is retried from the outbox.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 WAGTAIL_SITE_NAME = "Find care and support"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -320,6 +322,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_FILESYSTEM_DIR / "beat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The email outbox (marketplace.core.outbox): send what is due, retry what failed.
+    "send-due-emails": {
+        "task": "marketplace.core.tasks.send_due_emails",
+        "schedule": 60.0,
+    },
     "record-heartbeat": {
         "task": "marketplace.providers.tasks.record_scheduler_heartbeat",
         "schedule": env.float("SCHEDULER_HEARTBEAT_SECONDS", default=300.0),

@@ -7,10 +7,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest
 
 from marketplace.core.encryption import decrypt_text, encrypt_text
+from marketplace.core.outbox import outbox_enqueue
 
 from .selectors import user_belongs_to_a_provider, user_must_use_multi_factor
 
@@ -53,10 +53,11 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render allauth's email now and queue the send after the transaction commits.
+        """Render allauth's email now and keep it in the outbox, sent after the transaction commits.
 
         The same path as marketplace.core.notifications.email_send: a mail
-        service that is down delays the message, it does not fail the request.
+        service that is down delays the message (retried for two days), it does
+        not fail the request nor lose the message.
         """
         from allauth.core import context as allauth_context
         from django.contrib.sites.shortcuts import get_current_site
@@ -64,19 +65,10 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         message = self.render_mail(template_prefix, email, full_context)
-        subject, body, recipients = message.subject, message.body, list(message.to)
-
-        def enqueue() -> None:
-            from marketplace.core.tasks import send_email
-
-            for recipient in recipients:
-                try:
-                    send_email.delay(to=recipient, subject=subject, body=body)
-                except Exception:
-                    logger.exception("Could not queue an account email to %s; sending now", recipient)
-                    send_email.apply(kwargs={"to": recipient, "subject": subject, "body": body})
-
-        transaction.on_commit(enqueue, robust=True)
+        html_body = next(
+            (str(content) for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+        )
+        outbox_enqueue(to=list(message.to), subject=message.subject, body=message.body, html_body=html_body)
 
 
 class MultiFactorAdapter(DefaultMFAAdapter):

@@ -123,3 +123,6 @@ rules.add_perm("monitoring.respond_to_actions", is_member_of_provider)
 # and commissioners (every view logged). The object may be a provider, a check or evidence.
 rules.add_perm("accreditation.manage_checks", is_member_of_the_provider_behind)
 rules.add_perm("accreditation.view_evidence", is_member_of_the_provider_behind | is_commissioner)
+
+# The email outbox's admin screen (marketplace.core): what failed to send, and resending it.
+rules.add_perm("core.manage_outbox", is_commissioner)
