@@ -239,6 +239,9 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Uploaded documents (vetting evidence, monitoring attachments): the largest
 # accepted, in bytes. The reverse proxy's body limit should be a little above it.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Large uploads stream to files here while the request runs; a folder of our own, so the
+# hourly sweep can delete what a killed request left behind (marketplace.core.uploads).
+FILE_UPLOAD_TEMP_DIR = str(env.path("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "uploads-in-progress")))
 # Optional virus scan of uploads by clamd: a Unix socket path, or a host and
 # port. Unset means no scan; set but unreachable means uploads are refused
 # (fail closed). See docs/accreditation.md.
@@ -324,6 +327,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-due-emails": {
         "task": "marketplace.core.tasks.send_due_emails",
         "schedule": 60.0,
+    },
+    "remove-abandoned-uploads": {
+        "task": "marketplace.core.tasks.remove_abandoned_uploads",
+        "schedule": 60.0 * 60,
     },
     "record-heartbeat": {
         "task": "marketplace.providers.tasks.record_scheduler_heartbeat",

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.accounts.roles import COMMISSIONERS
-from marketplace.core.fields import IdChoiceField
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
 
 from .models import OPEN_LEVELS, AffectedPerson, ClosingOutcome, Duty, FlagEvent, Level, ManualKind, Scope, Visibility
@@ -36,16 +35,16 @@ class ScopeFieldsMixin(PageForm):
 
     duty = forms.ChoiceField(choices=Duty.choices, widget=forms.RadioSelect, label="Which duty applies")
     scope = forms.ChoiceField(choices=Scope.choices, widget=forms.RadioSelect, label="What the concern covers")
-    scope_service = IdChoiceField(
+    scope_service = forms.ModelChoiceField(
         queryset=ServiceType.objects.none(), required=False, label="Service (if the concern is about one service)"
     )
-    scope_location = IdChoiceField(
+    scope_location = forms.ModelChoiceField(
         queryset=ProviderLocation.objects.none(),
         required=False,
         label="Location (if the concern is about one location)",
     )
     scope_detail = forms.CharField(max_length=300, required=False, label="Scope detail (optional)")
-    lead_officer = IdChoiceField(queryset=User.objects.none(), required=False, label="Lead officer")
+    lead_officer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Lead officer")
 
     def set_provider(self, provider: Provider) -> None:
         self.fields["scope_service"].queryset = provider.services.all()  # type: ignore[attr-defined]

@@ -3,11 +3,12 @@
 - `DateInputField`: the GOV.UK date input (day, month, year boxes). Each part
   must be plain digits of a sensible length before any arithmetic, so
   "99999999999999999999" or "١٢" is "must be a real date", not an OverflowError.
-- `IdChoiceField` / `IdMultipleChoiceField`: Django's model choice fields, but
-  an id that is not a whole number the database can hold (too long, negative
-  beyond range, "abc", "1e5") is an unknown choice before any query runs.
-- `SafeSnippetChooser`: Wagtail's snippet chooser, redrawing a form whose
-  chooser value is nonsense as "nothing chosen" rather than raising.
+- `install_id_checks()` (run once by CoreConfig.ready): every model choice
+  field, in our forms, Wagtail's and django-filter's, treats an id that is not
+  a whole number a column can hold (too long, negative, "abc", "1e5") as an
+  unknown choice before any query runs; every integer field refuses numbers
+  beyond 64 bits; Wagtail's choosers treat such ids as nothing chosen, or 404;
+  an inline panel row with a tampered id is a new row, as in Django's formsets.
 """
 
 import re
@@ -17,7 +18,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from wagtail.snippets.widgets import AdminSnippetChooser
 
 # Bigger than any id a 64-bit integer column holds is certainly no id of ours.
 ID_PATTERN = re.compile(r"[0-9]{1,18}")
@@ -86,42 +86,106 @@ class DateInputField(forms.MultiValueField):
         return data_list
 
 
-def _keyed_by_integer(field: forms.ModelChoiceField) -> bool:
-    queryset = field.queryset
-    if queryset is None:
+def _has_integer_key(model: Any, field_name: str | None = None) -> bool:
+    if model is None:
         return False
-    model_field = (
-        queryset.model._meta.get_field(field.to_field_name) if field.to_field_name else queryset.model._meta.pk
-    )
-    return isinstance(model_field, models.IntegerField | models.AutoField)
+    key = model._meta.get_field(field_name) if field_name else model._meta.pk
+    return isinstance(key, models.IntegerField | models.AutoField)
 
 
-class IdChoiceField(forms.ModelChoiceField):
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values or isinstance(value, models.Model) or not _keyed_by_integer(self):
-            return super().to_python(value)
-        if not is_plausible_id(value):
+def _not_an_id(value: Any) -> bool:
+    return not isinstance(value, models.Model) and not is_plausible_id(value)
+
+
+BIGGEST_WHOLE_NUMBER = 2**63 - 1  # a 64-bit integer column, SQLite's and PostgreSQL's bigint
+
+
+def install_id_checks() -> None:
+    """Wrap Django's and Wagtail's id lookups once (CoreConfig.ready), so every form and chooser refuses
+    what no integer column can hold before it queries: Django's model choice fields (in every form,
+    Wagtail's and django-filter's included), its integer fields, and Wagtail's choosers.
+    """
+    from django.core.exceptions import ObjectDoesNotExist
+    from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin, ChosenViewMixin
+    from wagtail.admin.widgets.chooser import BaseChooser
+
+    if getattr(forms.ModelChoiceField.to_python, "checks_ids", False):
+        return
+
+    choice_to_python = forms.ModelChoiceField.to_python
+
+    def model_choice_to_python(self: forms.ModelChoiceField, value: Any) -> Any:
+        if (
+            value not in self.empty_values
+            and self.queryset is not None
+            and _has_integer_key(self.queryset.model, self.to_field_name)
+            and _not_an_id(value)
+        ):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+        return choice_to_python(self, value)
 
+    check_values = forms.ModelMultipleChoiceField._check_values
 
-class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value: Any) -> Any:
-        if _keyed_by_integer(self) and isinstance(value, list | tuple | set | frozenset):
+    def model_multiple_check_values(self: forms.ModelMultipleChoiceField, value: Any) -> Any:
+        if (
+            isinstance(value, list | tuple | set | frozenset)
+            and self.queryset is not None
+            and _has_integer_key(self.queryset.model, self.to_field_name)
+        ):
             for item in value:
-                if not isinstance(item, models.Model) and not is_plausible_id(item):
+                if _not_an_id(item):
                     raise ValidationError(
                         self.error_messages["invalid_choice"], code="invalid_choice", params={"value": str(item)[:50]}
                     )
-        return super()._check_values(value)
+        return check_values(self, value)
 
+    integer_to_python = forms.IntegerField.to_python
 
-class SafeSnippetChooser(AdminSnippetChooser):
-    """Wagtail's snippet chooser; a value that is no id (a hand-made POST) redraws as nothing chosen."""
+    def integer_field_to_python(self: forms.IntegerField, value: Any) -> Any:
+        number = integer_to_python(self, value)
+        if number is not None and abs(number) > BIGGEST_WHOLE_NUMBER:
+            raise ValidationError("Enter a smaller number.", code="max_value")
+        return number
 
-    def get_instance(self, value: Any) -> Any:
-        if value is None or isinstance(value, self.model_class):
-            return super().get_instance(value)
-        if not is_plausible_id(value):
+    get_instance = BaseChooser.get_instance
+
+    def chooser_get_instance(self: Any, value: Any) -> Any:
+        if value is not None and _has_integer_key(self.model_class) and _not_an_id(value):
             return None
-        return super().get_instance(value)
+        return get_instance(self, value)
+
+    get_object = ChosenViewMixin.get_object
+
+    def chosen_get_object(self: Any, pk: Any) -> Any:
+        if _has_integer_key(self.model_class) and _not_an_id(pk):
+            raise ObjectDoesNotExist(f"No {self.model_class.__name__} with id {str(pk)[:30]!r}")
+        return get_object(self, pk)
+
+    get_objects = ChosenMultipleViewMixin.get_objects
+
+    def chosen_get_objects(self: Any, pks: Any) -> Any:
+        if _has_integer_key(self.model_class):
+            pks = [pk for pk in pks if not _not_an_id(pk)]
+        return get_objects(self, pks)
+
+    from modelcluster.forms import BaseTransientModelFormSet
+
+    construct_form = BaseTransientModelFormSet._construct_form
+
+    def child_construct_form(self: Any, i: int, **kwargs: Any) -> Any:
+        # Django's model formsets treat a tampered row id as a new row; modelcluster's (Wagtail's
+        # inline panels) raised instead. Do as Django does.
+        try:
+            return construct_form(self, i, **kwargs)
+        except ValidationError:
+            kwargs["instance"] = self.model()
+            return forms.BaseFormSet._construct_form(self, i, **kwargs)
+
+    BaseTransientModelFormSet._construct_form = child_construct_form  # type: ignore[method-assign]
+    model_choice_to_python.checks_ids = True  # type: ignore[attr-defined]
+    forms.ModelChoiceField.to_python = model_choice_to_python  # type: ignore[method-assign]
+    forms.ModelMultipleChoiceField._check_values = model_multiple_check_values  # type: ignore[method-assign]
+    forms.IntegerField.to_python = integer_field_to_python  # type: ignore[method-assign]
+    BaseChooser.get_instance = chooser_get_instance  # type: ignore[method-assign]
+    ChosenViewMixin.get_object = chosen_get_object  # type: ignore[method-assign]
+    ChosenMultipleViewMixin.get_objects = chosen_get_objects  # type: ignore[method-assign]

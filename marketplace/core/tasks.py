@@ -5,6 +5,7 @@ from celery import shared_task
 from .outbox import outbox_deliver, outbox_enqueue, outbox_send_due
 from .services import scheduled_job_record_run
 from .submissions import form_submissions_forget_old
+from .uploads import uploads_remove_abandoned
 
 
 @shared_task
@@ -29,3 +30,11 @@ def send_email(*, to: str, subject: str, body: str) -> None:
     """Messages a broker still holds from before the outbox: kept in it, then sent from it."""
     for email in outbox_enqueue(to=[to], subject=subject, body=body):
         outbox_deliver(email_id=email.pk)
+
+
+@shared_task
+def remove_abandoned_uploads() -> int:
+    """Hourly: partial upload files a killed request left behind."""
+    removed = uploads_remove_abandoned()
+    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed")
+    return removed

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 
 from marketplace.accreditation.models import Accreditation
-from marketplace.core.fields import IdChoiceField
 from marketplace.monitoring.models import Rating
 from marketplace.places.models import Locality
 from marketplace.providers.models import Provider, ServiceType
@@ -66,10 +65,10 @@ class RatingsForm(ReportForm):
 
 
 class MarketForm(ReportForm):
-    locality = IdChoiceField(
+    locality = forms.ModelChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
     )
-    service = IdChoiceField(
+    service = forms.ModelChoiceField(
         label="Service",
         queryset=ServiceType.objects.order_by("sort_order", "name"),
         required=False,
@@ -79,7 +78,7 @@ class MarketForm(ReportForm):
 
 
 class RuralGapsForm(ReportForm):
-    service = IdChoiceField(
+    service = forms.ModelChoiceField(
         label="Service",
         queryset=ServiceType.objects.order_by("sort_order", "name"),
         required=False,
@@ -100,6 +99,6 @@ class RuralGapsForm(ReportForm):
             "max_decimal_places": "Enter the distance to one decimal place at most, like 2.5.",
         },
     )
-    locality = IdChoiceField(
+    locality = forms.ModelChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
     )

@@ -9,10 +9,10 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 from wagtail.admin.widgets import AdminDateInput
+from wagtail.snippets.widgets import AdminSnippetChooser
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
-from marketplace.core.fields import IdChoiceField, SafeSnippetChooser
 from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.providers.models import Provider
@@ -57,9 +57,9 @@ class RatingsMixin:
 class VisitForm(RatingsMixin, forms.Form):
     """Record a visit (with a provider) or change a draft (without)."""
 
-    provider = IdChoiceField(
+    provider = forms.ModelChoiceField(
         queryset=Provider.objects.all(),
-        widget=SafeSnippetChooser(Provider),
+        widget=AdminSnippetChooser(Provider),
         error_messages={"required": "Choose the provider visited."},
     )
     visit_type = forms.ChoiceField(
@@ -73,10 +73,10 @@ class VisitForm(RatingsMixin, forms.Form):
         widget=AdminDateInput,
         error_messages={"required": "Enter the date of the visit.", "invalid": "Enter a real date."},
     )
-    officer = IdChoiceField(
+    officer = forms.ModelChoiceField(
         label="Officer", queryset=User.objects.none(), required=False, help_text="Leave empty for yourself"
     )
-    arrangement = IdChoiceField(
+    arrangement = forms.ModelChoiceField(
         label="Contract or list",
         queryset=Arrangement.objects.all(),
         required=False,
@@ -158,7 +158,7 @@ class FollowUpForm(forms.Form):
         widget=AdminDateInput,
         error_messages={"required": "Enter the date of the visit.", "invalid": "Enter a real date."},
     )
-    officer = IdChoiceField(label="Officer", queryset=User.objects.none(), required=False)
+    officer = forms.ModelChoiceField(label="Officer", queryset=User.objects.none(), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

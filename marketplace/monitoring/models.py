@@ -29,9 +29,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
-from marketplace.core.fields import SafeSnippetChooser
 from marketplace.core.storage import private_storage
-from marketplace.providers.models import Provider
 
 
 class Rating(models.TextChoices):
@@ -165,7 +163,7 @@ class ArrangementMembership(models.Model):
 
     panels = [
         FieldPanel("arrangement"),
-        FieldPanel("provider", widget=SafeSnippetChooser(Provider)),
+        FieldPanel("provider"),
         FieldRowPanel([FieldPanel("start_on"), FieldPanel("end_on")]),
         FieldPanel("reference"),
     ]

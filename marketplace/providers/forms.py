@@ -3,7 +3,6 @@ from typing import Any, cast
 
 from django import forms
 
-from marketplace.core.fields import IdChoiceField, IdMultipleChoiceField
 from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.places.models import Locality
@@ -194,7 +193,7 @@ GENDER_CHOICES = [
 
 
 class ServicesForm(TaskForm):
-    services = IdMultipleChoiceField(
+    services = forms.ModelMultipleChoiceField(
         label="What support do you offer?",
         queryset=ServiceType.objects.all(),
         required=False,
@@ -204,7 +203,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select services from the list.",
         },
     )
-    client_groups = IdMultipleChoiceField(
+    client_groups = forms.ModelMultipleChoiceField(
         label="Who do you support?",
         queryset=ClientGroup.objects.all(),
         required=False,
@@ -214,7 +213,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select groups from the list.",
         },
     )
-    specialisms = IdMultipleChoiceField(
+    specialisms = forms.ModelMultipleChoiceField(
         label="Skills and specialisms (optional)",
         queryset=Specialism.objects.all(),
         required=False,
@@ -224,7 +223,7 @@ class ServicesForm(TaskForm):
             "invalid_pk_value": "Select skills from the list.",
         },
     )
-    languages = IdMultipleChoiceField(
+    languages = forms.ModelMultipleChoiceField(
         label="Languages you speak",
         queryset=Language.objects.all(),
         required=False,
@@ -258,7 +257,7 @@ class AreasForm(TaskForm):
         max_length=12,
         help_text="We use it to show how far you are from people searching. It is not shown on your profile.",
     )
-    localities_served = IdMultipleChoiceField(
+    localities_served = forms.ModelMultipleChoiceField(
         label="Localities you cover",
         queryset=Locality.objects.all(),
         required=False,
@@ -300,7 +299,7 @@ class AreasForm(TaskForm):
 
 
 class PriceForm(GovukErrorsMixin, forms.Form):
-    service = IdChoiceField(
+    service = forms.ModelChoiceField(
         label="Service",
         queryset=ServiceType.objects.all(),
         required=False,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketplace.accreditation.models import ProviderCheck
 from marketplace.accreditation.services import provider_checks_sync
-from marketplace.core.fields import DateInputField, IdChoiceField, IdMultipleChoiceField, is_plausible_id
+from marketplace.core.fields import DateInputField, is_plausible_id
 from marketplace.providers.models import Provider, ServiceType
 from tests.factories import ArrangementFactory, ProviderFactory, ProviderMembershipFactory, ServiceTypeFactory
 
@@ -59,8 +59,8 @@ def test_hostile_ids_are_not_ids(value):
 
 def test_a_hostile_id_in_a_choice_field_is_an_unknown_choice():
     service = ServiceTypeFactory()
-    single = IdChoiceField(queryset=ServiceType.objects.all())
-    multiple = IdMultipleChoiceField(queryset=ServiceType.objects.all())
+    single = forms.ModelChoiceField(queryset=ServiceType.objects.all())
+    multiple = forms.ModelMultipleChoiceField(queryset=ServiceType.objects.all())
     for value in HOSTILE_IDS:
         with pytest.raises(forms.ValidationError):
             single.clean(value)
@@ -147,3 +147,34 @@ def test_the_admin_contract_member_form_redraws_a_nonsense_provider_as_an_error(
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not arrangement.memberships.exists()
+
+
+def test_a_used_check_type_offers_no_delete_and_a_tampered_inline_row_is_a_form_error_not_a_500(
+    client, commissioner_user
+):
+    from marketplace.accreditation.models import CheckType
+
+    provider = ProviderFactory(kind=Provider.Kind.PERSONAL_ASSISTANT)
+    provider_checks_sync(provider=provider)
+    used = CheckType.objects.filter(checks__isnull=False).first()
+    client.force_login(commissioner_user)
+
+    delete = client.post(reverse("wagtailsnippets_accreditation_checktype:delete", args=[used.pk]), follow=True)
+    assert delete.status_code == 200
+    assert "cannot be deleted: providers&#x27; vetting checks use it" in delete.content.decode()
+    assert CheckType.objects.filter(pk=used.pk).exists()
+
+    response = client.post(
+        reverse("wagtailsnippets_accreditation_checktype:add"),
+        {
+            "code": "new-check",
+            "name": "New check",
+            "requirements-TOTAL_FORMS": "1",
+            "requirements-INITIAL_FORMS": "1",
+            "requirements-MIN_NUM_FORMS": "0",
+            "requirements-MAX_NUM_FORMS": "1000",
+            "requirements-0-id": "abc",
+            "requirements-0-kind": "personal_assistant",
+        },
+    )
+    assert response.status_code in {200, 302}
