@@ -150,7 +150,7 @@ class ThrottledCodeMixin:
 
         request = context.request
         account = throttle.account_key(self.user.email)
-        where = {
+        where: dict[str, Any] = {
             "policy": throttle.CODES,
             "account": account,
             "device": throttle.device_of(request, account),

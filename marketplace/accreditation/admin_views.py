@@ -448,7 +448,8 @@ class CheckTypeDeleteView(SnippetDeleteView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:
-            return super().form_valid(form)  # type: ignore[no-any-return]
+            response: HttpResponse = super().form_valid(form)
+            return response
         except ProtectedError:
             messages.error(self.request, f"{self.object} cannot be deleted: providers' vetting checks use it.")
             return HttpResponseRedirect(reverse(self.index_url_name))

@@ -10,6 +10,7 @@ what they typed again (files excepted: a browser cannot be given a file back).
 
 import logging
 import sys
+from collections.abc import Callable
 
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
@@ -53,11 +54,11 @@ def database_busy_response(request: HttpRequest) -> HttpResponse:
 class DatabaseBusyMiddleware:
     """Turn a database OperationalError raised by a view into the "try again" page."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)  # type: ignore[no-any-return]
+        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_busy(exception):

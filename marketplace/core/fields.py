@@ -124,7 +124,7 @@ def install_id_checks() -> None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return choice_to_python(self, value)
 
-    check_values = forms.ModelMultipleChoiceField._check_values
+    check_values = getattr(forms.ModelMultipleChoiceField, "_check_values")  # noqa: B009 (private, so untyped)
 
     def model_multiple_check_values(self: forms.ModelMultipleChoiceField, value: Any) -> Any:
         if (
@@ -179,13 +179,16 @@ def install_id_checks() -> None:
             return construct_form(self, i, **kwargs)
         except ValidationError:
             kwargs["instance"] = self.model()
-            return forms.BaseFormSet._construct_form(self, i, **kwargs)
+            return getattr(forms.BaseFormSet, "_construct_form")(self, i, **kwargs)  # noqa: B009
 
-    BaseTransientModelFormSet._construct_form = child_construct_form  # type: ignore[method-assign]
     model_choice_to_python.checks_ids = True  # type: ignore[attr-defined]
-    forms.ModelChoiceField.to_python = model_choice_to_python  # type: ignore[method-assign]
-    forms.ModelMultipleChoiceField._check_values = model_multiple_check_values  # type: ignore[method-assign]
-    forms.IntegerField.to_python = integer_field_to_python  # type: ignore[method-assign]
-    BaseChooser.get_instance = chooser_get_instance  # type: ignore[method-assign]
-    ChosenViewMixin.get_object = chosen_get_object  # type: ignore[method-assign]
-    ChosenMultipleViewMixin.get_objects = chosen_get_objects  # type: ignore[method-assign]
+    for owner, name, replacement in (
+        (BaseTransientModelFormSet, "_construct_form", child_construct_form),
+        (forms.ModelChoiceField, "to_python", model_choice_to_python),
+        (forms.ModelMultipleChoiceField, "_check_values", model_multiple_check_values),
+        (forms.IntegerField, "to_python", integer_field_to_python),
+        (BaseChooser, "get_instance", chooser_get_instance),
+        (ChosenViewMixin, "get_object", chosen_get_object),
+        (ChosenMultipleViewMixin, "get_objects", chosen_get_objects),
+    ):
+        setattr(owner, name, replacement)

@@ -54,7 +54,7 @@ def install_form_text_cleaning() -> None:
         return cleaned
 
     to_python.cleans_control_characters = True  # type: ignore[attr-defined]
-    forms.CharField.to_python = to_python  # type: ignore[method-assign]
+    setattr(forms.CharField, "to_python", to_python)  # noqa: B010
 
 
 def install_spreadsheet_cleaning() -> None:
@@ -69,4 +69,4 @@ def install_spreadsheet_cleaning() -> None:
         return spreadsheet_safe(original(self, field, value, export_format), export_format)
 
     preprocess_field_value.cleans_control_characters = True  # type: ignore[attr-defined]
-    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value  # type: ignore[method-assign]
+    setattr(SpreadsheetExportMixin, "preprocess_field_value", preprocess_field_value)  # noqa: B010
