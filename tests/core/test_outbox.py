@@ -214,3 +214,28 @@ def test_the_admin_page_runs_a_fixed_number_of_queries(client, commissioner_user
             assert client.get(reverse("outbox:index")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_broker_down_the_email_is_tried_at_once_and_otherwise_left_for_the_sweep(
+    mail_service, monkeypatch, django_capture_on_commit_callbacks
+):
+    from marketplace.core import tasks
+
+    def broker_down(**kwargs: Any) -> None:
+        raise ConnectionRefusedError("broker unreachable")
+
+    monkeypatch.setattr(tasks.send_outbox_email, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send(to=["a@example.org"], subject="Now", template="availability_reminder", context={})
+    assert OutboxEmail.objects.get().state == OutboxEmail.State.SENT
+
+    mail_service.is_down = True
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send(to=["b@example.org"], subject="Later", template="availability_reminder", context={})
+    later = OutboxEmail.objects.get(to="b@example.org")
+    assert later.state == OutboxEmail.State.QUEUED
+    mail_service.is_down = False
+    with time_machine.travel(later.next_attempt_at + timedelta(seconds=1), tick=False):
+        outbox_send_due()
+
+    assert sorted(message.to[0] for message in mail.outbox) == ["a@example.org", "b@example.org"]
