@@ -144,7 +144,9 @@ def install_id_checks() -> None:
     def integer_field_to_python(self: forms.IntegerField, value: Any) -> Any:
         number = integer_to_python(self, value)
         if number is not None and abs(number) > BIGGEST_WHOLE_NUMBER:
-            raise ValidationError("Enter a smaller number.", code="max_value")
+            own_limit = self.max_value if number > 0 else self.min_value
+            if own_limit is None:  # otherwise the field's own range says what is wrong, in its words
+                raise ValidationError("Enter a smaller number." if number > 0 else "Enter a larger number.")
         return number
 
     get_instance = BaseChooser.get_instance

@@ -44,7 +44,10 @@ class ProviderChooseResultsView(ProviderChooseMixin, chooser_views.ChooseResults
 
 class ProviderChosenView(chooser_views.SnippetChosenView):
     def get_object(self, pk: Any) -> Any:
-        return providers_choosable_by(self.request.user).get(pk=pk)
+        provider = super().get_object(pk)  # a nonsense id is "does not exist" (marketplace.core.fields)
+        if not providers_choosable_by(self.request.user).filter(pk=provider.pk).exists():
+            raise Provider.DoesNotExist(pk)
+        return provider
 
 
 class ProviderChosenMultipleView(chooser_views.SnippetChosenMultipleView):
