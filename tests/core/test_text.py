@@ -70,7 +70,7 @@ def test_spreadsheet_cells_are_safe_whatever_is_stored():
 @pytest.mark.parametrize("export_format", ["xlsx", "csv"])
 def test_the_providers_export_survives_control_characters_already_stored(client, commissioner_user, export_format):
     provider = ProviderFactory(name="placeholder")
-    Provider.objects.filter(pk=provider.pk).update(name="Bad\x01\x1b name", base_postcode="=cmd|' /C calc'!A0")
+    Provider.objects.filter(pk=provider.pk).update(name="Bad\x01\x1b name", base_postcode="=1+2")
     client.force_login(commissioner_user)
 
     response = client.get(reverse("wagtailsnippets_providers_provider:list") + f"?export={export_format}")
@@ -84,4 +84,4 @@ def test_the_providers_export_survives_control_characters_already_stored(client,
     names = [row[0] for row in rows[1:]]
     assert "Bad name" in names
     if export_format == "csv":
-        assert "'=cmd|' /C calc'!A0" in [row[4] for row in rows[1:]]
+        assert "'=1+2" in [row[4] for row in rows[1:]]
