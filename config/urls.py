@@ -6,6 +6,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from marketplace.core.health import healthz
 
+handler500 = "marketplace.core.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -64,10 +65,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketplace.core.security.SitePolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,7 +81,26 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "marketplace.accounts.middleware.RequireMultiFactorMiddleware",
+    # Last, so it sees the views' exceptions first: a busy database gets the "try again" page.
+    "marketplace.core.errors.DatabaseBusyMiddleware",
 ]
+
+# Content-Security-Policy (django-csp; marketplace/core/security.py relaxes scripts for the admin).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -108,7 +130,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            # Take the write lock when a transaction begins, not at its first write: a transaction
+            # that began with a read cannot wait for the lock (SQLite answers "database is locked"
+            # at once, whatever the timeout), so two writers would fail rather than queue.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -160,19 +189,17 @@ MFA_FORMS = {
     "reauthenticate": "marketplace.accounts.forms.MultiFactorReauthenticateForm",
     "activate_totp": "marketplace.accounts.forms.ActivateTOTPForm",
 }
-# Failed sign-ins: ten a minute from one address, and five for one account in
-# fifteen minutes, after which that account is locked until the oldest of
-# those five is fifteen minutes old (resetting the password clears it). Wrong
-# authentication codes count against the same limit. Counters live in the
-# cache, so production shares one (CACHE_URL) between web workers.
-ACCOUNTS_LOGIN_FAILED_LIMIT = 5
-ACCOUNTS_LOCKOUT_MINUTES = 15
+# Wrong passwords and two-factor codes are throttled per account and device or
+# address with growing delays, and capped per account for devices it has never
+# been signed in on (marketplace.accounts.throttle, decision 0027): no lockout a
+# stranger can cause. allauth's own "login_failed" limit is therefore off.
+# Counters live in the cache, so production shares one (CACHE_URL) between web workers.
 # Limits per client address need the client's address, not the proxy's: trust
 # X-Forwarded-For as far as our own proxies (the same count the open data API uses).
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": f"10/m/ip,{ACCOUNTS_LOGIN_FAILED_LIMIT}/{ACCOUNTS_LOCKOUT_MINUTES}m/key",
+    "login_failed": None,
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -198,6 +225,8 @@ MFA_RECOVERY_CODE_COUNT = 10
 # passwords and email addresses are changed on the account pages, not in Wagtail.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No Gravatar: staff avatars would tell gravatar.com who uses the admin (and the CSP allows no other site).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 AUTH_PASSWORD_VALIDATORS = [
@@ -235,6 +264,9 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # Uploaded documents (vetting evidence, monitoring attachments): the largest
 # accepted, in bytes. The reverse proxy's body limit should be a little above it.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Large uploads stream to files here while the request runs; a folder of our own, so the
+# hourly sweep can delete what a killed request left behind (marketplace.core.uploads).
+FILE_UPLOAD_TEMP_DIR = str(env.path("FILE_UPLOAD_TEMP_DIR", default=str(VAR_DIR / "uploads-in-progress")))
 # Optional virus scan of uploads by clamd: a Unix socket path, or a host and
 # port. Unset means no scan; set but unreachable means uploads are refused
 # (fail closed). See docs/accreditation.md.
@@ -251,6 +283,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 email_config = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(email_config)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="directory@council.example")
+# Seconds to wait for the mail service; a send that times out is retried from the outbox.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 WAGTAIL_SITE_NAME = "Find care and support"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -314,6 +348,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_FILESYSTEM_DIR / "beat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The email outbox (marketplace.core.outbox): send what is due, retry what failed.
+    "send-due-emails": {
+        "task": "marketplace.core.tasks.send_due_emails",
+        "schedule": 60.0,
+    },
+    "remove-abandoned-uploads": {
+        "task": "marketplace.core.tasks.remove_abandoned_uploads",
+        "schedule": 60.0 * 60,
+    },
     "record-heartbeat": {
         "task": "marketplace.providers.tasks.record_scheduler_heartbeat",
         "schedule": env.float("SCHEDULER_HEARTBEAT_SECONDS", default=300.0),

@@ -1,36 +1,44 @@
 """How django-allauth behaves here: where people land, our wording, queued email, encrypted secrets."""
 
 import logging
+import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from django.conf import settings
-from django.db import transaction
-from django.http import HttpRequest
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from marketplace.core.encryption import decrypt_text, encrypt_text
+from marketplace.core.outbox import outbox_enqueue
 
+from . import throttle
 from .hooks import run_after_sign_in
 from .selectors import user_belongs_to_a_provider, user_must_use_multi_factor
 
 logger = logging.getLogger(__name__)
 
 
-def lockout_message() -> str:
-    minutes = settings.ACCOUNTS_LOCKOUT_MINUTES
-    return (
-        f"You have entered the wrong details too many times, so this account is locked for {minutes} minutes. "
-        "Try again later, or reset your password to unlock it now."
-    )
+def client_address(request: HttpRequest) -> str:
+    """The client's address as allauth reads it (behind ALLAUTH_TRUSTED_PROXY_COUNT proxies), or 'unknown'."""
+    try:
+        return str(DefaultAccountAdapter(request).get_client_ip(request))
+    except PermissionDenied:
+        return "unknown"
+
+
+def _login_of(credentials: dict[str, Any]) -> str:
+    return str(credentials.get("email") or credentials.get("username") or "")
 
 
 class AccountAdapter(DefaultAccountAdapter):
     error_messages = {
         **DefaultAccountAdapter.error_messages,
         "email_password_mismatch": "Enter a correct email address and password",
-        "too_many_login_attempts": lockout_message(),
+        # allauth's own login-failure limit is off; marketplace.accounts.throttle names the limit that applied.
+        "too_many_login_attempts": "You have made too many attempts. Wait a few minutes, then try again.",
         "rate_limited": "You have made too many requests. Wait a minute, then try again.",
         "incorrect_code": "Enter the 6-digit code shown in your authenticator app",
         "incorrect_password": "Your password is not correct",
@@ -58,11 +66,64 @@ class AccountAdapter(DefaultAccountAdapter):
             return "/provider/"
         return super().get_login_redirect_url(request)
 
+    # Wrong passwords: growing delays per account and device/address, and a daily cap for unknown
+    # devices (marketplace.accounts.throttle), instead of a lockout anyone could trigger.
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        account = throttle.account_key(_login_of(credentials))
+        refusal = throttle.throttle_refusal(
+            policy=throttle.PASSWORDS,
+            account=account,
+            device=throttle.device_of(request, account),
+            address=client_address(request),
+        )
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        account = throttle.account_key(_login_of(credentials))
+        throttle.throttle_failed(
+            policy=throttle.PASSWORDS,
+            account=account,
+            device=throttle.device_of(request, account),
+            address=client_address(request),
+        )
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            account = throttle.account_key(_login_of(credentials))
+            throttle.throttle_succeeded(
+                policy=throttle.PASSWORDS,
+                account=account,
+                device=throttle.device_of(request, account),
+                address=client_address(request),
+            )
+        return user
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse:
+        """Signed in (password and any code): this browser becomes a known device for the account."""
+        response: HttpResponse = super().post_login(request, user, **kwargs)
+        account = throttle.account_key(user.email)
+        device = throttle.device_of(request, account) or secrets.token_urlsafe(16)
+        response.set_cookie(
+            throttle.DEVICE_COOKIE, throttle.device_cookie_value(account, device), **throttle.device_cookie_settings()
+        )
+        return response
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        """A password reset: the daily count of unknown devices' failures starts again."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        throttle.throttle_forget_account(
+            account=throttle.account_key(_login_of(credentials)), address=client_address(request)
+        )
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        """Render allauth's email now and queue the send after the transaction commits.
+        """Render allauth's email now and keep it in the outbox, sent after the transaction commits.
 
         The same path as marketplace.core.notifications.email_send: a mail
-        service that is down delays the message, it does not fail the request.
+        service that is down delays the message (retried for two days), it does
+        not fail the request nor lose the message.
         """
         from allauth.core import context as allauth_context
         from django.contrib.sites.shortcuts import get_current_site
@@ -70,19 +131,10 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         full_context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         message = self.render_mail(template_prefix, email, full_context)
-        subject, body, recipients = message.subject, message.body, list(message.to)
-
-        def enqueue() -> None:
-            from marketplace.core.tasks import send_email
-
-            for recipient in recipients:
-                try:
-                    send_email.delay(to=recipient, subject=subject, body=body)
-                except Exception:
-                    logger.exception("Could not queue an account email to %s; sending now", recipient)
-                    send_email.apply(kwargs={"to": recipient, "subject": subject, "body": body})
-
-        transaction.on_commit(enqueue, robust=True)
+        html_body = next(
+            (str(content) for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+        )
+        outbox_enqueue(to=list(message.to), subject=message.subject, body=message.body, html_body=html_body)
 
 
 class MultiFactorAdapter(DefaultMFAAdapter):

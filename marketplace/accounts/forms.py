@@ -13,8 +13,10 @@ from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.providers.models import ProviderMembership
 
+from . import throttle
 from .models import RIGHT_FIELDS, ActingFor, DirectPaymentHolder
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
@@ -137,13 +139,43 @@ CODE_WORDING = {
 }
 
 
-class AuthenticateForm(mfa_base_forms.AuthenticateForm):
+class ThrottledCodeMixin:
+    """Wrong two-factor codes are throttled as wrong passwords are (marketplace.accounts.throttle)."""
+
+    user: Any
+
+    def clean_code(self) -> str:
+        from allauth.core import context
+
+        from .adapters import client_address
+
+        request = context.request
+        account = throttle.account_key(self.user.email)
+        where: dict[str, Any] = {
+            "policy": throttle.CODES,
+            "account": account,
+            "device": throttle.device_of(request, account),
+            "address": client_address(request),
+        }
+        refusal = throttle.throttle_refusal(**where)
+        if refusal:
+            raise forms.ValidationError(refusal, code="throttled")
+        try:
+            code: str = super().clean_code()  # type: ignore[misc]
+        except forms.ValidationError:
+            throttle.throttle_failed(**where)
+            raise
+        throttle.throttle_succeeded(**where)
+        return code
+
+
+class AuthenticateForm(ThrottledCodeMixin, mfa_base_forms.AuthenticateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         reword(self, CODE_WORDING)
 
 
-class MultiFactorReauthenticateForm(mfa_base_forms.ReauthenticateForm):
+class MultiFactorReauthenticateForm(ThrottledCodeMixin, mfa_base_forms.ReauthenticateForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         reword(self, CODE_WORDING)
@@ -163,7 +195,7 @@ class ActivateTOTPForm(mfa_totp_forms.ActivateTOTPForm):
         )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(OneTimeFormMixin):
     """Invite someone to a provider's team."""
 
     email = forms.EmailField(

@@ -189,3 +189,6 @@ rules.add_perm("adverts.manage_advert", may_post_adverts_for_holder_behind)
 rules.add_perm("adverts.apply_as_provider", is_member_of_published_personal_assistant_listing)
 rules.add_perm("adverts.view_application", is_member_of_applying_provider | sees_records_of_holder_behind)
 rules.add_perm("adverts.reply_as_applicant", is_member_of_applying_provider)
+
+# The email outbox's admin screen (marketplace.core): what failed to send, and resending it.
+rules.add_perm("core.manage_outbox", is_commissioner)

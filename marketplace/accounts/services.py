@@ -97,6 +97,8 @@ def invitation_send(
         raise InvitationError("Enter an email address in the correct format, like name@example.com") from error
     if role not in ProviderInvitation.Role.values:
         raise InvitationError("Choose whether they will be an owner or staff")
+    # Two owners inviting the same person at once: the second waits here, then sees the first's.
+    Provider.objects.select_for_update().only("pk").get(pk=provider.pk)
     if ProviderMembership.objects.filter(provider=provider, user__email__iexact=email).exists():
         raise InvitationError(f"{email} is already in this team")
     existing = ProviderInvitation.objects.pending(now=moment).filter(provider=provider, email__iexact=email).first()

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace.core.submissions import submit_once
 from marketplace.providers.models import Provider, ProviderMembership
 
 from . import selectors, services
@@ -61,18 +62,23 @@ def team(request: HttpRequest, provider_uuid: Any) -> HttpResponse:
     provider = _team_provider(request, provider_uuid)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation, _ = services.invitation_send(
-                provider=provider,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                by=_signed_in_user(request),
-            )
-        except services.InvitationError as error:
-            form.add_error("email", str(error))
-        else:
-            messages.success(request, f"We have sent an invitation to {invitation.email}.")
-            return HttpResponseRedirect(reverse("accounts:team", kwargs={"provider_uuid": provider.uuid}))
+        with submit_once(form=form, user=request.user) as once:
+            if once.previous_url:
+                return HttpResponseRedirect(once.previous_url)
+            try:
+                invitation, _ = services.invitation_send(
+                    provider=provider,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    by=_signed_in_user(request),
+                )
+            except services.InvitationError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(request, f"We have sent an invitation to {invitation.email}.")
+                return HttpResponseRedirect(
+                    once.done(reverse("accounts:team", kwargs={"provider_uuid": provider.uuid}))
+                )
     return render(
         request,
         "accounts/team.html",

@@ -17,8 +17,8 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.db.models import ProtectedError, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
@@ -440,3 +441,15 @@ class EvidenceFileView(View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class CheckTypeDeleteView(SnippetDeleteView):
+    """A check type that providers' checks use is kept (their history needs it): say so, not a 500."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            response: HttpResponse = super().form_valid(form)
+            return response
+        except ProtectedError:
+            messages.error(self.request, f"{self.object} cannot be deleted: providers' vetting checks use it.")
+            return HttpResponseRedirect(reverse(self.index_url_name))

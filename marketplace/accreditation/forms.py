@@ -10,61 +10,12 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from marketplace.core.fields import DateInputField
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.core.uploads import UploadError, accept_attribute, megabytes, validate_upload
 
 from .models import ProviderCheck
 from .services import DBS_CERTIFICATE_NUMBER, rating_choices_of
-
-
-class DateInputWidget(forms.MultiWidget):
-    """The GOV.UK date input: day, month and year boxes named <name>_day, <name>_month, <name>_year."""
-
-    def __init__(self) -> None:
-        super().__init__(widgets={"day": forms.TextInput(), "month": forms.TextInput(), "year": forms.TextInput()})
-
-    def decompress(self, value: Any) -> list[Any]:
-        if isinstance(value, date):
-            return [value.day, value.month, value.year]
-        return [None, None, None]
-
-
-class DateInputField(forms.MultiValueField):
-    """A date typed as day, month and year, with the GOV.UK messages for each way it can be wrong.
-
-    `name_in_errors` is how messages refer to it: "the date it was issued".
-    """
-
-    widget = DateInputWidget
-
-    def __init__(self, *, name_in_errors: str, required: bool = True, **kwargs: Any) -> None:
-        self.name_in_errors = name_in_errors
-        self.is_date_required = required
-        parts = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
-        super().__init__(fields=parts, require_all_fields=False, required=False, **kwargs)
-
-    def clean(self, value: Any) -> date | None:
-        if isinstance(value, date):
-            return value
-        day, month, year = [str(part or "").strip() for part in [*list(value or []), "", "", ""][:3]]
-        if not (day or month or year):
-            if self.is_date_required:
-                raise forms.ValidationError(f"Enter {self.name_in_errors}")
-            return None
-        missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
-        if missing:
-            raise forms.ValidationError(f"{self._subject()} must include a {' and a '.join(missing)}")
-        try:
-            if len(year) != 4:
-                raise ValueError("the year must have four digits")
-            return date(int(year), int(month), int(day))
-        except ValueError as error:
-            raise forms.ValidationError(f"{self._subject()} must be a real date") from error
-
-    def _subject(self) -> str:
-        return self.name_in_errors[0].upper() + self.name_in_errors[1:]
-
-    def compress(self, data_list: list[Any]) -> Any:  # clean() does the work
-        return data_list
 
 
 def date_parts(value: date | None) -> list[Any]:
@@ -74,7 +25,7 @@ def date_parts(value: date | None) -> list[Any]:
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class CheckForm(forms.Form):
+class CheckForm(OneTimeFormMixin):
     """The details one check type asks for, and a document. Built for one ProviderCheck."""
 
     def __init__(self, *args: Any, provider_check: ProviderCheck, **kwargs: Any) -> None:
@@ -258,7 +209,7 @@ class CheckForm(forms.Form):
         return links
 
 
-class WorkerForm(forms.Form):
+class WorkerForm(OneTimeFormMixin):
     full_name = forms.CharField(
         label="Full name", max_length=200, error_messages={"required": "Enter the worker's full name"}
     )

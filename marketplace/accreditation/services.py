@@ -82,6 +82,8 @@ def worker_add(*, provider: Provider, full_name: str, role: str = "", by: User |
         raise AccreditationError("The worker's full name must be 200 characters or fewer.")
     if len(role) > 100:
         raise AccreditationError("The worker's role must be 100 characters or fewer.")
+    # Two people adding the same worker at once: the second waits here, then sees the first's.
+    Provider.objects.select_for_update().only("pk").get(pk=provider.pk)
     if provider.workers.filter(is_active=True, full_name__iexact=full_name).exists():
         raise AccreditationError(f"{full_name} is already on your list of workers.")
     worker = Worker.objects.create(provider=provider, full_name=full_name, role=role)

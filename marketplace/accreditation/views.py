@@ -13,9 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from marketplace.core.submissions import submit_once
 from marketplace.providers.models import Provider
 
 from .forms import CheckForm, WorkerForm
@@ -121,13 +123,16 @@ def check(request: HttpRequest, provider_uuid: Any, check_uuid: Any) -> HttpResp
         raise Http404("This worker is no longer on the provider's list")
     form = CheckForm(request.POST or None, request.FILES or None, provider_check=provider_check)
     if request.method == "POST" and form.is_valid():
-        try:
-            check_submit(provider_check=provider_check, by=request.user, **form.submission())  # type: ignore[arg-type]
-        except AccreditationError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"{check_label(provider_check)}: sent for review.")
-            return redirect("accreditation:checks", provider_uuid=provider.uuid)
+        with submit_once(form=form, user=request.user) as once:
+            if once.previous_url:
+                return redirect(once.previous_url)
+            try:
+                check_submit(provider_check=provider_check, by=request.user, **form.submission())  # type: ignore[arg-type]
+            except AccreditationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{check_label(provider_check)}: sent for review.")
+                return redirect(once.done(reverse("accreditation:checks", kwargs={"provider_uuid": provider.uuid})))
     return TemplateResponse(
         request,
         "accreditation/self_service/check_form.html",
@@ -150,18 +155,23 @@ def workers(request: HttpRequest, provider_uuid: Any) -> HttpResponse:
         raise Http404("This kind of provider has no workers' checks")
     form = WorkerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            worker = worker_add(
-                provider=provider,
-                full_name=form.cleaned_data["full_name"],
-                role=form.cleaned_data["role"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except AccreditationError as error:
-            form.add_error("full_name", str(error))
-        else:
-            messages.success(request, f"{worker.full_name} added. Send their checks from your vetting checks page.")
-            return redirect("accreditation:workers", provider_uuid=provider.uuid)
+        with submit_once(form=form, user=request.user) as once:
+            if once.previous_url:
+                return redirect(once.previous_url)
+            try:
+                worker = worker_add(
+                    provider=provider,
+                    full_name=form.cleaned_data["full_name"],
+                    role=form.cleaned_data["role"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except AccreditationError as error:
+                form.add_error("full_name", str(error))
+            else:
+                messages.success(
+                    request, f"{worker.full_name} added. Send their checks from your vetting checks page."
+                )
+                return redirect(once.done(reverse("accreditation:workers", kwargs={"provider_uuid": provider.uuid})))
     return TemplateResponse(
         request,
         "accreditation/self_service/workers.html",

@@ -18,6 +18,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_views import (
+    CheckTypeDeleteView,
     CommissionerPermissionPolicy,
     DecideAccreditationView,
     DecideCheckView,
@@ -85,6 +86,7 @@ class AccreditedSupplierReportViewSet(CommissionerViewSet):
 
 
 class CheckTypeViewSet(SnippetViewSet):
+    delete_view_class = CheckTypeDeleteView
     model = CheckType
     icon = "list-ul"
     menu_label = "Checks required"

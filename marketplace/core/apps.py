@@ -5,3 +5,18 @@ class CoreConfig(AppConfig):
     name = "marketplace.core"
     label = "core"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        import os
+
+        from django.conf import settings
+
+        from .fields import install_id_checks
+        from .text import install_form_text_cleaning, install_spreadsheet_cleaning
+
+        # Django writes large uploads here and does not create the folder itself.
+        if settings.FILE_UPLOAD_TEMP_DIR:
+            os.makedirs(settings.FILE_UPLOAD_TEMP_DIR, exist_ok=True)
+        install_id_checks()
+        install_form_text_cleaning()
+        install_spreadsheet_cleaning()

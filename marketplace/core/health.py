@@ -41,7 +41,13 @@ def broker_state() -> dict[str, Any]:
         state["status"] = "ok"
     except Exception as error:
         state.update(status="error", error=type(error).__name__)
-    last = ScheduledJobRun.objects.order_by("-last_run_at").first()
+    try:
+        last = ScheduledJobRun.objects.order_by("-last_run_at").first()
+    except Exception as error:
+        # The database being down is the database check's to report; this one says what it could.
+        state["scheduler_last_ran_at"] = None
+        state["scheduler_error"] = type(error).__name__
+        return state
     state["scheduler_last_ran_at"] = last.last_run_at.isoformat() if last else None
     if last:
         state["scheduler_minutes_since"] = round((timezone.now() - last.last_run_at).total_seconds() / 60, 1)

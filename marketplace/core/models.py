@@ -15,3 +15,64 @@ class ScheduledJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time token, claimed by its first submission.
+
+    The form carries a random token in a hidden field; the first submission
+    inserts this row in the same transaction as what it creates, and records
+    where it sent the person. A second submission of the same form (a
+    double-click, a resend after a slow answer) finds the row and goes to the
+    same place instead of creating a second thing. Two at once: the unique
+    token makes the second wait for the first to commit (PostgreSQL's unique
+    index, SQLite's write lock), then find it.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    # Not a foreign key: core sits below accounts. Anonymous forms (feedback) leave it empty.
+    user_id = models.BigIntegerField(null=True, blank=True)
+    result_url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.token[:8]}… → {self.result_url}"
+
+
+class OutboxEmail(models.Model):
+    """One outgoing email, kept from the moment the write that caused it commits until it is sent.
+
+    Written in the same transaction as that write, so a rolled-back write sends
+    nothing and a committed one always has its email. A worker claims a row
+    (queued -> sending) with one conditional UPDATE, sends, then marks it sent;
+    a failed send goes back to queued with a later `next_attempt_at`, until
+    `give_up_at`, when it is failed and shown to commissioners with a resend.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to send"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    give_up_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        verbose_name = "email"
+        verbose_name_plural = "emails"
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to}"

@@ -1,12 +1,40 @@
-"""Queued work shared by every app."""
-
-from smtplib import SMTPException
+"""Queued work shared by every app: sending the email outbox."""
 
 from celery import shared_task
-from django.core.mail import send_mail
+
+from .outbox import outbox_deliver, outbox_enqueue, outbox_send_due
+from .services import scheduled_job_record_run
+from .submissions import form_submissions_forget_old
+from .uploads import uploads_remove_abandoned
 
 
-@shared_task(autoretry_for=(SMTPException, ConnectionError, OSError), retry_backoff=True, max_retries=8)
+@shared_task
+def send_outbox_email(*, email_id: int) -> str:
+    """Send one outbox email now; if the mail service is down the row waits for the sweep."""
+    return outbox_deliver(email_id=email_id)
+
+
+@shared_task
+def send_due_emails() -> dict[str, int]:
+    """Every minute: send what is due, retry what failed, and forget old form tokens."""
+    outcomes = outbox_send_due()
+    forgotten = form_submissions_forget_old()
+    scheduled_job_record_run(
+        name="send-due-emails", result=", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    )
+    return {**outcomes, "tokens forgotten": forgotten}
+
+
+@shared_task
 def send_email(*, to: str, subject: str, body: str) -> None:
-    """Send one rendered email; retried with backoff while the mail service is down."""
-    send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    """Messages a broker still holds from before the outbox: kept in it, then sent from it."""
+    for email in outbox_enqueue(to=[to], subject=subject, body=body):
+        outbox_deliver(email_id=email.pk)
+
+
+@shared_task
+def remove_abandoned_uploads() -> int:
+    """Hourly: partial upload files a killed request left behind."""
+    removed = uploads_remove_abandoned()
+    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed")
+    return removed

@@ -143,3 +143,35 @@ def _verify_image(file: Any, *, expected_format: str, message: str) -> None:
         ) from error
     finally:
         file.seek(0)
+
+
+ABANDONED_AFTER_SECONDS = 60 * 60
+
+
+def uploads_remove_abandoned(*, now: float | None = None) -> int:
+    """Delete partial upload files a killed request left behind; returns how many.
+
+    Django streams uploads over 2.5 MB to FILE_UPLOAD_TEMP_DIR and deletes each
+    file when the request ends, but a worker killed mid-upload (a timeout, a
+    restart) never gets to. Uploads go to a folder of their own, so anything
+    in it older than an hour is an abandoned upload.
+    """
+    import os
+    import time
+
+    from django.conf import settings
+
+    folder = settings.FILE_UPLOAD_TEMP_DIR
+    if not folder or not os.path.isdir(folder):
+        return 0
+    cutoff = (time.time() if now is None else now) - ABANDONED_AFTER_SECONDS
+    removed = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.remove(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                continue  # finished or removed meanwhile
+    return removed

@@ -14,6 +14,7 @@ from wagtail.snippets.widgets import AdminSnippetChooser
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.core.forms import ReasonNeededToRejectMixin
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.providers.models import Provider
 
 from .models import DOMAIN_FIELDS, Action, Arrangement, Domain, Feedback, MonitoringVisit, Rating
@@ -245,7 +246,7 @@ class ActionResponseForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(OneTimeFormMixin):
     """Feedback about a provider from someone who uses it (or their family or advocate)."""
 
     relationship = forms.ChoiceField(

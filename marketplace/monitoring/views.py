@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from marketplace.core.submissions import submit_once
 from marketplace.openreferral.http import client_address
 from marketplace.providers.models import Provider
 
@@ -139,19 +140,22 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
                 status = 429
             else:
                 rating = form.cleaned_data["rating"]
-                try:
-                    feedback_submit(
-                        provider=provider,
-                        text=form.cleaned_data["text"],
-                        relationship=form.cleaned_data["relationship"],
-                        from_name=form.cleaned_data["from_name"],
-                        rating=int(rating) if rating else None,
-                        is_complaint=form.cleaned_data["is_complaint"] == "yes",
-                    )
-                except MonitoringError as error:
-                    form.add_error(None, str(error))
-                else:
-                    return redirect(thanks_url)
+                with submit_once(form=form) as once:
+                    if once.previous_url:
+                        return redirect(once.previous_url)
+                    try:
+                        feedback_submit(
+                            provider=provider,
+                            text=form.cleaned_data["text"],
+                            relationship=form.cleaned_data["relationship"],
+                            from_name=form.cleaned_data["from_name"],
+                            rating=int(rating) if rating else None,
+                            is_complaint=form.cleaned_data["is_complaint"] == "yes",
+                        )
+                    except MonitoringError as error:
+                        form.add_error(None, str(error))
+                    else:
+                        return redirect(once.done(thanks_url))
     else:
         form = FeedbackForm()
     return TemplateResponse(

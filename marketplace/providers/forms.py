@@ -4,6 +4,7 @@ from typing import Any, cast
 from django import forms
 
 from marketplace.core.forms import ReasonNeededToRejectMixin
+from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.places.models import Locality
 
 from .availability import Day, PartOfDay, WeeklyAvailability
@@ -58,7 +59,7 @@ class GovukErrorsMixin:
         return items
 
 
-class JoinForm(GovukErrorsMixin, forms.Form):
+class JoinForm(GovukErrorsMixin, OneTimeFormMixin):
     kind = forms.ChoiceField(
         label="What kind of provider are you?",
         choices=Provider.Kind.choices,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
 from marketplace.accounts.models import User
+from marketplace.core.submissions import submit_once
 
 from .forms import (
     AboutForm,
@@ -182,15 +183,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def join(request: HttpRequest) -> HttpResponse:
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            provider = provider_create_draft(
-                by=_user(request), kind=form.cleaned_data["kind"], name=form.cleaned_data["name"]
-            )
-        except ProviderError as error:
-            _field_error(form, error)
-        else:
-            messages.success(request, f"We have started a listing for {provider.name}. Work through the tasks below.")
-            return redirect("providers:task_list", provider_uuid=provider.uuid)
+        with submit_once(form=form, user=request.user) as once:
+            if once.previous_url:
+                return redirect(once.previous_url)
+            try:
+                provider = provider_create_draft(
+                    by=_user(request), kind=form.cleaned_data["kind"], name=form.cleaned_data["name"]
+                )
+            except ProviderError as error:
+                _field_error(form, error)
+            else:
+                messages.success(
+                    request, f"We have started a listing for {provider.name}. Work through the tasks below."
+                )
+                return redirect(once.done(reverse("providers:task_list", kwargs={"provider_uuid": provider.uuid})))
     return TemplateResponse(request, "providers/join.html", {"form": form, "errors": form.error_summary()})
 
 

@@ -9,6 +9,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .filters import ProviderAdminFilterSet
@@ -17,7 +18,52 @@ from .services import provider_saved_in_admin
 from .views import change_request_index, change_request_review, change_status
 
 
+def providers_choosable_by(user: Any) -> Any:
+    """Commissioners choose any provider; everyone else (editors) only published ones, so the chooser
+    never shows them the names of drafts, suspended or withdrawn listings."""
+    providers = Provider.objects.all()
+    if user.has_perm("providers.change_listing_status"):
+        return providers
+    return providers.filter(status=Provider.Status.PUBLISHED)
+
+
+class ProviderChooseMixin:
+    request: HttpRequest
+
+    def get_object_list(self) -> Any:
+        return providers_choosable_by(self.request.user)
+
+
+class ProviderChooseView(ProviderChooseMixin, chooser_views.ChooseView):
+    pass
+
+
+class ProviderChooseResultsView(ProviderChooseMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class ProviderChosenView(chooser_views.SnippetChosenView):
+    def get_object(self, pk: Any) -> Any:
+        provider = super().get_object(pk)  # a nonsense id is "does not exist" (marketplace.core.fields)
+        if not providers_choosable_by(self.request.user).filter(pk=provider.pk).exists():
+            raise Provider.DoesNotExist(pk)
+        return provider
+
+
+class ProviderChosenMultipleView(chooser_views.SnippetChosenMultipleView):
+    def get_objects(self, pks: Any) -> Any:
+        return providers_choosable_by(self.request.user).filter(pk__in=pks)
+
+
+class ProviderChooserViewSet(chooser_views.SnippetChooserViewSet):
+    choose_view_class = ProviderChooseView
+    choose_results_view_class = ProviderChooseResultsView
+    chosen_view_class = ProviderChosenView
+    chosen_multiple_view_class = ProviderChosenMultipleView
+
+
 class ProviderViewSet(SnippetViewSet):
+    chooser_viewset_class = ProviderChooserViewSet
     model = Provider
     icon = "group"
     menu_label = "Providers"

@@ -106,3 +106,22 @@ def test_broker_down_is_degraded_but_still_200(client, settings):
 
 def test_healthz_refuses_other_methods(client):
     assert client.post("/healthz").status_code == 405
+
+
+def _database_down(execute, sql, params, many, context):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+def test_every_query_failing_answers_503_not_500(client):
+    """The database down for real: every query fails, the scheduler lookup included."""
+    from django.db import connection
+
+    with connection.execute_wrapper(_database_down):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"] == {"status": "error", "error": "OperationalError"}
+    assert body["broker"]["scheduler_last_ran_at"] is None
+    assert body["broker"]["scheduler_error"] == "OperationalError"
