@@ -79,6 +79,9 @@ def parse_days(text: str) -> tuple[Day, ...] | None:
 
 
 class OpenReferralFilterSet(ProviderSearchFilterSet):
+    # Open data clients ask for words, and filter by taxonomy terms when they mean a service.
+    reads_service_names = False
+
     search = django_filters.CharFilter(method="filter_by_search", max_length=MAX_TEXT_LENGTH)
     taxonomy_term_id = django_filters.UUIDFilter(method="filter_by_search")
     taxonomy_id = django_filters.UUIDFilter(method="filter_by_search")
