@@ -106,16 +106,22 @@ def test_weekly_availability_is_a_table_with_words_not_just_colour(client: Clien
 
     html = profile_html(client, provider)
 
-    assert '<th scope="col" class="govuk-table__header">Overnight</th>' in html
-    tuesday = html.split('<th scope="row" class="govuk-table__header">Tuesday</th>', 1)[1].split("</tr>", 1)[0]
+    assert '<th scope="col" class="govuk-table__header" role="columnheader">Overnight</th>' in html
+    tuesday = html.split('<th scope="row" class="govuk-table__header" role="rowheader">Tuesday</th>', 1)[1].split(
+        "</tr>", 1
+    )[0]
     assert re.findall(r">(Available|Not available)<", tuesday) == [
         "Available",
         "Not available",
         "Not available",
         "Not available",
     ]
-    sunday = html.split('<th scope="row" class="govuk-table__header">Sunday</th>', 1)[1].split("</tr>", 1)[0]
+    sunday = html.split('<th scope="row" class="govuk-table__header" role="rowheader">Sunday</th>', 1)[1].split(
+        "</tr>", 1
+    )[0]
     assert re.findall(r">(Available|Not available)<", sunday)[-1] == "Available"
+    # Each cell names its part of the day, for the stacked layout on a narrow screen.
+    assert re.findall(r'data-label="(\w+)"', tuesday) == ["Morning", "Afternoon", "Evening", "Overnight"]
     assert f"They last confirmed their availability on {days_ago(3):%-d %B %Y}." in html
     assert "Availability not confirmed recently" not in html
 
