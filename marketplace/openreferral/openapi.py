@@ -3,10 +3,11 @@
 The official document (standard/openapi30.json, CC BY-SA 4.0, from
 OpenReferralUK/uk-profile; see standard/SOURCE) is served with this site as
 its server, the optional parameters we support added to the paths they
-apply to, our error responses described, and two slips in the official
+apply to, our error responses described, and slips in the official
 document corrected: the taxonomy term operation ids are the wrong way round,
-and /service_at_locations/{id} names the service schema instead of the
-service_at_location schema.
+/service_at_locations/{id} names the service schema instead of the
+service_at_location schema, and start_time and end_time have "type": "time",
+which OpenAPI does not have (a string with format time).
 """
 
 import copy
@@ -79,8 +80,13 @@ def document_for(server_url: str) -> dict[str, Any]:
     parameters["day"]["description"] += (
         " One of MO, TU, WE, TH, FR, SA, SU (or the day's name); several may be given separated by commas."
     )
-    parameters["start_time"]["description"] += " As HH:MM, local time in the UK."
-    parameters["end_time"]["description"] += " As HH:MM, local time in the UK."
+    for name in ("start_time", "end_time"):
+        # The official document says "type": "time", which is not an OpenAPI type.
+        parameters[name]["schema"] = {"type": "string", "format": "time", "example": "09:00"}
+        parameters[name]["description"] += (
+            " As HH:MM or HH:MM:SS, local time in the UK; a time with a zone (09:00:00Z, 09:00+01:00) is"
+            " converted to UK time on the day of the request."
+        )
     parameters["minimum_age"]["description"] += " Every listing here serves adults: 18 and over, with no upper limit."
     parameters["proximity"]["description"] += " Up to 200000 metres; requires `postcode`."
     parameters["full"]["description"] = "On /services: return fully nested services in the list, for bulk harvesting."

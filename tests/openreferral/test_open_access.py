@@ -49,6 +49,20 @@ def test_preflight_and_writes(client):
     assert write["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_get_a_json_405_with_cors_even_with_csrf_checks_on(method):
+    """A browser or validator is not the test client: the CSRF check is on, as in production."""
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)("/openreferral/services", {})
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": 405, "message": "Only GET is supported: this API is read-only."}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
 def test_reads_are_cacheable_and_conditional_gets_answer_304(client, day_service):
     path = f"/openreferral/services/{day_service.uuid}"
     first = client.get(path)
