@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from search.filters import MAX_PAGE
+
 STANDARD_DIR = Path(__file__).resolve().parent / "standard"
 SCHEMA_DIR = STANDARD_DIR / "schema"
 COMPILED_SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/uk-profile/main/schema/compiled/"
@@ -76,7 +78,11 @@ def document_for(server_url: str) -> dict[str, Any]:
     components["schemas"]["Error"] = ERROR_SCHEMA
     parameters = components["parameters"]
     parameters["per_page"]["schema"].update({"minimum": 1, "maximum": 500, "default": 50})
-    parameters["page"]["schema"].update({"minimum": 1, "default": 1})
+    parameters["page"]["schema"].update({"minimum": 1, "maximum": MAX_PAGE, "default": 1})
+    parameters["page"]["description"] = (
+        f"{parameters['page'].get('description', '')} Pages 1 to {MAX_PAGE}; total_pages never counts past "
+        f"{MAX_PAGE}, so to read more than {MAX_PAGE} pages' worth ask for more per_page, or use modified_after."
+    ).strip()
     parameters["day"]["description"] += (
         " One of MO, TU, WE, TH, FR, SA, SU (or the day's name); several may be given separated by commas."
     )

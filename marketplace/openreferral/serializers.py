@@ -16,6 +16,7 @@ from typing import Any
 
 from marketplace.providers.availability import Day, PartOfDay
 from marketplace.providers.models import Provider, ProviderLocation, ProviderPrice
+from search.filters import MAX_PAGE
 
 from .identifiers import derived_id, namespace_id
 from .taxonomies import CLIENT_GROUPS, SERVICES, SPECIALISMS, Taxonomy, Term, kind_term, term_from_row
@@ -386,7 +387,9 @@ def service_at_location(location_row: ProviderLocation, context: Context, *, is_
 
 
 def page(contents: list[JSON], *, total: int, page_number: int, per_page: int) -> JSON:
-    total_pages = math.ceil(total / per_page) if total else 0
+    """One page of a list. Pages past MAX_PAGE are refused (400), so none is advertised:
+    total_pages stops there and total_items still says how many there are (ask for more per_page)."""
+    total_pages = min(math.ceil(total / per_page), MAX_PAGE) if total else 0
     return {
         "total_items": total,
         "total_pages": total_pages,
