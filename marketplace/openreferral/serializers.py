@@ -383,6 +383,18 @@ def service_at_location(location_row: ProviderLocation, context: Context, *, is_
     }
 
 
+def service_at_location_detail(location_row: ProviderLocation, context: Context) -> JSON:
+    """/service_at_locations/{id}: the service_at_location, also valid as the service schema.
+
+    The official OpenAPI document (which the ORUK validator checks against) says
+    this endpoint returns a service; the HSDS model says a service_at_location.
+    The body is both: the service_at_location with the service's required name
+    and status beside its own fields (neither schema forbids extra properties).
+    """
+    data = service_at_location(location_row, context, is_full=True)
+    return {"id": data["id"], "name": location_row.provider.name, "status": data["service"]["status"], **data}
+
+
 # Pages -----------------------------------------------------------------------
 
 
