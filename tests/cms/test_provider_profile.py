@@ -15,6 +15,7 @@ from tests.factories import (
     LocalityFactory,
     ProviderFactory,
     ProviderPriceFactory,
+    ServiceTypeFactory,
     UserFactory,
     days_ago,
 )
@@ -248,3 +249,14 @@ def test_back_link_returns_to_the_search_the_person_came_from(client: Client) ->
 
     assert 'href="/directory/?q=dementia&amp;near=WE1" class="govuk-back-link"' in came_from_search
     assert 'href="/directory/" class="govuk-back-link"' in came_from_elsewhere
+
+
+def test_the_cqc_wording_fits_a_personal_assistant_who_gives_personal_care(client: Client) -> None:
+    personal_care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    assistant = ProviderFactory(kind=Provider.Kind.PERSONAL_ASSISTANT, services=[personal_care])
+    micro = ProviderFactory(kind=Provider.Kind.MICRO_PROVIDER)
+
+    assistant_html = profile_html(client, assistant)
+    assert "works directly for the person they support does not register with the CQC" in assistant_html
+    assert "do not give personal care do not have to" not in assistant_html
+    assert "Providers who give personal care must register with the CQC" in profile_html(client, micro)

@@ -553,3 +553,14 @@ def test_tampered_or_nonsense_input_gets_a_message_not_a_server_error(client, dr
     assert response.status_code == 200
     assert message in response.content.decode()
     assert "govuk-error-summary" in response.content.decode()
+
+
+def test_a_task_that_cannot_start_yet_says_why(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("providers:join"), {"kind": "personal_assistant", "name": "Grace Obi"})
+    body = client.get(response["Location"]).content.decode()
+
+    assert "Cannot start yet" in body
+    assert "Complete \N{LEFT SINGLE QUOTATION MARK}About you or your service\N{RIGHT SINGLE QUOTATION MARK}" in body
+    assert "Finish every task above that is not marked (optional) first." in body
