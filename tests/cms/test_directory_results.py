@@ -284,3 +284,14 @@ def test_filters_fold_behind_a_filter_results_control_before_the_results(client:
     assert "<details" in html[details : details + 100]
     assert " open" not in html[details : details + 100]
     assert html.index("Filter results</span></summary>") < html.index('id="results"')
+
+
+def test_a_result_names_its_locality_as_an_area_not_as_where_it_is_based(client: Client) -> None:
+    from tests.factories import LocalityFactory
+
+    ProviderFactory(name="Pennock Helper", locality=LocalityFactory(name="Dunmere"), summary="PA based in Pennock.")
+
+    html = client.get(URL).content.decode()
+
+    assert "Personal assistant, in the Dunmere area" in html
+    assert "based in Dunmere" not in html
