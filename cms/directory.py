@@ -35,10 +35,24 @@ ERROR_ORDER = [
 ]
 
 
+# The fields inside the folding filter panel, to say on its summary how many are chosen.
+FILTER_FIELDS = ["kind", "service", "client_group", "language", "gender", "day", "time", "max_price"]
+FILTER_FIELDS += ["new_clients", "accredited"]
+
+
+def chosen_filter_count(query: QueryDict) -> int:
+    return sum(len([value for value in query.getlist(name) if value.strip()]) for name in FILTER_FIELDS)
+
+
 def search_context(request: HttpRequest) -> dict[str, Any]:
     filterset = ProviderSearchFilterSet(request.GET, queryset=Provider.objects.published())
     form = filterset.form
-    context: dict[str, Any] = {"filterset": filterset, "form": form, "results": None}
+    context: dict[str, Any] = {
+        "filterset": filterset,
+        "form": form,
+        "results": None,
+        "chosen_filter_count": chosen_filter_count(request.GET),
+    }
     if not form.is_valid():
         context["error_list"] = [
             (name, message) for name in [*ERROR_ORDER, "__all__"] for message in form.errors.get(name, [])

@@ -14,6 +14,7 @@ from marketplace.providers.availability import Day, PartOfDay
 from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
 
 from .query import Point, ProviderSearch, Sort, WorkerGender
+from .synonyms import service_named_by
 
 MAX_TEXT_LENGTH = 100
 MAX_PAGE = 1000
@@ -26,6 +27,9 @@ GENDER_CHOICES = [
     (WorkerGender.MALE.value, "Male"),
     (WorkerGender.NON_BINARY.value, "Non-binary"),
 ]
+# match=words searches the words anywhere, even when they name a service.
+MATCH_WORDS = "words"
+MATCH_CHOICES = [(MATCH_WORDS, "The words anywhere in a listing")]
 SORT_CHOICES = [
     (Sort.RELEVANCE.value, "Best match"),
     (Sort.DISTANCE.value, "Distance"),
@@ -45,6 +49,10 @@ class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
 
 class ProviderSearchFilterSet(django_filters.FilterSet):
     """Query-string names are short and stable: they appear in shared links."""
+
+    # Words that name a service search for the service (the public directory);
+    # the open data API matches words as words.
+    reads_service_names = True
 
     q = django_filters.CharFilter(
         label="What support are you looking for?",
@@ -94,6 +102,12 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(
         label="Sort by", choices=SORT_CHOICES, empty_label=None, method="filter_by_search"
     )
+    match = django_filters.ChoiceFilter(
+        label="Match",
+        choices=MATCH_CHOICES,
+        method="filter_by_search",
+        widget=forms.HiddenInput,
+    )
     page = django_filters.NumberFilter(
         label="Page",
         method="filter_by_search",
@@ -137,6 +151,7 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         form.fields["radius"].error_messages["invalid_choice"] = "Choose a distance from the list."
         form.fields["sort"].error_messages["invalid_choice"] = "Choose how to sort from the list."
         form.fields["gender"].error_messages["invalid_choice"] = "Choose a gender from the list."
+        form.fields["match"].error_messages["invalid_choice"] = "Choose what to match from the list."
         form.clean = self._clean_form
 
     def _clean_form(self) -> dict[str, Any]:
@@ -166,10 +181,19 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
     def search_query(self, *, page_size: int | None = None) -> ProviderSearch:
         """The validated search. Call only when the form is valid."""
         data = self.form.cleaned_data
+        text = (data.get("q") or "").strip()
+        services = tuple(term.slug for term in data.get("service") or ())
+        named: tuple[str, str] | None = None
+        if self.reads_service_names and text and data.get("match") != MATCH_WORDS:
+            named = service_named_by(text, ServiceType.objects.values_list("slug", "name"))
+        if named:
+            services = services if named[0] in services else (*services, named[0])
         return ProviderSearch(
-            text=(data.get("q") or "").strip(),
+            text="" if named else text,
+            service_named_by_words=text if named else "",
+            named_service=named[1] if named else "",
             kinds=tuple(data.get("kind") or ()),
-            services=tuple(term.slug for term in data.get("service") or ()),
+            services=services,
             client_groups=tuple(term.slug for term in data.get("client_group") or ()),
             languages=tuple(term.slug for term in data.get("language") or ()),
             worker_gender=WorkerGender(data["gender"]) if data.get("gender") else None,

@@ -60,6 +60,10 @@ class ProviderSearch:
     modified_after: datetime | None = None
     is_taking_new_clients_only: bool = False
     is_accredited_only: bool = False
+    # When the words typed name a service, the search offers that service instead
+    # of matching the words: the words and the service's name, for the page to say so.
+    service_named_by_words: str = ""
+    named_service: str = ""
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     page_size: int = 20

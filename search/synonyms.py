@@ -4,6 +4,8 @@ Each group lists equivalent phrases; a search for any one finds the others.
 The Elasticsearch backend loads the same groups into its synonym filter.
 """
 
+from collections.abc import Iterable
+
 SYNONYM_GROUPS: list[tuple[str, ...]] = [
     ("pa", "personal assistant"),
     ("sitting service", "befriending", "sitting"),
@@ -45,3 +47,23 @@ def _longest_phrase_at(words: list[str], position: int) -> tuple[str, tuple[str,
             ):
                 best = (phrase, group)
     return best
+
+
+def service_named_by(text: str, services: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """The (slug, name) of the service the whole of `text` names, or None.
+
+    Words name a service when they are its name, one of the parts of a name
+    joined by "and" ("respite" names "Respite and short breaks"), or a
+    synonym of either ("short break", "housework").
+    """
+    words = " ".join(text.lower().replace("&", " and ").split())
+    if not words:
+        return None
+    groups = expand_terms(words)
+    candidates = set(groups[0]) | {words} if len(groups) == 1 else {words}
+    for slug, name in services:
+        name_words = " ".join(name.lower().replace("&", " and ").split())
+        names = {name_words, *(part.strip() for part in name_words.split(" and ") if part.strip())}
+        if candidates & names:
+            return slug, name
+    return None

@@ -201,3 +201,10 @@ def test_image_runs_as_a_non_root_user_and_keeps_secrets_out() -> None:
     assert "uv sync --frozen --no-dev" in dockerfile
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".env", ".git", ".venv/", "node_modules/"} <= ignored
+
+
+def test_the_public_base_url_is_a_documented_setting() -> None:
+    """Open data links to profiles at the public address (PUBLIC_BASE_URL), not the Wagtail Site's hostname."""
+    example = (ROOT / ".env.example").read_text()
+    assert re.search(r"^# PUBLIC_BASE_URL=https://", example, flags=re.MULTILINE)
+    assert ("PUBLIC_BASE_URL", True) in env_calls(SETTINGS_DIR / "base.py")

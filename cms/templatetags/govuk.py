@@ -107,6 +107,15 @@ def query_without(request: HttpRequest, *names: str) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+@register.simple_tag
+def query_with(request: HttpRequest, name: str, value: str) -> str:
+    """The current query string with one parameter set (and back to the first page)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params[name] = value
+    return f"?{params.urlencode()}"
+
+
 @register.filter
 def pounds(amount: Decimal | float | int | None) -> str:
     """£18.00, or '' when there is no amount."""

@@ -308,6 +308,9 @@ SEARCH_DEFAULT_RADIUS_MILES = 10
 OPENREFERRAL_RATE_LIMIT_PER_MINUTE = env.int("OPENREFERRAL_RATE_LIMIT_PER_MINUTE", default=120)
 OPENREFERRAL_CACHE_SECONDS = env.int("OPENREFERRAL_CACHE_SECONDS", default=300)
 OPENREFERRAL_TRUSTED_PROXY_COUNT = env.int("OPENREFERRAL_TRUSTED_PROXY_COUNT", default=0)
+# The public site's address (https://directory.council.gov.uk): links in the open data use it.
+# Empty: the address the request came to (never the Wagtail Site's hostname, often "localhost").
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 
 # External registers: the CQC, Companies House and the DBS Update Service
 # (docs/registers.md). Without a URL or key a register's sync skips it, logs

@@ -59,6 +59,14 @@ class User(AbstractUser):
 class DirectPaymentHolder(models.Model):
     """Someone who receives a personal budget as a direct payment."""
 
+    class PrimaryNeed(models.TextChoices):
+        """The need a personal budget mainly meets; values are the client groups' slugs in the directory."""
+
+        OLDER_PEOPLE = "older-people", "Older people"
+        LEARNING_DISABILITY = "learning-disability", "Learning disability"
+        PHYSICAL_DISABILITY = "physical-disability", "Physical disability"
+        MENTAL_HEALTH = "mental-health", "Mental health"
+
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, related_name="direct_payment_holder", null=True, blank=True
     )
@@ -66,6 +74,8 @@ class DirectPaymentHolder(models.Model):
     display_name = models.CharField(max_length=200)
     locality = models.ForeignKey("places.Locality", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     has_prepaid_card = models.BooleanField("has a direct payment card", default=True)
+    # Health information (special category data): seen only by the holder, those acting for them and commissioners.
+    primary_need = models.CharField(max_length=40, choices=PrimaryNeed.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

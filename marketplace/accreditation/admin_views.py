@@ -12,7 +12,7 @@ or a queryset in filters.py.
 """
 
 import ipaddress
-from datetime import datetime
+from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -30,6 +30,7 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
+from wagtail.admin.views.mixins import SpreadsheetExportMixin
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 
@@ -48,7 +49,13 @@ from .models import (
     ProviderCheck,
     RegisterAlert,
 )
-from .selectors import accreditation_of, check_label, provider_checks_for, provider_vetting_summary
+from .selectors import (
+    accreditation_of,
+    check_label,
+    days_waiting_since,
+    provider_checks_for,
+    provider_vetting_summary,
+)
 from .services import (
     DECISIONS_ALLOWED_FROM,
     AccreditationError,
@@ -99,11 +106,8 @@ class CommissionersOnlyMixin:
 # The review queue -----------------------------------------------------------------
 
 
-def days_waiting(provider: Provider, now: datetime | None = None) -> int | None:
-    since = getattr(provider, "waiting_since", None)
-    if since is None:
-        return None
-    return ((now or timezone.now()) - since).days
+def days_waiting(provider: Provider, today: date | None = None) -> int | None:
+    return days_waiting_since(getattr(provider, "waiting_since", None), today=today or timezone.localdate())
 
 
 def waiting_for(provider: Provider) -> str:
@@ -116,8 +120,11 @@ def waiting_for(provider: Provider) -> str:
     return "; ".join(parts)
 
 
-class ReviewQueueView(CommissionersOnlyMixin, BaseListingView):
-    """Providers waiting for a commissioner, oldest first, filtered by kind, locality and days waiting."""
+class ReviewQueueView(CommissionersOnlyMixin, SpreadsheetExportMixin, BaseListingView):
+    """Providers waiting for a commissioner, oldest first, filtered by kind, locality and days waiting.
+
+    Downloads as a spreadsheet (?export=csv or xlsx) with the same filters, like the reports.
+    """
 
     page_title = "Vetting review queue"
     header_icon = "tasks"
@@ -142,8 +149,32 @@ class ReviewQueueView(CommissionersOnlyMixin, BaseListingView):
         Column("days_waiting", label="Days waiting", accessor=days_waiting),
     ]
 
+    list_export = ["name", "get_kind_display", "locality", "queue_waiting_for", "waiting_since", "queue_days_waiting"]
+    export_headings = {
+        "name": "Provider",
+        "get_kind_display": "Kind",
+        "locality": "Locality",
+        "queue_waiting_for": "Waiting for",
+        "waiting_since": "Waiting since",
+        "queue_days_waiting": "Days waiting",
+    }
+    export_filename = "vetting-review-queue"
+
     def get_base_queryset(self) -> QuerySet[Provider]:
         return review_queue()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        for provider in context["object_list"]:
+            provider.queue_waiting_for = waiting_for(provider)
+            provider.queue_days_waiting = days_waiting(provider, today)
+        return context
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        if self.is_export:
+            return self.as_spreadsheet(context["object_list"], self.request.GET.get("export"))
+        return super().render_to_response(context, **response_kwargs)
 
 
 # A provider's review --------------------------------------------------------------

@@ -8,8 +8,7 @@ the older of the two, and is shown oldest first.
 from datetime import timedelta
 
 import django_filters
-from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, When
-from django.db.models.functions import Coalesce, Least
+from django.db.models import QuerySet
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
 
@@ -17,45 +16,15 @@ from marketplace.places.models import Locality
 from marketplace.providers.models import Provider
 
 from .models import Accreditation, ProviderCheck
+from .selectors import review_queue
+
+__all__ = ["AccreditedSupplierFilterSet", "ExpiringChecksFilterSet", "ReviewQueueFilterSet", "review_queue"]
 
 WAITING_CHOICES = [
     ("7", "More than 7 days"),
     ("14", "More than 14 days"),
     ("28", "More than 28 days"),
 ]
-
-
-def review_queue() -> QuerySet[Provider]:
-    """Providers waiting for a commissioner, with when they started waiting, oldest first.
-
-    Annotated with `checks_waiting` (checks submitted and not yet reviewed) and
-    `waiting_since` (the earlier of the application and the oldest waiting check).
-    """
-    submitted = ProviderCheck.objects.filter(provider=OuterRef("pk"), status=ProviderCheck.Status.SUBMITTED)
-    oldest_submitted_at = submitted.order_by("submitted_at").values("submitted_at")[:1]
-    submitted_count = submitted.order_by().values("provider").annotate(count=Count("pk")).values("count")
-    applied_at = Case(
-        When(accreditation__status=Accreditation.Status.APPLIED, then=F("accreditation__applied_at")),
-        default=None,
-        output_field=DateTimeField(),
-    )
-    return (
-        Provider.objects.filter(Q(accreditation__status=Accreditation.Status.APPLIED) | Exists(submitted))
-        .select_related("locality", "accreditation")
-        .annotate(
-            application_waiting_since=applied_at,
-            oldest_check_waiting_since=Subquery(oldest_submitted_at),
-            checks_waiting=Coalesce(Subquery(submitted_count), 0),
-        )
-        # LEAST ignores NULLs on PostgreSQL but not on SQLite: coalesce each side with the other.
-        .annotate(
-            waiting_since=Least(
-                Coalesce("application_waiting_since", "oldest_check_waiting_since"),
-                Coalesce("oldest_check_waiting_since", "application_waiting_since"),
-            )
-        )
-        .order_by(F("waiting_since").asc(nulls_last=True), "name")
-    )
 
 
 class ReviewQueueFilterSet(WagtailFilterSet):

@@ -1,9 +1,10 @@
 """Reads of vetting checks and accreditation for pages, the admin, jobs and onboarding."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from marketplace.providers.models import Provider
@@ -147,3 +148,60 @@ def accreditation_of(*, provider: Provider) -> Accreditation:
 
 def active_workers(*, provider: Provider) -> QuerySet[Worker]:
     return provider.workers.filter(is_active=True).order_by("full_name", "pk")
+
+
+# The review queue: one definition of "waiting for the council" ------------------
+
+
+def review_queue() -> QuerySet[Provider]:
+    """Providers waiting for a commissioner, with when they started waiting, oldest first.
+
+    Annotated with `checks_waiting` (checks submitted and not yet reviewed) and
+    `waiting_since` (the earlier of the application and the oldest waiting check).
+    """
+    submitted = ProviderCheck.objects.filter(provider=OuterRef("pk"), status=ProviderCheck.Status.SUBMITTED)
+    oldest_submitted_at = submitted.order_by("submitted_at").values("submitted_at")[:1]
+    submitted_count = submitted.order_by().values("provider").annotate(count=Count("pk")).values("count")
+    applied_at = Case(
+        When(accreditation__status=Accreditation.Status.APPLIED, then=F("accreditation__applied_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    return (
+        Provider.objects.filter(Q(accreditation__status=Accreditation.Status.APPLIED) | Exists(submitted))
+        .select_related("locality", "accreditation")
+        .annotate(
+            application_waiting_since=applied_at,
+            oldest_check_waiting_since=Subquery(oldest_submitted_at),
+            checks_waiting=Coalesce(Subquery(submitted_count), 0),
+        )
+        # LEAST ignores NULLs on PostgreSQL but not on SQLite: coalesce each side with the other.
+        .annotate(
+            waiting_since=Least(
+                Coalesce("application_waiting_since", "oldest_check_waiting_since"),
+                Coalesce("oldest_check_waiting_since", "application_waiting_since"),
+            )
+        )
+        .order_by(F("waiting_since").asc(nulls_last=True), "name")
+    )
+
+
+def days_waiting_since(since: datetime | None, *, today: date) -> int | None:
+    """Whole days from the local date a wait began to today (the queue and the dashboard both use it)."""
+    if since is None:
+        return None
+    return (today - timezone.localdate(since)).days
+
+
+@dataclass(frozen=True)
+class ReviewQueueSummary:
+    count: int
+    oldest_days: int | None
+
+
+def review_queue_summary(*, today: date | None = None) -> ReviewQueueSummary:
+    """How many providers wait for a commissioner and the longest wait: the review queue's own numbers."""
+    today = today or timezone.localdate()
+    queue = review_queue()
+    oldest = queue.exclude(waiting_since=None).values_list("waiting_since", flat=True).first()
+    return ReviewQueueSummary(count=queue.count(), oldest_days=days_waiting_since(oldest, today=today))

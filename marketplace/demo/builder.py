@@ -84,7 +84,14 @@ PROVIDERS_AT_SCALE_ONE: dict[str, int] = {
     Kind.DAY_SERVICE: 70,
     Kind.OTHER: 8,
 }
-DIRECT_PAYMENT_HOLDERS_AT_SCALE_ONE = 50
+# DOMAIN.md: about 2,700 direct payment holders in a county, by primary need 40/24/20/16%.
+DIRECT_PAYMENT_HOLDERS_AT_SCALE_ONE = 2700
+PRIMARY_NEED_SHARES: dict[str, float] = {
+    DirectPaymentHolder.PrimaryNeed.OLDER_PEOPLE: 0.40,
+    DirectPaymentHolder.PrimaryNeed.LEARNING_DISABILITY: 0.24,
+    DirectPaymentHolder.PrimaryNeed.PHYSICAL_DISABILITY: 0.20,
+    DirectPaymentHolder.PrimaryNeed.MENTAL_HEALTH: 0.16,
+}
 DEMO_PASSWORD = "demo-password-2026"
 # The authenticator app secret (base32) of the demo admin, commissioner and editor (README, "Demo accounts").
 DEMO_TOTP_SECRET = "WENDLESHIREDEMOWENDLESHIREDEMO23"
@@ -973,7 +980,8 @@ class CountyPlanner:
         provider.postcode_districts_served = " ".join(sorted(districts, key=lambda name: (len(name), name)))
         provider.availability_mask = self.organisation_availability(kind, "overnight-support" in services)
         team_size = self.rng.randint(15, 120) if is_agency else self.rng.randint(2, 8)
-        provider.capacity_hours_per_week = team_size * self.rng.randint(18, 30)
+        # Free hours, not the team's whole week: most of a team's hours already go to people it supports.
+        provider.capacity_hours_per_week = team_size * self.rng.randint(2, 6)
         manager = self.names.person(is_female=self.chance(0.8))
         provider.contact_name = manager.full_name
         domain = f"{provider.slug[:40].strip('-')}.example"
@@ -1267,7 +1275,10 @@ def _create_direct_payment_holders(planner: CountyPlanner, count: int) -> tuple[
         person = planner.names.person(is_female=planner.chance(0.55))
         point = rng.choice(geography.points)
         holder = DirectPaymentHolder(
-            display_name=person.full_name, locality_id=point.locality_id, has_prepaid_card=planner.chance(0.78)
+            display_name=person.full_name,
+            locality_id=point.locality_id,
+            has_prepaid_card=planner.chance(0.78),
+            primary_need=planner.pick_weighted(PRIMARY_NEED_SHARES),
         )
         if planner.chance(0.4):
             user = User(
@@ -1320,7 +1331,12 @@ def _create_direct_payment_holders(planner: CountyPlanner, count: int) -> tuple[
     wendlebury = Locality.objects.filter(name="Wendlebury").first()
     demo_holder, _ = DirectPaymentHolder.objects.update_or_create(
         user=holder_user,
-        defaults={"display_name": "Margaret Hollis", "locality": wendlebury, "has_prepaid_card": True},
+        defaults={
+            "display_name": "Margaret Hollis",
+            "locality": wendlebury,
+            "has_prepaid_card": True,
+            "primary_need": DirectPaymentHolder.PrimaryNeed.OLDER_PEOPLE,
+        },
     )
     family = _demo_user(f"family@{DEMO_EMAIL_DOMAIN}", first_name="David", last_name="Hollis")
     ActingFor.objects.get_or_create(

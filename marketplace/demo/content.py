@@ -201,7 +201,16 @@ ADVICE_PAGES = (
                 "We cannot pay back money spent before then.",
             ),
         ],
-        easy_read_body=[],
+        easy_read_body=[
+            ("heading", "Setting up your direct payment"),
+            _easy("It takes about 2 to 4 weeks to set up.", "A calendar"),
+            _easy("You sign an agreement. It says what the money is for.", "A person signing a paper"),
+            _easy("We give you a direct payment card. The money goes onto the card.", "A payment card"),
+            _easy("You choose who helps you. This can be a personal assistant.", "Two people talking"),
+            _easy("If you employ someone, you must pay them properly and keep records."),
+            _easy("Do not spend the money before your card is ready."),
+            _easy(f"Ask us if you need help. Phone {COUNCIL_PHONE}.", "A telephone"),
+        ],
     ),
     AdviceContent(
         slug="managing-your-direct-payment",

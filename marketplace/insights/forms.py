@@ -77,6 +77,19 @@ class MarketForm(ReportForm):
     only_gaps = forms.BooleanField(label="Only where nobody is taking new clients", required=False)
 
 
+class NeedsForm(ReportForm):
+    locality = forms.ModelChoiceField(
+        label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
+    )
+    service = forms.ModelChoiceField(
+        label="Offering",
+        queryset=ServiceType.objects.order_by("sort_order", "name"),
+        required=False,
+        empty_label="Any service",
+    )
+    only_gaps = forms.BooleanField(label="Only needs nobody is taking new clients for", required=False)
+
+
 class RuralGapsForm(ReportForm):
     service = forms.ModelChoiceField(
         label="Service",

@@ -2,8 +2,12 @@
 
 Supply is what people could buy now: published providers offering a service
 that serve a locality (their `localities_served`) and are taking new clients,
-with the hours a week and places a day they say they have. Need is the number
-of direct payment holders living in the locality. The rural gaps view lists
+with the hours a week and places a day they say they have free. A provider
+serving several localities has those hours once, not once in each: each
+locality is given an equal share. Need is the number of direct payment
+holders living in the locality, and by their primary need (older people,
+learning disability, physical disability, mental health) against the
+providers who support that client group. The rural gaps view lists
 every town and village with no published personal assistant offering a chosen
 service within a distance, measured as the crow flies (haversine) from the
 place's centre to the assistant's base, in Python on bounded candidate sets:
@@ -15,8 +19,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, FloatField, OuterRef, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
 
 from marketplace.accounts.models import DirectPaymentHolder
 from marketplace.places.models import Locality, Place
@@ -72,10 +78,44 @@ class MarketCell:
 
 
 @dataclass(frozen=True)
+class NeedCell:
+    """One locality and one primary need: the holders who have it, and who supports that client group there."""
+
+    locality_id: int
+    locality_name: str
+    is_rural: bool
+    need: str
+    need_label: str
+    holder_count: int
+    provider_count: int
+    hours_per_week: int
+
+    @property
+    def has_no_supply(self) -> bool:
+        """People with this need live here and nobody supporting it is taking new clients."""
+        return self.holder_count > 0 and self.provider_count == 0
+
+    @property
+    def holders_per_provider(self) -> float | None:
+        if not self.provider_count:
+            return None
+        return round(self.holder_count / self.provider_count, 1)
+
+    @property
+    def area(self) -> str:
+        return "Rural" if self.is_rural else "Urban"
+
+
+@dataclass(frozen=True)
 class MarketView:
     cells: tuple[MarketCell, ...]
     localities: tuple[Locality, ...]
     services: tuple[ServiceType, ...]
+    needs: tuple[NeedCell, ...] = ()
+
+    @property
+    def need_gaps(self) -> tuple[NeedCell, ...]:
+        return tuple(cell for cell in self.needs if cell.has_no_supply)
 
     @property
     def gaps(self) -> tuple[MarketCell, ...]:
@@ -86,10 +126,28 @@ class MarketView:
         return next((cell.holder_count for cell in self.cells if cell.locality_id == locality_id), 0)
 
 
+def _share_of(field: str) -> Any:
+    """A provider's capacity divided equally among the localities it serves (so it is counted once in all)."""
+    through = Provider.localities_served.through
+    served = (
+        through.objects.filter(provider_id=OuterRef("pk"))
+        .order_by()
+        .values("provider_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Sum(Cast(Coalesce(F(field), 0), FloatField()) / Cast(Subquery(served), FloatField()))
+
+
+def _supply() -> Any:
+    return Provider.objects.published().filter(is_taking_new_clients=True).order_by()
+
+
 def market_supply(
     *, locality_ids: Iterable[int] | None = None, service_ids: Iterable[int] | None = None
 ) -> MarketView:
-    """Every pair of locality and service, zero or not, with supply and need (4 queries)."""
+    """Every pair of locality and service, and of locality and primary need, zero or not, with supply
+    and need (6 queries)."""
     localities = Locality.objects.order_by("name")
     services = ServiceType.objects.order_by("sort_order", "name")
     if locality_ids is not None:
@@ -99,20 +157,20 @@ def market_supply(
     locality_list, service_list = tuple(localities), tuple(services)
 
     # One row per (locality, service) the supply reaches: a provider joins each of its localities
-    # once and each of its services once, so the sums count its capacity once per pair.
+    # once and each of its services once, so the sums count its share of capacity once per pair.
     supply = (
-        Provider.objects.published()
-        .filter(is_taking_new_clients=True, localities_served__in=locality_list, services__in=service_list)
-        .order_by()
+        _supply()
+        .filter(localities_served__in=locality_list, services__in=service_list)
         .values_list("localities_served", "services")
         .annotate(
             providers=Count("id", distinct=True),
-            hours=Sum("capacity_hours_per_week"),
-            places=Sum("capacity_places_per_day"),
+            hours=_share_of("capacity_hours_per_week"),
+            places=_share_of("capacity_places_per_day"),
         )
     )
     by_pair = {
-        (locality, service): (count, hours or 0, places or 0) for locality, service, count, hours, places in supply
+        (locality, service): (count, round(hours or 0), round(places or 0))
+        for locality, service, count, hours, places in supply
     }
     holders = dict(
         DirectPaymentHolder.objects.filter(locality__in=locality_list)
@@ -138,7 +196,51 @@ def market_supply(
                     holder_count=holders.get(locality.pk, 0),
                 )
             )
-    return MarketView(cells=tuple(cells), localities=locality_list, services=service_list)
+    return MarketView(
+        cells=tuple(cells),
+        localities=locality_list,
+        services=service_list,
+        needs=need_cells(locality_list, service_list if service_ids is not None else None),
+    )
+
+
+def need_cells(localities: tuple[Locality, ...], services: tuple[ServiceType, ...] | None) -> tuple[NeedCell, ...]:
+    """Holders by locality and primary need, against providers supporting that client group (2 queries).
+
+    A primary need is a client group's slug; with services chosen, only providers offering one of them count.
+    """
+    needs = DirectPaymentHolder.PrimaryNeed
+    supply = _supply().filter(localities_served__in=localities, client_groups__slug__in=needs.values)
+    if services is not None:
+        supply = supply.filter(pk__in=Provider.objects.filter(services__in=services).values("pk"))
+    by_pair = {
+        (locality, need): (count, round(hours or 0))
+        for locality, need, count, hours in supply.values_list("localities_served", "client_groups__slug").annotate(
+            providers=Count("id", distinct=True), hours=_share_of("capacity_hours_per_week")
+        )
+    }
+    holders = {
+        (locality, need): count
+        for locality, need, count in DirectPaymentHolder.objects.filter(locality__in=localities)
+        .exclude(primary_need="")
+        .order_by()
+        .values_list("locality", "primary_need")
+        .annotate(count=Count("id"))
+    }
+    return tuple(
+        NeedCell(
+            locality_id=locality.pk,
+            locality_name=locality.name,
+            is_rural=locality.is_rural,
+            need=need.value,
+            need_label=str(need.label),
+            holder_count=holders.get((locality.pk, need.value), 0),
+            provider_count=by_pair.get((locality.pk, need.value), (0, 0))[0],
+            hours_per_week=by_pair.get((locality.pk, need.value), (0, 0))[1],
+        )
+        for locality in localities
+        for need in needs
+    )
 
 
 # --- Rural gaps ---------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 
+from marketplace.accreditation.selectors import review_queue_summary
+from marketplace.places.models import Locality
+
 from . import forms, market, selectors
 from .charts import Bar, BarChart, chart_from_tally
 
@@ -91,15 +94,15 @@ def dashboard_headlines(
     monitoring = monitoring or selectors.monitoring_due_and_overdue(today=today)
     gap_service = market.default_gap_service()
     gaps = market.rural_gaps(service=gap_service) if gap_service else None
-    oldest = pipeline.oldest_waiting_days
+    queue = review_queue_summary(today=today)
+    oldest = queue.oldest_days
     headlines = [
+        # The same selector as the vetting review queue it links to: applications and checks waiting.
         Headline(
-            count=pipeline.waiting_count,
-            label=plural(
-                pipeline.waiting_count, "accreditation application waiting", "accreditation applications waiting"
-            ),
+            count=queue.count,
+            label=plural(queue.count, "provider waiting for vetting review", "providers waiting for vetting review"),
             detail=f"Oldest waiting {oldest} day{'s' if oldest != 1 else ''}" if oldest is not None else "",
-            url=reverse("insights:accreditation_pipeline") + "?status=applied",
+            url=reverse("accreditation_review:queue"),
             is_urgent=bool(oldest and oldest > 14),
         ),
         Headline(
@@ -254,13 +257,13 @@ def report_links() -> list[tuple[str, str, str]]:
         (
             "Checks expiring in the next 30 days",
             expiring_checks_report_url(),
-            "Sent or verified checks whose expiry date is near (the accreditation app's report).",
+            "Vetting checks sent or verified whose expiry date is near.",
         ),
         *own[1:2],
         (
             "Monitoring due and overdue",
             monitoring_due_report_url(),
-            "Providers on a council arrangement due or overdue a monitoring visit (the monitoring app's report).",
+            "Providers on a council arrangement due or overdue a monitoring visit.",
         ),
         *own[2:],
     ]
@@ -383,8 +386,8 @@ class ExpiredChecksReport(InsightsReportView):
     page_title = "Expired required checks"
     url_name = "expired_checks"
     description = (
-        "Required vetting checks already out of date, oldest first: marked expired, or past their date before the "
-        "nightly sweep reaches them. Checks about to expire are in the accreditation app's expiring checks report."
+        "Required vetting checks already out of date, oldest first, including any that passed their date since "
+        "last night's update. Checks about to expire are in the report of checks expiring in the next 30 days."
     )
     columns = [
         TitleColumn("provider_name", label="Provider", get_url=lambda row: provider_admin_url(row.provider_id)),
@@ -523,7 +526,8 @@ class MarketReport(InsightsReportView):
     url_name = "market"
     description = (
         "For each locality and service: published providers taking new clients that serve the locality, "
-        "their hours and places, and the direct payment holders who live there."
+        "their free hours and places (a provider serving several localities has its share in each), "
+        "and the direct payment holders who live there."
     )
     form_class = forms.MarketForm
     paginate_by = 100
@@ -597,6 +601,68 @@ class MarketReport(InsightsReportView):
         )
 
 
+class NeedsReport(InsightsReportView):
+    page_title = "Market view: supply against primary need"
+    url_name = "market_needs"
+    description = (
+        "For each locality and primary need: the direct payment holders who live there with that need, and the "
+        "published providers taking new clients there who support that client group (with their share of free "
+        "hours). A gap is a need people have where nobody supporting it is taking new clients."
+    )
+    form_class = forms.NeedsForm
+    columns = [
+        Column("locality_name", label="Locality"),
+        Column("area", label="Area"),
+        Column("need_label", label="Primary need"),
+        Column("holder_count", label="Direct payment holders"),
+        Column("provider_count", label="Providers taking new clients"),
+        Column("hours_per_week", label="Hours a week"),
+        Column("holders_per_provider", label="Holders per provider"),
+    ]
+    list_export = [
+        "locality_name",
+        "area",
+        "need_label",
+        "holder_count",
+        "provider_count",
+        "hours_per_week",
+        "holders_per_provider",
+    ]
+    export_headings = {
+        "locality_name": "Locality",
+        "area": "Area",
+        "need_label": "Primary need",
+        "holder_count": "Direct payment holders",
+        "provider_count": "Providers taking new clients",
+        "hours_per_week": "Hours a week",
+        "holders_per_provider": "Holders per provider",
+    }
+
+    @cached_property
+    def view(self) -> market.MarketView:
+        locality, service = self.form.value("locality"), self.form.value("service")
+        return market.market_supply(
+            locality_ids=[locality.pk] if locality else None, service_ids=[service.pk] if service else None
+        )
+
+    def get_rows(self) -> list[Any]:
+        return list(self.view.need_gaps if self.form.value("only_gaps") else self.view.needs)
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        per_provider: dict[str, list[float]] = {}
+        for cell in self.view.needs:
+            per_provider.setdefault(cell.need_label, [0, 0])
+            per_provider[cell.need_label][0] += cell.holder_count
+            per_provider[cell.need_label][1] += cell.provider_count
+        return BarChart(
+            title="Direct payment holders by primary need",
+            bars=tuple(Bar(label=label, value=int(holders)) for label, (holders, _) in per_provider.items()),
+            category_label="Primary need",
+            value_label="Holders",
+            slug="needs",
+        )
+
+
 class RuralGapsReport(InsightsReportView):
     page_title = "Rural gaps"
     url_name = "rural_gaps"
@@ -641,7 +707,13 @@ class RuralGapsReport(InsightsReportView):
     def get_chart(self, rows: list[Any]) -> BarChart | None:
         if self.gaps is None:
             return None
-        counts: dict[str, int] = {}
+        # Every locality has a bar, zero included: no gaps is a finding, not a lack of data.
+        locality = self.form.value("locality")
+        localities = Locality.objects.filter(pk=locality.pk) if locality else Locality.objects.all()
+        counts: dict[str, int] = dict.fromkeys(
+            localities.order_by("name").values_list("name", flat=True),
+            0,
+        )
         for gap in self.gaps.gaps:
             counts[gap.locality_name or "No locality"] = counts.get(gap.locality_name or "No locality", 0) + 1
         return BarChart(
@@ -667,5 +739,6 @@ REPORT_VIEWS: list[type[InsightsReportView]] = [
     OpenFlagsReport,
     RatingsReport,
     MarketReport,
+    NeedsReport,
     RuralGapsReport,
 ]

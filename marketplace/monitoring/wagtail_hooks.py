@@ -214,7 +214,7 @@ class FeedbackViewSet(ModelViewSet):
     list_display = [
         "provider",
         Column("excerpt", label="Feedback", accessor=lambda feedback: feedback.text[:120]),
-        "is_complaint",
+        Column("is_complaint", label="Complaint", accessor=lambda feedback: "Yes" if feedback.is_complaint else "No"),
         "rating",
         "submitted_at",
         "moderation_status",

@@ -8,13 +8,14 @@ defines translated onto the search's fields.
 
 import dataclasses
 import re
-from datetime import time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from marketplace.places.models import Place
 from marketplace.places.selectors import PlaceNotFound, place_resolve
@@ -37,6 +38,37 @@ DAY_NAMES = {
     **{day.code: day for day in Day},
     **{code.lower(): day for day, code in ICAL_DAYS.items()},
 }
+
+
+class ZonedTimeField(forms.TimeField):
+    """A time of day, also with a zone (09:00:00Z, 09:00+01:00), which is converted to UK local time.
+
+    The offset between a zone and UK time depends on the date (GMT or BST): the
+    request's date is used, `today` when given (tests) or the local date.
+    """
+
+    def __init__(self, *args: Any, today: date | None = None, **kwargs: Any) -> None:
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> time | None:
+        if isinstance(value, str) and value.strip():
+            text = value.strip()
+            try:
+                parsed = time.fromisoformat(text)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is not None:
+                moment = datetime.combine(self.today or timezone.localdate(), parsed)
+                return timezone.localtime(moment).time().replace(tzinfo=None)
+            if parsed is not None:
+                return parsed
+        result: time | None = super().to_python(value)
+        return result
+
+
+class ZonedTimeFilter(django_filters.TimeFilter):
+    field_class = ZonedTimeField
 
 
 def minutes(value: str | time) -> int:
@@ -79,14 +111,17 @@ def parse_days(text: str) -> tuple[Day, ...] | None:
 
 
 class OpenReferralFilterSet(ProviderSearchFilterSet):
+    # Open data clients ask for words, and filter by taxonomy terms when they mean a service.
+    reads_service_names = False
+
     search = django_filters.CharFilter(method="filter_by_search", max_length=MAX_TEXT_LENGTH)
     taxonomy_term_id = django_filters.UUIDFilter(method="filter_by_search")
     taxonomy_id = django_filters.UUIDFilter(method="filter_by_search")
     minimum_age = django_filters.NumberFilter(method="filter_by_search", min_value=0, max_value=MAX_AGE)
     maximum_age = django_filters.NumberFilter(method="filter_by_search", min_value=0, max_value=MAX_AGE)
     day = django_filters.CharFilter(method="filter_by_search", max_length=100)  # replaces the directory's day boxes
-    start_time = django_filters.TimeFilter(method="filter_by_search")
-    end_time = django_filters.TimeFilter(method="filter_by_search")
+    start_time = ZonedTimeFilter(method="filter_by_search")
+    end_time = ZonedTimeFilter(method="filter_by_search")
     postcode = django_filters.CharFilter(method="filter_by_search", max_length=60)
     proximity = django_filters.NumberFilter(
         method="filter_by_search", min_value=Decimal(1), max_value=MAX_PROXIMITY_METRES

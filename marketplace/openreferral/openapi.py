@@ -3,10 +3,11 @@
 The official document (standard/openapi30.json, CC BY-SA 4.0, from
 OpenReferralUK/uk-profile; see standard/SOURCE) is served with this site as
 its server, the optional parameters we support added to the paths they
-apply to, our error responses described, and two slips in the official
+apply to, our error responses described, and slips in the official
 document corrected: the taxonomy term operation ids are the wrong way round,
-and /service_at_locations/{id} names the service schema instead of the
-service_at_location schema.
+/service_at_locations/{id} names the service schema instead of the
+service_at_location schema, and start_time and end_time have "type": "time",
+which OpenAPI does not have (a string with format time).
 """
 
 import copy
@@ -14,6 +15,8 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from search.filters import MAX_PAGE
 
 STANDARD_DIR = Path(__file__).resolve().parent / "standard"
 SCHEMA_DIR = STANDARD_DIR / "schema"
@@ -75,12 +78,21 @@ def document_for(server_url: str) -> dict[str, Any]:
     components["schemas"]["Error"] = ERROR_SCHEMA
     parameters = components["parameters"]
     parameters["per_page"]["schema"].update({"minimum": 1, "maximum": 500, "default": 50})
-    parameters["page"]["schema"].update({"minimum": 1, "default": 1})
+    parameters["page"]["schema"].update({"minimum": 1, "maximum": MAX_PAGE, "default": 1})
+    parameters["page"]["description"] = (
+        f"{parameters['page'].get('description', '')} Pages 1 to {MAX_PAGE}; total_pages never counts past "
+        f"{MAX_PAGE}, so to read more than {MAX_PAGE} pages' worth ask for more per_page, or use modified_after."
+    ).strip()
     parameters["day"]["description"] += (
         " One of MO, TU, WE, TH, FR, SA, SU (or the day's name); several may be given separated by commas."
     )
-    parameters["start_time"]["description"] += " As HH:MM, local time in the UK."
-    parameters["end_time"]["description"] += " As HH:MM, local time in the UK."
+    for name in ("start_time", "end_time"):
+        # The official document says "type": "time", which is not an OpenAPI type.
+        parameters[name]["schema"] = {"type": "string", "format": "time", "example": "09:00"}
+        parameters[name]["description"] += (
+            " As HH:MM or HH:MM:SS, local time in the UK; a time with a zone (09:00:00Z, 09:00+01:00) is"
+            " converted to UK time on the day of the request."
+        )
     parameters["minimum_age"]["description"] += " Every listing here serves adults: 18 and over, with no upper limit."
     parameters["proximity"]["description"] += " Up to 200000 metres; requires `postcode`."
     parameters["full"]["description"] = "On /services: return fully nested services in the list, for bulk harvesting."

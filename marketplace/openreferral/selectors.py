@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 
@@ -135,5 +136,11 @@ def directory_url(request: HttpRequest) -> str | None:
     page = DirectoryPage.objects.live().public().first()
     if page is None:
         return None
-    url = page.get_full_url(request)
-    return url if url and url.endswith("/") else (f"{url}/" if url else None)
+    parts = page.get_url_parts(request)
+    if parts is None:
+        return None
+    path = parts[2] if parts[2].endswith("/") else f"{parts[2]}/"
+    # The configured public address, else the one the request came to: the Wagtail Site's
+    # hostname is often 'localhost' behind a proxy.
+    base = settings.PUBLIC_BASE_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)

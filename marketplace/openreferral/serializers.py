@@ -16,6 +16,7 @@ from typing import Any
 
 from marketplace.providers.availability import Day, PartOfDay
 from marketplace.providers.models import Provider, ProviderLocation, ProviderPrice
+from search.filters import MAX_PAGE
 
 from .identifiers import derived_id, namespace_id
 from .taxonomies import CLIENT_GROUPS, SERVICES, SPECIALISMS, Taxonomy, Term, kind_term, term_from_row
@@ -382,11 +383,25 @@ def service_at_location(location_row: ProviderLocation, context: Context, *, is_
     }
 
 
+def service_at_location_detail(location_row: ProviderLocation, context: Context) -> JSON:
+    """/service_at_locations/{id}: the service_at_location, also valid as the service schema.
+
+    The official OpenAPI document (which the ORUK validator checks against) says
+    this endpoint returns a service; the HSDS model says a service_at_location.
+    The body is both: the service_at_location with the service's required name
+    and status beside its own fields (neither schema forbids extra properties).
+    """
+    data = service_at_location(location_row, context, is_full=True)
+    return {"id": data["id"], "name": location_row.provider.name, "status": data["service"]["status"], **data}
+
+
 # Pages -----------------------------------------------------------------------
 
 
 def page(contents: list[JSON], *, total: int, page_number: int, per_page: int) -> JSON:
-    total_pages = math.ceil(total / per_page) if total else 0
+    """One page of a list. Pages past MAX_PAGE are refused (400), so none is advertised:
+    total_pages stops there and total_items still says how many there are (ask for more per_page)."""
+    total_pages = min(math.ceil(total / per_page), MAX_PAGE) if total else 0
     return {
         "total_items": total,
         "total_pages": total_pages,

@@ -106,7 +106,7 @@ def service_at_location_detail(request: HttpRequest, id: str) -> HttpResponse:
     location = selectors.service_at_location_get(parse_id(id, "service_at_location"))
     if location is None:
         raise ApiError(404, "There is no published service_at_location with this id.")
-    data = serializers.service_at_location(location, context_for(request), is_full=True)
+    data = serializers.service_at_location_detail(location, context_for(request))
     return json_response(data, last_modified=location.provider.updated_at)
 
 

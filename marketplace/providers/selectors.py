@@ -46,6 +46,9 @@ def provider_profile_prices(*, provider: Provider, site: Any) -> list[PriceCompa
 # ---------------------------------------------------------------------------
 
 
+QUOTED = "\N{LEFT SINGLE QUOTATION MARK}{}\N{RIGHT SINGLE QUOTATION MARK}"
+
+
 class TaskStatus:
     COMPLETED = "completed"
     INCOMPLETE = "incomplete"
@@ -65,6 +68,8 @@ class OnboardingTask:
     url: str | None
     is_required: bool = True
     is_waiting_for_review: bool = False
+    # Why a task cannot start yet, in words, shown beside the "Cannot start yet" tag.
+    blocked_reason: str = ""
 
     @property
     def status_label(self) -> str:
@@ -154,9 +159,18 @@ def provider_onboarding_tasks(*, provider: Provider) -> list[OnboardingTask]:
     done = {key: rule(provider) for key, rule in COMPLETION_RULES.items()}
     tasks = []
     for key, title, hint, is_required in TASKS:
+        blocked_reason = ""
         if key == "vetting":
             # Which checks apply depends on the kind of provider and what they do.
             status, url = _vetting_task_state(provider, can_start=done["about"] and done["services"])
+            if status == TaskStatus.CANNOT_START:
+                waiting_for = [title for key, title, _, _ in TASKS if key in ("about", "services") and not done[key]]
+                blocked_reason = (
+                    f"Complete {' and '.join(QUOTED.format(name) for name in waiting_for)} first: the checks you need "
+                    "depend on who you are and what you offer."
+                    if waiting_for
+                    else "Vetting is not open yet."
+                )
         else:
             status = TaskStatus.COMPLETED if done[key] else TaskStatus.INCOMPLETE
             url = reverse(f"providers:{key}", args=[provider.uuid])
@@ -169,6 +183,7 @@ def provider_onboarding_tasks(*, provider: Provider) -> list[OnboardingTask]:
                 url=url,
                 is_required=is_required,
                 is_waiting_for_review=key in pending_sections,
+                blocked_reason=blocked_reason,
             )
         )
     return tasks

@@ -460,13 +460,22 @@ def submit(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
         except ProviderError as error:
             errors.append(("", str(error)))
         else:
-            messages.success(
-                request,
+            sent = (
                 f"{provider.name} has been sent to the council. "
-                "It will appear in the directory once the council has checked it.",
+                "It will appear in the directory once the council has checked it."
             )
-            if request.POST.get("apply_for_accreditation") == "yes":
+            # One banner saying everything that happened: never a success and a warning together.
+            refusal = (
                 _apply_for_accreditation(request, provider)
+                if request.POST.get("apply_for_accreditation") == "yes" and not _has_applied(provider)
+                else None
+            )
+            if refusal is None and request.POST.get("apply_for_accreditation") == "yes":
+                messages.success(request, f"{sent} You have applied to join the council's accredited supplier list.")
+            elif refusal is not None:
+                messages.warning(request, f"{sent} We could not add your application for accreditation: {refusal}")
+            else:
+                messages.success(request, sent)
             return redirect("providers:task_list", provider_uuid=provider.uuid)
     tasks = provider_onboarding_tasks(provider=provider)
     missing = [task for task in tasks if task.is_required and not task.is_completed]
@@ -482,29 +491,40 @@ def submit(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
             "prices": provider_profile_prices(provider=provider, site=Site.find_for_request(request)),
             "availability_days": availability_by_day(provider.availability),
             "vetting_task": next((task for task in tasks if task.key == "vetting"), None),
+            "has_applied": _has_applied(provider),
         },
     )
 
 
-def _apply_for_accreditation(request: HttpRequest, provider: Provider) -> None:
-    """Apply through the accreditation app; the listing is submitted whatever happens here."""
+def _has_applied(provider: Provider) -> bool:
+    """Already applied for accreditation, or accredited: 'Check and send' does not offer to apply again."""
+    try:
+        accreditation_selectors = importlib.import_module("marketplace.accreditation.selectors")
+    except ImportError:
+        return False
+    accreditation_of = getattr(accreditation_selectors, "accreditation_of", None)
+    if accreditation_of is None:
+        return False
+    return str(accreditation_of(provider=provider).status) in ("applied", "accredited")
+
+
+def _apply_for_accreditation(request: HttpRequest, provider: Provider) -> str | None:
+    """Apply through the accreditation app; the listing is submitted whatever happens here.
+
+    Returns why the application could not be added, or None when it was."""
     try:
         accreditation_services = importlib.import_module("marketplace.accreditation.services")
     except ImportError:
         accreditation_services = None
     apply = getattr(accreditation_services, "accreditation_apply", None)
     if apply is None:
-        messages.warning(request, "You cannot apply for accreditation online yet. You can apply later.")
-        return
+        return "you cannot apply online yet. You can apply later."
     refusal: Any = getattr(accreditation_services, "AccreditationError", ())
     try:
         apply(provider=provider, by=_user(request))
     except refusal as error:  # the accreditation app's refusal, with a message for people
-        messages.warning(
-            request, f"Your listing was sent, but we could not add your application for accreditation: {error}"
-        )
-    else:
-        messages.success(request, "You have applied to join the council's accredited supplier list.")
+        return str(error)
+    return None
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as chooser_views
@@ -62,6 +63,10 @@ class ProviderChooserViewSet(chooser_views.SnippetChooserViewSet):
     chosen_multiple_view_class = ProviderChosenMultipleView
 
 
+def yes_or_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
 class ProviderViewSet(SnippetViewSet):
     chooser_viewset_class = ProviderChooserViewSet
     model = Provider
@@ -69,7 +74,15 @@ class ProviderViewSet(SnippetViewSet):
     menu_label = "Providers"
     menu_order = 100
     add_to_admin_menu = True
-    list_display = ["name", "kind", "status", "locality", "is_accredited", "updated_at"]
+    # Plain words for people, not field names: "Accredited: Yes", never "Is accredited: False".
+    list_display = [
+        "name",
+        "kind",
+        "status",
+        "locality",
+        Column("is_accredited", label="Accredited", accessor=lambda provider: yes_or_no(provider.is_accredited)),
+        "updated_at",
+    ]
     list_per_page = 50
     search_fields = ["name", "slug", "contact_email", "base_postcode"]
     search_backend_name = None  # plain database filtering: providers are not in Wagtail's index
@@ -84,6 +97,7 @@ class ProviderViewSet(SnippetViewSet):
         "is_accredited",
         "cqc_rating",
     ]
+    export_headings = {"is_accredited": "Accredited", "cqc_rating": "CQC rating", "base_postcode": "Postcode"}
     export_filename = "providers"
 
     def get_queryset(self, request: HttpRequest) -> Any:

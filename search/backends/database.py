@@ -70,6 +70,7 @@ class Term:
     slug: str
     name: str
     bit: int | None
+    id: int = 0
 
 
 class TermCatalogue:
@@ -77,7 +78,10 @@ class TermCatalogue:
 
     def __init__(self) -> None:
         self.terms: dict[str, list[Term]] = {
-            facet: [Term(slug, name, bit) for slug, name, bit in model.objects.values_list("slug", "name", "bit")]
+            facet: [
+                Term(slug, name, bit, pk)
+                for slug, name, bit, pk in model.objects.values_list("slug", "name", "bit", "pk")
+            ]
             for facet, (model, _) in TERM_TAXONOMIES.items()
         }
 
@@ -155,9 +159,13 @@ class DatabaseSearchBackend:
         search: ProviderSearch,
         *,
         ignore_kinds: bool = False,
+        ignore_gender: bool = False,
         catalogue: TermCatalogue | None = None,
     ) -> QuerySet[Provider]:
-        """Narrow a provider queryset to what the search asks for."""
+        """Narrow a provider queryset to what the search asks for.
+
+        The facet counts leave out the two one-of choices (kinds and gender of
+        worker) and count each of their values in the same query."""
         if search.text.strip():
             queryset = self._filter_text(queryset, search.text)
         if search.kinds and not ignore_kinds:
@@ -179,7 +187,7 @@ class DatabaseSearchBackend:
             queryset = queryset.alias(**{alias: F(mask_field).bitand(required)}).filter(**{alias: required})
         for facet in search.has_any_term_in:
             queryset = queryset.filter(**{f"{TERM_TAXONOMIES[facet][1]}__gt": 0})
-        if search.worker_gender:
+        if search.worker_gender and not ignore_gender:
             queryset = queryset.filter(**{GENDER_FIELDS[search.worker_gender]: True})
         for index, mask in enumerate(required_masks(search.days, search.parts_of_day)):
             alias = f"availability_{index}"
@@ -252,12 +260,14 @@ class DatabaseSearchBackend:
     def _filter_price(
         self, queryset: QuerySet[Provider], max_price: Decimal, services: tuple[str, ...]
     ) -> QuerySet[Provider]:
+        """Without services, the lowest hourly price; with services, every chosen
+        service's hourly price is within the limit (so ticking another service
+        only narrows, and its count can be worked out beside the results)."""
         if not services:
             return queryset.filter(lowest_hourly_price__lte=max_price)
-        affordable = ProviderPrice.objects.filter(
-            provider=OuterRef("pk"), unit=ProviderPrice.Unit.HOUR, amount__lte=max_price, service__slug__in=services
-        )
-        return queryset.filter(Exists(affordable))
+        for slug in services:
+            queryset = queryset.filter(Exists(affordable_price(max_price, service__slug=slug)))
+        return queryset
 
     def _filter_distance(self, queryset: QuerySet[Provider], search: ProviderSearch) -> QuerySet[Provider]:
         assert search.near is not None
@@ -352,14 +362,23 @@ class DatabaseSearchBackend:
     ) -> tuple[int, dict[str, list[FacetValue]]]:
         """The total and every facet count, in one aggregate query.
 
-        The query runs over the listings that match everything but the kind
-        filter: kind counts ignore it (people see what choosing another kind
-        would give); every other count, and the total, apply it.
+        Each count is the total the search would have with that choice made
+        (tests/search/contract/test_facet_counts_property.py). The query runs
+        over the listings that match everything but the two one-of choices,
+        kinds and gender of worker: each kind is counted with the gender
+        chosen, each gender with the kinds chosen, and every other count, and
+        the total, with both.
         """
-        without_kind = self.filter_queryset(base, search, ignore_kinds=True, catalogue=catalogue).order_by()
+        without_choices = self.filter_queryset(
+            base, search, ignore_kinds=True, ignore_gender=True, catalogue=catalogue
+        ).order_by()
         in_kinds = Q(kind__in=search.kinds) if search.kinds else Q()
-        aggregates: dict[str, Any] = {"total": Count("pk", filter=in_kinds)}
-        aggregates |= {f"kind_{kind.value}": Count("pk", filter=Q(kind=kind.value)) for kind in Provider.Kind}
+        of_gender = Q(**{GENDER_FIELDS[search.worker_gender]: True}) if search.worker_gender else Q()
+        chosen = in_kinds & of_gender
+        aggregates: dict[str, Any] = {"total": Count("pk", filter=chosen)}
+        aggregates |= {
+            f"kind_{kind.value}": Count("pk", filter=of_gender & Q(kind=kind.value)) for kind in Provider.Kind
+        }
         term_keys: dict[str, list[tuple[str, Term]]] = {}
         for facet in TAXONOMY_FACETS:
             mask_field = TERM_TAXONOMIES[facet][1]
@@ -368,15 +387,18 @@ class DatabaseSearchBackend:
                 if term.bit is None:
                     continue
                 key = f"{facet}_{index}"
-                has_term = GreaterThan(F(mask_field).bitand(1 << term.bit), 0)
-                aggregates[key] = Count("pk", filter=Q(in_kinds, has_term))
+                has_term = Q(GreaterThan(F(mask_field).bitand(1 << term.bit), 0))
+                if facet == "services" and search.max_hourly_price is not None:
+                    # Ticking a service also asks for its hourly price within the limit.
+                    has_term &= Q(Exists(affordable_price(search.max_hourly_price, service_id=term.id)))
+                aggregates[key] = Count("pk", filter=chosen & has_term)
                 term_keys[facet].append((key, term))
         aggregates |= {
             gender.value: Count("pk", filter=in_kinds & Q(**{field: True})) for gender, field in GENDER_FIELDS.items()
         }
-        aggregates["accredited"] = Count("pk", filter=in_kinds & Q(is_accredited=True))
-        aggregates["taking_new_clients"] = Count("pk", filter=in_kinds & Q(is_taking_new_clients=True))
-        counts = without_kind.aggregate(**aggregates)
+        aggregates["accredited"] = Count("pk", filter=chosen & Q(is_accredited=True))
+        aggregates["taking_new_clients"] = Count("pk", filter=chosen & Q(is_taking_new_clients=True))
+        counts = without_choices.aggregate(**aggregates)
 
         facets: dict[str, list[FacetValue]] = {
             "kinds": [
@@ -419,6 +441,13 @@ def distance_expression(latitude: float, longitude: float) -> Any:
     )
     return Value(EARTH_RADIUS_MILES, output_field=FloatField()) * ACos(
         Least(Value(1.0, output_field=FloatField()), cosine)
+    )
+
+
+def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPrice]:
+    """The provider's hourly prices for a service (service__slug= or service_id=) within a limit."""
+    return ProviderPrice.objects.filter(
+        provider=OuterRef("pk"), unit=ProviderPrice.Unit.HOUR, amount__lte=max_price, **service
     )
 
 

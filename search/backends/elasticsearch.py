@@ -152,27 +152,52 @@ class ElasticsearchSearchBackend:
     def _request(self, search: ProviderSearch) -> Search:
         filters = self._filters(search)
         kinds_filter = Q("terms", kind=list(search.kinds)) if search.kinds else Q("match_all")
+        gender_filter = (
+            Q("term", **{GENDER_FIELDS[search.worker_gender]: True}) if search.worker_gender else Q("match_all")
+        )
+        chosen_filter = Q("bool", filter=[kinds_filter, gender_filter])
         request = (
             Search(using=self.client, index=index_alias())
             .query(self._scored_query(search, filters))
-            .post_filter(kinds_filter)
+            .post_filter(chosen_filter)
             .sort(*self._sort(search))
             .source(False)
             .extra(track_total_hits=True)
         )[search.offset : search.offset + search.page_size]
-        # Kind counts ignore the kind filter (people see what another kind would give); the rest honour it.
-        request.aggs.bucket("kinds", "terms", field="kind", size=len(Provider.Kind.choices))
-        matching = request.aggs.bucket("matching", "filter", kinds_filter)
+        # Each count is the total with that choice made: kinds are counted with the
+        # gender chosen, genders with the kinds chosen, the rest with both.
+        request.aggs.bucket("of_gender", "filter", gender_filter).bucket(
+            "kinds", "terms", field="kind", size=len(Provider.Kind.choices)
+        )
+        in_kinds = request.aggs.bucket("in_kinds", "filter", kinds_filter)
+        for gender, field in GENDER_FIELDS.items():
+            in_kinds.bucket(f"gender_{gender.value}", "filter", Q("term", **{field: True}))
+        matching = request.aggs.bucket("matching", "filter", chosen_filter)
         for facet in FACET_TERM_MODELS:
             matching.bucket(facet, "terms", field=facet, size=TERMS_AGGREGATION_SIZE)
-        for gender, field in GENDER_FIELDS.items():
-            matching.bucket(f"gender_{gender.value}", "filter", Q("term", **{field: True}))
+        if search.max_hourly_price is not None:
+            # Ticking a service also asks for its hourly price within the limit.
+            limit = float(search.max_hourly_price)
+            matching.bucket(
+                "services_within_price",
+                "filters",
+                filters={
+                    slug: Q(
+                        "bool",
+                        filter=[
+                            Q("term", services=slug),
+                            Q("range", **{f"hourly_price_by_service.{slug}": {"lte": limit}}),
+                        ],
+                    )
+                    for slug in ServiceType.objects.values_list("slug", flat=True)
+                },
+            )
         matching.bucket("accredited", "filter", Q("term", is_accredited=True))
         matching.bucket("taking_new_clients", "filter", Q("term", is_taking_new_clients=True))
         return request
 
     def _filters(self, search: ProviderSearch) -> list[Query]:
-        """Everything the search asks for except the kinds (applied after the kind counts)."""
+        """Everything the search asks for except the kinds and gender (applied after their counts)."""
         filters: list[Query] = []
         if search.text.strip():
             for group in expand_terms(search.text):
@@ -185,22 +210,15 @@ class ElasticsearchSearchBackend:
         ):
             filters += [Q("term", **{field: slug}) for slug in slugs]
         filters += [Q("exists", field=facet) for facet in search.has_any_term_in]
-        if search.worker_gender:
-            filters.append(Q("term", **{GENDER_FIELDS[search.worker_gender]: True}))
         for mask in required_masks(search.days, search.parts_of_day):
             filters.append(Q("terms", availability_slots=WeeklyAvailability(mask).slot_codes()))
         if search.max_hourly_price is not None:
             limit = float(search.max_hourly_price)
             if search.services:
-                filters.append(
-                    Q(
-                        "bool",
-                        should=[
-                            Q("range", **{f"hourly_price_by_service.{slug}": {"lte": limit}})
-                            for slug in search.services
-                        ],
-                    )
-                )
+                # Every chosen service's hourly price within the limit (docs/search.md).
+                filters += [
+                    Q("range", **{f"hourly_price_by_service.{slug}": {"lte": limit}}) for slug in search.services
+                ]
             else:
                 filters.append(Q("range", lowest_hourly_price={"lte": limit}))
         if search.is_taking_new_clients_only:
@@ -308,7 +326,7 @@ class ElasticsearchSearchBackend:
     # Facets ----------------------------------------------------------------
 
     def _facets(self, aggregations: Any) -> dict[str, list[FacetValue]]:
-        kind_counts = {bucket.key: bucket.doc_count for bucket in aggregations.kinds.buckets}
+        kind_counts = {bucket.key: bucket.doc_count for bucket in aggregations.of_gender.kinds.buckets}
         facets: dict[str, list[FacetValue]] = {
             "kinds": [
                 FacetValue(value=kind.value, label=str(kind.label), count=kind_counts.get(kind.value, 0))
@@ -318,11 +336,17 @@ class ElasticsearchSearchBackend:
         matching = aggregations.matching
         for facet, model in FACET_TERM_MODELS.items():
             counts = {bucket.key: bucket.doc_count for bucket in matching[facet].buckets}
+            within_price = getattr(matching, "services_within_price", None)
+            if facet == "services" and within_price is not None:
+                counts = {slug: within_price.buckets[slug].doc_count for slug in counts}
+                counts = {slug: count for slug, count in counts.items() if count}
             terms = model.objects.filter(slug__in=counts).order_by("sort_order", "name").values_list("slug", "name")
             facets[facet] = [FacetValue(value=slug, label=name, count=counts[slug]) for slug, name in terms]
         facets["worker_gender"] = [
             FacetValue(
-                value=gender.value, label=gender_label(gender), count=matching[f"gender_{gender.value}"].doc_count
+                value=gender.value,
+                label=gender_label(gender),
+                count=aggregations.in_kinds[f"gender_{gender.value}"].doc_count,
             )
             for gender in WorkerGender
         ]

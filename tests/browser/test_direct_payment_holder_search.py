@@ -76,7 +76,9 @@ def test_direct_payment_holder_finds_gujarati_speaking_pa_for_tuesday_mornings(
     page.get_by_label("Postcode or town").fill("Wendlebury")
     page.get_by_role("button", name="Search").click()
 
-    expect(page.locator("h2", has_text=re.compile(r"results? for"))).to_contain_text("near Wendlebury")
+    expect(page.locator("h2", has_text=re.compile(r"results? offering personal care"))).to_contain_text(
+        "near Wendlebury"
+    )
     first_results = result_names(page)
     assert "Too Far Away" not in first_results, "outside the 10-mile default radius"
     assert "Cleaning Only" not in first_results, "does not offer personal care"

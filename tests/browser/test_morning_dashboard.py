@@ -100,7 +100,7 @@ def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_vie
     sign_in(page, live_site)
     # The Wagtail home page leads with the morning panel.
     panel = page.locator("#morning-dashboard-section")
-    expect(panel).to_contain_text("accreditation application waiting")
+    expect(panel).to_contain_text("provider waiting for vetting review")
     axe_check(settled(page), context="#morning-dashboard-section")
     report_admin_violations(page, axe_source, "admin home")
     screenshot(page, "admin-home")
@@ -109,7 +109,9 @@ def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_vie
     page.get_by_role("link", name="Morning dashboard").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Morning dashboard")
     dashboard = page.locator("#insights-dashboard")
-    expect(dashboard).to_contain_text("1 application waiting for a decision; the oldest has waited 6 days.")
+    expect(dashboard).to_contain_text(
+        "1 application for accreditation waiting for a decision; the oldest has waited 6 days."
+    )
     expect(dashboard).to_contain_text("1 open flag; 1 at risk or worse.")
     # Every chart is one image named with its numbers, and has its numbers in a table as well.
     chart = page.locator("#chart-accreditation svg[role=img]")

@@ -192,3 +192,106 @@ def test_search_notices_are_shown(client: Client, monkeypatch: pytest.MonkeyPatc
     html = client.get(URL).content.decode()
 
     assert '<div class="govuk-inset-text">Search is running in a simpler mode just now.</div>' in html
+
+
+# Words that name a service mean the service -------------------------------------
+
+
+def test_words_naming_a_service_find_providers_offering_it_and_say_so(client: Client) -> None:
+    personal_care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    domestic = ServiceTypeFactory(name="Domestic help", slug="domestic-help")
+    offers = ProviderFactory(name="Offers Care", services=[personal_care])
+    ProviderFactory(name="Mentions Care", services=[domestic], summary="No personal care, but help about the house.")
+
+    html = client.get(f"{URL}?q=personal+care").content.decode()
+
+    assert "1 result offering personal care" in html
+    assert offers.name in html
+    assert "Mentions Care" not in html
+    quoted = "\N{LEFT SINGLE QUOTATION MARK}personal care\N{RIGHT SINGLE QUOTATION MARK}"
+    assert f"{quoted} is a service, so these results all offer personal care" in html
+    assert 'href="?q=personal+care&amp;match=words"' in html
+
+
+def test_searching_the_words_instead_finds_every_mention(client: Client) -> None:
+    personal_care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    domestic = ServiceTypeFactory(name="Domestic help", slug="domestic-help")
+    ProviderFactory(name="Offers Care", services=[personal_care])
+    ProviderFactory(name="Mentions Care", services=[domestic], summary="No personal care, but help about the house.")
+
+    html = client.get(f"{URL}?q=personal+care&match=words").content.decode()
+
+    assert "2 results for \N{LEFT SINGLE QUOTATION MARK}personal care\N{RIGHT SINGLE QUOTATION MARK}" in html
+    assert "is a service, so" not in html
+    assert '<input type="hidden" name="match" value="words">' in html
+
+
+def test_a_synonym_or_part_of_a_service_name_names_it(client: Client) -> None:
+    respite = ServiceTypeFactory(name="Respite and short breaks", slug="respite-and-short-breaks")
+    ProviderFactory(name="Break Givers", services=[respite])
+    ProviderFactory(name="Mentions Only", summary="We used to offer respite.")
+
+    html = client.get(f"{URL}?q=short+break").content.decode()
+
+    assert "1 result offering respite and short breaks" in html
+    assert "Mentions Only" not in html
+
+
+def test_from_prices_and_the_price_sort_use_the_named_service(client: Client) -> None:
+    personal_care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    domestic = ServiceTypeFactory(name="Domestic help", slug="domestic-help")
+    cheap_cleaner: Any = ProviderFactory(name="Cheap Cleaner", services=[personal_care, domestic])
+    ProviderPriceFactory(provider=cheap_cleaner, service=domestic, amount=Decimal("12.00"))
+    ProviderPriceFactory(provider=cheap_cleaner, service=personal_care, amount=Decimal("24.00"))
+    carer: Any = ProviderFactory(name="Steady Carer", services=[personal_care])
+    ProviderPriceFactory(provider=carer, service=personal_care, amount=Decimal("19.00"))
+
+    html = client.get(f"{URL}?q=personal+care&sort=price").content.decode()
+
+    assert "From £12.00" not in html
+    assert html.index("Steady Carer") < html.index("Cheap Cleaner")
+    assert "From £19.00 an hour" in html
+    assert "From £24.00 an hour" in html
+
+
+def test_the_open_data_filters_still_match_words_as_words() -> None:
+    from django.http import QueryDict
+
+    from marketplace.openreferral.filters import OpenReferralFilterSet
+
+    ServiceTypeFactory(name="Personal care", slug="personal-care")
+    filterset = OpenReferralFilterSet(
+        QueryDict("search=personal+care&q=personal+care"), queryset=Provider.objects.none()
+    )
+    assert filterset.form.is_valid(), filterset.form.errors
+    search = filterset.search_query()
+
+    assert search.services == ()
+    assert search.named_service == ""
+    assert search.text == "personal care personal care"
+
+
+# Phones: results first, filters folded, a skip link --------------------------------
+
+
+def test_filters_fold_behind_a_filter_results_control_before_the_results(client: Client) -> None:
+    ProviderFactory(name="Any Provider")
+
+    html = client.get(URL).content.decode()
+
+    assert '<a href="#results" class="govuk-skip-link" data-module="govuk-skip-link">Skip to results</a>' in html
+    details = html.index('<details class="govuk-details govuk-grid-column-one-third app-filters-toggle">')
+    assert "<details" in html[details : details + 100]
+    assert " open" not in html[details : details + 100]
+    assert html.index("Filter results</span></summary>") < html.index('id="results"')
+
+
+def test_a_result_names_its_locality_as_an_area_not_as_where_it_is_based(client: Client) -> None:
+    from tests.factories import LocalityFactory
+
+    ProviderFactory(name="Pennock Helper", locality=LocalityFactory(name="Dunmere"), summary="PA based in Pennock.")
+
+    html = client.get(URL).content.decode()
+
+    assert "Personal assistant, in the Dunmere area" in html
+    assert "based in Dunmere" not in html

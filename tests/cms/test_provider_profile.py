@@ -15,6 +15,7 @@ from tests.factories import (
     LocalityFactory,
     ProviderFactory,
     ProviderPriceFactory,
+    ServiceTypeFactory,
     UserFactory,
     days_ago,
 )
@@ -106,16 +107,22 @@ def test_weekly_availability_is_a_table_with_words_not_just_colour(client: Clien
 
     html = profile_html(client, provider)
 
-    assert '<th scope="col" class="govuk-table__header">Overnight</th>' in html
-    tuesday = html.split('<th scope="row" class="govuk-table__header">Tuesday</th>', 1)[1].split("</tr>", 1)[0]
+    assert '<th scope="col" class="govuk-table__header" role="columnheader">Overnight</th>' in html
+    tuesday = html.split('<th scope="row" class="govuk-table__header" role="rowheader">Tuesday</th>', 1)[1].split(
+        "</tr>", 1
+    )[0]
     assert re.findall(r">(Available|Not available)<", tuesday) == [
         "Available",
         "Not available",
         "Not available",
         "Not available",
     ]
-    sunday = html.split('<th scope="row" class="govuk-table__header">Sunday</th>', 1)[1].split("</tr>", 1)[0]
+    sunday = html.split('<th scope="row" class="govuk-table__header" role="rowheader">Sunday</th>', 1)[1].split(
+        "</tr>", 1
+    )[0]
     assert re.findall(r">(Available|Not available)<", sunday)[-1] == "Available"
+    # Each cell names its part of the day, for the stacked layout on a narrow screen.
+    assert re.findall(r'data-label="(\w+)"', tuesday) == ["Morning", "Afternoon", "Evening", "Overnight"]
     assert f"They last confirmed their availability on {days_ago(3):%-d %B %Y}." in html
     assert "Availability not confirmed recently" not in html
 
@@ -242,3 +249,14 @@ def test_back_link_returns_to_the_search_the_person_came_from(client: Client) ->
 
     assert 'href="/directory/?q=dementia&amp;near=WE1" class="govuk-back-link"' in came_from_search
     assert 'href="/directory/" class="govuk-back-link"' in came_from_elsewhere
+
+
+def test_the_cqc_wording_fits_a_personal_assistant_who_gives_personal_care(client: Client) -> None:
+    personal_care = ServiceTypeFactory(name="Personal care", slug="personal-care")
+    assistant = ProviderFactory(kind=Provider.Kind.PERSONAL_ASSISTANT, services=[personal_care])
+    micro = ProviderFactory(kind=Provider.Kind.MICRO_PROVIDER)
+
+    assistant_html = profile_html(client, assistant)
+    assert "works directly for the person they support does not register with the CQC" in assistant_html
+    assert "do not give personal care do not have to" not in assistant_html
+    assert "Providers who give personal care must register with the CQC" in profile_html(client, micro)

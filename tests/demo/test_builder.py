@@ -177,11 +177,22 @@ def test_demo_logins_hold_their_roles(county):
 
 def test_direct_payment_holders_about_half_helped_by_someone(county):
     holders = DirectPaymentHolder.objects.count()
-    assert holders == 11  # 50 x 0.2, plus the demo holder
+    assert holders == 541  # 2,700 x 0.2, plus the demo holder
     assert ActingFor.objects.exists()
     generated = User.objects.filter(email__endswith="@people.demo.example").first()
     assert generated is not None
     assert not generated.has_usable_password()
+
+
+def test_direct_payment_holders_have_primary_needs_in_the_county_shares(county):
+    needs = Counter(DirectPaymentHolder.objects.values_list("primary_need", flat=True))
+    total = sum(needs.values())
+    shares = {need: count / total for need, count in needs.items()}
+    expected = {"older-people": 0.40, "learning-disability": 0.24, "physical-disability": 0.20, "mental-health": 0.16}
+    assert set(shares) == set(expected)
+    for need, share in expected.items():
+        assert shares[need] == pytest.approx(share, abs=0.05)
+    assert not DirectPaymentHolder.objects.filter(locality=None).exists()
 
 
 def test_council_settings_and_advice_pages(county, site):
@@ -191,7 +202,7 @@ def test_council_settings_and_advice_pages(county, site):
     assert personal_care.amount == Decimal("24.50")
     pages = AdvicePage.objects.live()
     assert {page.stage for page in pages} == {stage.value for stage in AdviceStage}
-    assert any(page.has_easy_read for page in pages)
+    assert all(page.has_easy_read for page in pages)  # every stage has an easy read version
     assert all(len(page.body) >= 5 for page in pages)
 
 

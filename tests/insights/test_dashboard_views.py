@@ -31,6 +31,7 @@ REPORT_NAMES = [
     "open_flags",
     "ratings",
     "market",
+    "market_needs",
     "rural_gaps",
 ]
 ALL_PAGES = ["dashboard", *REPORT_NAMES]
@@ -129,7 +130,7 @@ def test_the_menu_item_and_home_panel_are_only_for_commissioners(client, as_comm
     home = as_commissioner.get(reverse("wagtailadmin_home")).content.decode()
     assert 'id="morning-dashboard-section"' in home
     assert url("dashboard") in home
-    assert "accreditation application waiting" in home
+    assert "provider waiting for vetting review" in home
 
     client.force_login(editor_user)
     home = client.get(reverse("wagtailadmin_home")).content.decode()
@@ -142,7 +143,7 @@ def test_the_menu_item_and_home_panel_are_only_for_commissioners(client, as_comm
 
 def test_the_dashboard_shows_true_counts_with_accessible_charts(as_commissioner, county):
     page = as_commissioner.get(url("dashboard")).content.decode()
-    assert "1 application waiting for a decision; the oldest has waited 4 days." in page
+    assert "1 application for accreditation waiting for a decision</a>; the oldest has waited 4 days." in page
     assert "1 check expires within 30 days; 1 required check already expired." in page
     assert "1 open flag; 1 at risk or worse." in page
     # Each chart is one image named with its numbers, followed by a table of the same numbers.
@@ -262,3 +263,46 @@ def test_a_wrong_filter_on_an_export_shows_the_page_with_the_error(as_commission
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "There is a problem" in response.content.decode()
+
+
+# --- Every figure equals what it links to ------------------------------------------------------
+
+
+def test_every_headline_equals_the_rows_of_the_report_or_queue_it_links_to(as_commissioner, county):
+    """The morning figures and the pages behind them use one selector each: follow every link and count."""
+    from marketplace.insights.views import dashboard_headlines
+
+    # A provider waiting only for a check to be reviewed, sent before anyone applied: in the queue, and the oldest.
+    checks_only = ProviderFactory(name="Checks Only Care")
+    ProviderCheckFactory(
+        provider=checks_only,
+        code="public-liability-insurance",
+        status="submitted",
+        submitted_at=timezone.now() - timedelta(days=30),
+    )
+    today = timezone.localdate()
+    headlines = dashboard_headlines(today=today)
+    assert headlines[0].count == 2
+    assert headlines[0].detail == "Oldest waiting 30 days"
+    for headline in headlines:
+        separator = "&" if "?" in headline.url else "?"
+        rows = csv_rows(as_commissioner.get(f"{headline.url}{separator}export=csv"))
+        assert len(rows) - 1 == headline.count, headline.label
+    queue = csv_rows(as_commissioner.get(reverse("accreditation_review:queue") + "?export=csv"))
+    assert max(int(row[5]) for row in queue[1:]) == 30
+
+
+def test_no_rural_gaps_is_shown_as_a_finding_not_as_no_data(as_commissioner, county):
+    page = as_commissioner.get(url("rural_gaps"), {"miles": "25"}).content.decode()
+    assert "No data yet" not in page
+    assert "0 of 2 towns and villages have no published personal assistant" in page
+    assert "bar chart: Ashford 0, Wold 0" in page
+
+
+def test_the_needs_report_shows_holders_by_primary_need_and_the_gaps(as_commissioner, county):
+    from marketplace.accounts.models import DirectPaymentHolder
+
+    DirectPaymentHolderFactory(locality=county["wold"], primary_need=DirectPaymentHolder.PrimaryNeed.MENTAL_HEALTH)
+    rows = csv_rows(as_commissioner.get(url("market_needs"), {"only_gaps": "on", "export": "csv"}))
+    assert rows[0][:4] == ["Locality", "Area", "Primary need", "Direct payment holders"]
+    assert [row[:5] for row in rows[1:]] == [["Wold", "Rural", "Mental health", "1", "0"]]

@@ -8,6 +8,7 @@ from marketplace.insights import market
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
 from tests.factories import (
+    ClientGroupFactory,
     DirectPaymentHolderFactory,
     LocalityFactory,
     PlaceFactory,
@@ -52,19 +53,60 @@ def test_supply_and_need_count_each_locality_and_service(django_assert_num_queri
     DirectPaymentHolderFactory(locality=rural)
     DirectPaymentHolderFactory(locality=None)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         view = market.market_supply()
 
     cells = {(cell.locality_name, cell.service_name): cell for cell in view.cells}
     assert len(cells) == 4  # every pair, zero or not
     town_care = cells[("Ashford", "Personal care")]
-    assert (town_care.provider_count, town_care.hours_per_week, town_care.places_per_day) == (3, 35, 12)
+    # The provider serving both localities has 20 free hours in all: 10 in each, not 20 in each.
+    assert (town_care.provider_count, town_care.hours_per_week, town_care.places_per_day) == (3, 25, 12)
     assert (town_care.holder_count, town_care.holders_per_provider) == (3, 1.0)
     assert cells[("Wold", "Personal care")].provider_count == 1
-    assert cells[("Wold", "Shopping")].hours_per_week == 20
+    assert cells[("Wold", "Shopping")].hours_per_week == 10
     assert cells[("Ashford", "Shopping")].provider_count == 1
     assert cells[("Wold", "Personal care")].holder_count == 1
     assert view.gaps == ()
+
+
+def test_free_hours_add_up_to_what_providers_have_whatever_the_localities():
+    """A known small world: the hours shown across localities total the providers' own free hours."""
+    localities = [LocalityFactory(name=name) for name in ("Ashford", "Brockley", "Carrow")]
+    care = ServiceTypeFactory(name="Personal care")
+    serving(localities, [care], capacity_hours_per_week=30)
+    serving(localities[:2], [care], capacity_hours_per_week=9)
+    serving(localities[2:], [care], capacity_hours_per_week=4)
+
+    view = market.market_supply()
+
+    assert [cell.hours_per_week for cell in view.cells] == [14, 14, 14]  # 10 + 4.5 (rounded), 10 + 4.5, 10 + 4
+    assert sum(cell.provider_count for cell in view.cells) == 6
+
+
+def test_holders_by_primary_need_against_providers_supporting_it(django_assert_max_num_queries):
+    from marketplace.accounts.models import DirectPaymentHolder
+
+    town, wold = LocalityFactory(name="Ashford"), LocalityFactory(name="Wold", is_rural=True)
+    older = ClientGroupFactory(name="Older people", slug="older-people")
+    mental = ClientGroupFactory(name="Mental health", slug="mental-health")
+    care = ServiceTypeFactory(name="Personal care")
+    serving([town, wold], [care], capacity_hours_per_week=20, client_groups=[older])
+    serving([town], [care], capacity_hours_per_week=8, client_groups=[older, mental])
+    need = DirectPaymentHolder.PrimaryNeed
+    DirectPaymentHolderFactory.create_batch(3, locality=town, primary_need=need.OLDER_PEOPLE)
+    DirectPaymentHolderFactory.create_batch(2, locality=wold, primary_need=need.MENTAL_HEALTH)
+    DirectPaymentHolderFactory(locality=wold, primary_need=need.OLDER_PEOPLE)
+
+    with django_assert_max_num_queries(6):
+        view = market.market_supply()
+
+    cells = {(cell.locality_name, cell.need): cell for cell in view.needs}
+    assert len(cells) == 8  # every locality and primary need, zero or not
+    town_older = cells[("Ashford", "older-people")]
+    assert (town_older.holder_count, town_older.provider_count, town_older.hours_per_week) == (3, 2, 18)
+    assert cells[("Ashford", "mental-health")].provider_count == 1
+    assert cells[("Ashford", "mental-health")].has_no_supply is False  # nobody there needs it
+    assert [(cell.locality_name, cell.need) for cell in view.need_gaps] == [("Wold", "mental-health")]
 
 
 def test_pairs_without_supply_are_the_gaps():

@@ -374,3 +374,23 @@ def test_the_visit_page_shows_approved_feedback_about_the_provider(client, commi
     assert "Approved and counted" in page
     assert "Still waiting" not in page
     assert "About someone else" not in page
+
+
+def test_admin_listings_say_yes_or_no_not_true_or_false(client, commissioner, provider):
+    import re
+
+    MonitoringFeedbackFactory(provider=provider, is_complaint=True, text="Carers arrive late every day.")
+    provider.is_accredited = False
+    provider.save()
+
+    feedback_index = client.get(reverse("monitoring_feedback:index")).content.decode()
+    providers_index = client.get(reverse("wagtailsnippets_providers_provider:list")).content.decode()
+
+    assert re.search(r">\s*Complaint\s*<", feedback_index)
+    assert re.search(r"<td[^>]*>\s*Yes\s*</td>", feedback_index)
+    assert re.search(r">\s*Accredited\s*<", providers_index)
+    assert re.search(r"<td[^>]*>\s*No\s*</td>", providers_index)
+    for page in (feedback_index, providers_index):
+        assert "Is complaint" not in page
+        assert "Is accredited" not in page
+        assert not re.search(r"<td[^>]*>\s*(True|False)\s*</td>", page)

@@ -49,6 +49,20 @@ def test_preflight_and_writes(client):
     assert write["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_get_a_json_405_with_cors_even_with_csrf_checks_on(method):
+    """A browser or validator is not the test client: the CSRF check is on, as in production."""
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)("/openreferral/services", {})
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": 405, "message": "Only GET is supported: this API is read-only."}
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
 def test_reads_are_cacheable_and_conditional_gets_answer_304(client, day_service):
     path = f"/openreferral/services/{day_service.uuid}"
     first = client.get(path)
@@ -130,3 +144,23 @@ def test_lists_run_a_fixed_number_of_queries_whatever_the_page_size(client, path
         assert client.get(f"{path}{separator}per_page=11").json()["size"] == 11
 
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_service_links_to_its_profile_at_the_public_address(client, day_service, settings):
+    path = f"/openreferral/services/{day_service.uuid}"
+    assert client.get(path).json()["url"] == f"http://testserver/directory/{day_service.slug}/"
+
+    settings.PUBLIC_BASE_URL = "https://directory.council.example"
+    url = client.get(path, HTTP_HOST="internal-proxy:8000").json()["url"]
+    assert url == f"https://directory.council.example/directory/{day_service.slug}/"
+
+
+def test_total_pages_never_advertises_a_page_past_the_limit():
+    from marketplace.openreferral.serializers import page
+    from search.filters import MAX_PAGE
+
+    body = page([{}], total=MAX_PAGE * 3, page_number=MAX_PAGE, per_page=1)
+    assert body["total_items"] == MAX_PAGE * 3
+    assert body["total_pages"] == MAX_PAGE
+    assert body["last_page"] is True
+    assert page([], total=0, page_number=1, per_page=50)["total_pages"] == 0

@@ -189,3 +189,28 @@ def test_bad_parameters_are_a_json_400_naming_the_parameter(client, wendle_place
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert parameter in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("moment", "start", "expected"),
+    [
+        # Winter: UK time is GMT, so 17:00Z is 17:00 in the UK.
+        (datetime.datetime(2027, 1, 12, 10, 0, tzinfo=datetime.UTC), "17:00:00Z", {"Evening PA"}),
+        # Summer: UK time is BST, so 16:00Z is 17:00 in the UK and 17:00Z is 18:00 (after evening starts).
+        (datetime.datetime(2027, 7, 13, 10, 0, tzinfo=datetime.UTC), "16:00:00Z", {"Evening PA"}),
+        (datetime.datetime(2027, 7, 13, 10, 0, tzinfo=datetime.UTC), "17:00:00Z", set()),
+        (datetime.datetime(2027, 7, 13, 10, 0, tzinfo=datetime.UTC), "17:00+01:00", {"Evening PA"}),
+    ],
+)
+def test_times_with_a_zone_are_accepted_and_read_as_uk_time(client, day_service, moment, start, expected):
+    import time_machine
+
+    evening_pa()
+    with time_machine.travel(moment, tick=False):
+        assert names(client, f"start_time={start.replace('+', '%2B')}") == expected
+
+
+def test_a_time_that_is_not_a_time_is_still_refused(client):
+    response = client.get("/openreferral/services?start_time=25:00Z")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"start_time": ["start_time must be a time like 09:00."]}

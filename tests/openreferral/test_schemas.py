@@ -56,6 +56,9 @@ def test_service_at_location_detail_validates(client, day_service):
     body = client.get(f"/openreferral/service_at_locations/{location.uuid}").json()
 
     assert_valid("service_at_location.json", body)
+    # The official OpenAPI document names the service schema for this endpoint (the ORUK validator checks it).
+    assert_valid("service.json", body)
+    assert (body["name"], body["status"]) == (day_service.name, "active")
     assert body["location"]["addresses"][0]["postal_code"] == "WE1 2AB"
 
 

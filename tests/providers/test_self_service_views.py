@@ -553,3 +553,32 @@ def test_tampered_or_nonsense_input_gets_a_message_not_a_server_error(client, dr
     assert response.status_code == 200
     assert message in response.content.decode()
     assert "govuk-error-summary" in response.content.decode()
+
+
+def test_a_task_that_cannot_start_yet_says_why(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("providers:join"), {"kind": "personal_assistant", "name": "Grace Obi"})
+    body = client.get(response["Location"]).content.decode()
+
+    assert "Cannot start yet" in body
+    assert "Complete \N{LEFT SINGLE QUOTATION MARK}About you or your service\N{RIGHT SINGLE QUOTATION MARK}" in body
+    assert "Finish every task above that is not marked (optional) first." in body
+
+
+def test_a_refused_application_is_one_warning_not_a_success_beside_a_failure(client, complete_draft, owner):
+    client.force_login(owner)
+    response = client.post(url("submit", complete_draft), {"apply_for_accreditation": "yes"}, follow=True)
+    body = response.content.decode()
+    assert "govuk-notification-banner--success" not in body
+    assert body.count("has been sent to the council") == 1
+
+
+def test_check_and_send_does_not_offer_to_apply_again(client, complete_draft, owner):
+    from marketplace.accreditation.models import Accreditation
+
+    Accreditation.objects.create(provider=complete_draft, status=Accreditation.Status.APPLIED)
+    client.force_login(owner)
+    body = client.get(url("submit", complete_draft)).content.decode()
+    assert "apply_for_accreditation" not in body
+    assert "You have already applied to join the council" in body

@@ -119,8 +119,11 @@ def test_every_field_becomes_the_right_search():
     )
     assert search.near is not None
     assert (search.near.label, search.near.latitude, search.near.longitude) == ("Wendlebury", 52.655, -1.055)
+    # The words name a service already chosen: the search is for the service, and says so.
     assert replace(search, near=None) == ProviderSearch(
-        text="personal care",
+        text="",
+        service_named_by_words="personal care",
+        named_service="Personal care",
         kinds=("personal_assistant", "micro_provider"),
         services=("personal-care", "sitting-service"),
         client_groups=("older-people",),
@@ -137,6 +140,37 @@ def test_every_field_becomes_the_right_search():
         page_size=20,
     )
     assert search.offset == 40
+
+
+@pytest.mark.usefixtures("vocabulary")
+@pytest.mark.parametrize(
+    ("query", "text", "services"),
+    [
+        ("q=Personal+Care", "", ("personal-care",)),
+        ("q=personal+care&service=sitting-service", "", ("sitting-service", "personal-care")),
+        ("q=personal+care&match=words", "personal care", ()),
+        ("q=personal+care+at+night", "personal care at night", ()),
+    ],
+)
+def test_words_that_name_a_service_become_that_service(query, text, services):
+    search = valid_search(query)
+    assert (search.text, search.services) == (text, services)
+
+
+def test_service_names_parts_and_synonyms_name_a_service():
+    from search.synonyms import service_named_by
+
+    services = [
+        ("respite", "Respite and short breaks"),
+        ("domestic-help", "Domestic help"),
+        ("sit", "Sitting service"),
+    ]
+    assert service_named_by("respite", services) == ("respite", "Respite and short breaks")
+    assert service_named_by("  Short   Break ", services) == ("respite", "Respite and short breaks")
+    assert service_named_by("housework", services) == ("domestic-help", "Domestic help")
+    assert service_named_by("befriending", services) == ("sit", "Sitting service")
+    assert service_named_by("respite at weekends", services) is None
+    assert service_named_by("", services) is None
 
 
 @pytest.mark.usefixtures("vocabulary")
