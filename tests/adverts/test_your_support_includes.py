@@ -54,3 +54,21 @@ def test_the_saved_searches_section_counts_the_records(holder, personal_care):
     assert "1 (1 with alerts on)" in html
     assert "Personal care" in html
     assert "Manage your saved searches</a>" in html
+
+
+def test_your_support_shows_the_adverts_and_saved_searches_with_counts_from_the_records(
+    client, open_advert, holder, pa_user, pa_listing, personal_care
+):
+    application_create(advert=open_advert, provider=pa_listing, by=pa_user, message="Hi", now=NOW)
+    saved_search_create(user=holder.user, data=QueryDict("service=personal-care"), now=NOW)
+    client.force_login(holder.user)
+
+    response = client.get("/your-support/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'id="adverts"' in content
+    assert 'id="saved-searches"' in content
+    assert "1 new application" in content
+    assert "1 (1 with alerts on)" in content
+    assert 'Applications</dt><dd class="govuk-summary-list__value">1 ' in content
