@@ -75,6 +75,7 @@ class MarketForm(ReportForm):
         empty_label="All services",
     )
     only_gaps = forms.BooleanField(label="Only where nobody is taking new clients", required=False)
+    only_demand = forms.BooleanField(label="Only where people are asking (open adverts or enquiries)", required=False)
 
 
 class NeedsForm(ReportForm):

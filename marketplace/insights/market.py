@@ -25,6 +25,8 @@ from django.db.models import Count, F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
 from marketplace.accounts.models import DirectPaymentHolder
+from marketplace.adverts.models import Advert
+from marketplace.engagement.models import Enquiry
 from marketplace.places.models import Locality, Place
 from marketplace.providers.models import Provider, ServiceType
 
@@ -60,10 +62,23 @@ class MarketCell:
     hours_per_week: int
     places_per_day: int
     holder_count: int
+    # Measured need: what people there are asking for now and have not found.
+    open_adverts: int = 0
+    unfilled_enquiries: int = 0
 
     @property
     def has_no_supply(self) -> bool:
         return self.provider_count == 0
+
+    @property
+    def demand(self) -> int:
+        """Open adverts plus enquiries no provider has taken up: people looking for this service here now."""
+        return self.open_adverts + self.unfilled_enquiries
+
+    @property
+    def has_unmet_demand(self) -> bool:
+        """People here are asking for the service and nobody offering it is taking new clients."""
+        return self.demand > 0 and self.has_no_supply
 
     @property
     def holders_per_provider(self) -> float | None:
@@ -122,6 +137,11 @@ class MarketView:
         """Locality and service pairs nobody is taking new clients for."""
         return tuple(cell for cell in self.cells if cell.has_no_supply)
 
+    @property
+    def unmet_demand(self) -> tuple[MarketCell, ...]:
+        """Pairs where people are asking (open adverts, unfilled enquiries) and nobody is taking new clients."""
+        return tuple(cell for cell in self.cells if cell.has_unmet_demand)
+
     def holders_in(self, locality_id: int) -> int:
         return next((cell.holder_count for cell in self.cells if cell.locality_id == locality_id), 0)
 
@@ -146,8 +166,8 @@ def _supply() -> Any:
 def market_supply(
     *, locality_ids: Iterable[int] | None = None, service_ids: Iterable[int] | None = None
 ) -> MarketView:
-    """Every pair of locality and service, and of locality and primary need, zero or not, with supply
-    and need (6 queries)."""
+    """Every pair of locality and service, and of locality and primary need, zero or not, with supply,
+    need and measured demand (8 queries)."""
     localities = Locality.objects.order_by("name")
     services = ServiceType.objects.order_by("sort_order", "name")
     if locality_ids is not None:
@@ -179,6 +199,7 @@ def market_supply(
         .annotate(count=Count("id"))
         .values_list("locality", "count")
     )
+    adverts, enquiries = measured_demand(locality_list, service_list)
     cells = []
     for locality in locality_list:
         for service in service_list:
@@ -194,6 +215,8 @@ def market_supply(
                     hours_per_week=hours,
                     places_per_day=places,
                     holder_count=holders.get(locality.pk, 0),
+                    open_adverts=adverts.get((locality.pk, service.pk), 0),
+                    unfilled_enquiries=enquiries.get((locality.pk, service.pk), 0),
                 )
             )
     return MarketView(
@@ -201,6 +224,35 @@ def market_supply(
         localities=locality_list,
         services=service_list,
         needs=need_cells(locality_list, service_list if service_ids is not None else None),
+    )
+
+
+def measured_demand(
+    localities: tuple[Locality, ...], services: tuple[ServiceType, ...]
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]]:
+    """Open adverts, and enquiries no provider has taken up, by (locality, service) (2 queries).
+
+    An advert counts once for each service it asks for, in its own locality. An enquiry sent to
+    several providers at once is one request; it is unfilled while none of them has said they
+    can help, and counts in the holder's locality.
+    """
+    adverts = (
+        Advert.objects.filter(status=Advert.Status.OPEN, locality__in=localities, services__in=services)
+        .order_by()
+        .values_list("locality", "services")
+        .annotate(count=Count("id", distinct=True))
+    )
+    taken_up = Enquiry.objects.filter(status=Enquiry.Status.ACCEPTED).values("sent_together")
+    enquiries = (
+        Enquiry.objects.filter(holder__locality__in=localities, service__in=services)
+        .exclude(sent_together__in=taken_up)
+        .order_by()
+        .values_list("holder__locality", "service")
+        .annotate(count=Count("sent_together", distinct=True))
+    )
+    return (
+        {(locality, service): count for locality, service, count in adverts},
+        {(locality, service): count for locality, service, count in enquiries},
     )
 
 

@@ -527,7 +527,8 @@ class MarketReport(InsightsReportView):
     description = (
         "For each locality and service: published providers taking new clients that serve the locality, "
         "their free hours and places (a provider serving several localities has its share in each), "
-        "and the direct payment holders who live there."
+        "the direct payment holders who live there, and measured demand: open adverts for a personal "
+        "assistant and enquiries no provider has taken up."
     )
     form_class = forms.MarketForm
     paginate_by = 100
@@ -540,6 +541,8 @@ class MarketReport(InsightsReportView):
         Column("places_per_day", label="Places a day"),
         Column("holder_count", label="Direct payment holders"),
         Column("holders_per_provider", label="Holders per provider"),
+        Column("open_adverts", label="Open adverts"),
+        Column("unfilled_enquiries", label="Enquiries not taken up"),
     ]
     list_export = [
         "locality_name",
@@ -550,6 +553,8 @@ class MarketReport(InsightsReportView):
         "places_per_day",
         "holder_count",
         "holders_per_provider",
+        "open_adverts",
+        "unfilled_enquiries",
     ]
     export_headings = {
         "locality_name": "Locality",
@@ -560,6 +565,8 @@ class MarketReport(InsightsReportView):
         "places_per_day": "Places a day",
         "holder_count": "Direct payment holders",
         "holders_per_provider": "Holders per provider",
+        "open_adverts": "Open adverts",
+        "unfilled_enquiries": "Enquiries not taken up",
     }
 
     @cached_property
@@ -571,6 +578,8 @@ class MarketReport(InsightsReportView):
 
     def get_rows(self) -> list[Any]:
         cells = self.view.gaps if self.form.value("only_gaps") else self.view.cells
+        if self.form.value("only_demand"):
+            cells = tuple(cell for cell in cells if cell.demand)
         return list(cells)
 
     def get_chart(self, rows: list[Any]) -> BarChart:

@@ -197,10 +197,12 @@ def test_the_market_view_exports_a_csv_a_spreadsheet_opens(as_commissioner, coun
         "Places a day",
         "Direct payment holders",
         "Holders per provider",
+        "Open adverts",
+        "Enquiries not taken up",
     ]
     assert rows[1:] == [
-        ["Ashford", "Urban", "Personal care", "2", "35", "0", "4", "2.0"],
-        ["Ashford", "Urban", "Respite", "0", "0", "0", "4", ""],
+        ["Ashford", "Urban", "Personal care", "2", "35", "0", "4", "2.0", "0", "0"],
+        ["Ashford", "Urban", "Respite", "0", "0", "0", "4", "", "0", "0"],
     ]
 
 

@@ -53,7 +53,7 @@ def test_supply_and_need_count_each_locality_and_service(django_assert_num_queri
     DirectPaymentHolderFactory(locality=rural)
     DirectPaymentHolderFactory(locality=None)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         view = market.market_supply()
 
     cells = {(cell.locality_name, cell.service_name): cell for cell in view.cells}
@@ -97,7 +97,7 @@ def test_holders_by_primary_need_against_providers_supporting_it(django_assert_m
     DirectPaymentHolderFactory.create_batch(2, locality=wold, primary_need=need.MENTAL_HEALTH)
     DirectPaymentHolderFactory(locality=wold, primary_need=need.OLDER_PEOPLE)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         view = market.market_supply()
 
     cells = {(cell.locality_name, cell.need): cell for cell in view.needs}
@@ -234,3 +234,85 @@ def test_rural_gaps_stay_well_under_a_second_at_county_scale(capsys):
         )
     assert gaps.providers_considered == 1000
     assert elapsed < 1.0
+
+
+def _advert(holder, locality, services, status):
+    from django.utils import timezone
+
+    from marketplace.adverts.models import Advert
+
+    advert = Advert.objects.create(
+        holder=holder,
+        status=status,
+        title="A personal assistant for mornings",
+        postcode_district="WE1",
+        locality=locality,
+        availability_mask=1,
+        hours_per_week=10,
+        hourly_rate_pence=1500,
+        employment=Advert.Employment.SELF_EMPLOYED,
+        created_at=timezone.now(),
+    )
+    advert.services.set(services)
+    return advert
+
+
+def _enquiry(holder, provider, service, sent_together, status):
+    from datetime import date
+
+    from marketplace.engagement.models import Enquiry
+
+    return Enquiry.objects.create(
+        holder=holder,
+        provider=provider,
+        service=service,
+        hours_per_week=6,
+        start_on=date(2026, 3, 2),
+        rate_pence=1700,
+        sent_together=sent_together,
+        status=status,
+    )
+
+
+def test_measured_demand_counts_open_adverts_and_enquiries_nobody_took_up():
+    import uuid
+
+    from marketplace.adverts.models import Advert
+    from marketplace.engagement.models import Enquiry
+
+    town = LocalityFactory(name="Ashford")
+    rural = LocalityFactory(name="Wold", is_rural=True)
+    care = ServiceTypeFactory(name="Personal care", sort_order=1)
+    respite = ServiceTypeFactory(name="Respite", sort_order=2)
+    agency = serving([town], [care])
+    other = serving([town], [care])
+    in_town = DirectPaymentHolderFactory(locality=town)
+    in_wold = DirectPaymentHolderFactory(locality=rural)
+
+    _advert(in_wold, rural, [care, respite], Advert.Status.OPEN)  # one advert, two services
+    _advert(in_wold, rural, [care], Advert.Status.CLOSED)  # closed: not demand
+    _advert(in_town, town, [care], Advert.Status.DRAFT)  # not published: not demand
+    unfilled, filled = uuid.uuid4(), uuid.uuid4()
+    # One request to two providers that both declined or have not answered: one unfilled enquiry.
+    _enquiry(in_wold, agency, care, unfilled, Enquiry.Status.DECLINED)
+    _enquiry(in_wold, other, care, unfilled, Enquiry.Status.OPEN)
+    # A request that one provider took up is not demand, whatever the others said.
+    _enquiry(in_town, agency, care, filled, Enquiry.Status.ACCEPTED)
+    _enquiry(in_town, other, care, filled, Enquiry.Status.OPEN)
+
+    view = market.market_supply()
+
+    cells = {(cell.locality_name, cell.service_name): cell for cell in view.cells}
+    assert (cells[("Wold", "Personal care")].open_adverts, cells[("Wold", "Personal care")].unfilled_enquiries) == (
+        1,
+        1,
+    )
+    assert cells[("Wold", "Personal care")].demand == 2
+    assert cells[("Wold", "Respite")].demand == 1
+    assert cells[("Ashford", "Personal care")].demand == 0
+    assert cells[("Ashford", "Respite")].demand == 0
+    # Nobody in Wold is taking new clients for either: both are unmet demand; Ashford's gap has no demand.
+    assert [(cell.locality_name, cell.service_name) for cell in view.unmet_demand] == [
+        ("Wold", "Personal care"),
+        ("Wold", "Respite"),
+    ]
