@@ -7,18 +7,14 @@ from typing import Any
 from django import forms
 
 from marketplace.accounts.models import DirectPaymentHolder
-from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
-from marketplace.providers.forms import GovukErrorsMixin
+from marketplace.providers.availability import Day
+from marketplace.providers.forms import GovukErrorsMixin, WeeklySlotsMixin, slot_choices
 from marketplace.providers.models import Language, Provider, ServiceType
 
 from .models import Advert
 from .services import MAX_HOURS_PER_WEEK, MAX_MESSAGE_LENGTH, AdvertDetails
 
 RATE_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
-
-
-def slot_choices() -> list[tuple[str, str]]:
-    return [(f"{day.code}-{part.code}", f"{day.label} {part.label.lower()}") for day in Day for part in PartOfDay]
 
 
 class HolderChoiceField(forms.ModelChoiceField):
@@ -30,7 +26,7 @@ class HolderChoiceField(forms.ModelChoiceField):
         return "Myself" if obj.user_id == self.signed_in_user_id else str(obj.display_name)
 
 
-class AdvertForm(GovukErrorsMixin, forms.Form):
+class AdvertForm(WeeklySlotsMixin, GovukErrorsMixin, forms.Form):
     holder = HolderChoiceField(
         label="Who is the support for?",
         queryset=DirectPaymentHolder.objects.none(),
@@ -160,14 +156,11 @@ class AdvertForm(GovukErrorsMixin, forms.Form):
 
     def details(self) -> AdvertDetails:
         data = self.cleaned_data
-        chosen = set(data.get("slots") or [])
         return AdvertDetails(
             title=data["title"],
             services=list(data["services"]),
             postcode_district=data["postcode_district"],
-            availability_mask=WeeklyAvailability.from_slots(
-                (day, part) for day in Day for part in PartOfDay if f"{day.code}-{part.code}" in chosen
-            ).mask,
+            availability_mask=self.availability().mask,
             hours_per_week=data["hours_per_week"],
             hourly_rate_pence=data["hourly_rate"],
             employment=data["employment"],
@@ -177,26 +170,6 @@ class AdvertForm(GovukErrorsMixin, forms.Form):
             needs_driver=data["needs_driver"],
             description=data.get("description") or "",
         )
-
-    def grid_rows(self) -> list[dict[str, Any]]:
-        """The slot checkboxes day by day, for a table with a labelled checkbox in each cell."""
-        chosen = {str(value) for value in (self["slots"].value() or [])}
-        rows = []
-        for day in Day:
-            cells = []
-            for part in PartOfDay:
-                value = f"{day.code}-{part.code}"
-                is_first = day == Day.MONDAY and part == PartOfDay.MORNING
-                cells.append(
-                    {
-                        "id": "slots" if is_first else f"slots-{value}",
-                        "value": value,
-                        "label": f"{day.label} {part.label.lower()}",
-                        "checked": value in chosen,
-                    }
-                )
-            rows.append({"day": day, "cells": cells})
-        return rows
 
 
 def advert_initial(advert: Advert) -> dict[str, Any]:

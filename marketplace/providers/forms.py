@@ -1,5 +1,5 @@
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
@@ -398,14 +398,54 @@ PriceFormSet = forms.formset_factory(
 )
 
 
-def _slot_choices() -> list[tuple[str, str]]:
+def slot_choices() -> list[tuple[str, str]]:
+    """The weekly grid's slots as choices: "mon-morning" for "Monday morning"."""
     return [(f"{day.code}-{part.code}", f"{day.label} {part.label.lower()}") for day in Day for part in PartOfDay]
 
 
-class AvailabilityForm(TaskForm):
+class WeeklySlotsMixin:
+    """For a form with a `slots` field of `slot_choices()`: the grid as table rows, and what was chosen.
+
+    Listings' availability and adverts' times are the same grid (providers/availability.py).
+    """
+
+    cleaned_data: dict[str, Any]
+
+    if TYPE_CHECKING:
+
+        def __getitem__(self, name: str) -> Any: ...  # the form's bound fields
+
+    def availability(self) -> WeeklyAvailability:
+        chosen = set(self.cleaned_data.get("slots") or [])
+        return WeeklyAvailability.from_slots(
+            (day, part) for day in Day for part in PartOfDay if f"{day.code}-{part.code}" in chosen
+        )
+
+    def grid_rows(self) -> list[dict[str, Any]]:
+        """The slot checkboxes day by day, for a table with a labelled checkbox in each cell."""
+        chosen = {str(value) for value in (self["slots"].value() or [])}
+        rows = []
+        for day in Day:
+            cells = []
+            for part in PartOfDay:
+                value = f"{day.code}-{part.code}"
+                is_first = day == Day.MONDAY and part == PartOfDay.MORNING
+                cells.append(
+                    {
+                        "id": "slots" if is_first else f"slots-{value}",
+                        "value": value,
+                        "label": f"{day.label} {part.label.lower()}",
+                        "checked": value in chosen,
+                    }
+                )
+            rows.append({"day": day, "cells": cells})
+        return rows
+
+
+class AvailabilityForm(WeeklySlotsMixin, TaskForm):
     slots = forms.MultipleChoiceField(
         label="When are you usually available?",
-        choices=_slot_choices,
+        choices=slot_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Select times from the grid."},
@@ -448,32 +488,6 @@ class AvailabilityForm(TaskForm):
         if self.require_complete:
             self.require(cleaned, "slots", "Select at least one time you are usually available.")
         return cleaned
-
-    def availability(self) -> WeeklyAvailability:
-        chosen = set(self.cleaned_data.get("slots") or [])
-        return WeeklyAvailability.from_slots(
-            (day, part) for day in Day for part in PartOfDay if f"{day.code}-{part.code}" in chosen
-        )
-
-    def grid_rows(self) -> list[dict[str, Any]]:
-        """The checkboxes day by day, for a table with a labelled checkbox in each cell."""
-        chosen = {str(value) for value in (self["slots"].value() or [])}
-        rows = []
-        for day in Day:
-            cells = []
-            for part in PartOfDay:
-                value = f"{day.code}-{part.code}"
-                is_first = day == Day.MONDAY and part == PartOfDay.MORNING
-                cells.append(
-                    {
-                        "id": "slots" if is_first else f"slots-{value}",
-                        "value": value,
-                        "label": f"{day.label} {part.label.lower()}",
-                        "checked": value in chosen,
-                    }
-                )
-            rows.append({"day": day, "cells": cells})
-        return rows
 
 
 class ChangeRequestDecisionForm(ReasonNeededToRejectMixin, forms.Form):
