@@ -170,6 +170,17 @@ def install_id_checks() -> None:
             pks = [pk for pk in pks if not _not_an_id(pk)]
         return get_objects(self, pks)
 
+    from wagtail.admin.views.chooser import ChosenMultipleView as PageChosenMultipleView
+
+    page_chosen_multiple_get = PageChosenMultipleView.get
+
+    def page_chosen_multiple_get_ids(self: Any, request: Any) -> Any:
+        # The page chooser reads its ids straight from the query string, outside any form.
+        ids = [pk for pk in request.GET.getlist("id") if not _not_an_id(pk)]
+        request.GET = request.GET.copy()
+        request.GET.setlist("id", ids)
+        return page_chosen_multiple_get(self, request)
+
     from modelcluster.forms import BaseTransientModelFormSet
 
     construct_form = BaseTransientModelFormSet._construct_form
@@ -192,5 +203,6 @@ def install_id_checks() -> None:
         (BaseChooser, "get_instance", chooser_get_instance),
         (ChosenViewMixin, "get_object", chosen_get_object),
         (ChosenMultipleViewMixin, "get_objects", chosen_get_objects),
+        (PageChosenMultipleView, "get", page_chosen_multiple_get_ids),
     ):
         setattr(owner, name, replacement)

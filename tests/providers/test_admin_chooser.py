@@ -47,3 +47,17 @@ def test_commissioners_choose_any_provider(client, commissioner_user, providers)
     page = chooser(client)
 
     assert all(name in page for name in ("Published Pat", "Draft Dana", "Suspended Sam"))
+
+
+def test_the_page_chooser_treats_nonsense_ids_as_nothing_chosen(client, editor_user):
+    from wagtail.models import Page
+
+    client.force_login(editor_user)
+    home = Page.objects.get(depth=2)
+
+    response = client.get(
+        reverse("wagtailadmin_choose_page_chosen_multiple") + f"?id=x&id=99999999999999999999&id={home.pk}"
+    )
+
+    assert response.status_code == 200
+    assert f'"id": {home.pk}' in response.content.decode()
