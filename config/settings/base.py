@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "marketplace.engagement",
     "marketplace.adverts",
     "marketplace.alerts",
+    "marketplace.agreements",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
