@@ -335,3 +335,80 @@ class MonitoringFeedbackFactory(DjangoModelFactory):
     provider = factory.SubFactory(ProviderFactory)
     relationship = "uses_the_service"
     text = "The carers are kind and always on time."
+
+
+# Agreements. A factory-made agreement is live: its first version is accepted by both sides and in force.
+# Building agreements the way people do (propose, accept, change, end) is the agreements services' job.
+
+AGREEMENT_START = datetime.date(2026, 1, 5)  # a Monday; pass start_on= for another
+AGREEMENT_MOMENT = datetime.datetime(2026, 1, 2, 12, 0, tzinfo=datetime.UTC)
+
+
+class AgreementFactory(DjangoModelFactory):
+    class Meta:
+        model = "agreements.Agreement"
+        skip_postgeneration_save = True
+
+    holder = factory.SubFactory(DirectPaymentHolderFactory)
+    provider = factory.SubFactory(ProviderFactory, kind=Provider.Kind.PERSONAL_ASSISTANT)
+    status = "live"
+    created_by = factory.SelfAttribute("holder.user")
+    created_at = AGREEMENT_MOMENT
+
+    @factory.post_generation
+    def version(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """The first version, accepted by both and in force; `version__rate_pence=1600` etc. change its terms."""
+        if not create or self.status == "proposed":
+            return
+        version = AgreementVersionFactory(agreement=self, **kwargs)
+        self.in_force = version
+        self.save(update_fields=["in_force"])
+
+
+class AgreementVersionFactory(DjangoModelFactory):
+    """Ten hours a week at £15 an hour from AGREEMENT_START, self-employed, accepted by both sides."""
+
+    class Meta:
+        model = "agreements.AgreementVersion"
+        skip_postgeneration_save = True
+
+    agreement = factory.SubFactory(AgreementFactory, status="proposed")
+    number = factory.LazyAttribute(lambda o: o.agreement.versions.count() + 1)
+    availability_mask = 0b1111
+    unit = "hour"
+    units_per_week = Decimal("10.00")
+    rate_pence = 1500
+    topup_pence = 0
+    start_on = AGREEMENT_START
+    notice_weeks = 4
+    employment = "self_employed"
+    proposed_by = factory.SelfAttribute("agreement.holder.user")
+    proposed_by_side = "holder"
+    proposed_at = AGREEMENT_MOMENT
+    holder_accepted_at = AGREEMENT_MOMENT
+    holder_accepted_by = factory.SelfAttribute("agreement.holder.user")
+    provider_accepted_at = AGREEMENT_MOMENT
+    provider_accepted_by = None
+
+    @factory.post_generation
+    def services(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.services.set(extracted)  # type: ignore[attr-defined]
+
+
+class TimesheetEntryFactory(DjangoModelFactory):
+    """Four hours delivered on the agreement's first day, at the in-force rate, waiting for approval."""
+
+    class Meta:
+        model = "agreements.TimesheetEntry"
+
+    agreement = factory.SubFactory(AgreementFactory)
+    version = factory.LazyAttribute(lambda o: o.agreement.in_force)
+    worked_on = factory.LazyAttribute(lambda o: o.version.start_on)
+    quantity = Decimal("4.00")
+    rate_pence = factory.LazyAttribute(lambda o: o.version.rate_pence)
+    amount_pence = factory.LazyAttribute(lambda o: int(o.quantity * o.rate_pence))
+    own_money_pence = factory.LazyAttribute(lambda o: int(o.quantity * o.version.topup_pence))
+    status = "submitted"
+    submitted_at = AGREEMENT_MOMENT
+    decide_by = factory.LazyAttribute(lambda o: o.worked_on + datetime.timedelta(days=7))
