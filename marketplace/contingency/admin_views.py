@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
@@ -123,7 +124,7 @@ class FlagListView(ReportView):
         return selectors.flags_for_admin()
 
     def get_filename(self) -> str:
-        return f"contingency-flags-{datetime.date.today():%Y-%m-%d}"
+        return f"contingency-flags-{timezone.localdate():%Y-%m-%d}"
 
     def to_row_dict(self, item: Any) -> Any:
         row = super().to_row_dict(item)
