@@ -123,3 +123,14 @@ def test_a_legacy_type_and_controller_together_are_refused(client: stripe.Stripe
 
     assert refused.value.http_status == 400
     assert refused.value.param == "type"
+
+
+def test_the_global_client_works_through_stripe_api_base(
+    fake_stripe: FakeStripeProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stripe, "api_base", fake_stripe.base_url)
+    monkeypatch.setattr(stripe, "api_key", "sk_test_global_style")
+
+    account = stripe.Account.create(capabilities={"transfers": {"requested": True}})
+
+    assert stripe.Account.retrieve(account.id).capabilities.transfers == "inactive"
