@@ -265,7 +265,15 @@ def expire_session(request: Request) -> dict[str, Any]:
 
 def retrieve_session(request: Request) -> dict[str, Any]:
     (session_id,) = request.path_args
-    return request.store.get("checkout.session", session_id, account=None, param="session")
+    session = request.store.get("checkout.session", session_id, account=None, param="session")
+    if "line_items" in request.params.expand():  # not an id: Stripe fills it in only when asked
+        session["line_items"] = {
+            "object": "list",
+            "data": session["fake_line_items"],
+            "has_more": False,
+            "url": f"/v1/checkout/sessions/{session_id}/line_items",
+        }
+    return session
 
 
 def list_sessions(request: Request) -> dict[str, Any]:
@@ -282,7 +290,8 @@ def list_sessions(request: Request) -> dict[str, Any]:
 
 
 def list_line_items(request: Request) -> dict[str, Any]:
-    session = retrieve_session(request)
+    (session_id,) = request.path_args
+    session = request.store.get("checkout.session", session_id, account=None, param="session")
     return list_object(request, session["fake_line_items"], f"/v1/checkout/sessions/{session['id']}/line_items")
 
 

@@ -29,7 +29,10 @@ def test_stripe_uk_card_fee_is_one_and_a_half_percent_rounded_plus_twenty_pence(
 
 
 def test_a_new_session_is_open_with_its_total_and_a_hosted_page(
-    make_session: MakeSession, onboarded_account: stripe.Account, fake_stripe: FakeStripeProcess
+    client: stripe.StripeClient,
+    make_session: MakeSession,
+    onboarded_account: stripe.Account,
+    fake_stripe: FakeStripeProcess,
 ) -> None:
     session = make_session(onboarded_account.id, amount=2500)
 
@@ -42,6 +45,9 @@ def test_a_new_session_is_open_with_its_total_and_a_hosted_page(
     page = fake_stripe.page(session.url or "")
     assert page.status == 200
     assert "Pay £25.00" in page.text
+    expanded = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["line_items"]})
+    assert [(item.description, item.amount_total) for item in expanded.line_items.data] == [("Invoice INV-1", 2500)]
+    assert client.v1.checkout.sessions.line_items.list(session.id).data[0].quantity == 1
     assert 'label for="card_number"' in page.text
 
 
