@@ -62,11 +62,15 @@ def main(argv: list[str] | None = None) -> int:
 
     store = Store(options.data_dir)
     fake = Fake(store=store, base_url="", endpoints=[*options.webhook, *options.connect_webhook])
-    deliverer = Deliverer(store, base_delay=options.retry_base_seconds, max_attempts=options.max_attempts)
+    deliverer = Deliverer(
+        store,
+        base_delay=options.retry_base_seconds,
+        max_attempts=options.max_attempts,
+        housekeeping=lambda: sweep(fake),
+    )
     server = FakeStripeServer(options.port, fake, deliverer)
     port = server.server_address[1]
     fake.base_url = f"http://127.0.0.1:{port}"
-    deliverer.on_tick.append(lambda: sweep(fake))
     deliverer.start()
 
     def stop(signum: int, frame: FrameType | None) -> None:

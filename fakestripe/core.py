@@ -99,10 +99,15 @@ def list_object(
     url: str,
     *,
     filters: dict[str, Callable[[dict[str, Any], str], bool]] | None = None,
+    also_allowed: set[str] | None = None,
 ) -> dict[str, Any]:
-    """A page of a Stripe list, newest first: ``limit``, ``starting_after``, ``ending_before``, ``created``."""
+    """A page of a Stripe list, newest first: ``limit``, ``starting_after``, ``ending_before``, ``created``.
+
+    `filters` are the list's own parameters (``?destination=acct_...``); `also_allowed` names parameters
+    the caller has applied itself.
+    """
     params = request.params
-    allowed = {"limit", "starting_after", "ending_before", "created", *(filters or {})}
+    allowed = {"limit", "starting_after", "ending_before", "created", *(filters or {}), *(also_allowed or ())}
     params.refuse_unknown(allowed)
     limit = params.integer("limit", minimum=1) or 10
     if limit > 100:

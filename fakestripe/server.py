@@ -37,7 +37,7 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 # Stripe keeps the results of requests that started running: successes and card errors, not refusals.
 _SAVED_STATUSES = {200, 402}
 
-_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, re.compile(pattern + r"/?$"), handler)
     for module in (
         accounts,
@@ -54,12 +54,14 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     )
     for method, pattern, handler in module.ROUTES
 ]
+# The only writes a Stripe-Account header may make: direct charges are outside the fake.
+_ACTS_FOR_CONNECTED_ACCOUNTS: set[Handler] = {payouts.create_payout}
 _CHECKOUT_PAGE = re.compile(r"^/hosted/checkout/(cs_test_[A-Za-z0-9]+)/?$")
 _ONBOARDING_PAGE = re.compile(r"^/hosted/onboarding/(onb_[A-Za-z0-9]+)/?$")
 
 
 def route(method: str, path: str) -> tuple[Handler, tuple[str, ...]] | None:
-    for route_method, pattern, handler in _ROUTES:
+    for route_method, pattern, handler in ROUTES:
         match = pattern.match(path)
         if match and route_method == method:
             return handler, match.groups()
@@ -139,6 +141,12 @@ class RequestHandler(BaseHTTPRequestHandler):
             )
             if request.account is not None and path.startswith("/v1/"):
                 self.fake.store.get("account", request.account, account=None, param="Stripe-Account")
+                if method == "POST" and handler not in _ACTS_FOR_CONNECTED_ACCOUNTS:
+                    raise StripeError(
+                        f"The fake Stripe cannot do {path} on a connected account (Stripe-Account): only payouts. "
+                        "Use destination charges or separate charges and transfers from the platform.",
+                        param="Stripe-Account",
+                    )
             if key is None:
                 status, response = self._run(handler, request)
             else:

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     delivered_at REAL,
+    abandoned INTEGER NOT NULL DEFAULT 0,
     last_result TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -190,24 +191,26 @@ class Store:
         with self.lock:
             rows = self._db.execute(
                 "SELECT id, event_id, url, secret, attempts FROM deliveries"
-                " WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id",
+                " WHERE delivered_at IS NULL AND abandoned = 0 AND next_attempt_at <= ? ORDER BY id",
                 (moment,),
             ).fetchall()
         return [Delivery(*row) for row in rows]
 
     def record_attempt(self, delivery_id: int, *, delivered: bool, result: str, retry_at: float | None) -> None:
+        """One attempt's outcome: delivered, to be retried at `retry_at`, or (neither) given up."""
         with self.lock:
             self._db.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_result = ?,"
                 " delivered_at = CASE WHEN ? THEN ? ELSE NULL END,"
-                " next_attempt_at = COALESCE(?, next_attempt_at + 1e12) WHERE id = ?",
-                (result, delivered, time.time(), retry_at, delivery_id),
+                " abandoned = CASE WHEN ? OR ? IS NOT NULL THEN 0 ELSE 1 END,"
+                " next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?",
+                (result, delivered, time.time(), delivered, retry_at, retry_at, delivery_id),
             )
 
     def delivery_log(self) -> list[dict[str, Any]]:
         with self.lock:
             rows = self._db.execute(
-                "SELECT event_id, url, attempts, delivered_at, last_result FROM deliveries ORDER BY id"
+                "SELECT event_id, url, attempts, delivered_at, last_result, abandoned FROM deliveries ORDER BY id"
             ).fetchall()
         return [
             {
@@ -216,6 +219,7 @@ class Store:
                 "attempts": row[2],
                 "delivered": row[3] is not None,
                 "last_result": row[4],
+                "abandoned": bool(row[5]),
             }
             for row in rows
         ]

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from fakestripe.store import Store
@@ -39,16 +40,26 @@ def without_fake_keys(value: Any) -> Any:
 
 
 class Deliverer:
-    """A background thread that sends due deliveries; several at once never block each other's retries."""
+    """A background thread that sends due deliveries and, every few seconds, runs the fake's housekeeping."""
 
-    def __init__(self, store: Store, *, base_delay: float, max_attempts: int, tick: float = 0.1) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        base_delay: float,
+        max_attempts: int,
+        housekeeping: Callable[[], None] | None = None,
+        housekeeping_every: float = 2.0,
+        tick: float = 0.1,
+    ) -> None:
         self.store = store
         self.base_delay = base_delay
         self.max_attempts = max_attempts
+        self.housekeeping = housekeeping
+        self.housekeeping_every = housekeeping_every
         self.tick = tick
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fakestripe-webhooks", daemon=True)
-        self.on_tick: list[Any] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -60,13 +71,15 @@ class Deliverer:
     def _run(self) -> None:
         # time.sleep, not Event.wait(timeout): a timed wait on a lock never wakes under libfaketime,
         # with which the suite runs again on a moved clock.
+        last_housekeeping = time.monotonic()
         while not self._stop.is_set():
             time.sleep(self.tick)
-            for callback in self.on_tick:
+            if self.housekeeping is not None and time.monotonic() - last_housekeeping >= self.housekeeping_every:
+                last_housekeeping = time.monotonic()
                 try:
-                    callback()
-                except Exception:  # a sweep that fails must not stop deliveries
-                    logger.exception("fake Stripe background task failed")
+                    self.housekeeping()
+                except Exception:  # housekeeping that fails must not stop deliveries
+                    logger.exception("fake Stripe housekeeping failed")
             self.deliver_due()
 
     def deliver_due(self) -> None:

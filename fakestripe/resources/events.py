@@ -18,15 +18,12 @@ def list_events(request: Request) -> dict[str, Any]:
     if wanted_types is not None:
         names = [wanted_types] if isinstance(wanted_types, str) else list(wanted_types)
         events = [event for event in events if event["type"] in names]
-        del request.params.values["types"]
     return list_object(
         request,
         events,
         "/v1/events",
-        filters={
-            "type": lambda event, wanted: _type_matches(event["type"], wanted),
-            "delivery_success": lambda event, wanted: True,
-        },
+        filters={"type": lambda event, wanted: _type_matches(event["type"], wanted)},
+        also_allowed={"types"},
     )
 
 

@@ -87,3 +87,12 @@ def test_a_bad_integer_is_400(client: stripe.StripeClient) -> None:
         client.v1.payment_intents.create(params={"amount": "ten", "currency": "gbp"})
 
     assert bad.value.code == "parameter_invalid_integer"
+
+
+def test_direct_charges_on_a_connected_account_are_refused(client: stripe.StripeClient, onboarded_account) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.payment_intents.create(
+            params={"amount": 100, "currency": "gbp"}, options={"stripe_account": onboarded_account.id}
+        )
+
+    assert refused.value.param == "Stripe-Account"

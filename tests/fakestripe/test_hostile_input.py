@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from fakestripe.server import _ROUTES
+from fakestripe.server import ROUTES
 from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
 
 BODIES = [
@@ -26,7 +26,7 @@ BODIES = [
 
 def _paths() -> list[tuple[str, str]]:
     paths = []
-    for method, pattern, _handler in _ROUTES:
+    for method, pattern, _handler in ROUTES:
         path = re.sub(r"\(\[\^/\]\+\)", "x_missing", pattern.pattern.removesuffix("/?$"))
         paths.append((method, path))
     return paths

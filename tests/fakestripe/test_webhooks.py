@@ -99,3 +99,26 @@ def test_a_receiver_that_was_down_or_failing_gets_the_event_on_a_retry(tmp_path:
         stripe.Webhook.construct_event(answered[-1].payload, answered[-1].signature, PLATFORM_SECRET).id
         == (entry["event"])
     )
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt(tmp_path: Path) -> None:
+    nothing_listens = free_port()
+    with FakeStripeProcess.start(
+        tmp_path,
+        "--webhook", f"http://127.0.0.1:{nothing_listens}/hook={PLATFORM_SECRET}",
+        "--retry-base-seconds", "0.1",
+        "--max-attempts", "3",
+    ) as fake:  # fmt: skip
+        fake.client().v1.payment_intents.create(params={"amount": 900, "currency": "gbp"})
+        deadline = time.monotonic() + 15
+        log: list[dict] = []
+        while time.monotonic() < deadline:
+            log = fake.helper("/_fake/deliveries", method="GET")["data"]
+            if log and log[0]["abandoned"]:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+        after_waiting = fake.helper("/_fake/deliveries", method="GET")["data"]
+
+    assert [(item["attempts"], item["delivered"], item["abandoned"]) for item in log] == [(3, False, True)]
+    assert after_waiting[0]["attempts"] == 3
