@@ -212,5 +212,10 @@ def onboarding_page(account: dict[str, object]) -> str:
     return page("Set up payments", body)
 
 
+def problem_page(message: str) -> str:
+    body = f"<h1>This payment cannot be taken</h1><p>{html.escape(message)}</p><p>Nothing has been charged.</p>"
+    return page("This payment cannot be taken", body)
+
+
 def not_found_page() -> str:
     return page("Page not found", "<h1>Page not found</h1><p>This link is not one the fake Stripe made.</p>")

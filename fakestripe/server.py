@@ -233,6 +233,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         if session is None or session["object"] != "checkout.session":
             self._html(404, pages.not_found_page())
             return
+        if session["status"] == "complete" and method == "POST":  # the second click of a double click
+            self._redirect(checkout.success_url_of(session))
+            return
         if session["status"] != "open":
             self._html(410 if session["status"] == "expired" else 200, pages.closed_checkout_page(session))
             return
@@ -247,23 +250,28 @@ class RequestHandler(BaseHTTPRequestHandler):
         request = Request(
             fake=self.fake, params=Params({}), account=None, request_id=request_id(), idempotency_key=None
         )
-        with store.transaction():
-            session = store.get("checkout.session", session_id)
-            try:
-                session = checkout.pay(
-                    self.fake, session, card, Billing(name=form.name, email=form.email or None), request=request
-                )
-            except StripeError as error:
-                if error.status != HTTPStatus.PAYMENT_REQUIRED:
-                    raise
-                declined = True
-            else:
-                declined = False
+        declined = False
+        try:
+            with store.transaction():
+                session = store.get("checkout.session", session_id)
+                if session["status"] == "open":  # not paid or expired while the form was being filled in
+                    billing = Billing(name=form.name, email=form.email or None)
+                    try:
+                        session = checkout.pay(self.fake, session, card, billing, request=request)
+                    except StripeError as error:
+                        if error.status != HTTPStatus.PAYMENT_REQUIRED:
+                            raise  # and nothing is kept
+                        declined = True  # the failed charge is kept, as on Stripe
+        except StripeError as error:
+            self._html(error.status, pages.problem_page(error.message))
+            return
         if declined:
             form.number = ""
             self._html(402, pages.checkout_page(session, form, declined=True))
-        else:
+        elif session["status"] == "complete":  # paid now, or by a first click of a double click
             self._redirect(checkout.success_url_of(session))
+        else:
+            self._html(410, pages.closed_checkout_page(session))
 
     def _onboarding(self, method: str, token: str, body: str) -> None:
         store = self.fake.store

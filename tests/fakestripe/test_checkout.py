@@ -221,3 +221,19 @@ def test_a_destination_that_cannot_be_paid_is_refused(client: stripe.StripeClien
 
     assert refused.value.code == "insufficient_capabilities_for_transfer"
     assert refused.value.param == "payment_intent_data[transfer_data][destination]"
+
+
+def test_a_second_submit_of_the_page_pays_nothing_more(
+    client: stripe.StripeClient,
+    make_session: MakeSession,
+    onboarded_account: stripe.Account,
+    fake_stripe: FakeStripeProcess,
+) -> None:
+    session = make_session(onboarded_account.id)
+    pay_on_page(fake_stripe, session, CARD_PAID)
+
+    again = pay_on_page(fake_stripe, session, CARD_PAID)
+
+    assert again.location == f"http://127.0.0.1:8000/payments/done/?session={session.id}"
+    intent_id = str(client.v1.checkout.sessions.retrieve(session.id).payment_intent)
+    assert len(client.v1.charges.list(params={"payment_intent": intent_id}).data) == 1
