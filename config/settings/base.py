@@ -303,6 +303,14 @@ ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", default="providers")
 SEARCH_PAGE_SIZE = 20
 SEARCH_DEFAULT_RADIUS_MILES = 10
 
+# Stripe (Connect). Outside production the defaults point at the project's own fake
+# Stripe (python -m fakestripe; scripts/with-fakestripe.sh starts one and sets all
+# four), so no test or demo can reach the real Stripe. See docs/fake-stripe.md.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_fakestripe_demo")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_fakestripe_demo_platform")
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_fakestripe_demo_connect")
+
 # The Open Referral UK API (/openreferral/): requests a minute per client
 # address (0 turns the limit off), how long responses may be cached, and how
 # many proxies of ours sit in front (so X-Forwarded-For can be trusted that far).

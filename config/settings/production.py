@@ -53,3 +53,10 @@ if AWS_PRIVATE_STORAGE_BUCKET_NAME:
             "custom_domain": None,
         },
     }
+
+# Stripe: the real API, and no demo keys or webhook secrets. The payments app decides
+# what is required when payments are switched on (docs/fake-stripe.md).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")

@@ -1,0 +1,140 @@
+"""Refunds, with the transfer reversed and the application fee refunded when asked (destination charges)."""
+
+from typing import Any
+
+from fakestripe.core import CURRENCY, Request, list_object
+from fakestripe.errors import StripeError, invalid
+from fakestripe.ids import new_id
+from fakestripe.resources import balance
+from fakestripe.resources.charges import record_refund_on_charge
+from fakestripe.resources.transfers import refund_fee, reverse
+
+
+def _share(part: int, whole: int, of: int) -> int:
+    """`of` scaled by part/whole, rounded half up: the proportional share Stripe reverses."""
+    return (2 * part * of + whole) // (2 * whole)
+
+
+def create_refund(request: Request) -> dict[str, Any]:
+    params = request.params
+    params.refuse_unknown(
+        {"charge", "payment_intent", "amount", "reason", "metadata", "reverse_transfer", "refund_application_fee"}
+    )
+    charge_id = params.string("charge")
+    intent_id = params.string("payment_intent")
+    if (charge_id is None) == (intent_id is None):
+        raise invalid("charge", "Give exactly one of charge or payment_intent.")
+    if intent_id is not None:
+        intent = request.store.get("payment_intent", intent_id, account=None, param="payment_intent")
+        if intent["status"] != "succeeded" or intent["latest_charge"] is None:
+            raise StripeError(
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                code="charge_not_refundable",
+                param="payment_intent",
+            )
+        charge_id = intent["latest_charge"]
+    assert charge_id is not None
+    charge = request.store.get("charge", charge_id, account=None, param="charge")
+    if charge["status"] != "succeeded":
+        raise StripeError(f"Charge {charge_id} has no money to refund.", code="charge_not_refundable")
+    remaining = charge["amount"] - charge["amount_refunded"]
+    amount = params.integer("amount", minimum=1)
+    if amount is None:
+        amount = remaining
+    if remaining == 0:
+        raise StripeError(f"Charge {charge_id} has already been refunded.", code="charge_already_refunded")
+    if amount > remaining:
+        raise invalid(
+            "amount",
+            f"Refund amount (£{amount / 100:.2f}) is greater than unrefunded amount on charge "
+            f"(£{remaining / 100:.2f})",
+        )
+    reason = params.string("reason", choices=("duplicate", "fraudulent", "requested_by_customer"))
+    reverse_transfer = params.boolean("reverse_transfer")
+    refund_application_fee = params.boolean("refund_application_fee")
+    if (reverse_transfer or refund_application_fee) and charge["transfer"] is None:
+        raise invalid(
+            "reverse_transfer",
+            "This charge was not a destination charge, so it has no transfer to "
+            "reverse: reverse separate transfers with POST /v1/transfers/{id}/reversals.",
+        )
+    refund_id = new_id("re")
+    transaction = balance.record(
+        request.fake, account=None, amount=-amount, kind="refund", source=refund_id, available_now=True
+    )
+    refund: dict[str, Any] = {
+        "amount": amount,
+        "balance_transaction": transaction["id"],
+        "charge": charge_id,
+        "created": request.now(),
+        "currency": CURRENCY,
+        "customer": None,
+        "customer_account": None,
+        "destination_details": {
+            "card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"},
+            "type": "card",
+        },
+        "id": refund_id,
+        "metadata": params.metadata(),
+        "object": "refund",
+        "payment_intent": charge["payment_intent"],
+        "payment_method": charge["payment_method"],
+        "reason": reason,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": "succeeded",
+        "transfer_reversal": None,
+    }
+    request.store.insert(refund, account=None)
+    if reverse_transfer:
+        transfer = request.store.get("transfer", charge["transfer"], account=None)
+        reversal_amount = min(
+            _share(amount, charge["amount"], transfer["amount"]), transfer["amount"] - transfer["amount_reversed"]
+        )
+        if reversal_amount:
+            reversal = reverse(
+                request.fake, transfer, reversal_amount, metadata={}, source_refund=refund_id, request=request
+            )
+            refund["transfer_reversal"] = reversal["id"]
+    if refund_application_fee and charge["application_fee"] is not None:
+        fee = request.store.get("application_fee", charge["application_fee"], account=None)
+        fee_amount = min(_share(amount, charge["amount"], fee["amount"]), fee["amount"] - fee["amount_refunded"])
+        if fee_amount:
+            refund_fee(request.fake, fee, fee_amount, request=request)
+    request.store.save(refund)
+    charge = request.store.get("charge", charge_id)
+    record_refund_on_charge(charge, refund)
+    request.store.save(charge)
+    request.fake.emit("refund.created", refund, account=None, request=request)
+    request.fake.emit(
+        "charge.refunded",
+        charge,
+        account=None,
+        request=request,
+        previous_attributes={"amount_refunded": charge["amount_refunded"] - amount},
+    )
+    return refund
+
+
+def retrieve_refund(request: Request) -> dict[str, Any]:
+    (refund_id,) = request.path_args
+    return request.store.get("refund", refund_id, account=request.account, param="refund")
+
+
+def list_refunds(request: Request) -> dict[str, Any]:
+    return list_object(
+        request,
+        request.store.all("refund", account=request.account),
+        "/v1/refunds",
+        filters={
+            "charge": lambda item, wanted: item["charge"] == wanted,
+            "payment_intent": lambda item, wanted: item["payment_intent"] == wanted,
+        },
+    )
+
+
+ROUTES = [
+    ("POST", r"/v1/refunds", create_refund),
+    ("GET", r"/v1/refunds", list_refunds),
+    ("GET", r"/v1/refunds/([^/]+)", retrieve_refund),
+]
