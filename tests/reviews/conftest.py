@@ -105,7 +105,9 @@ def people(db: None) -> People:
 
 
 def make_agreement(holder: DirectPaymentHolder, provider: Provider, *, approved: bool = True) -> Agreement:
-    agreement: Agreement = AgreementFactory(holder=holder, provider=provider, version__services=list(provider.services.all()))
+    agreement: Agreement = AgreementFactory(
+        holder=holder, provider=provider, version__services=list(provider.services.all())
+    )
     TimesheetEntryFactory(agreement=agreement, status="approved" if approved else "submitted")
     return agreement
 

@@ -134,7 +134,8 @@ def test_the_provider_replies_once_after_publication_and_the_reply_is_moderated(
     with pytest.raises(services.ReviewError, match="already replied"):
         services.review_reply(review=review, by=people.owner, text="And a second reply, which is refused.")
     review.refresh_from_db()
-    assert review.reply_status == Moderation.PENDING and not review.has_published_reply
+    assert review.reply_status == Moderation.PENDING
+    assert not review.has_published_reply
     services.review_reply_moderate(review=review, by=commissioner_user, decision=Moderation.PUBLISHED)
     review.refresh_from_db()
     assert review.has_published_reply
