@@ -193,3 +193,17 @@ def test_a_new_lapse_is_a_new_event(people: People, agreement) -> None:
     lapse(people.provider)
     assert services.cannot_come_sweep(today=TODAY, now=NOW) == 1
     assert len(emails_to("margaret@example.org", "cannot come")) == 2
+
+
+def test_the_daily_job_is_scheduled_after_the_expiry_sweep_and_records_its_run(
+    settings, people: People, agreement
+) -> None:
+    from marketplace.backups.tasks import tell_people_whose_provider_lapsed
+    from marketplace.core.models import ScheduledJobRun
+
+    lapse(people.provider)
+    assert tell_people_whose_provider_lapsed() == "1 agreement told"
+    assert ScheduledJobRun.objects.get(name="backups-cannot-come").last_result == "1 agreement told"
+    entry = settings.CELERY_BEAT_SCHEDULE["backups-cannot-come"]
+    assert entry["task"] == "marketplace.backups.tasks.tell_people_whose_provider_lapsed"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {30})
