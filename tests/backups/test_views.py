@@ -173,3 +173,18 @@ def test_your_support_runs_the_same_queries_whatever_the_number_of_plans_and_ale
     page = client.get(reverse("engagement:home")).content.decode()
     assert page.count("cannot come") >= 3
     assert _support_queries(client) == few
+
+
+def test_a_signed_out_visitor_sees_no_alert_and_cancels_nothing(client, people: People, agreement) -> None:
+    today = timezone.localdate()
+    absence = services.absence_mark(
+        provider=people.provider, by=people.owner, starts_on=today, ends_on=today, reason="Ill", today=today
+    )
+    alert = CannotCome.objects.get()
+    assert client.get(reverse("backups:alert", kwargs={"alert_uuid": alert.uuid})).status_code == 302
+    cancel = reverse(
+        "backups:absence_cancel", kwargs={"provider_uuid": people.provider.uuid, "absence_uuid": absence.uuid}
+    )
+    assert client.post(cancel).status_code == 302
+    absence.refresh_from_db()
+    assert not absence.is_cancelled

@@ -238,3 +238,20 @@ def test_your_support_runs_the_same_queries_whatever_the_number_of_reviews(
     page = client.get(reverse("engagement:home")).content.decode()
     assert page.count("Review ") >= 3
     assert _support_queries(client) == few
+
+
+def test_a_signed_out_visitor_reaches_no_provider_page_or_moderation(
+    client, people: People, agreement, commissioner_user
+) -> None:
+    review = published_review(people, agreement, commissioner_user)
+    for url in (
+        reverse("reviews:provider_list", kwargs={"provider_uuid": people.provider.uuid}),
+        reverse("reviews:reply", kwargs={"provider_uuid": people.provider.uuid, "review_uuid": review.uuid}),
+        reverse("reviews_moderation:edit", args=[review.pk]),
+    ):
+        response = client.post(url, {"text": "Signed out and trying anyway.", "decision": "rejected"})
+        assert response.status_code == 302
+        assert "login" in response.url
+    review.refresh_from_db()
+    assert review.status == Moderation.PUBLISHED
+    assert not review.has_reply
