@@ -11,6 +11,7 @@ from django.http import HttpRequest, QueryDict
 from marketplace.accreditation.public import accredited_suppliers_by_kind_and_locality, public_check_summary
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_profile_prices
+from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
@@ -103,6 +104,8 @@ def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
         "show_contact": provider.has_consented_to_publish_contact,
         # Its own users and commissioners may look at a listing before it is published.
         "is_unpublished_preview": not provider.is_published,
+        # Published reviews with their count and average, all from one list (marketplace.reviews).
+        "reviews": published_reviews(provider=provider),
     }
 
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("marketplace.engagement.urls")),
     path("support-wanted/", include("marketplace.adverts.urls")),
     path("saved-searches/", include("marketplace.alerts.urls")),
+    path("", include("marketplace.reviews.urls")),
+    path("", include("marketplace.backups.urls")),
 ]
 
 if settings.DEBUG:

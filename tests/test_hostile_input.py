@@ -28,13 +28,17 @@ from django.core.signals import got_request_exception
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
+from django.utils import timezone
 
 from marketplace.accounts.services import account_email_mark_verified
 from marketplace.accreditation.models import ProviderCheck
 from marketplace.accreditation.services import evidence_add, provider_checks_sync, worker_add
+from marketplace.backups.services import absence_mark
 from marketplace.providers.models import Provider
+from marketplace.reviews.services import review_moderate, review_write
 from tests.accreditation.conftest import pdf_upload
 from tests.factories import (
+    AgreementFactory,
     ArrangementMembershipFactory,
     ContingencyFlagFactory,
     DirectPaymentHolderFactory,
@@ -42,6 +46,7 @@ from tests.factories import (
     MonitoringVisitFactory,
     ProviderFactory,
     ProviderMembershipFactory,
+    TimesheetEntryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +239,26 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
     membership = ArrangementMembershipFactory(provider=provider)
     feedback = MonitoringFeedbackFactory(provider=provider)
     flag = ContingencyFlagFactory(provider=ProviderFactory())
-    holder = DirectPaymentHolderFactory().user
+    holder_record = DirectPaymentHolderFactory()
+    holder = holder_record.user
+    # Reviews and back-up plans: an agreement with an approved entry, a published review, an absence and its alert.
+    agreement = AgreementFactory(holder=holder_record, provider=provider)
+    TimesheetEntryFactory(agreement=agreement, status="approved")
+    review = review_write(
+        agreement=agreement, by=holder, rating=4, text="Kind, on time and careful.", author_name="Jo"
+    )
+    review_moderate(review=review, by=commissioner_user, decision="published")
+    waiting_agreement = AgreementFactory(provider=provider)
+    TimesheetEntryFactory(agreement=waiting_agreement, status="approved")
+    waiting = review_write(
+        agreement=waiting_agreement,
+        by=waiting_agreement.holder.user,
+        rating=2,
+        text="Late twice in one week.",
+        author_name="Al",
+    )
+    today = timezone.localdate()
+    absence = absence_mark(provider=provider, by=owner, starts_on=today, ends_on=today, reason="Ill", today=today)
     for user in (owner, holder, commissioner_user, editor_user):
         account_email_mark_verified(user=user)
 
@@ -245,6 +269,7 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
             ("monitoring/arrangements", membership.arrangement_id),
             ("monitoring/feedback", feedback.pk),
             ("contingency", flag.pk),
+            ("admin/reviews", waiting.pk),
             ("checktype", check.check_type_id),
         ):
             if fragment in route:
@@ -258,6 +283,10 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
         "worker": worker.pk,
         "membership": owner_membership.pk,
         "slug": provider.slug,
+        "agreement": agreement.uuid,
+        "review": review.uuid,
+        "absence": absence.uuid,
+        "alert": absence.alerts.get(holder=holder_record).uuid,
         "pk_for": pk_for,
         "roles": {
             "anonymous": None,

@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "marketplace.adverts",
     "marketplace.alerts",
     "marketplace.agreements",
+    "marketplace.reviews",
+    "marketplace.backups",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
@@ -414,6 +416,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-saved-searches": {
         "task": "marketplace.alerts.tasks.send_saved_search_alerts",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Back-up plans: tell people whose provider's accreditation lapsed (once per lapse), after the expiry sweep.
+    "backups-cannot-come": {
+        "task": "marketplace.backups.tasks.tell_people_whose_provider_lapsed",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.

@@ -192,3 +192,14 @@ rules.add_perm("adverts.reply_as_applicant", is_member_of_applying_provider)
 
 # The email outbox's admin screen (marketplace.core): what failed to send, and resending it.
 rules.add_perm("core.manage_outbox", is_commissioner)
+
+# Reviews and back-up plans (marketplace.reviews, marketplace.backups). A review is written by the
+# holder or anyone acting for them (the "see" right, as accounts.view_holder_records gives, but not
+# commissioners, who moderate instead); only the reviewed provider's own team replies. A holder's
+# back-up plans and the alerts that their provider cannot come are theirs and those acting for them;
+# a provider's own team marks its absences.
+rules.add_perm("reviews.write_review", acts_for_holder)
+rules.add_perm("reviews.reply_to_review", is_member_of_provider)
+rules.add_perm("reviews.moderate", is_commissioner)
+rules.add_perm("backups.manage_plan", acts_for_holder)
+rules.add_perm("backups.mark_absence", is_member_of_provider)

@@ -163,3 +163,18 @@ def acting_for_invitation_by_token(token: str) -> ActingForInvitation | None:
         .filter(token_hash=invitation_token_hash(token))
         .first()
     )
+
+
+def holder_email_addresses(holder: DirectPaymentHolder) -> list[str]:
+    """The holder (if they sign in) and everyone with a live link to act for them: who is told about their support.
+
+    Two queries; each address once, in a stable order.
+    """
+    addresses = set(
+        ActingFor.objects.filter(holder=holder, ended_on__isnull=True, agent__is_active=True).values_list(
+            "agent__email", flat=True
+        )
+    )
+    if holder.user_id is not None:
+        addresses.update(User.objects.filter(pk=holder.user_id, is_active=True).values_list("email", flat=True))
+    return sorted(address for address in addresses if address)

@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.backups.models import CannotCome
+from marketplace.backups.services import cannot_come_clear, cannot_come_tell
 from marketplace.core.notifications import email_send
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
 from marketplace.providers.services import ProviderError, provider_change_status, provider_set_public_notice
@@ -135,6 +137,25 @@ def _lock_flag(flag: ContingencyFlag) -> ContingencyFlag:
     return locked
 
 
+# Levels at which the people a provider supports are told it may not be able to come, and shown their
+# back-ups (marketplace.backups). Only that: never the level, the triggers or anything else about the flag.
+LEVELS_THAT_AFFECT_PEOPLE = (Level.FAILING, Level.FAILED)
+
+
+def _tell_people_supported(flag: ContingencyFlag, *, today: date | None = None) -> None:
+    """After any change to a flag: tell the holders with live agreements (once per flag), or clear their alerts."""
+    event_key = f"flag:{flag.pk}"
+    if flag.closed_at is None and flag.level in LEVELS_THAT_AFFECT_PEOPLE:
+        cannot_come_tell(
+            provider=flag.provider,
+            cause=CannotCome.Cause.CONTINGENCY,
+            event_key=event_key,
+            starts_on=today or timezone.localdate(),
+        )
+    else:
+        cannot_come_clear(provider=flag.provider, event_key=event_key)
+
+
 def _create_flag(*, provider: Provider, level: str, today: date, **fields: object) -> ContingencyFlag:
     try:
         with transaction.atomic():
@@ -173,6 +194,7 @@ def contingency_signal(
             subject=f"Contingency flag opened: {provider.name} ({flag.get_level_display()})",
             what=f"A contingency flag was opened at “{flag.get_level_display()}” because: {label}. {detail}",
         )
+        _tell_people_supported(flag, today=today)
         return flag
     if flag.triggers.filter(source=FlagTrigger.Source.AUTOMATIC, kind=signal, detail=detail).exists():
         return None
@@ -190,6 +212,7 @@ def contingency_signal(
         subject = f"Contingency flag: new trigger for {provider.name}"
         what = f"A new trigger was recorded on the open flag (level unchanged): {label}. {detail}"
     _notify_commissioners(flag=flag, subject=subject, what=what)
+    _tell_people_supported(flag, today=today)
     return flag
 
 
@@ -308,6 +331,7 @@ def contingency_open_flag(
         subject=f"Contingency flag opened: {provider.name} ({flag.get_level_display()})",
         what=f"{by} opened a contingency flag at “{flag.get_level_display()}”: {ManualKind(kind).label}. {detail}",
     )
+    _tell_people_supported(flag, today=today)
     return flag
 
 
@@ -342,6 +366,7 @@ def contingency_change_level(*, flag: ContingencyFlag, to_level: str, by: User, 
         subject=f"Contingency flag changed: {flag.provider.name} ({flag.get_level_display()})",
         what=f"{by} changed the level from “{previous}” to “{flag.get_level_display()}”: {reason}",
     )
+    _tell_people_supported(flag)
     return change
 
 
@@ -536,6 +561,7 @@ def contingency_close_flag(*, flag: ContingencyFlag, by: User, outcome: str, rea
         subject=f"Contingency flag closed: {flag.provider.name}",
         what=f"{by} closed the flag. Outcome: {flag.get_closing_outcome_display()}. {reason}",
     )
+    _tell_people_supported(flag)
     return flag
 
 

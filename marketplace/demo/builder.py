@@ -65,6 +65,7 @@ from .contingency import build_contingency_demo
 from .engagement import build_engagement_demo
 from .monitoring import build_monitoring_demo
 from .names import NameGenerator, Person
+from .reviews_and_backups import build_reviews_and_backups_demo, reviews_and_backups_demo_clear
 from .taxonomy import CLIENT_GROUPS, LANGUAGES, SERVICES, SPECIALISMS, TaxonomyIds, taxonomy_ensure_terms
 
 Kind = Provider.Kind
@@ -1365,6 +1366,7 @@ def demo_data_clear() -> None:
     PROTECT the officer who decided), then vetting checks and accreditation
     decisions (PROTECT the commissioner who decided) and the evidence files.
     """
+    reviews_and_backups_demo_clear()  # reviews protect the agreements they were written through
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()
     accreditation_demo_clear()
@@ -1450,6 +1452,8 @@ def demo_county_build(
         build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
         build_adverts_demo(seed=seed, today=planner.today, now=planner.now)
         build_saved_searches_demo(seed=seed, now=planner.now)
+        # Reviews and back-up plans for whatever agreements the demos above made (none: nothing).
+        build_reviews_and_backups_demo(seed=seed, today=planner.today, now=planner.now, commissioner=commissioner)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(

@@ -30,6 +30,7 @@ from .forms import (
 )
 from .models import Action, Feedback, MonitoringVisit, VisitAttachment
 from .rating import IncompleteRatings, overall_rating
+from .selectors import what_people_said
 
 VISIT_ICON = "clipboard-list"
 
@@ -158,11 +159,7 @@ def visit_page(request: HttpRequest, pk: int) -> HttpResponse:
         attachments=list(visit.attachments.select_related("uploaded_by")),
         decisions=list(visit.rating_decisions.select_related("decided_by")),
         follow_ups=list(visit.follow_ups.order_by("visited_on")),
-        feedback=list(
-            Feedback.objects.filter(provider=visit.provider, moderation_status=Feedback.Moderation.APPROVED).order_by(
-                "-submitted_at"
-            )[:10]
-        ),
+        feedback=what_people_said(provider=visit.provider, limit=10),
         feedback_url=reverse("monitoring_feedback:index") + f"?q={visit.provider.name}",
     )
 

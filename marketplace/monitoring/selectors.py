@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from marketplace.providers.models import Provider
 
+from .hooks import Voice, registered_voice_sources
 from .models import Action, ActionUpdate, Feedback, MonitoringVisit
 from .schedule import ScheduleRow, monitoring_due, monitoring_overdue, monitoring_schedule
 
@@ -21,6 +22,7 @@ __all__ = [
     "monitoring_schedule",
     "published_outcomes",
     "visits_for_admin",
+    "what_people_said",
 ]
 
 
@@ -67,3 +69,26 @@ def feedback_moderation_queue() -> QuerySet[Feedback]:
         .select_related("provider")
         .order_by("submitted_at", "id")
     )
+
+
+def what_people_said(*, provider: Provider, limit: int = 10) -> list[Voice]:
+    """Approved feedback and what other apps register (published reviews), newest first, at most `limit`.
+
+    One query for feedback and one per registered source, whatever the number of rows.
+    """
+    voices = [
+        Voice(
+            kind="Feedback",
+            at=feedback.submitted_at,
+            rating=feedback.rating,
+            text=feedback.text,
+            is_complaint=feedback.is_complaint,
+        )
+        for feedback in Feedback.objects.filter(
+            provider=provider, moderation_status=Feedback.Moderation.APPROVED
+        ).order_by("-submitted_at", "-id")[:limit]
+    ]
+    for source in registered_voice_sources():
+        voices.extend(source(provider, limit))
+    voices.sort(key=lambda voice: voice.at, reverse=True)
+    return voices[:limit]

@@ -53,7 +53,8 @@ class ProviderChosenView(chooser_views.SnippetChosenView):
 
 class ProviderChosenMultipleView(chooser_views.SnippetChosenMultipleView):
     def get_objects(self, pks: Any) -> Any:
-        return providers_choosable_by(self.request.user).filter(pk__in=pks)
+        # super() first: it drops ids no column can hold (marketplace.core.fields), which would be a 500.
+        return super().get_objects(pks).filter(pk__in=providers_choosable_by(self.request.user).values("pk"))
 
 
 class ProviderChooserViewSet(chooser_views.SnippetChooserViewSet):

@@ -61,3 +61,15 @@ def test_the_page_chooser_treats_nonsense_ids_as_nothing_chosen(client, editor_u
 
     assert response.status_code == 200
     assert f'"id": {home.pk}' in response.content.decode()
+
+
+def test_the_provider_chooser_treats_nonsense_ids_as_nothing_chosen(client, editor_user, providers):
+    client.force_login(editor_user)
+
+    response = client.get(
+        reverse("wagtailsnippetchoosers_providers_provider:chosen_multiple")
+        + f"?id={'x' * 500}&id=99999999999999999999&id={providers['published'].pk}"
+    )
+
+    assert response.status_code == 200
+    assert "Published Pat" in response.content.decode()
