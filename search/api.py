@@ -65,21 +65,22 @@ def search_providers(search: ProviderSearch, *, version: str | None = None) -> S
     """
     from django.utils import timezone
 
-    from .versioning import CACHE_SECONDS, cache_key, listings_version
+    from .versioning import CACHE_SECONDS, cache_key, listings_version, memo
 
-    key = cache_key(
-        "results",
-        version or listings_version(),
-        settings.SEARCH_BACKEND,
-        timezone.localdate().isoformat(),
-        search,
-    )
-    cached = cache.get(key)
+    version = version or listings_version()
+    key = cache_key("results", version, settings.SEARCH_BACKEND, timezone.localdate().isoformat(), search)
+    # This worker's own copy first (no unpickling), then the cache the workers share.
+    cached = memo.get(version, key)
+    if cached is None:
+        cached = cache.get(key)
+        if cached is not None:
+            memo.set(version, key, cached)
     if cached is not None:
-        return cached
+        return cached  # type: ignore[no-any-return]
     results = _search_backend(search)
     if not results.notices:
         cache.set(key, results, CACHE_SECONDS)
+        memo.set(version, key, results)
     return results
 
 

@@ -14,6 +14,7 @@ entries simply age out.
 """
 
 import hashlib
+import threading
 import uuid
 from typing import Any
 
@@ -24,6 +25,8 @@ from .models import ListingsVersion
 # Cached search results and filter panels live this long (seconds) at most.
 CACHE_SECONDS = 600
 REQUEST_ATTRIBUTE = "_listings_version"
+# Values this process keeps for the current version without pickling (see `memo_get`).
+MEMO_ENTRIES = 256
 
 
 def listings_changed() -> str:
@@ -51,3 +54,34 @@ def cache_key(kind: str, version: str, *parts: Any) -> str:
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"listings:{kind}:{version}:{digest}"
 
+
+class _Memo:
+    """This process's own store of values for one listings version: no pickling, no network.
+
+    Unpickling a page of results with its listings costs about as much as
+    rendering them, so each worker keeps the latest answers as objects. It
+    holds one version at a time: a value for another version empties it. The
+    values are shared by the worker's threads and must be treated as read-only.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version = ""
+        self.values: dict[str, Any] = {}
+
+    def get(self, version: str, key: str) -> Any:
+        with self.lock:
+            return self.values.get(key) if version == self.version else None
+
+    def set(self, version: str, key: str, value: Any) -> None:
+        with self.lock:
+            if version != self.version or len(self.values) >= MEMO_ENTRIES:
+                self.version, self.values = version, {}
+            self.values[key] = value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.version, self.values = "", {}
+
+
+memo = _Memo()
