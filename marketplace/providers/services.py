@@ -131,6 +131,7 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     listings_changed()
     providers = (
         Provider.objects.filter(pk__in=ids)
+        .defer("search_vector")  # rewritten below, never read here
         .select_related("locality")
         .prefetch_related(
             "services",
