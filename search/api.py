@@ -76,7 +76,7 @@ def search_providers(search: ProviderSearch, *, version: str | None = None) -> S
         if cached is not None:
             memo.set(version, key, cached)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     results = _search_backend(search)
     if not results.notices:
         cache.set(key, results, CACHE_SECONDS)
