@@ -29,7 +29,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings.production \
-    WEB_CONCURRENCY=3
+    WEB_CONCURRENCY=3 \
+    GUNICORN_THREADS=4
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 WORKDIR /app
@@ -49,9 +50,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret \
 
 USER app
 EXPOSE 8000
-# WEB_CONCURRENCY (read by gunicorn) sets the number of worker processes.
-CMD ["gunicorn", "config.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--timeout", "30", \
-     "--max-requests", "2000", "--max-requests-jitter", "200"]
+# config/gunicorn.py: threaded workers (WEB_CONCURRENCY processes x GUNICORN_THREADS threads), the app
+# loaded and warmed before the workers fork, keep-alive, and the access log on standard output.
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application", \
+     "--bind", "0.0.0.0:8000"]

@@ -15,6 +15,7 @@ from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
+from search.versioning import listings_version
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
 ERROR_ORDER = [
@@ -45,14 +46,25 @@ def chosen_filter_count(query: QueryDict) -> int:
     return sum(len([value for value in query.getlist(name) if value.strip()]) for name in FILTER_FIELDS)
 
 
+def filter_panel_key(query: QueryDict, *, has_results: bool) -> str:
+    """What the rendered filter panel depends on besides the listings version: the choices in the
+    query string (not the page or the sort, which the panel does not show) and whether there are counts."""
+    chosen = sorted((name, values) for name, values in query.lists() if name not in ("page", "sort"))
+    return f"{has_results}:{chosen!r}"
+
+
 def search_context(request: HttpRequest) -> dict[str, Any]:
     filterset = ProviderSearchFilterSet(request.GET, queryset=Provider.objects.published())
     form = filterset.form
+    version = listings_version(request)
     context: dict[str, Any] = {
         "filterset": filterset,
         "form": form,
         "results": None,
         "chosen_filter_count": chosen_filter_count(request.GET),
+        # The rendered filter panel is cached by these two (templates/cms/directory_results.html).
+        "listings_version": version,
+        "filter_panel_key": filter_panel_key(request.GET, has_results=False),
     }
     if not form.is_valid():
         context["error_list"] = [
@@ -60,7 +72,8 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         ]
         return context
     search = filterset.search_query()
-    results = search_providers(search)
+    results = search_providers(search, version=version)
+    context["filter_panel_key"] = filter_panel_key(request.GET, has_results=True)
     context["search"] = search
     context["results"] = results
     context["page_links"] = page_links(request.GET, results)
@@ -97,7 +110,8 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
 def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
     return {
         "provider": provider,
-        "prices": provider_profile_prices(provider=provider, site=getattr(request, "site", None) or _site(request)),
+        # The settings as the page's context processor reads them: once per request, not twice.
+        "prices": provider_profile_prices(provider=provider, council=_council_settings(request)),
         "availability_grid": provider.availability.grid(),
         # What the council checked and when, for an accredited provider (None otherwise).
         "accreditation_summary": public_check_summary(provider=provider),
@@ -114,7 +128,7 @@ def accredited_list_context(request: HttpRequest) -> dict[str, Any]:
     return {"kind_groups": groups, "accredited_count": sum(group.count for group in groups)}
 
 
-def _site(request: HttpRequest) -> Any:
-    from wagtail.models import Site
+def _council_settings(request: HttpRequest) -> Any:
+    from .models import CouncilSettings
 
-    return Site.find_for_request(request)
+    return CouncilSettings.for_request(request)

@@ -12,6 +12,13 @@
 #   BENCH_ELASTICSEARCH=0 scripts/bench.sh   skip the Elasticsearch run
 #   BENCH_ES_REPEAT=20 scripts/bench.sh      timed runs per search on Elasticsearch (default 5:
 #                                            the emulator's text queries take seconds at scale 10)
+#   BENCH_SQLITE=0 scripts/bench.sh          skip the SQLite run (the Elasticsearch run reads its data)
+#   BENCH_HTTP=0 scripts/bench.sh            skip the whole-page HTTP load (PostgreSQL run only)
+#   BENCH_HTTP_SECONDS=10 scripts/bench.sh   seconds of wrk load per page (default 5, at most 10)
+#
+# After the search benchmark on PostgreSQL, the same data is served by
+# gunicorn with the production settings (config/gunicorn.py) and every page in
+# docs/benchmarks.md gets a short wrk load beside the floor (bench_pages).
 #
 # The Elasticsearch figures come from a local *emulator* (noida-db, started by
 # scripts/with-elasticsearch.sh), not from a real Elasticsearch cluster: they
@@ -20,6 +27,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+scripts/ensure-wrk.sh
 UV="${UV:-$ROOT/.tools/bin/uv}"
 command -v "$UV" >/dev/null 2>&1 || UV=uv
 SCALE="${BENCH_SCALE:-10}"
@@ -41,10 +49,19 @@ export DJANGO_DEBUG=false
 export SEARCH_BACKEND=database
 export CELERY_TASK_ALWAYS_EAGER=true
 export MEDIA_ROOT="$SCRATCH/media"
+# Vetting evidence and other private files too: never into the repository's var/private.
+export PRIVATE_MEDIA_ROOT="$SCRATCH/private"
 export LOG_LEVEL=WARNING
 
 manage() {
     "$UV" run --frozen python manage.py "$@"
+}
+
+# Print one Python expression evaluated with the settings loaded (`settings` is in scope).
+django_eval() {
+    "$UV" run --frozen python -c "import django; django.setup()
+from django.conf import settings
+print($1)"
 }
 
 # Runs in the environment it is given (DATABASE_URL set by the caller).
@@ -64,6 +81,55 @@ if connection.vendor == 'postgresql':
     connection.cursor().execute('VACUUM ANALYZE')"
     echo "== $label: data ready in $((SECONDS - started)) s; benchmarking"
     manage bench_search --backend database --repeat "$REPEAT" "${extra_args[@]}"
+    if [[ "${BENCH_HTTP:-1}" != "0" && "$DATABASE_URL" == postgres* ]]; then
+        bench_http "$label"
+    fi
+}
+
+# Whole pages over HTTP: gunicorn with the production settings (DEBUG off,
+# threaded workers from config/gunicorn.py) serving the data just built, and
+# a bounded wrk load on the floor and each page (bench_pages).
+bench_http() {
+    local label="$1"
+    local port
+    port="$("$UV" run --frozen python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    local -a production=(
+        env DJANGO_SETTINGS_MODULE=config.settings.production
+        DJANGO_SECRET_KEY="bench-only-$RANDOM$RANDOM-not-a-secret"
+        FIELD_ENCRYPTION_KEYS="$(django_eval 'settings.FIELD_ENCRYPTION_KEYS[0]')"
+        DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
+        DJANGO_SECURE_SSL_REDIRECT=false
+        CELERY_BROKER_URL=memory://
+        OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0
+        WEB_CONCURRENCY="${BENCH_WORKERS:-2}" GUNICORN_THREADS="${BENCH_THREADS:-4}"
+        GUNICORN_BIND="127.0.0.1:$port" GUNICORN_ACCESS_LOG= GUNICORN_MAX_REQUESTS=0
+    )
+    echo "== $label: serving with gunicorn (production settings, ${BENCH_WORKERS:-2} workers x ${BENCH_THREADS:-4} threads) on port $port"
+    "${production[@]}" "$UV" run --frozen python manage.py collectstatic --no-input -v 0
+    "${production[@]}" "$ROOT/.venv/bin/gunicorn" --config config/gunicorn.py config.wsgi:application \
+        >"$SCRATCH/gunicorn.log" 2>&1 &
+    local server=$!
+    local ready=""
+    for _ in $(seq 1 120); do
+        if curl -fs -o /dev/null "http://127.0.0.1:$port/openreferral/"; then ready=1; break; fi
+        sleep 1
+    done
+    if [[ -z "$ready" ]]; then
+        echo "== $label: the server did not start:" >&2
+        cat "$SCRATCH/gunicorn.log" >&2
+        kill "$server" 2>/dev/null || true
+        return 1
+    fi
+    local static_path
+    static_path="/static/$("${production[@]}" "$UV" run --frozen python -c 'import django; django.setup()
+from django.contrib.staticfiles.storage import staticfiles_storage
+print(staticfiles_storage.stored_name("css/site.css"))')"
+    echo "== $label: HTTP load, ${BENCH_HTTP_SECONDS:-5} s a page (wrk -t2 -c8), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0 manage bench_pages --base-url "http://127.0.0.1:$port" \
+        --duration "${BENCH_HTTP_SECONDS:-5}" --static-path "$static_path" || true
+    echo "== $label: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    kill -TERM "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
 }
 
 # Runs with ELASTICSEARCH_URL set by with-elasticsearch.sh, on the SQLite data built above.
@@ -76,11 +142,15 @@ bench_elasticsearch() {
     SEARCH_BACKEND=elasticsearch manage bench_search --backend elasticsearch --repeat "$ES_REPEAT" "${extra_args[@]}"
 }
 
-export -f bench_one bench_elasticsearch manage
-export UV SCALE SEED REPEAT ES_REPEAT
+export -f bench_one bench_http bench_elasticsearch manage django_eval
+export UV ROOT SCRATCH SCALE SEED REPEAT ES_REPEAT
 export BENCH_ARGS="${BENCH_ARGS:-}"
 
-(export DATABASE_URL="sqlite:///$SCRATCH/bench.sqlite3"; bench_one "SQLite")
+if [[ "${BENCH_SQLITE:-1}" != "0" ]]; then
+    (export DATABASE_URL="sqlite:///$SCRATCH/bench.sqlite3"; bench_one "SQLite")
+else
+    echo "== SQLite: skipped"
+fi
 
 if [[ -x scripts/with-postgres.sh ]]; then
     # with-postgres.sh starts a throwaway PostgreSQL, sets DATABASE_URL and runs the command.

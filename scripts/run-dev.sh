@@ -55,7 +55,9 @@ case "$WEB_SERVER" in
         "$BIN/python" manage.py runserver "$HOST:$PORT"
         ;;
     gunicorn)
-        "$BIN/gunicorn" config.wsgi:application --bind "$HOST:$PORT" --workers 2 --access-logfile -
+        # Threaded workers with the app preloaded, as in production (config/gunicorn.py).
+        WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}" "$BIN/gunicorn" --config config/gunicorn.py config.wsgi:application \
+            --bind "$HOST:$PORT"
         ;;
     *)
         echo "run-dev: WEB_SERVER must be runserver or gunicorn, not $WEB_SERVER" >&2

@@ -88,6 +88,18 @@ def _wagtail_test_users_have_an_authenticator_app() -> Iterator[None]:
     WagtailTestUtils.create_test_user = original  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: search results and filter panels are cached by the listings
+    version, which lives in the database each test rolls back, so a version could otherwise repeat."""
+    from django.core.cache import cache
+
+    from search.versioning import memo
+
+    cache.clear()
+    memo.clear()
+
+
 @pytest.fixture
 def site(db: None) -> Site:
     """The default Wagtail site created by the cms migrations."""

@@ -38,6 +38,8 @@ class RequireMultiFactorMiddleware:
             query = {"next": request.GET["next"]} if request.GET.get("next") else {}
             location = reverse("account_login") + (f"?{urlencode(query)}" if query else "")
             return HttpResponseRedirect(location)
+        if getattr(view_func, "serves_open_data", False):
+            return None  # open data answers everyone alike: reading the user would add `Vary: Cookie`
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None

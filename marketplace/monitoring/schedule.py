@@ -171,9 +171,25 @@ def monitoring_schedule(
     `providers` narrows the providers considered (the report's filters). Runs
     three queries whatever the number of providers.
     """
+    today = today or timezone.localdate()
+    return _rows(_schedule(today=today, providers=providers), today=today)
+
+
+@dataclass(frozen=True)
+class _Due:
+    """One provider's schedule before its row is loaded: plain values, no model instance."""
+
+    provider_id: int
+    provider_name: str
+    result: NextMonitoring
+    facts: ScheduleFacts
+    arrangements: list[str]
+
+
+def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
+    """The schedule as plain values, soonest first (two queries; no provider rows are built)."""
     from marketplace.accreditation.models import ProviderCheck
 
-    today = today or timezone.localdate()
     memberships = ArrangementMembership.objects.current(today)
     if providers is not None:
         memberships = memberships.filter(provider__in=providers.values("pk"))
@@ -208,42 +224,68 @@ def monitoring_schedule(
         status=ProviderCheck.Status.EXPIRED,
         check_type__requirements__provider_kind=OuterRef("kind"),
     )
-    rows: list[ScheduleRow] = []
-    queryset = (
+    facts_by_provider = (
         Provider.objects.filter(pk__in=list(frequency))
-        .select_related("locality")
         .annotate(
             last_visited_on=Subquery(last_visit.values("visited_on")[:1]),
             last_overall_rating=Subquery(last_visit.values("overall_rating")[:1]),
             approved_complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
             has_lapsed_check=Exists(lapsed_checks),
         )
-    )
-    for provider in queryset:
-        facts = ScheduleFacts(
-            last_visited_on=provider.last_visited_on,
-            last_overall_rating=provider.last_overall_rating or "",
-            frequency_months=frequency[provider.pk],
-            cqc_rating=provider.cqc_rating,
-            approved_complaints_recently=provider.approved_complaints,
-            has_lapsed_required_check=provider.has_lapsed_check,
-            member_since=member_since[provider.pk],
+        .order_by()
+        .values_list(
+            "pk",
+            "name",
+            "cqc_rating",
+            "last_visited_on",
+            "last_overall_rating",
+            "approved_complaints",
+            "has_lapsed_check",
         )
-        result = next_monitoring_due(facts, today=today)
-        rows.append(
-            ScheduleRow(
-                provider=provider,
-                due_on=result.due_on,
-                interval_months=result.interval_months,
-                reasons=result.reasons,
-                last_visited_on=facts.last_visited_on,
-                last_overall_rating=facts.last_overall_rating,
-                arrangements=arrangements_by_provider[provider.pk],
-                today=today,
+    )
+    schedule: list[_Due] = []
+    for pk, name, cqc_rating, last_visited_on, last_rating, complaint_count, has_lapsed in facts_by_provider:
+        facts = ScheduleFacts(
+            last_visited_on=last_visited_on,
+            last_overall_rating=last_rating or "",
+            frequency_months=frequency[pk],
+            cqc_rating=cqc_rating,
+            approved_complaints_recently=complaint_count,
+            has_lapsed_required_check=has_lapsed,
+            member_since=member_since[pk],
+        )
+        schedule.append(
+            _Due(
+                provider_id=pk,
+                provider_name=name,
+                result=next_monitoring_due(facts, today=today),
+                facts=facts,
+                arrangements=arrangements_by_provider[pk],
             )
         )
-    rows.sort(key=lambda row: (row.due_on, row.provider.name, row.provider.pk))
-    return rows
+    schedule.sort(key=lambda due: (due.result.due_on, due.provider_name, due.provider_id))
+    return schedule
+
+
+def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
+    """Rows with their providers, for these entries only (one query)."""
+    if not schedule:
+        return []
+    providers = Provider.objects.select_related("locality").in_bulk([due.provider_id for due in schedule])
+    return [
+        ScheduleRow(
+            provider=providers[due.provider_id],
+            due_on=due.result.due_on,
+            interval_months=due.result.interval_months,
+            reasons=due.result.reasons,
+            last_visited_on=due.facts.last_visited_on,
+            last_overall_rating=due.facts.last_overall_rating,
+            arrangements=due.arrangements,
+            today=today,
+        )
+        for due in schedule
+        if due.provider_id in providers
+    ]
 
 
 def monitoring_due(
@@ -252,10 +294,13 @@ def monitoring_due(
     """Providers due a visit within `within_days` from today, overdue ones included, soonest first."""
     today = today or timezone.localdate()
     horizon = today + timedelta(days=within_days)
-    return [row for row in monitoring_schedule(today=today, providers=providers) if row.due_on <= horizon]
+    # Rows (with their providers) only for those due: most providers on a long schedule are not.
+    due = [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on <= horizon]
+    return _rows(due, today=today)
 
 
 def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:
     """Providers whose monitoring visit is past due (due before today), most overdue first."""
     today = today or timezone.localdate()
-    return [row for row in monitoring_schedule(today=today, providers=providers) if row.due_on < today]
+    overdue = [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on < today]
+    return _rows(overdue, today=today)

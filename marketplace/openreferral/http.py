@@ -139,4 +139,8 @@ def open_data_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
     # Read-only, and every other method is answered 405 above: the CSRF check would
     # otherwise answer a POST with Django's HTML 403 page before this view ran.
-    return csrf_exempt(wrapped)
+    exempt = csrf_exempt(wrapped)
+    # The same for everyone: nothing may read the session (it would add `Vary: Cookie` and spoil shared
+    # caches of open data). The two-factor middleware reads this mark and leaves the user alone.
+    exempt.serves_open_data = True  # type: ignore[attr-defined]
+    return exempt

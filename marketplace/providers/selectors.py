@@ -28,10 +28,13 @@ class PriceComparison:
         return self.price.amount - self.managed_service_rate
 
 
-def provider_profile_prices(*, provider: Provider, site: Any) -> list[PriceComparison]:
+def provider_profile_prices(*, provider: Provider, site: Any = None, council: Any = None) -> list[PriceComparison]:
+    """The listing's prices beside the council's managed-service rates: from `council` (the settings the
+    page already read for its request) or else the site's settings."""
     from cms.models import CouncilSettings
 
-    council = CouncilSettings.for_site(site) if site is not None else None
+    if council is None and site is not None:
+        council = CouncilSettings.for_site(site)
     rates = {}
     if council is not None:
         rates = {(rate.service_id, rate.unit): rate.amount for rate in council.managed_service_rates.all()}

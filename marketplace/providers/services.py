@@ -121,12 +121,17 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     Called after any edit that changes what a listing says (and in bulk by the
     demo loader). Returns how many providers were refreshed.
     """
+    from search.versioning import listings_changed
+
     ids = list(provider_ids)
     if not ids:
         return 0
     taxonomy_assign_bits()
+    # Cached searches and filter panels are keyed by this version: a new one shows the change at once.
+    listings_changed()
     providers = (
         Provider.objects.filter(pk__in=ids)
+        .defer("search_vector")  # rewritten below, never read here
         .select_related("locality")
         .prefetch_related(
             "services",

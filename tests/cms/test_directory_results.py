@@ -182,7 +182,7 @@ def test_search_notices_are_shown(client: Client, monkeypatch: pytest.MonkeyPatc
     from cms import directory
     from search.query import SearchResults
 
-    def search_with_notice(search: Any) -> SearchResults:
+    def search_with_notice(search: Any, **options: Any) -> SearchResults:
         return SearchResults(
             hits=[], total=0, page=1, page_size=20, notices=["Search is running in a simpler mode just now."]
         )

@@ -308,3 +308,42 @@ def test_the_needs_report_shows_holders_by_primary_need_and_the_gaps(as_commissi
     rows = csv_rows(as_commissioner.get(url("market_needs"), {"only_gaps": "on", "export": "csv"}))
     assert rows[0][:4] == ["Locality", "Area", "Primary need", "Direct payment holders"]
     assert [row[:5] for row in rows[1:]] == [["Wold", "Rural", "Mental health", "1", "0"]]
+
+
+def grow_county(county: dict, *, size: int) -> None:
+    """More of everything the dashboard counts: providers waiting, expiring checks, flags, monitoring."""
+    from tests.insights.conftest import arrangement, decided_visit, member
+
+    framework = arrangement(name=f"Framework {size}", starts_on=timezone.localdate() - timedelta(days=900))
+    for index in range(size):
+        provider = ProviderFactory(services=[county["care"]])
+        accreditation(provider, Accreditation.Status.APPLIED, applied_on=timezone.localdate() - timedelta(days=index))
+        ProviderCheckFactory(
+            provider=provider,
+            code="enhanced-dbs",
+            status="verified",
+            expires_on=timezone.localdate() + timedelta(days=5 + index),
+        )
+        if index % 2:
+            ContingencyFlagFactory(provider=provider, level="watch")
+        member(provider, framework, since=timezone.localdate() - timedelta(days=800))
+        decided_visit(provider, visited_on=timezone.localdate() - timedelta(days=340 + 30 * index), overall="good")
+
+
+def dashboard_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url("dashboard"))
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_the_dashboard_runs_the_same_queries_for_a_small_county_and_a_bigger_one(as_commissioner, county):
+    grow_county(county, size=2)
+    dashboard_queries(as_commissioner)  # first-use caches of the process (content types, site root paths)
+    small = dashboard_queries(as_commissioner)
+    grow_county(county, size=12)
+    assert dashboard_queries(as_commissioner) == small
+    assert small <= 30  # 68 before the role predicates read the user's groups once per request

@@ -244,13 +244,27 @@ def test_due_within_and_overdue(framework, make_visit):
 
 
 def test_the_schedule_runs_a_fixed_number_of_queries(framework, make_visit, django_assert_num_queries):
+    # The memberships, every provider's facts as plain values, then the rows' providers.
     make_visit(provider=member(framework), visited_on=LAST_VISIT)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(monitoring_schedule(today=TODAY)) == 1
     for _ in range(5):
         make_visit(provider=member(framework), visited_on=LAST_VISIT - timedelta(days=3))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert len(monitoring_schedule(today=TODAY)) == 6
+
+
+def test_due_and_overdue_load_only_the_providers_they_list(framework, make_visit, django_assert_num_queries):
+    """The dashboard's reads: facts for everyone as plain values, provider rows only for those listed."""
+    overdue = member(framework)
+    make_visit(provider=overdue, visited_on=TODAY - timedelta(days=800))
+    for _ in range(4):
+        make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=10))
+    with django_assert_num_queries(3):
+        rows = monitoring_due(today=TODAY, within_days=30)
+    assert [row.provider for row in rows] == [overdue]
+    with django_assert_num_queries(3):
+        assert [row.provider for row in monitoring_overdue(today=TODAY)] == [overdue]
 
 
 def test_the_schedule_can_be_narrowed_to_some_providers(framework):

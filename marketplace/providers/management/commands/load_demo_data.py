@@ -22,6 +22,7 @@ from marketplace.demo.builder import (
     planned_provider_counts,
 )
 from marketplace.providers.models import Provider
+from search.versioning import listings_changed
 
 
 class Command(BaseCommand):
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                 )
         except DemoDataError as error:
             raise CommandError(str(error)) from error
+        # The builder also writes accreditation flags in bulk: one new version covers all of it.
+        listings_changed()
 
         kinds = ", ".join(
             f"{Provider.Kind(kind).label.lower()} {count:,}" for kind, count in result.providers_by_kind.items()

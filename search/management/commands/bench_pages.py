@@ -1,0 +1,192 @@
+"""Whole pages over HTTP: a bounded wrk load against a running server, beside the server's floor.
+
+    python manage.py bench_pages --base-url http://127.0.0.1:8123 [--duration 5] [--connections 8]
+
+For each page of the table in docs/benchmarks.md it prints requests/s, p50
+and p99 latency (wrk --latency), how many times the floor's time per request
+it takes, and the SQL queries the page runs (counted in this process with
+Django's test client against the same database: cold, just after a new
+listings version, and warm). The floor is the open data metadata endpoint,
+the cheapest Django response the site has. The commissioners' dashboard
+needs a signed-in session with two-factor authentication, so it is timed in
+this process (median of several requests) rather than over HTTP.
+
+The machine is shared: read the ratios, which come from one run, rather than
+the absolute figures.
+"""
+
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.accounts.models import User
+from marketplace.accounts.roles import COMMISSIONERS
+from marketplace.providers.models import Provider, ServiceType
+from search.versioning import listings_changed
+
+FLOOR = "floor: /openreferral/ metadata"
+SEARCH_TARGET = 10.0
+PAGE_TARGET = 4.0
+DASHBOARD_BUDGET_MS = 300.0
+
+
+@dataclass
+class Page:
+    label: str
+    path: str
+    target: float | None = None  # most times the floor's time per request
+    count_queries: bool = True
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(output: str) -> Load:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors:.*?timeout (\d+)", output)
+    return Load(
+        requests_per_second=rps,
+        p50_ms=p50,
+        p99_ms=p99,
+        errors=(int(errors.group(1)) if errors else 0) + (int(socket_errors.group(1)) if socket_errors else 0),
+    )
+
+
+class Command(BaseCommand):
+    help = "Bounded HTTP load on the floor and each public page, with SQL queries per page (see docs/benchmarks.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--base-url", required=True, help="The running server, like http://127.0.0.1:8123")
+        parser.add_argument("--duration", type=int, default=5, help="Seconds of load per page (at most 10)")
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument("--static-path", default="", help="A static file to load through whitenoise")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        wrk = shutil.which("wrk")
+        if wrk is None:
+            raise CommandError("wrk is not installed: run scripts/ensure-wrk.sh")
+        duration = min(10, max(1, options["duration"]))
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        pages = self.pages(options["static_path"])
+        client = Client()
+        rows = []
+        for page in pages:
+            cold, warm = self.queries(client, page) if page.count_queries else (None, None)
+            load = self.load(wrk, options["base_url"] + page.path, duration, options)
+            rows.append((page, load, cold, warm))
+        floor = rows[0][1].requests_per_second
+        self.stdout.write("")
+        self.stdout.write(
+            "| page | requests/s | p50 ms | p99 ms | x the floor | target | SQL queries (cold / warm) |\n"
+            "|---|---|---|---|---|---|---|"
+        )
+        for page, load, cold, warm in rows:
+            ratio = floor / load.requests_per_second if load.requests_per_second else float("inf")
+            target = f"at most {page.target:g}x" if page.target else ""
+            verdict = "" if not page.target else (" (met)" if ratio <= page.target else " (NOT met)")
+            queries = f"{cold} / {warm}" if cold is not None else ""
+            errors = f" ({load.errors} errors)" if load.errors else ""
+            self.stdout.write(
+                f"| {page.label} `{page.path}` | {load.requests_per_second:,.0f}{errors} | {load.p50_ms:.1f} | "
+                f"{load.p99_ms:.1f} | {ratio:.1f}x | {target}{verdict} | {queries} |"
+            )
+        self.dashboard()
+
+    def pages(self, static_path: str) -> list[Page]:
+        slug = Provider.objects.published().order_by("pk").values_list("slug", flat=True).first()
+        service = ServiceType.objects.order_by("sort_order", "name").values_list("slug", flat=True).first()
+        if slug is None or service is None:
+            raise CommandError("No published providers: load the demo county first")
+        pages = [Page(FLOOR, "/openreferral/", count_queries=True)]
+        if static_path:
+            pages.append(Page("a static file through whitenoise", static_path, count_queries=False))
+        pages += [
+            Page("home", "/", PAGE_TARGET),
+            Page("provider profile", f"/directory/{slug}/", PAGE_TARGET),
+            Page("open data services", "/openreferral/services?per_page=50"),
+            Page("directory with a filter set", f"/directory/?service={service}&accredited=true", SEARCH_TARGET),
+            Page("directory browse, no filters", "/directory/", SEARCH_TARGET),
+            Page("directory text search", "/directory/?q=personal+care", SEARCH_TARGET),
+        ]
+        return pages
+
+    def queries(self, client: Client, page: Page) -> tuple[int, int]:
+        """SQL queries the page runs just after a new listings version (cold), then again (warm)."""
+        client.get(page.path)  # the process's own first-use caches (content types, site root paths)
+        listings_changed()
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(page.path)
+            if response.status_code != 200:
+                raise CommandError(f"{page.path} answered {response.status_code}")
+            counts.append(len(captured))
+        return counts[0], counts[1]
+
+    def load(self, wrk: str, url: str, duration: int, options: dict[str, Any]) -> Load:
+        command = [
+            wrk,
+            f"-t{options['threads']}",
+            f"-c{options['connections']}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            url,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=duration + 60)
+        if result.returncode != 0:
+            raise CommandError(f"wrk failed on {url}: {result.stderr.strip()}")
+        return parse_wrk(result.stdout)
+
+    def dashboard(self) -> None:
+        """The commissioners' morning dashboard, in this process: median time and SQL queries."""
+        commissioner = User.objects.filter(groups__name=COMMISSIONERS, is_active=True).order_by("pk").first()
+        if commissioner is None:
+            self.stdout.write("Dashboard: no commissioner in the database; skipped")
+            return
+        client = Client()
+        client.force_login(commissioner)
+        path = "/admin/insights/"
+        timings, counts = [], []
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path)
+                timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                self.stdout.write(f"Dashboard: {path} answered {response.status_code}; skipped")
+                return
+            counts.append(len(captured))
+        median = statistics.median(timings)
+        verdict = "met" if median < DASHBOARD_BUDGET_MS else "NOT met"
+        self.stdout.write("")
+        self.stdout.write(
+            f"Commissioners' dashboard `{path}` in process: median {median:.0f} ms of 5 "
+            f"(budget {DASHBOARD_BUDGET_MS:.0f} ms: {verdict}), {counts[-1]} SQL queries "
+            f"(the same every time: {len(set(counts)) == 1})"
+        )
