@@ -17,23 +17,21 @@ from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.agreements import services
 from marketplace.agreements.models import Agreement, TimesheetEntry
 from marketplace.agreements.services import AgreementTerms
-from tests.engagement.conftest import (  # noqa: F401 - fixtures, found by pytest through this import
-    NOW,
-    TODAY,
-    TUESDAY_MORNING,
-    _fresh_cache,
-    enquiry,
-    family,
-    holder,
-    other_provider,
-    other_provider_owner,
-    personal_care,
-    provider,
-    provider_owner,
-    stranger,
-    verified_user,
-    viewer,
-)
+from tests.engagement import conftest as engagement
+from tests.engagement.conftest import NOW, TODAY, TUESDAY_MORNING, verified_user
+
+# The engagement tests' fixtures, shared here (pytest finds fixtures by the names in this module).
+_fresh_cache = engagement._fresh_cache
+enquiry = engagement.enquiry
+family = engagement.family
+holder = engagement.holder
+other_provider = engagement.other_provider
+other_provider_owner = engagement.other_provider_owner
+personal_care = engagement.personal_care
+provider = engagement.provider
+provider_owner = engagement.provider_owner
+stranger = engagement.stranger
+viewer = engagement.viewer
 
 START = date(2026, 3, 2)  # a Monday before TODAY (10 March 2026)
 

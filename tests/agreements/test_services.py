@@ -26,14 +26,17 @@ pytestmark = pytest.mark.django_db
 
 def test_a_proposal_is_accepted_by_its_proposer_and_waits_for_the_other_side(proposed: Agreement) -> None:
     version = proposed.versions.get()
-    assert proposed.status == Agreement.Status.PROPOSED and proposed.in_force is None
-    assert version.holder_accepted_at is not None and version.provider_accepted_at is None
+    assert proposed.status == Agreement.Status.PROPOSED
+    assert proposed.in_force is None
+    assert version.holder_accepted_at is not None
+    assert version.provider_accepted_at is None
 
 
 def test_once_both_accept_the_first_version_is_in_force(agreement: Agreement) -> None:
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.LIVE
-    assert agreement.in_force is not None and agreement.in_force.number == 1
+    assert agreement.in_force is not None
+    assert agreement.in_force.number == 1
 
 
 def test_a_change_leaves_the_version_in_force_until_both_accept(
@@ -48,14 +51,16 @@ def test_a_change_leaves_the_version_in_force_until_both_accept(
         now=NOW,
     )
     agreement.refresh_from_db()
-    assert agreement.in_force.number == 1 and agreement.in_force.rate_pence == 1600
+    assert agreement.in_force.number == 1
+    assert agreement.in_force.rate_pence == 1600
     with pytest.raises(AgreementError):  # the holder's side already accepted by proposing
         services.agreement_accept(agreement=agreement, version_number=2, by=holder_user, side="holder", now=NOW)
     agreement.refresh_from_db()
     assert agreement.in_force.number == 1
     services.agreement_accept(agreement=agreement, version_number=2, by=provider_owner, side="provider", now=NOW)
     agreement.refresh_from_db()
-    assert agreement.in_force.number == 2 and agreement.in_force.rate_pence == 1700
+    assert agreement.in_force.number == 2
+    assert agreement.in_force.rate_pence == 1700
     assert agreement.versions.get(number=1).rate_pence == 1600  # the old version is never edited
 
 
@@ -148,8 +153,10 @@ def test_ending_respects_the_notice_unless_both_agreed(agreement: Agreement, pro
         today=TODAY,
         now=NOW,
     )
-    assert ended.status == Agreement.Status.ENDED and ended.ended_on == TODAY + timedelta(days=7)
-    assert ended.ended_by == provider_owner and ended.ended_by_side == "provider"
+    assert ended.status == Agreement.Status.ENDED
+    assert ended.ended_on == TODAY + timedelta(days=7)
+    assert ended.ended_by == provider_owner
+    assert ended.ended_by_side == "provider"
     assert "shorter notice" in ended.end_reason
 
 
@@ -178,7 +185,8 @@ def test_a_proposal_nobody_accepted_ends_today(proposed: Agreement) -> None:
         today=TODAY,
         now=NOW,
     )
-    assert ended.ended_on == TODAY and ended.versions.get().withdrawn_at is not None
+    assert ended.ended_on == TODAY
+    assert ended.versions.get().withdrawn_at is not None
 
 
 # Timesheets ---------------------------------------------------------------------------------
@@ -200,7 +208,8 @@ def test_an_entry_is_priced_once_with_its_top_up_and_a_decide_by_day(
     settings.save()
     entry = record(agreement, provider_owner, date(2026, 3, 3), "2.5")
     assert (entry.rate_pence, entry.amount_pence, entry.own_money_pence) == (1600, 4000, 250)
-    assert entry.decide_by == TODAY + timedelta(days=5) and entry.status == TimesheetEntry.Status.SUBMITTED
+    assert entry.decide_by == TODAY + timedelta(days=5)
+    assert entry.status == TimesheetEntry.Status.SUBMITTED
     assert entry.is_bank_holiday is False
 
 
@@ -210,7 +219,9 @@ def test_bank_holidays_in_england_take_the_bank_holiday_rate(
 ) -> None:
     assert bank_holiday_name(day) is not None
     entry = record(agreement, provider_owner, day, "2", today=day)
-    assert entry.is_bank_holiday and entry.rate_pence == 2400 and entry.amount_pence == 4800
+    assert entry.is_bank_holiday
+    assert entry.rate_pence == 2400
+    assert entry.amount_pence == 4800
 
 
 def test_a_change_applies_from_its_start_day_and_earlier_days_keep_the_old_rate(
@@ -256,16 +267,20 @@ def test_query_answer_correct_and_approve(agreement: Agreement, provider_owner: 
     entry.refresh_from_db()
     assert entry.status == TimesheetEntry.Status.QUERIED
     message = entry.messages.get()
-    assert message.side == "holder" and message.on_behalf_of == agreement.holder and message.sent_by == family
+    assert message.side == "holder"
+    assert message.on_behalf_of == agreement.holder
+    assert message.sent_by == family
     services.timesheet_reply(entry=entry, by=provider_owner, side="provider", body="You are right, sorry", now=NOW)
     corrected = services.timesheet_correct(
         entry=entry, by=provider_owner, worked_on=entry.worked_on, quantity=Decimal("3"), note="", today=TODAY, now=NOW
     )
     entry.refresh_from_db()
-    assert entry.status == TimesheetEntry.Status.WITHDRAWN and entry.messages.count() == 3
+    assert entry.status == TimesheetEntry.Status.WITHDRAWN
+    assert entry.messages.count() == 3
     services.timesheet_approve(entry=corrected, by=family, now=NOW)
     corrected.refresh_from_db()
-    assert corrected.status == TimesheetEntry.Status.APPROVED and corrected.amount_pence == 4800
+    assert corrected.status == TimesheetEntry.Status.APPROVED
+    assert corrected.amount_pence == 4800
     with pytest.raises(AgreementError):
         services.timesheet_approve(entry=corrected, by=family, now=NOW)
 
@@ -310,11 +325,9 @@ def test_the_daily_job_approves_overdue_entries_on_any_day_once(today: date) -> 
     due_yesterday.refresh_from_db()
     due_today.refresh_from_db()
     queried.refresh_from_db()
-    assert (
-        due_yesterday.status == "approved"
-        and due_yesterday.approved_automatically
-        and due_yesterday.decided_by is None
-    )
+    assert due_yesterday.status == "approved"
+    assert due_yesterday.approved_automatically
+    assert due_yesterday.decided_by is None
     assert due_today.status == "submitted"  # the person still has today
     assert queried.status == "queried"
 
@@ -342,14 +355,17 @@ def test_an_invoice_gathers_approved_entries_up_to_a_day_and_splits_the_money(
         agreement=agreement, by=provider_owner, up_to=date(2026, 3, 8), today=TODAY, now=NOW
     )
     assert invoice.total_pence == 4000 + 4800
-    assert invoice.own_money_pence == 250 + 300 and invoice.council_pence == invoice.total_pence - 550
+    assert invoice.own_money_pence == 250 + 300
+    assert invoice.council_pence == invoice.total_pence - 550
     assert (invoice.period_start, invoice.period_end) == (date(2026, 3, 3), date(2026, 3, 5))
-    assert invoice.status == Invoice.Status.PAYABLE and invoice.due_on == TODAY + timedelta(days=14)
+    assert invoice.status == Invoice.Status.PAYABLE
+    assert invoice.due_on == TODAY + timedelta(days=14)
     assert services.invoice_totals_check(invoice)
     waiting.refresh_from_db()
     assert waiting.invoice is None
     second_invoice = services.invoice_issue(agreement=agreement, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
-    assert second_invoice.number != invoice.number and second_invoice.total_pence == 1600
+    assert second_invoice.number != invoice.number
+    assert second_invoice.total_pence == 1600
     with pytest.raises(AgreementError, match="no approved entries"):
         services.invoice_issue(agreement=agreement, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
 
