@@ -73,7 +73,12 @@ def _may_act(request: HttpRequest, agreement: Agreement, side: str) -> bool:
 
 
 def _not_allowed(request: HttpRequest, agreement: Agreement, *, what: str) -> HttpResponse:
-    return render(request, "agreements/not_allowed.html", {"agreement": agreement, "what": what}, status=403)
+    return render(
+        request,
+        "agreements/not_allowed.html",
+        {"agreement": agreement, "holder": agreement.holder, "what": what},
+        status=403,
+    )
 
 
 def _field_error(form: Any, error: services.AgreementError) -> None:
@@ -155,7 +160,7 @@ def propose_from_enquiry(request: HttpRequest, enquiry_uuid: UUID, side: str) ->
             return render(
                 request,
                 "agreements/not_allowed.html",
-                {"holder": enquiry.holder, "what": "agree support"},
+                {"agreement": None, "holder": enquiry.holder, "what": "agree support"},
                 status=403,
             )
     else:
@@ -186,7 +191,12 @@ def propose_from_application(request: HttpRequest, application_uuid: UUID) -> Ht
         raise Http404("No such application")
     holder = application.advert.holder
     if not request.user.has_perm("accounts.agree_support_for_holder", holder):
-        return render(request, "agreements/not_allowed.html", {"holder": holder, "what": "agree support"}, status=403)
+        return render(
+            request,
+            "agreements/not_allowed.html",
+            {"agreement": None, "holder": holder, "what": "agree support"},
+            status=403,
+        )
     advert = application.advert
     initial = {
         "services": [service.pk for service in advert.services.all()],
