@@ -341,3 +341,42 @@ def test_a_signed_in_person_with_no_listing_has_no_provider_list() -> None:
     user = UserFactory()
     assert client_for(user).get(reverse("agreements:provider_list")).status_code == 404
     assert moment(TODAY).date() == TODAY
+
+
+def test_the_advertiser_proposes_to_an_applicant_with_the_advert_s_terms(
+    holder: Any, provider: Any, provider_owner: Any, personal_care: Any, agree_only: Any, money_only: Any
+) -> None:
+    from marketplace.adverts.models import Advert, AdvertApplication
+
+    advert = Advert.objects.create(
+        holder=holder,
+        posted_by=holder.user,
+        status=Advert.Status.OPEN,
+        title="Mornings",
+        postcode_district="WE1",
+        availability_mask=1,
+        hours_per_week=8,
+        hourly_rate_pence=1475,
+        employment="self_employed",
+        created_at=NOW,
+    )
+    advert.services.set([personal_care])
+    application = AdvertApplication.objects.create(
+        advert=advert, provider=provider, applicant=provider_owner, created_at=NOW
+    )
+    url = reverse("agreements:propose_from_application", args=[application.uuid])
+    assert client_for(money_only).get(url).status_code == 403
+    assert (
+        client_for(provider_owner).get(url).status_code == 403
+    )  # the applicant cannot propose on the advertiser's side
+    form = client_for(agree_only).get(url)
+    html = form.content.decode()
+    assert 'value="14.75"' in html
+    assert 'value="self_employed" checked' in html
+    response = client_for(agree_only).post(
+        url, {**terms_post(employment="self_employed"), "services": [personal_care.pk]}
+    )
+    assert response.status_code == 302
+    agreement = Agreement.objects.get()
+    assert agreement.advert_application == application
+    assert agreement.versions.get().proposed_by == agree_only
