@@ -57,6 +57,13 @@ def _when(moment: object) -> str:
     return f"{timezone.localtime(moment):%-d %B %Y}" if moment else "not yet"  # type: ignore[arg-type]
 
 
+def _both_accepted_at(version: AgreementVersion) -> object:
+    """When the second side accepted, or None while one side has not."""
+    if version.holder_accepted_at is None or version.provider_accepted_at is None:
+        return None
+    return max(version.holder_accepted_at, version.provider_accepted_at)
+
+
 def agreement_pdf(agreement: Agreement, *, versions: Sequence[AgreementVersion]) -> PdfDocument:
     """The version in force (or the proposal), who accepted it and when, then the history of versions."""
     in_force = next((version for version in versions if version.pk == agreement.in_force_id), None)
@@ -92,9 +99,7 @@ def agreement_pdf(agreement: Agreement, *, versions: Sequence[AgreementVersion])
                 [
                     version.number,
                     _when(version.proposed_at),
-                    "withdrawn"
-                    if version.withdrawn_at
-                    else _when(version.provider_accepted_at if version.is_accepted_by_both else None),
+                    "withdrawn" if version.withdrawn_at else _when(_both_accepted_at(version)),
                     version.change_note or "First version",
                 ]
                 for version in versions
