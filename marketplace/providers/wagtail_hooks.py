@@ -53,7 +53,8 @@ class ProviderChosenView(chooser_views.SnippetChosenView):
 
 class ProviderChosenMultipleView(chooser_views.SnippetChosenMultipleView):
     def get_objects(self, pks: Any) -> Any:
-        return providers_choosable_by(self.request.user).filter(pk__in=pks)
+        chosen = super().get_objects(pks)  # nonsense ids dropped first (marketplace.core.fields)
+        return providers_choosable_by(self.request.user).filter(pk__in=chosen.values("pk"))
 
 
 class ProviderChooserViewSet(chooser_views.SnippetChooserViewSet):
