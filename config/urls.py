@@ -24,6 +24,7 @@ urlpatterns = [
     path("saved-searches/", include("marketplace.alerts.urls")),
     path("", include("marketplace.reviews.urls")),
     path("", include("marketplace.backups.urls")),
+    path("", include("marketplace.agreements.urls")),
 ]
 
 if settings.DEBUG:

@@ -414,6 +414,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.adverts.tasks.run_adverts_daily",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Agreements: approve timesheet entries nobody approved or queried in time (idempotent).
+    "agreements-approve-overdue": {
+        "task": "marketplace.agreements.tasks.approve_overdue_timesheets",
+        "schedule": crontab(hour=6, minute=0),
+    },
     # Saved searches: email owners about listings that newly match (each listing once per search).
     "alerts-saved-searches": {
         "task": "marketplace.alerts.tasks.send_saved_search_alerts",

@@ -223,3 +223,45 @@ rules.add_perm("reviews.reply_to_review", is_member_of_provider)
 rules.add_perm("reviews.moderate", is_commissioner)
 rules.add_perm("backups.manage_plan", acts_for_holder)
 rules.add_perm("backups.mark_absence", is_member_of_provider)
+
+
+# Agreements (support agreements, timesheets, invoices). The object is an agreement, a timesheet
+# entry or an invoice. The holder's side sees an agreement with the records right and proposes,
+# accepts, changes and ends it with the agree-support right; timesheets and invoices need the money
+# right, and only that right approves or queries an entry. The provider's own users act for its
+# side. Commissioners see agreements and invoices (a holder's records) but act for neither side.
+def _agreement_behind(obj: Any) -> Any:
+    if obj is None:
+        return None
+    return getattr(obj, "agreement", obj)
+
+
+@rules.predicate
+def sees_records_of_agreement_holder(user: Any, obj: Any) -> bool:
+    agreement = _agreement_behind(obj)
+    return agreement is not None and bool(acts_for_holder.test(user, agreement.holder))
+
+
+@rules.predicate
+def may_agree_support_for_agreement_holder(user: Any, obj: Any) -> bool:
+    agreement = _agreement_behind(obj)
+    return agreement is not None and bool(may_agree_support_for_holder.test(user, agreement.holder))
+
+
+@rules.predicate
+def may_see_money_of_agreement_holder(user: Any, obj: Any) -> bool:
+    agreement = _agreement_behind(obj)
+    return agreement is not None and bool(may_see_money_of_holder.test(user, agreement.holder))
+
+
+@rules.predicate
+def is_member_of_agreement_provider(user: Any, obj: Any) -> bool:
+    agreement = _agreement_behind(obj)
+    return agreement is not None and bool(is_member_of_provider.test(user, agreement.provider))
+
+
+rules.add_perm("agreements.view_as_holder", sees_records_of_agreement_holder | is_commissioner)
+rules.add_perm("agreements.act_as_holder", may_agree_support_for_agreement_holder)
+rules.add_perm("agreements.view_money_as_holder", may_see_money_of_agreement_holder | is_commissioner)
+rules.add_perm("agreements.decide_timesheets", may_see_money_of_agreement_holder)
+rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)

@@ -59,6 +59,7 @@ from marketplace.providers.services import provider_refresh_search_fields
 from . import text
 from .accreditation import accreditation_demo_clear, build_accreditation_demo
 from .adverts import build_adverts_demo
+from .agreements import agreements_demo_clear, build_agreements_demo
 from .alerts import build_saved_searches_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
@@ -1370,6 +1371,7 @@ def demo_data_clear() -> None:
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()
     accreditation_demo_clear()
+    agreements_demo_clear()
     ActingFor.objects.all().delete()
     DirectPaymentHolder.objects.all().delete()
     Provider.objects.all().delete()
@@ -1451,6 +1453,7 @@ def demo_county_build(
         build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
         build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
         build_adverts_demo(seed=seed, today=planner.today, now=planner.now)
+        build_agreements_demo(seed=seed, today=planner.today, now=planner.now)
         build_saved_searches_demo(seed=seed, now=planner.now)
         # Reviews and back-up plans for whatever agreements the demos above made (none: nothing).
         build_reviews_and_backups_demo(seed=seed, today=planner.today, now=planner.now, commissioner=commissioner)

@@ -73,3 +73,15 @@ def test_the_provider_chooser_treats_nonsense_ids_as_nothing_chosen(client, edit
 
     assert response.status_code == 200
     assert "Published Pat" in response.content.decode()
+
+
+def test_the_provider_chooser_treats_ids_no_column_holds_as_nothing_chosen(client, commissioner_user, providers):
+    client.force_login(commissioner_user)
+
+    response = client.get(
+        reverse("wagtailsnippetchoosers_providers_provider:chosen_multiple")
+        + f"?id=x&id=99999999999999999999&id={providers['draft'].pk}"
+    )
+
+    assert response.status_code == 200
+    assert "Draft Dana" in response.content.decode()
