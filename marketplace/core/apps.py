@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
         from django.conf import settings
 
+        from .exports import install_background_exports
         from .fields import install_id_checks
         from .text import install_form_text_cleaning, install_spreadsheet_cleaning
 
@@ -20,3 +21,4 @@ class CoreConfig(AppConfig):
         install_id_checks()
         install_form_text_cleaning()
         install_spreadsheet_cleaning()
+        install_background_exports()

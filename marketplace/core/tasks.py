@@ -1,7 +1,8 @@
-"""Queued work shared by every app: sending the email outbox."""
+"""Queued work shared by every app: sending the email outbox, building large exports, clean-ups."""
 
 from celery import shared_task
 
+from .exports import export_build, export_jobs_forget_old
 from .outbox import outbox_deliver, outbox_enqueue, outbox_send_due
 from .services import scheduled_job_record_run
 from .submissions import form_submissions_forget_old
@@ -32,9 +33,16 @@ def send_email(*, to: str, subject: str, body: str) -> None:
         outbox_deliver(email_id=email.pk)
 
 
+@shared_task(acks_late=True)
+def build_export(*, job_id: int) -> str:
+    """Build one large spreadsheet export (marketplace/core/exports.py); a job already taken is left alone."""
+    return export_build(job_id=job_id)
+
+
 @shared_task
 def remove_abandoned_uploads() -> int:
-    """Hourly: partial upload files a killed request left behind."""
+    """Hourly: partial upload files a killed request left behind, and exports older than a day."""
     removed = uploads_remove_abandoned()
-    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed")
+    exports = export_jobs_forget_old()
+    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed, {exports} old exports")
     return removed
