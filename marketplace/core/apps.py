@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
 
         from .exports import install_background_exports
         from .fields import install_id_checks
+        from .page_search import install_page_search_quoting
         from .text import install_form_text_cleaning, install_spreadsheet_cleaning
 
         # Django writes large uploads here and does not create the folder itself.
@@ -22,3 +23,4 @@ class CoreConfig(AppConfig):
         install_form_text_cleaning()
         install_spreadsheet_cleaning()
         install_background_exports()
+        install_page_search_quoting()
