@@ -117,3 +117,27 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class SearchIndexBacklog(models.Model):
+    """A provider whose search index update could not be made because the search server was down.
+
+    One row per provider, however many changes it had meanwhile: the index is
+    written from the row as it is when the server answers again, so the
+    latest state lands once. Retried every minute by the scheduler
+    (search.indexing.search_backlog_retry, registered as a minute sweep).
+    """
+
+    # Not a foreign key: core sits below providers, and a deleted provider must still leave the index.
+    provider_id = models.BigIntegerField(unique=True)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["first_failed_at", "provider_id"]
+        verbose_name_plural = "search index backlog"
+
+    def __str__(self) -> str:
+        return f"provider {self.provider_id} since {self.first_failed_at:%Y-%m-%d %H:%M}"

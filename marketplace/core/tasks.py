@@ -6,6 +6,7 @@ from .exports import export_build, export_jobs_forget_old
 from .outbox import outbox_deliver, outbox_enqueue, outbox_send_due
 from .services import scheduled_job_record_run
 from .submissions import form_submissions_forget_old
+from .sweeps import run_minute_sweeps
 from .uploads import uploads_remove_abandoned
 
 
@@ -17,12 +18,13 @@ def send_outbox_email(*, email_id: int) -> str:
 
 @shared_task
 def send_due_emails() -> dict[str, int]:
-    """Every minute: send what is due, retry what failed, and forget old form tokens."""
+    """Every minute: send what is due, retry what failed, forget old form tokens, run the other apps' sweeps."""
     outcomes = outbox_send_due()
     forgotten = form_submissions_forget_old()
-    scheduled_job_record_run(
-        name="send-due-emails", result=", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-    )
+    sweeps = run_minute_sweeps()
+    summary = [f"{count} {outcome}" for outcome, count in sorted(outcomes.items())]
+    summary += [f"{name}: {result}" for name, result in sweeps.items() if result]
+    scheduled_job_record_run(name="send-due-emails", result=", ".join(summary))
     return {**outcomes, "tokens forgotten": forgotten}
 
 
