@@ -60,7 +60,7 @@ def listing() -> dict[str, Any]:
     care = ServiceTypeFactory(name="Personal care", slug="personal-care")
     provider = ProviderFactory(name="Amina Hussain", slug="amina-hussain", services=[care])
     ProviderPriceFactory(provider=provider, service=care, amount=Decimal("18.00"))
-    owner = ProviderMembershipFactory(provider=provider).user
+    owner = ProviderMembershipFactory(provider=provider, role="owner").user
     return {"provider": provider, "owner": owner, "care": care}
 
 
