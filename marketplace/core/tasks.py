@@ -46,5 +46,6 @@ def remove_abandoned_uploads() -> int:
     """Hourly: partial upload files a killed request left behind, and exports older than a day."""
     removed = uploads_remove_abandoned()
     exports = export_jobs_forget_old()
-    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed, {exports} old exports")
+    result = f"{removed} removed" + (f", {exports} old exports deleted" if exports else "")
+    scheduled_job_record_run(name="remove-abandoned-uploads", result=result)
     return removed
