@@ -15,6 +15,10 @@ from typing import Any
 
 
 def install_page_search_quoting() -> None:
+    from django.conf import settings
+
+    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return  # the SQLite backend's module cannot even be imported without its SQLite-only model
     from modelsearch.backends.database.sqlite.query import Lexeme
 
     original = Lexeme.as_sql
