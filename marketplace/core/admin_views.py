@@ -51,23 +51,23 @@ class ResendView(OutboxView):
 
 
 class ExportStatusView(WagtailAdminTemplateMixin, TemplateView):
-    """A large export being built: its progress, refreshed without JavaScript, then the download."""
+    """A large export being built: its progress and a "Check again" link (no JavaScript, no timed refresh)."""
 
     page_title = "Your download"
     header_icon = "download"
     template_name = "core/admin/export_status.html"
-    REFRESH_SECONDS = 2
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         job = export_job_for(token=self.kwargs["token"], user=self.request.user)
         if job is None:
             raise Http404
-        unfinished = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
         return {
             **super().get_context_data(**kwargs),
             "job": job,
             "is_stuck": export_job_is_stuck(job),
-            "refresh_seconds": self.REFRESH_SECONDS if unfinished and not export_job_is_stuck(job) else None,
             "listing_url": export_job_listing_url(job),
             "percent": round(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
         }

@@ -9,8 +9,9 @@ Every admin listing and report here exports through Wagtail's
   format, who asked) and the person is sent to its page. A Celery task runs
   the same view again as the same person (so the same permission checks and
   filters apply), writes the file to private storage counting rows as it
-  goes, and marks the job ready. The page refreshes itself (a meta refresh,
-  and a "Check again" button: no JavaScript) until the download is there.
+  goes, and marks the job ready. The page shows the rows written so far and a
+  "Check again" link (no JavaScript, and no timed refresh, which WCAG 2.2.1
+  and axe's meta-refresh rule refuse) until the download is there.
 - the same export asked for again while one is being built (a double-click)
   goes to the job already under way;
 - if the task cannot be queued (the broker is down) the request builds the
