@@ -9,6 +9,7 @@
 #   HOST=0.0.0.0 PORT=8080 scripts/run-dev.sh
 #   WEB_SERVER=gunicorn scripts/run-dev.sh     # instead of Django's runserver
 #   SCHEDULER_HEARTBEAT_SECONDS=10 scripts/run-dev.sh
+#   RUNSERVER_NORELOAD=1 scripts/run-dev.sh    # runserver without reloading on code changes
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -52,7 +53,7 @@ trap 'exit 143' TERM
 echo "run-dev: serving on http://$HOST:$PORT/ (Ctrl-C to stop)"
 case "$WEB_SERVER" in
     runserver)
-        "$BIN/python" manage.py runserver "$HOST:$PORT"
+        "$BIN/python" manage.py runserver "$HOST:$PORT" ${RUNSERVER_NORELOAD:+--noreload}
         ;;
     gunicorn)
         # Threaded workers with the app preloaded, as in production (config/gunicorn.py).

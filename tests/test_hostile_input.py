@@ -14,21 +14,12 @@ it sent and how long it took.
 """
 
 import datetime
-import random
-import re
-import time
 import traceback
-import uuid
-from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import got_request_exception
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.exceptions import NoReverseMatch
 from django.utils import timezone
 
 from marketplace.accounts.services import account_email_mark_verified
@@ -51,178 +42,9 @@ from tests.factories import (
     ProviderMembershipFactory,
     TimesheetEntryFactory,
 )
+from tests.hostile import Answer, concrete_urls, hostile_world, send_hostile_requests
 
 pytestmark = pytest.mark.django_db
-
-SEED = 15
-HUGE = "9" * 25
-LONG = "x" * 5000
-HOSTILE_TEXT = [
-    LONG,
-    "Ama\x00\x01\x08\x0b\x1b[31m\x7f\x85\ufffe",
-    "'; DROP TABLE providers; --",
-    "<script>alert(1)</script>",
-    "\u202e\u200b\U0001f600 emoji and bidi",
-    '=HYPERLINK("http://evil.example")',
-    "",
-    " ",
-]
-HOSTILE_NUMBERS = [HUGE, "-" + HUGE, "-1", "abc", "1e308", "NaN", "0x10", "1.5", "\u0661\u0662"]
-HOSTILE_DATES = ["2025-02-31", "99999-01-01", "0000-00-00", "31/02/2026", HUGE, "yesterday"]
-QUERY_NAMES = ["q", "page", "p", "sort", "ordering", "service", "services", "near", "radius", "kind", "status", "id"]
-
-# URLs not sent hostile input: signing out ends the role's session, and these change the
-# signed-in person's own security set-up (their own forms are covered by the accounts tests).
-SKIP_NAMES = {
-    "account_logout",
-    "mfa_deactivate_totp",
-    "mfa_generate_recovery_codes",
-    "mfa_download_recovery_codes",
-    "wagtail_serve",
-    "wagtaildocs_serve",
-    "wagtaildocs_authenticate_with_password",
-    "wagtailcore_authenticate_with_password",
-    "wagtailcore_login",
-    "wagtailadmin_logout",
-    "wagtailadmin_error_test",  # Wagtail's own page that raises on purpose, to try the 500 page
-    "openreferral:not-found",
-}
-SKIP_PREFIXES = ("admin/api/", "admin/pages/", "admin/workflows/", "admin/images/", "admin/documents/")
-PUBLIC_PAGES = ["/", "/directory/"]
-
-
-# --- Discovering URLs -----------------------------------------------------------------------------------------------
-
-
-def url_patterns(resolver: URLResolver | None = None, prefix: str = "", namespace: str = "") -> Iterator[tuple]:
-    for pattern in (resolver or get_resolver()).url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = ":".join(part for part in (namespace, pattern.namespace or "") if part)
-            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield prefix + str(pattern.pattern), f"{namespace}:{pattern.name}" if namespace else pattern.name
-
-
-PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>")
-
-
-def parameter_names(route: str) -> list[tuple[str, str]]:
-    """(converter, name) for each parameter of a route or regex."""
-    found = []
-    for converter, name, regex_name in PARAMETER.findall(route):
-        found.append((converter or ("regex" if regex_name else "str"), name or regex_name))
-    return found
-
-
-def fillings(route: str, world: dict[str, Any]) -> list[dict[str, str]]:
-    """Real values, then nonsense: unknown ids, ids too big for any column."""
-    parameters = parameter_names(route)
-    if not parameters:
-        return [{}]
-    real: dict[str, str] = {}
-    for converter, name in parameters:
-        key = name.removesuffix("_uuid").removesuffix("_id")
-        if converter == "int" and "pk" in name:
-            real[name] = str(world["pk_for"](route))
-        else:
-            real[name] = str(world.get(key, world.get(name, "1")))
-    unknown = {
-        name: (str(uuid.uuid4()) if converter == "uuid" else HUGE if converter in {"int", "regex"} else "no-such")
-        for converter, name in parameters
-    }
-    return [real, unknown]
-
-
-def concrete_urls(world: dict[str, Any]) -> list[tuple[str, str]]:
-    urls: list[tuple[str, str]] = [(path, "page") for path in PUBLIC_PAGES]
-    for route, name in url_patterns():
-        if name in SKIP_NAMES or route.startswith(SKIP_PREFIXES):
-            continue
-        for kwargs in fillings(route, world):
-            try:
-                urls.append((reverse(name, kwargs=kwargs), name))
-            except NoReverseMatch:
-                continue
-    return list(dict.fromkeys(urls))
-
-
-# --- Forms on a page -------------------------------------------------------------------------------------------------
-
-
-class FormParser(HTMLParser):
-    """Each form's method, action and fields (name, kind, options)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict[str, Any]] = []
-        self._select: dict[str, Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self.forms.append(
-                {
-                    "method": attributes.get("method", "get").lower(),
-                    "action": attributes.get("action", ""),
-                    "fields": [],
-                }
-            )
-        elif not self.forms:
-            return
-        elif tag in {"input", "textarea"} and attributes.get("name"):
-            kind = attributes.get("type", "text") if tag == "input" else "textarea"
-            self.forms[-1]["fields"].append(
-                {"name": attributes["name"], "kind": kind, "value": attributes.get("value", "")}
-            )
-        elif tag == "select" and attributes.get("name"):
-            self._select = {"name": attributes["name"], "kind": "select", "options": []}
-            self.forms[-1]["fields"].append(self._select)
-        elif tag == "option" and self._select is not None:
-            self._select["options"].append(attributes.get("value", ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-
-
-def hostile_value(field: dict[str, Any], rng: random.Random) -> Any:
-    name, kind = field["name"], field["kind"]
-    if name in {"csrfmiddlewaretoken"}:
-        return field["value"]
-    if kind == "file":
-        return SimpleUploadedFile(
-            rng.choice(["evidence.pdf", "../../etc/passwd", "x" * 300 + ".png"]),
-            rng.choice([b"MZ\x90\x00" + b"\x00" * 64, b"%PDF-1.4 truncated", b""]),
-            content_type=rng.choice(["application/pdf", "image/png", "text/html"]),
-        )
-    if kind in {"hidden"} and rng.random() < 0.5:
-        return field["value"]
-    if name.endswith(("_day", "_month", "_year")) or kind == "number":
-        return rng.choice(HOSTILE_NUMBERS)
-    if kind in {"date", "datetime-local"} or "date" in name or name.endswith(("_on", "_at")):
-        return rng.choice(HOSTILE_DATES)
-    if kind in {"select", "radio", "checkbox"}:
-        return rng.choice([[HUGE, "1"], "not-a-choice", HUGE, "-1", ["a", "b", "a"]])
-    if kind == "email":
-        return rng.choice(["not an email", "a@" + "b" * 300 + ".example", "a\x00@example.org"])
-    return rng.choice(HOSTILE_TEXT + HOSTILE_NUMBERS)
-
-
-def hostile_data(form: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for field in form["fields"]:
-        data[field["name"]] = hostile_value(field, rng)
-    if rng.random() < 0.3:
-        data["unexpected_" + str(rng.randrange(100))] = [LONG, LONG]
-    return data
-
-
-def hostile_query(rng: random.Random) -> dict[str, Any]:
-    names = rng.sample(QUERY_NAMES, 4)
-    return {
-        name: rng.choice([rng.choice(HOSTILE_TEXT), rng.choice(HOSTILE_NUMBERS), [HUGE, "x", HUGE]]) for name in names
-    }
-
 
 # --- The world and the roles ----------------------------------------------------------------------------------------
 
@@ -262,6 +84,7 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
     )
     today = timezone.localdate()
     absence = absence_mark(provider=provider, by=owner, starts_on=today, ends_on=today, reason="Ill", today=today)
+    # Agreements: a timesheet entry waiting for approval and an invoice.
     agreement = AgreementFactory(holder=holder_record, provider=provider, version__start_on=datetime.date(2026, 1, 5))
     entry = TimesheetEntryFactory(agreement=agreement, worked_on=datetime.date(2026, 1, 6))
     invoiced = TimesheetEntryFactory(agreement=agreement, worked_on=datetime.date(2026, 1, 7), status="approved")
@@ -271,48 +94,75 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
     for user in (owner, holder, commissioner_user, editor_user):
         account_email_mark_verified(user=user)
 
-    def pk_for(route: str) -> int:
-        for fragment, pk in (
-            ("monitoring/visits", visit.pk),
-            ("monitoring/members", membership.pk),
-            ("monitoring/arrangements", membership.arrangement_id),
-            ("monitoring/feedback", feedback.pk),
-            ("contingency", flag.pk),
-            ("admin/reviews", waiting.pk),
-            ("checktype", check.check_type_id),
-        ):
-            if fragment in route:
-                return pk
-        return provider.pk
-
-    return {
-        "provider": provider.uuid,
-        "check": check.uuid,
-        "evidence": evidence.uuid,
-        "worker": worker.pk,
-        "membership": owner_membership.pk,
-        "slug": provider.slug,
-        "agreement": agreement.uuid,
-        "review": review.uuid,
-        "absence": absence.uuid,
-        "alert": absence.alerts.get(holder=holder_record).uuid,
-        "entry": entry.uuid,
-        "invoice": invoice.uuid,
-        "pk_for": pk_for,
-        "roles": {
+    return hostile_world(
+        provider=provider,
+        owner_membership=owner_membership,
+        worker=worker,
+        check=check,
+        evidence=evidence,
+        visit=visit,
+        membership=membership,
+        feedback=feedback,
+        flag=flag,
+        more_ids={
+            "agreement": agreement.uuid,
+            "review": review.uuid,
+            "absence": absence.uuid,
+            "alert": absence.alerts.get(holder=holder_record).uuid,
+            "entry": entry.uuid,
+            "invoice": invoice.uuid,
+        },
+        more_pks=(("admin/reviews", waiting.pk),),
+        roles={
             "anonymous": None,
             "direct payment holder": holder,
             "provider owner": owner,
             "editor": editor_user,
             "commissioner": commissioner_user,
         },
-    }
+    )
+
+
+class InProcessTransport:
+    """One role in process: Django's test client, signed in again before each URL (a hostile form may sign out)."""
+
+    def __init__(self, user: Any, exceptions: list[str]) -> None:
+        self.user = user
+        self.signed_in = user is not None
+        self.client = Client(raise_request_exception=False)
+        self.strict = Client(raise_request_exception=False, enforce_csrf_checks=True)
+        self.exceptions = exceptions
+
+    def keep_signed_in(self) -> None:
+        if self.user is not None:
+            self.client.force_login(self.user)
+
+    @staticmethod
+    def answer(response: Any) -> Answer:
+        content_type = response.get("Content-Type", "")
+        text = response.content.decode("utf-8", "replace") if "html" in content_type else ""
+        return Answer(response.status_code, content_type, text)
+
+    def get(self, path: str, data: dict[str, Any]) -> Answer:
+        self.exceptions.clear()
+        return self.answer(self.client.get(path, data))
+
+    def post(self, path: str, data: dict[str, Any], *, with_csrf: bool = True) -> Answer:
+        self.exceptions.clear()
+        if with_csrf:
+            return self.answer(self.client.post(path, data))
+        self.strict.force_login(self.user)
+        return self.answer(self.strict.post(path, data))
+
+    def put(self, path: str, body: str) -> Answer:
+        self.exceptions.clear()
+        return self.answer(self.client.put(path, data=body))
+
+    def last_error(self) -> str:
+        return self.exceptions[-1] if self.exceptions else ""
 
 
 def test_no_hostile_request_gets_a_5xx(world: dict[str, Any], site: Any) -> None:
-    rng = random.Random(SEED)
-    urls = concrete_urls(world)
-    failures: list[str] = []
     exceptions: list[str] = []
 
     def record(sender: Any, request: Any = None, **kwargs: Any) -> None:
@@ -320,49 +170,13 @@ def test_no_hostile_request_gets_a_5xx(world: dict[str, Any], site: Any) -> None
         exceptions.append("\n".join(frames[-12:]))
 
     got_request_exception.connect(record)
-    sent = 0
-    started = time.monotonic()
-
-    def check(role: str, method: str, path: str, response: Any) -> None:
-        nonlocal sent
-        sent += 1
-        if response.status_code >= 500:
-            detail = exceptions[-1] if exceptions else ""
-            failures.append(f"{role} {method} {path[:120]} -> {response.status_code}\n{detail}")
-        exceptions.clear()
-
     try:
-        for role, user in world["roles"].items():
-            client = Client(raise_request_exception=False)
-            strict = Client(raise_request_exception=False, enforce_csrf_checks=True)
-            for number, (path, _name) in enumerate(urls):
-                if user is not None:
-                    client.force_login(user)
-                page = client.get(path, hostile_query(rng))
-                check(role, "GET", path, page)
-                if number % 7 == 0:
-                    check(role, "PUT", path, client.put(path, data=LONG))
-                if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
-                    continue
-                parser = FormParser()
-                parser.feed(page.content.decode("utf-8", "replace"))
-                for form in parser.forms[:3]:
-                    target = form["action"] or path
-                    if not target.startswith("/") or "logout" in target:
-                        continue
-                    if target.lstrip("/").startswith(SKIP_PREFIXES):
-                        continue  # Wagtail's own screens, skipped above, reached through a form on another page
-                    data = hostile_data(form, rng)
-                    if form["method"] == "post":
-                        check(role, "POST", target, client.post(target, data))
-                        if user is not None and number % 11 == 0:
-                            strict.force_login(user)
-                            check(role, "POST no CSRF", target, strict.post(target, data))
-                    else:
-                        check(role, "GET form", target, client.get(target, data))
+        roles = {role: InProcessTransport(user, exceptions) for role, user in world["roles"].items()}
+        report = send_hostile_requests(urls=concrete_urls(world), roles=roles)
     finally:
         got_request_exception.disconnect(record)
 
-    elapsed = time.monotonic() - started
-    print(f"\nhostile input: {sent} requests over {len(urls)} URLs as {len(world['roles'])} roles in {elapsed:.0f} s")
-    assert not failures, f"{len(failures)} of {sent} requests answered 5xx:\n" + "\n".join(failures[:40])
+    print("\n" + report.summary())
+    assert not report.failures, f"{len(report.failures)} of {report.sent} requests answered 5xx:\n" + "\n".join(
+        report.failures[:40]
+    )

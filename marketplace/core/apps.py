@@ -11,7 +11,9 @@ class CoreConfig(AppConfig):
 
         from django.conf import settings
 
+        from .exports import install_background_exports
         from .fields import install_id_checks
+        from .page_search import install_page_search_quoting
         from .text import install_form_text_cleaning, install_spreadsheet_cleaning
 
         # Django writes large uploads here and does not create the folder itself.
@@ -20,3 +22,5 @@ class CoreConfig(AppConfig):
         install_id_checks()
         install_form_text_cleaning()
         install_spreadsheet_cleaning()
+        install_background_exports()
+        install_page_search_quoting()

@@ -163,12 +163,16 @@ def install_id_checks() -> None:
             raise ObjectDoesNotExist(f"No {self.model_class.__name__} with id {str(pk)[:30]!r}")
         return get_object(self, pk)
 
-    get_objects = ChosenMultipleViewMixin.get_objects
+    chosen_multiple_get = ChosenMultipleViewMixin.get
 
-    def chosen_get_objects(self: Any, pks: Any) -> Any:
+    def chosen_multiple_get_ids(self: Any, request: Any) -> Any:
+        # Cleaned where the ids come in, not in get_objects: a chooser that narrows get_objects
+        # (the providers' one, by who may choose) would otherwise pass "abc" to the query.
         if _has_integer_key(self.model_class):
-            pks = [pk for pk in pks if not _not_an_id(pk)]
-        return get_objects(self, pks)
+            ids = [pk for pk in request.GET.getlist("id") if not _not_an_id(pk)]
+            request.GET = request.GET.copy()
+            request.GET.setlist("id", ids)
+        return chosen_multiple_get(self, request)
 
     from wagtail.admin.views.chooser import ChosenMultipleView as PageChosenMultipleView
 
@@ -202,7 +206,7 @@ def install_id_checks() -> None:
         (forms.IntegerField, "to_python", integer_field_to_python),
         (BaseChooser, "get_instance", chooser_get_instance),
         (ChosenViewMixin, "get_object", chosen_get_object),
-        (ChosenMultipleViewMixin, "get_objects", chosen_get_objects),
+        (ChosenMultipleViewMixin, "get", chosen_multiple_get_ids),
         (PageChosenMultipleView, "get", page_chosen_multiple_get_ids),
     ):
         setattr(owner, name, replacement)

@@ -76,3 +76,68 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.to}"
+
+
+class ExportJob(models.Model):
+    """A spreadsheet export built by a worker, not by the web request that asked for it.
+
+    Large exports of any admin listing or report (Wagtail's SpreadsheetExportMixin)
+    are recorded here with the listing's path and filters; a Celery task runs the
+    same view as the same person, writes the file to private storage and counts
+    the rows as it goes, and the person's page shows the progress, then the
+    download (marketplace/core/exports.py).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    token = models.UUIDField(unique=True)
+    # Not a foreign key: core sits below accounts.
+    user_id = models.BigIntegerField(db_index=True)
+    host = models.CharField(max_length=255)
+    path = models.CharField(max_length=2000)
+    query = models.TextField(blank=True)
+    export_format = models.CharField(max_length=4)
+    filename = models.CharField(max_length=255)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=500, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_state_display()})"
+
+
+class SearchIndexBacklog(models.Model):
+    """A provider whose search index update could not be made because the search server was down.
+
+    One row per provider, however many changes it had meanwhile: the index is
+    written from the row as it is when the server answers again, so the
+    latest state lands once. Retried every minute by the scheduler
+    (search.indexing.search_backlog_retry, registered as a minute sweep).
+    """
+
+    # Not a foreign key: core sits below providers, and a deleted provider must still leave the index.
+    provider_id = models.BigIntegerField(unique=True)
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["first_failed_at", "provider_id"]
+        verbose_name_plural = "search index backlog"
+
+    def __str__(self) -> str:
+        return f"provider {self.provider_id} since {self.first_failed_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,12 @@
-"""Queued work shared by every app: sending the email outbox."""
+"""Queued work shared by every app: sending the email outbox, building large exports, clean-ups."""
 
 from celery import shared_task
 
+from .exports import export_build, export_jobs_forget_old
 from .outbox import outbox_deliver, outbox_enqueue, outbox_send_due
 from .services import scheduled_job_record_run
 from .submissions import form_submissions_forget_old
+from .sweeps import run_minute_sweeps
 from .uploads import uploads_remove_abandoned
 
 
@@ -16,12 +18,13 @@ def send_outbox_email(*, email_id: int) -> str:
 
 @shared_task
 def send_due_emails() -> dict[str, int]:
-    """Every minute: send what is due, retry what failed, and forget old form tokens."""
+    """Every minute: send what is due, retry what failed, forget old form tokens, run the other apps' sweeps."""
     outcomes = outbox_send_due()
     forgotten = form_submissions_forget_old()
-    scheduled_job_record_run(
-        name="send-due-emails", result=", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
-    )
+    sweeps = run_minute_sweeps()
+    summary = [f"{count} {outcome}" for outcome, count in sorted(outcomes.items())]
+    summary += [f"{name}: {result}" for name, result in sweeps.items() if result]
+    scheduled_job_record_run(name="send-due-emails", result=", ".join(summary))
     return {**outcomes, "tokens forgotten": forgotten}
 
 
@@ -32,9 +35,17 @@ def send_email(*, to: str, subject: str, body: str) -> None:
         outbox_deliver(email_id=email.pk)
 
 
+@shared_task(acks_late=True)
+def build_export(*, job_id: int) -> str:
+    """Build one large spreadsheet export (marketplace/core/exports.py); a job already taken is left alone."""
+    return export_build(job_id=job_id)
+
+
 @shared_task
 def remove_abandoned_uploads() -> int:
-    """Hourly: partial upload files a killed request left behind."""
+    """Hourly: partial upload files a killed request left behind, and exports older than a day."""
     removed = uploads_remove_abandoned()
-    scheduled_job_record_run(name="remove-abandoned-uploads", result=f"{removed} removed")
+    exports = export_jobs_forget_old()
+    result = f"{removed} removed" + (f", {exports} old exports deleted" if exports else "")
+    scheduled_job_record_run(name="remove-abandoned-uploads", result=result)
     return removed

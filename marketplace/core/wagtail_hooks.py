@@ -1,4 +1,4 @@
-"""The "Emails not sent" screen, for commissioners only, under Settings."""
+"""The "Emails not sent" screen, for commissioners only, under Settings; a large export's page, for whoever asked."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .admin_views import MANAGE_OUTBOX, OutboxView, ResendView
+from .admin_views import MANAGE_OUTBOX, ExportDownloadView, ExportStatusView, OutboxView, ResendView
 
 
 class OutboxMenuItem(MenuItem):
@@ -21,7 +21,14 @@ def outbox_urls() -> list[Any]:
         path("", OutboxView.as_view(), name="index"),
         path("<int:pk>/resend/", ResendView.as_view(), name="resend"),
     ]
-    return [path("emails/", include((urls, "outbox"), namespace="outbox"))]
+    export_urls = [
+        path("<uuid:token>/", ExportStatusView.as_view(), name="status"),
+        path("<uuid:token>/download/", ExportDownloadView.as_view(), name="download"),
+    ]
+    return [
+        path("emails/", include((urls, "outbox"), namespace="outbox")),
+        path("exports/", include((export_urls, "exports"), namespace="exports")),
+    ]
 
 
 @hooks.register("register_settings_menu_item")

@@ -178,3 +178,24 @@ def test_a_used_check_type_offers_no_delete_and_a_tampered_inline_row_is_a_form_
         },
     )
     assert response.status_code in {200, 302}
+
+
+@pytest.mark.parametrize("role", ["editor", "commissioner"])
+def test_a_chooser_that_narrows_its_objects_still_treats_nonsense_ids_as_nothing_chosen(
+    client, editor_user, commissioner_user, role
+):
+    """The providers' chooser narrows get_objects by who may choose; the ids are cleaned before it sees them."""
+    from django.urls import reverse
+
+    from tests.factories import ProviderFactory
+
+    provider = ProviderFactory(name="Published Pat")
+    client.force_login(editor_user if role == "editor" else commissioner_user)
+
+    response = client.get(
+        reverse("wagtailsnippetchoosers_providers_provider:chosen_multiple"),
+        {"id": ["abc", "9" * 25, "-1", str(provider.pk)]},
+    )
+
+    assert response.status_code == 200
+    assert "Published Pat" in response.content.decode()

@@ -77,7 +77,7 @@ def test_slow_server_times_out_quickly_and_falls_back(elasticsearch_configured, 
     assert results.notices == [FALLBACK_NOTICE]
 
 
-def test_indexing_while_down_raises_search_unavailable_so_the_task_retries(elasticsearch_configured):
+def test_indexing_while_down_raises_search_unavailable_so_the_update_is_kept_for_later(elasticsearch_configured):
     elasticsearch_configured.ELASTICSEARCH_URL = f"http://127.0.0.1:{closed_port()}"
     provider = cast(Provider, ProviderFactory())
     with pytest.raises(SearchUnavailable):
