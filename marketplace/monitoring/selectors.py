@@ -5,6 +5,9 @@ The schedule (who is due a visit, who is overdue) lives in `schedule.py`;
 read monitoring through this module.
 """
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.db.models import Prefetch, QuerySet
 
 from marketplace.providers.models import Provider
@@ -19,6 +22,7 @@ __all__ = [
     "monitoring_due",
     "monitoring_overdue",
     "monitoring_schedule",
+    "overdue_actions_for_providers",
     "published_outcomes",
     "visits_for_admin",
 ]
@@ -66,4 +70,23 @@ def feedback_moderation_queue() -> QuerySet[Feedback]:
         Feedback.objects.filter(moderation_status=Feedback.Moderation.PENDING)
         .select_related("provider")
         .order_by("submitted_at", "id")
+    )
+
+
+def overdue_actions_for_providers(*, providers: Iterable[Provider], today: date) -> list[Action]:
+    """The providers' own actions past their due date and not done, on published visits, oldest due first.
+
+    Overdue as `Action.is_overdue` says it (open or in progress, due before today); only actions
+    the provider owns: those a council officer owns are not theirs to answer.
+    """
+    return list(
+        Action.objects.filter(
+            visit__provider__in=list(providers),
+            visit__status=MonitoringVisit.Status.PUBLISHED,
+            owner=Action.Owner.PROVIDER,
+            status__in=Action.OPEN_STATUSES,
+            due_on__lt=today,
+        )
+        .select_related("visit__provider")
+        .order_by("due_on", "id")
     )
