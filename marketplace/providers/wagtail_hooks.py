@@ -13,6 +13,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from marketplace.core.fields import is_plausible_id
+
 from .filters import ProviderAdminFilterSet, ProviderChooserFilterForm
 from .models import ClientGroup, Language, Provider, ProviderChangeRequest, ServiceType, Specialism
 from .services import provider_saved_in_admin
@@ -73,7 +75,8 @@ class ProviderChosenView(chooser_views.SnippetChosenView):
 
 class ProviderChosenMultipleView(chooser_views.SnippetChosenMultipleView):
     def get_objects(self, pks: Any) -> Any:
-        return providers_choosable_by(self.request.user).filter(pk__in=pks)
+        # Ids no integer column can hold ("x") are nothing chosen, as in Wagtail's own views (marketplace.core.fields).
+        return providers_choosable_by(self.request.user).filter(pk__in=[pk for pk in pks if is_plausible_id(pk)])
 
 
 class ProviderChooserViewSet(chooser_views.SnippetChooserViewSet):

@@ -114,3 +114,15 @@ def test_the_chooser_runs_a_fixed_number_of_queries(client, commissioner_user, d
     ProviderFactory.create_batch(8)
     with django_assert_max_num_queries(len(few)):
         chooser(client)
+
+
+def test_choosing_several_treats_nonsense_ids_as_nothing_chosen(client, commissioner_user, providers):
+    client.force_login(commissioner_user)
+
+    response = client.get(
+        reverse("wagtailsnippetchoosers_providers_provider:chosen_multiple")
+        + f"?id=x&id=99999999999999999999&id={providers['published'].pk}"
+    )
+
+    assert response.status_code == 200
+    assert "Published Pat" in response.content.decode()
