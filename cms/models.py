@@ -44,7 +44,7 @@ class HomePage(Page):
         FieldPanel("intro"),
         FieldPanel("advice_intro"),
     ]
-    subpage_types = ["cms.AdvicePage", "cms.DirectoryPage"]
+    subpage_types = ["cms.AdvicePage", "cms.DirectoryPage", "cms.StatementPage"]
     max_count = 1
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -131,6 +131,47 @@ class DirectoryPage(RoutablePageMixin, Page):
         return TemplateResponse(request, "cms/provider_profile.html", context)
 
 
+class StatementKind(models.TextChoices):
+    """The pages a UK council must publish about the site itself, each linked from the footer."""
+
+    ACCESSIBILITY = "accessibility", "Accessibility statement"
+    PRIVACY = "privacy", "Privacy notice"
+    COOKIES = "cookies", "Cookies"
+
+
+class StatementPage(Page):
+    """The accessibility statement, the privacy notice or the cookies page.
+
+    Editors keep the words; the facts the site itself knows are drawn in by
+    the template so they cannot go stale: the council's name and contacts and
+    its data protection officer (council settings) and the cookies the code
+    sets (cms.cookies).
+    """
+
+    kind = models.CharField(max_length=16, choices=StatementKind.choices, unique=True)
+    summary = models.CharField(max_length=300, help_text="One sentence under the title")
+    body = StreamField(AdviceStreamBlock())
+    last_reviewed = models.DateField(help_text="When the council last checked these words were true")
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("kind"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        FieldPanel("last_reviewed"),
+    ]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from .cookies import site_cookies
+
+        context = super().get_context(request, *args, **kwargs)
+        if self.kind == StatementKind.COOKIES:
+            context["cookies"] = site_cookies()
+        return context
+
+
 @register_setting(icon="site")
 class CouncilSettings(BaseSiteSetting, ClusterableModel):
     """The council's name, look and the managed-service rates people compare with."""
@@ -143,6 +184,10 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
     )
     contact_phone = models.CharField(max_length=32, blank=True)
     contact_email = models.EmailField(blank=True)
+    data_protection_officer_email = models.EmailField(
+        blank=True, help_text="Shown on the privacy notice as the way to reach the council's data protection officer"
+    )
+    data_protection_officer_address = models.TextField(blank=True, help_text="Postal address, one line each")
 
     panels = [
         MultiFieldPanel(
@@ -155,6 +200,10 @@ class CouncilSettings(BaseSiteSetting, ClusterableModel):
             heading="Council",
         ),
         MultiFieldPanel([FieldPanel("contact_phone"), FieldPanel("contact_email")], heading="Contact"),
+        MultiFieldPanel(
+            [FieldPanel("data_protection_officer_email"), FieldPanel("data_protection_officer_address")],
+            heading="Data protection officer",
+        ),
         InlinePanel("managed_service_rates", heading="Managed-service rates", label="Rate"),
     ]
 

@@ -148,6 +148,17 @@ def directory_url(context: template.Context) -> str:
     return directory.get_url(context.get("request")) or ""
 
 
+@register.simple_tag(takes_context=True)
+def statement_links(context: template.Context) -> list[tuple[str, str]]:
+    """(address, title) of the live accessibility statement, privacy notice and cookies page, in that order."""
+    from cms.models import StatementKind, StatementPage
+
+    order = list(StatementKind.values)
+    pages = sorted(StatementPage.objects.live().public(), key=lambda page: order.index(page.kind))
+    request = context.get("request")
+    return [(url, page.title) for page in pages if (url := page.get_url(request))]
+
+
 UNIT_PHRASES = {"hour": "an hour", "session": "a session", "day": "a day", "night": "a night"}
 
 

@@ -3,6 +3,7 @@
 import logging
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -65,6 +66,18 @@ class AccountAdapter(DefaultAccountAdapter):
         if user_belongs_to_a_provider(user):
             return "/provider/"
         return super().get_login_redirect_url(request)
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        """The link in the confirmation email, carrying the page the person was on their way to.
+
+        Someone who follows "Join the directory" signs up with next=/provider/join/; the link
+        keeps it, so confirming (in this browser or another) leads back to starting a listing.
+        """
+        url: str = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = (request.POST.get("next") or request.GET.get("next") or "") if request is not None else ""
+        if next_url.startswith("/") and not next_url.startswith("//") and self.is_safe_url(next_url):
+            return f"{url}?{urlencode({'next': next_url})}"
+        return url
 
     # Wrong passwords: growing delays per account and device/address, and a daily cap for unknown
     # devices (marketplace.accounts.throttle), instead of a lockout anyone could trigger.

@@ -99,12 +99,31 @@ class CheckForm(OneTimeFormMixin):
             self.fields["reference"] = forms.CharField(
                 label=check_type.reference_label, required=False, max_length=200
             )
-        self.fields["evidence"] = forms.FileField(
-            label="Upload a copy of the document" if not self.has_evidence else "Upload another document (optional)",
-            required=check_type.needs_evidence and not self.has_evidence,
-            help_text=f"A PDF, JPG or PNG, smaller than {megabytes(_upload_limit())}.",
-            error_messages={"required": "Select a file to upload"},
-        )
+        file_hint = f"A PDF, JPG or PNG, smaller than {megabytes(_upload_limit())}."
+        needs_file = check_type.needs_evidence and not self.has_evidence
+        if check_type.has_certificate_number:
+            # A DBS certificate has details on both sides: a photo or scan of each.
+            self.fields["evidence"] = forms.FileField(
+                label="Upload the front of the certificate" + ("" if needs_file else " (optional)"),
+                required=needs_file,
+                help_text=file_hint,
+                error_messages={"required": "Select a file of the front of the certificate"},
+            )
+            self.fields["evidence_back"] = forms.FileField(
+                label="Upload the back of the certificate" + ("" if needs_file else " (optional)"),
+                required=needs_file,
+                help_text=f"{file_hint} If one file shows both sides, upload it again here.",
+                error_messages={"required": "Select a file of the back of the certificate"},
+            )
+        else:
+            self.fields["evidence"] = forms.FileField(
+                label="Upload a copy of the document"
+                if not self.has_evidence
+                else "Upload another document (optional)",
+                required=needs_file,
+                help_text=file_hint,
+                error_messages={"required": "Select a file to upload"},
+            )
         self.fields["note"] = forms.CharField(
             label="Anything the reviewer should know (optional)",
             required=False,
@@ -148,14 +167,20 @@ class CheckForm(OneTimeFormMixin):
             raise forms.ValidationError("The certificate number must be 12 digits, like 001234567890")
         return number
 
-    def clean_evidence(self) -> Any:
-        upload = self.cleaned_data.get("evidence")
+    def _checked_upload(self, name: str) -> Any:
+        upload = self.cleaned_data.get(name)
         if upload:
             try:
                 validate_upload(upload)
             except UploadError as error:
                 raise forms.ValidationError(str(error)) from error
         return upload
+
+    def clean_evidence(self) -> Any:
+        return self._checked_upload("evidence")
+
+    def clean_evidence_back(self) -> Any:
+        return self._checked_upload("evidence_back")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -193,7 +218,7 @@ class CheckForm(OneTimeFormMixin):
             "rating": data.get("rating", ""),
             "reference": data.get("reference", ""),
             "note": data.get("note", ""),
-            "evidence": data.get("evidence") or None,
+            "evidence": [upload for upload in (data.get("evidence"), data.get("evidence_back")) if upload],
         }
 
     def error_links(self) -> list[tuple[str, str]]:

@@ -128,7 +128,9 @@ def check_submit(
     evidence: Any = None,
     today: date | None = None,
 ) -> ProviderCheck:
-    """A provider sends (or renews) a check's details, with an optional document, for review.
+    """A provider sends (or renews) a check's details, with optional documents, for review.
+
+    `evidence` is one uploaded file or a list of them (both sides of a DBS certificate).
 
     Only the details the check type asks for are kept. With no expiry date the
     check type's default validity is used; an expiry date in the past is
@@ -201,8 +203,9 @@ def check_submit(
         check.reference = reference.strip()[:200]
     check.provider_note = note.strip()[:2000]
 
-    if evidence is not None:
-        evidence_add(provider_check=check, upload=evidence, by=by)
+    for upload in evidence if isinstance(evidence, list | tuple) else [evidence]:
+        if upload is not None:
+            evidence_add(provider_check=check, upload=upload, by=by)
     if check_type.needs_evidence and not check.evidence.exists():
         raise AccreditationError("Upload a copy of the document.")
 

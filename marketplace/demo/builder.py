@@ -112,6 +112,21 @@ STATUS_SHARES = {
 }
 ACCREDITED_SHARE_OF_PUBLISHED = 0.40
 TAKING_NEW_CLIENTS_SHARE = 0.70
+# Personal assistants live where people do: most in or near a town, a few out in the villages.
+# Spread evenly over every postcode, they left no village without one within 5 miles (decision 0034).
+PERSONAL_ASSISTANT_TOWN_SHARE = 0.85
+# Agencies and micro-providers work from offices in towns.
+ORGANISATION_TOWN_SHARE = 0.9
+# Gaps in rural areas and specialist services (DOMAIN.md): in the rural localities fewer providers
+# can take anyone new, and fewer offer the specialist services.
+RURAL_TAKING_NEW_CLIENTS_SHARE = 0.45
+SPECIALIST_SERVICES = (
+    "overnight-support",
+    "respite-and-short-breaks",
+    "employment-and-education-support",
+    "support-with-finances-and-paperwork",
+)
+RURAL_SPECIALIST_SERVICE_FACTOR = 0.3
 STALE_AVAILABILITY_SHARE = 0.25
 CONTACT_CONSENT_SHARE = 0.80
 # CQC ratings of local providers (DOMAIN.md): 87% good or outstanding, 12% requires improvement, 1% inadequate.
@@ -570,12 +585,20 @@ class Geography:
                     if miles_between(latitude, longitude, point.latitude, point.longitude) < 1.5
                 ]
                 self.town_points[name] = near or self.points_by_locality[locality_id]
+        # Every postcode within a mile and a half of a town once, in a fixed order.
+        in_towns = {point.postcode: point for name in sorted(self.town_points) for point in self.town_points[name]}
+        self.town_area_points: list[Point] = [in_towns[postcode] for postcode in sorted(in_towns)]
 
     def nearest_town(self, point: Point) -> str:
-        """The town or village a listing names as its base."""
+        """The town or village a listing names as its base: the nearest in its own locality.
+
+        The site says a listing is "in the Dunmere area" from its locality, so the text must not
+        name a town across the boundary ("PA based in Pennock" under "in the Dunmere area").
+        """
         if point.postcode not in self._nearest_town_cache:
+            own = [town for town in self.towns if town[4] == point.locality_id] or self.towns
             self._nearest_town_cache[point.postcode] = min(
-                self.towns, key=lambda town: miles_between(point.latitude, point.longitude, town[2], town[3])
+                own, key=lambda town: miles_between(point.latitude, point.longitude, town[2], town[3])
             )[0]
         return self._nearest_town_cache[point.postcode]
 
@@ -674,6 +697,21 @@ class CountyPlanner:
 
     def street(self) -> str:
         return f"{self.rng.randint(1, 140)} {self.rng.choice(STREET_FIRST)} {self.rng.choice(STREET_SUFFIXES)}"
+
+    def services_for(self, kind: str, point: Point, must: str | None = None) -> list[str]:
+        """The services a provider based at `point` offers: specialist ones are rarer in rural localities."""
+        chances = SERVICE_CHANCES[kind]
+        if self.geography.is_rural(point):
+            chances = {
+                slug: chance * RURAL_SPECIALIST_SERVICE_FACTOR if slug in SPECIALIST_SERVICES else chance
+                for slug, chance in chances.items()
+            }
+        return _ordered(self.terms(chances, must=must), SERVICES)
+
+    def town_or_anywhere(self, share_in_towns: float) -> Point:
+        """A base: near a town with the given chance, else any postcode."""
+        in_town = self.geography.town_area_points and self.chance(share_in_towns)
+        return self.rng.choice(self.geography.town_area_points if in_town else self.geography.points)
 
     def terms(self, chances: dict[str, float], must: str | None = None) -> list[str]:
         chosen = [slug for slug, chance in chances.items() if self.chance(chance)]
@@ -798,7 +836,9 @@ class CountyPlanner:
             locality_id=point.locality_id,
             availability_confirmed_on=confirmed,
             taking_new_clients_confirmed_on=new_clients_confirmed,
-            is_taking_new_clients=self.chance(TAKING_NEW_CLIENTS_SHARE),
+            is_taking_new_clients=self.chance(
+                RURAL_TAKING_NEW_CLIENTS_SHARE if self.geography.is_rural(point) else TAKING_NEW_CLIENTS_SHARE
+            ),
             has_consented_to_publish_contact=consents,
             contact_consent_given_at=self.now - timedelta(days=self.rng.randint(30, 900)) if consents else None,
             published_at=self.now - timedelta(days=self.rng.randint(20, 1100)) if is_published_once else None,
@@ -878,7 +918,7 @@ class CountyPlanner:
     # Personal assistants ---------------------------------------------------------------------------------
 
     def personal_assistant(self) -> PlannedProvider:
-        point = self.rng.choice(self.geography.points)
+        point = self.town_or_anywhere(PERSONAL_ASSISTANT_TOWN_SHARE)
         is_female = self.chance(0.82)
         person = self.names.person(is_female=is_female)
         status = self.status()
@@ -894,7 +934,7 @@ class CountyPlanner:
             self.geography.districts_within(point, provider.travel_radius_miles * 0.8, limit=8)
         )
         provider.capacity_hours_per_week = self.rng.choice((6, 8, 10, 12, 15, 16, 20, 24, 25, 30, 37))
-        services = _ordered(self.terms(SERVICE_CHANCES[Kind.PERSONAL_ASSISTANT]), SERVICES)
+        services = self.services_for(Kind.PERSONAL_ASSISTANT, point)
         client_groups = _ordered(self.terms(CLIENT_GROUP_CHANCES[Kind.PERSONAL_ASSISTANT]), CLIENT_GROUPS)
         plan = PlannedProvider(
             provider=provider,
@@ -943,7 +983,7 @@ class CountyPlanner:
     # Micro-providers and agencies ----------------------------------------------------------------------
 
     def organisation(self, kind: str) -> PlannedProvider:
-        point = self.rng.choice(self.geography.points)
+        point = self.town_or_anywhere(ORGANISATION_TOWN_SHARE)
         locality = self.geography.localities[point.locality_id]
         founder = self.names.person(is_female=self.chance(0.75))
         templates = MICRO_PROVIDER_NAMES if kind == Kind.MICRO_PROVIDER else AGENCY_NAMES
@@ -958,7 +998,7 @@ class CountyPlanner:
         provider.has_non_binary_workers = self.chance(0.08)
         is_agency = kind == Kind.HOME_CARE_AGENCY
         provider.travel_radius_miles = self.rng.randint(10, 20) if is_agency else self.rng.randint(5, 15)
-        services = _ordered(self.terms(SERVICE_CHANCES[kind], must=MAIN_SERVICE[kind]), SERVICES)
+        services = self.services_for(kind, point, must=MAIN_SERVICE[kind])
         client_groups = _ordered(self.terms(CLIENT_GROUP_CHANCES[kind]), CLIENT_GROUPS)
         languages = {"english", *founder.languages}
         languages |= {

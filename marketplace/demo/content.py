@@ -21,6 +21,8 @@ from marketplace.providers.models import ProviderPrice
 COUNCIL_NAME = "Wendleshire County Council"
 COUNCIL_PHONE = "01632 960000"
 COUNCIL_EMAIL = "adultsocialcare@wendleshire.example"
+DATA_PROTECTION_OFFICER_EMAIL = "dataprotection@wendleshire.example"
+DATA_PROTECTION_OFFICER_ADDRESS = "Data Protection Officer\nWendleshire County Council\nCounty Hall\nDunmere\nWD1 1AA"
 
 # What the council pays for services it arranges itself, for people to compare with.
 MANAGED_SERVICE_RATES: tuple[tuple[str, str, str], ...] = (
@@ -285,13 +287,15 @@ ADVICE_PAGES = (
 
 @transaction.atomic
 def council_settings_configure(*, service_ids: dict[str, int]) -> CouncilSettings:
-    """Name the council and set its managed-service rates on the default site."""
+    """Name the council, its contacts and data protection officer and its managed-service rates on the default site."""
     site = Site.objects.get(is_default_site=True)
     settings = CouncilSettings.for_site(site)
     settings.council_name = COUNCIL_NAME
     settings.service_name = "Find care and support"
     settings.contact_phone = COUNCIL_PHONE
     settings.contact_email = COUNCIL_EMAIL
+    settings.data_protection_officer_email = DATA_PROTECTION_OFFICER_EMAIL
+    settings.data_protection_officer_address = DATA_PROTECTION_OFFICER_ADDRESS
     settings.save()
     ManagedServiceRate.objects.filter(settings=settings).delete()
     ManagedServiceRate.objects.bulk_create(

@@ -124,18 +124,43 @@ EVIDENCE_NOTES = (
     "Desktop review of policies, insurance, training records and call monitoring data.",
     "Observed lunchtime and an activity session; read medicines records and incident log.",
 )
-FEEDBACK_TEXT = (
+# Feedback fits the kind of provider: one person for a personal assistant, a team of carers for an
+# agency or micro-provider, a group for those who run group sessions (never "the Tuesday group" on a PA).
+FEEDBACK_TEXT_ONE_PERSON = (
+    "Always on time and lets us know well ahead if anything changes.",
+    "Reliable and respectful. My dad trusts her.",
+    "Excellent support with my personal care; I feel listened to.",
+    "He knows my routine now and never rushes me.",
+)
+FEEDBACK_TEXT_TEAM = (
     "The carers are kind and always let us know if they are running late.",
-    "Mum really enjoys the Tuesday group and has made friends there.",
     "Reliable and respectful. My dad trusts them.",
     "Sometimes a different person comes and they don't know the routine.",
-    "The staff are lovely but the minibus is often late.",
     "Excellent support with my personal care; I feel listened to.",
 )
-COMPLAINT_TEXT = (
+FEEDBACK_TEXT_GROUP = (
+    "Mum really enjoys the Tuesday group and has made friends there.",
+    "The staff are lovely but the minibus is often late.",
+    "My brother looks forward to the sessions all week.",
+)
+# Other services (a sitting service, a men's shed, a befriending scheme): words that fit any of them.
+FEEDBACK_TEXT_GENERAL = (
+    "Friendly and welcoming, and they listen to what we want.",
+    "Well organised; they always ring back when they say they will.",
+)
+COMPLAINT_TEXT_GENERAL = ("We were promised a call back about starting and nobody rang for three weeks.",)
+COMPLAINT_TEXT_ONE_PERSON = (
+    "Two visits were missed last month and nobody rang to tell us.",
+    "My brother's medicines were not given at the right time on several days.",
+)
+COMPLAINT_TEXT_TEAM = (
     "Two visits were missed last month and nobody rang to tell us.",
     "My brother's medicines were not given at the right time on several days.",
     "We asked for a female carer for personal care but a man was sent twice.",
+)
+COMPLAINT_TEXT_GROUP = (
+    "The minibus did not come twice last month and nobody rang to tell us.",
+    "Dad was left sitting on his own for most of the afternoon session.",
 )
 REJECTION_REASONS = ("Names a member of staff", "Not about this provider", "Duplicate of earlier feedback")
 
@@ -410,6 +435,17 @@ class MonitoringPlanner:
             )
             action.status = Action.Status.CLOSED
 
+    @staticmethod
+    def feedback_texts(provider: Provider, *, is_complaint: bool) -> tuple[str, ...]:
+        """What people might say about this kind of provider."""
+        if provider.kind == Provider.Kind.PERSONAL_ASSISTANT:
+            return COMPLAINT_TEXT_ONE_PERSON if is_complaint else FEEDBACK_TEXT_ONE_PERSON
+        if provider.kind == Provider.Kind.DAY_SERVICE:
+            return COMPLAINT_TEXT_GROUP if is_complaint else FEEDBACK_TEXT_GROUP
+        if provider.kind == Provider.Kind.OTHER:
+            return COMPLAINT_TEXT_GENERAL if is_complaint else FEEDBACK_TEXT_GENERAL
+        return COMPLAINT_TEXT_TEAM if is_complaint else FEEDBACK_TEXT_TEAM
+
     def feedback(self, providers: list[Provider]) -> list[Feedback]:
         rows: list[Feedback] = []
         for provider in providers:
@@ -433,7 +469,7 @@ class MonitoringPlanner:
                             }
                         ),
                         rating=None if is_complaint or self.rng.random() < 0.2 else self.rng.choice((3, 4, 4, 5, 5)),
-                        text=self.rng.choice(COMPLAINT_TEXT if is_complaint else FEEDBACK_TEXT),
+                        text=self.rng.choice(self.feedback_texts(provider, is_complaint=is_complaint)),
                         is_complaint=is_complaint,
                         submitted_at=submitted_at,
                         moderation_status=moderation,

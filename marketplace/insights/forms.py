@@ -74,7 +74,10 @@ class MarketForm(ReportForm):
         required=False,
         empty_label="All services",
     )
-    only_gaps = forms.BooleanField(label="Only where nobody is taking new clients", required=False)
+    only_gaps = forms.BooleanField(
+        label="Only gaps: nobody taking new clients, or under half the county's free capacity per holder",
+        required=False,
+    )
     only_demand = forms.BooleanField(label="Only where people are asking (open adverts or enquiries)", required=False)
 
 

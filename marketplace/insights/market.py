@@ -4,7 +4,10 @@ Supply is what people could buy now: published providers offering a service
 that serve a locality (their `localities_served`) and are taking new clients,
 with the hours a week and places a day they say they have free. A provider
 serving several localities has those hours once, not once in each: each
-locality is given an equal share. Need is the number of direct payment
+locality is given an equal share. A locality and service is a gap when nobody
+there is taking new clients for it, or when its free capacity per direct
+payment holder is under half the county's (few places have none at all in a
+county of 1,600 providers; many have far less than others). Need is the number of direct payment
 holders living in the locality, and by their primary need (older people,
 learning disability, physical disability, mental health) against the
 providers who support that client group. The rural gaps view lists
@@ -33,6 +36,9 @@ from marketplace.providers.models import Provider, ServiceType
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.05
 DEFAULT_GAP_MILES = 5
+# A locality has short supply of a service when its free capacity per holder is under this share
+# of the county's.
+SHORT_SUPPLY_SHARE = 0.5
 DEFAULT_GAP_SERVICE_SLUG = "personal-care"
 GAP_PLACE_KINDS = (Place.Kind.TOWN, Place.Kind.VILLAGE)
 
@@ -65,10 +71,39 @@ class MarketCell:
     # Measured need: what people there are asking for now and have not found.
     open_adverts: int = 0
     unfilled_enquiries: int = 0
+    # The county's free capacity for the service per direct payment holder, to compare with.
+    county_hours_per_holder: float = 0.0
+    county_places_per_holder: float = 0.0
 
     @property
     def has_no_supply(self) -> bool:
         return self.provider_count == 0
+
+    @property
+    def has_short_supply(self) -> bool:
+        """Holders live here and the free capacity per holder is under half the county's.
+
+        Hours a week where the county's providers give hours for the service, else places a day.
+        """
+        if self.has_no_supply or not self.holder_count:
+            return False
+        if self.county_hours_per_holder:
+            return self.hours_per_week / self.holder_count < SHORT_SUPPLY_SHARE * self.county_hours_per_holder
+        if self.county_places_per_holder:
+            return self.places_per_day / self.holder_count < SHORT_SUPPLY_SHARE * self.county_places_per_holder
+        return False
+
+    @property
+    def is_gap(self) -> bool:
+        return self.has_no_supply or self.has_short_supply
+
+    @property
+    def gap_text(self) -> str:
+        if self.has_no_supply:
+            return "Nobody taking new clients"
+        if self.has_short_supply:
+            return "Under half the county's free capacity per holder"
+        return ""
 
     @property
     def demand(self) -> int:
@@ -134,8 +169,8 @@ class MarketView:
 
     @property
     def gaps(self) -> tuple[MarketCell, ...]:
-        """Locality and service pairs nobody is taking new clients for."""
-        return tuple(cell for cell in self.cells if cell.has_no_supply)
+        """Locality and service pairs nobody is taking new clients for, or with short supply for their holders."""
+        return tuple(cell for cell in self.cells if cell.is_gap)
 
     @property
     def unmet_demand(self) -> tuple[MarketCell, ...]:
@@ -163,11 +198,30 @@ def _supply() -> Any:
     return Provider.objects.published().filter(is_taking_new_clients=True).order_by()
 
 
+def county_capacity_per_holder(services: tuple[ServiceType, ...]) -> dict[int, tuple[float, float]]:
+    """(free hours a week, free places a day) per direct payment holder in the whole county, by service
+    (2 queries). Each provider taking new clients and serving somewhere counts once."""
+    serving_somewhere = Provider.localities_served.through.objects.values("provider_id")
+    holders = DirectPaymentHolder.objects.filter(locality__isnull=False).count()
+    if not holders:
+        return {}
+    totals = (
+        _supply()
+        .filter(pk__in=serving_somewhere, services__in=services)
+        .values_list("services")
+        .annotate(
+            hours=Sum(Coalesce(F("capacity_hours_per_week"), 0)),
+            places=Sum(Coalesce(F("capacity_places_per_day"), 0)),
+        )
+    )
+    return {service: ((hours or 0) / holders, (places or 0) / holders) for service, hours, places in totals}
+
+
 def market_supply(
     *, locality_ids: Iterable[int] | None = None, service_ids: Iterable[int] | None = None
 ) -> MarketView:
     """Every pair of locality and service, and of locality and primary need, zero or not, with supply,
-    need and measured demand (8 queries)."""
+    need, measured demand and the county's capacity per holder to compare with (10 queries)."""
     localities = Locality.objects.order_by("name")
     services = ServiceType.objects.order_by("sort_order", "name")
     if locality_ids is not None:
@@ -200,10 +254,12 @@ def market_supply(
         .values_list("locality", "count")
     )
     adverts, enquiries = measured_demand(locality_list, service_list)
+    county = county_capacity_per_holder(service_list)
     cells = []
     for locality in locality_list:
         for service in service_list:
             count, hours, places = by_pair.get((locality.pk, service.pk), (0, 0, 0))
+            county_hours, county_places = county.get(service.pk, (0.0, 0.0))
             cells.append(
                 MarketCell(
                     locality_id=locality.pk,
@@ -217,6 +273,8 @@ def market_supply(
                     holder_count=holders.get(locality.pk, 0),
                     open_adverts=adverts.get((locality.pk, service.pk), 0),
                     unfilled_enquiries=enquiries.get((locality.pk, service.pk), 0),
+                    county_hours_per_holder=county_hours,
+                    county_places_per_holder=county_places,
                 )
             )
     return MarketView(

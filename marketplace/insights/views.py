@@ -528,7 +528,8 @@ class MarketReport(InsightsReportView):
         "For each locality and service: published providers taking new clients that serve the locality, "
         "their free hours and places (a provider serving several localities has its share in each), "
         "the direct payment holders who live there, and measured demand: open adverts for a personal "
-        "assistant and enquiries no provider has taken up."
+        "assistant and enquiries no provider has taken up. A gap is a service nobody there is taking new "
+        "clients for, or one whose free capacity per holder is under half the county's."
     )
     form_class = forms.MarketForm
     paginate_by = 100
@@ -543,6 +544,7 @@ class MarketReport(InsightsReportView):
         Column("holders_per_provider", label="Holders per provider"),
         Column("open_adverts", label="Open adverts"),
         Column("unfilled_enquiries", label="Enquiries not taken up"),
+        Column("gap_text", label="Gap"),
     ]
     list_export = [
         "locality_name",
@@ -555,6 +557,7 @@ class MarketReport(InsightsReportView):
         "holders_per_provider",
         "open_adverts",
         "unfilled_enquiries",
+        "gap_text",
     ]
     export_headings = {
         "locality_name": "Locality",
@@ -567,6 +570,7 @@ class MarketReport(InsightsReportView):
         "holders_per_provider": "Holders per provider",
         "open_adverts": "Open adverts",
         "unfilled_enquiries": "Enquiries not taken up",
+        "gap_text": "Gap",
     }
 
     @cached_property
@@ -600,12 +604,13 @@ class MarketReport(InsightsReportView):
         for cell in self.view.gaps:
             gaps_by_locality[cell.locality_id] += 1
         return BarChart(
-            title="Services nobody is taking new clients for, by locality",
+            title="Gaps (services nobody is taking new clients for, or with under half the county's free "
+            "capacity per holder), by locality",
             bars=tuple(
                 Bar(label=locality.name, value=gaps_by_locality[locality.pk]) for locality in self.view.localities
             ),
             category_label="Locality",
-            value_label="Services with no supply",
+            value_label="Services with a gap",
             slug="market",
         )
 

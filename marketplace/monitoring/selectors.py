@@ -5,6 +5,9 @@ The schedule (who is due a visit, who is overdue) lives in `schedule.py`;
 read monitoring through this module.
 """
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.db.models import Prefetch, QuerySet
 
 from marketplace.providers.models import Provider
@@ -20,6 +23,7 @@ __all__ = [
     "monitoring_due",
     "monitoring_overdue",
     "monitoring_schedule",
+    "overdue_actions_for_providers",
     "published_outcomes",
     "visits_for_admin",
     "what_people_said",
@@ -92,3 +96,22 @@ def what_people_said(*, provider: Provider, limit: int = 10) -> list[Voice]:
         voices.extend(source(provider, limit))
     voices.sort(key=lambda voice: voice.at, reverse=True)
     return voices[:limit]
+
+
+def overdue_actions_for_providers(*, providers: Iterable[Provider], today: date) -> list[Action]:
+    """The providers' own actions past their due date and not done, on published visits, oldest due first.
+
+    Overdue as `Action.is_overdue` says it (open or in progress, due before today); only actions
+    the provider owns: those a council officer owns are not theirs to answer.
+    """
+    return list(
+        Action.objects.filter(
+            visit__provider__in=list(providers),
+            visit__status=MonitoringVisit.Status.PUBLISHED,
+            owner=Action.Owner.PROVIDER,
+            status__in=Action.OPEN_STATUSES,
+            due_on__lt=today,
+        )
+        .select_related("visit__provider")
+        .order_by("due_on", "id")
+    )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from . import selectors, serializers
+from .documentation import api_reference
 from .filters import OpenReferralFilterSet
 from .http import ApiError, json_response, open_data_view
 from .openapi import HSDS_VERSION, PROFILE_URL, document_for, schema_file
@@ -53,8 +54,7 @@ def api_metadata(request: HttpRequest) -> HttpResponse:
 
 @open_data_view
 def openapi_document(request: HttpRequest) -> HttpResponse:
-    server_url = request.build_absolute_uri(reverse("openreferral:metadata")).rstrip("/")
-    return json_response(document_for(server_url))
+    return json_response(document_for(_server_url(request)))
 
 
 @open_data_view
@@ -66,10 +66,22 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
     return json_response(document)
 
 
+def _server_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("openreferral:metadata")).rstrip("/")
+
+
 @require_safe
 def documentation(request: HttpRequest) -> HttpResponse:
-    """Swagger UI over our OpenAPI document."""
-    return render(request, "openreferral/docs.html", {"openapi_url": reverse("openreferral:openapi")})
+    """The API's reference, drawn in GOV.UK styles from the OpenAPI document the API serves."""
+    return render(
+        request,
+        "openreferral/docs.html",
+        {
+            "api": api_reference(document_for(_server_url(request))),
+            "openapi_url": reverse("openreferral:openapi"),
+            "profile_url": PROFILE_URL,
+        },
+    )
 
 
 @open_data_view

@@ -15,7 +15,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from search.versioning import listings_changed
 
-from .filters import ProviderAdminFilterSet
+from .filters import ProviderAdminFilterSet, ProviderChooserFilterForm
 from .models import ClientGroup, Language, Provider, ProviderChangeRequest, ServiceType, Specialism
 from .services import provider_saved_in_admin
 from .views import change_request_index, change_request_review, change_status
@@ -31,10 +31,30 @@ def providers_choosable_by(user: Any) -> Any:
 
 
 class ProviderChooseMixin:
+    """Search by name, postcode or email and filter by kind and status; each row says which provider it is."""
+
     request: HttpRequest
+    filter_form_class = ProviderChooserFilterForm
+    results_template_name = "providers/admin/chooser_results.html"
+    ordering = ["name", "pk"]
 
     def get_object_list(self) -> Any:
-        return providers_choosable_by(self.request.user)
+        return providers_choosable_by(self.request.user).select_related("locality")
+
+    @property
+    def title_column(self) -> Column:
+        column: Column = super().title_column  # type: ignore[misc]
+        column.label = "Name"
+        return column
+
+    @property
+    def columns(self) -> list[Column]:
+        return [
+            *super().columns,  # type: ignore[misc]
+            Column("kind", label="Kind", accessor="get_kind_display"),
+            Column("status", label="Status", accessor="get_status_display"),
+            Column("locality", label="Area", accessor=lambda provider: provider.locality or "Not known"),
+        ]
 
 
 class ProviderChooseView(ProviderChooseMixin, chooser_views.ChooseView):
@@ -229,3 +249,12 @@ def register_change_request_menu_item() -> MenuItem:
     return ChangeRequestMenuItem(
         "Provider changes", reverse("providers_change_requests:index"), icon_name="edit", order=105
     )
+
+
+@hooks.register("insert_global_admin_js")
+def name_admin_dialogs() -> str:
+    """Give Wagtail's modal dialogs, the provider chooser's included, their heading as accessible name."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<script src="{}" defer></script>', static("providers/admin-dialog-names.js"))

@@ -1,9 +1,12 @@
 """Signing up with a confirmed email address, signing in and out, resetting and changing a password."""
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from marketplace.accounts.models import User
@@ -40,6 +43,67 @@ def test_signing_up_sends_a_link_and_confirming_it_signs_the_person_in(client, d
     assert response.status_code == 302
     assert EmailAddress.objects.get(user=user).verified
     assert client.get(reverse("accounts:index")).status_code == 200
+
+
+def test_joining_the_directory_keeps_the_thread_through_sign_up_and_confirmation_in_another_browser(
+    client, django_capture_on_commit_callbacks
+):
+    join = reverse("providers:join")
+    sign_in_page = client.get(join, follow=True)
+    assert "Join the directory" in page_text(sign_in_page)
+    assert f'href="{reverse("account_signup")}?next=%2Fprovider%2Fjoin%2F"' in sign_in_page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "pa@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "next": join},
+        )
+    messages = [message for message in mail.outbox if "pa@example.org" in message.to]
+    assert "?next=%2Fprovider%2Fjoin%2F" in messages[-1].body
+
+    # Opened on a phone: a different browser, so confirming does not sign the person in.
+    phone = Client()
+    link = re.search(r"https?://[^\s/]+(/\S+)", messages[-1].body).group(1)
+    assert 'name="next" value="/provider/join/"' in phone.get(link).content.decode()
+    confirmed = phone.post(link, {"next": join}, follow=True)
+    assert confirmed.redirect_chain[0][0] == join
+    assert "You have confirmed your email address, pa@example.org." in page_text(confirmed)
+    assert "Join the directory" in page_text(confirmed)
+    signed_in = phone.post(
+        confirmed.redirect_chain[-1][0], {"login": "pa@example.org", "password": NEW_PASSWORD, "next": join}
+    )
+    assert signed_in["Location"] == join
+
+
+def test_confirming_in_the_same_browser_signs_in_and_goes_on_to_the_listing(
+    client, django_capture_on_commit_callbacks
+):
+    join = reverse("providers:join")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "pa@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "next": join},
+        )
+    link = link_in_last_email("pa@example.org") + "?next=%2Fprovider%2Fjoin%2F"
+
+    landed = client.post(link, {"next": join}, follow=True)
+
+    assert landed.redirect_chain[-1][0] == join
+    assert "You have confirmed your email address, pa@example.org." in page_text(landed)
+
+
+def test_a_confirmation_link_never_carries_another_site(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "pa@example.org",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+                "next": "//evil.example/",
+            },
+        )
+    assert "next=" not in [message for message in mail.outbox if "pa@example.org" in message.to][-1].body
 
 
 def test_the_verification_page_says_where_the_email_went(client, django_capture_on_commit_callbacks):

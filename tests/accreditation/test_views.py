@@ -168,13 +168,14 @@ def test_a_provider_sends_a_dbs_check_and_the_number_is_never_shown_in_full(clie
     provider_checks_sync(provider=pa)
     dbs = ProviderCheck.objects.get(provider=pa, check_type__code="enhanced-dbs")
     url = reverse("accreditation:check", args=[pa.uuid, dbs.uuid])
-    upload = pdf_upload("dbs.pdf")
-    response = client.post(url, {**dbs_post(), "evidence": upload})
+    response = client.post(
+        url, {**dbs_post(), "evidence": pdf_upload("front.pdf"), "evidence_back": pdf_upload("back.pdf")}
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     dbs.refresh_from_db()
     assert dbs.status == ProviderCheck.Status.SUBMITTED
     assert dbs.certificate_number == DBS_NUMBER
-    assert dbs.evidence.count() == 1
+    assert sorted(dbs.evidence.values_list("original_name", flat=True)) == ["back.pdf", "front.pdf"]
 
     pages = [
         client.get(url),
@@ -197,11 +198,11 @@ def test_a_bad_upload_is_refused_with_an_error_summary_and_the_typed_details_kep
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     renamed_program = SimpleUploadedFile("dbs.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
-    response = client.post(url, {**dbs_post(), "evidence": renamed_program})
+    response = client.post(url, {**dbs_post(), "evidence": pdf_upload(), "evidence_back": renamed_program})
     assert response.status_code == 400
     content = response.content.decode()
     assert "govuk-error-summary" in content
-    assert '<a href="#evidence">The selected file must be a PDF, JPG or PNG</a>' in content
+    assert '<a href="#evidence_back">The selected file must be a PDF, JPG or PNG</a>' in content
     assert 'value="Shah"' in content
     assert "Both sides scanned." in content
     assert f'value="{TODAY.replace(year=TODAY.year - 35).year}"' in content
@@ -210,6 +211,22 @@ def test_a_bad_upload_is_refused_with_an_error_summary_and_the_typed_details_kep
     assert "Type it again" in content
     dbs.refresh_from_db()
     assert dbs.status == ProviderCheck.Status.NOT_STARTED
+    assert not Evidence.objects.exists()
+
+
+def test_a_dbs_check_asks_for_both_sides_of_the_certificate(client, pa, owner):
+    client.force_login(owner)
+    provider_checks_sync(provider=pa)
+    dbs = ProviderCheck.objects.get(provider=pa, check_type__code="enhanced-dbs")
+    url = reverse("accreditation:check", args=[pa.uuid, dbs.uuid])
+
+    form_page = client.get(url).content.decode()
+    response = client.post(url, {**dbs_post(), "evidence": pdf_upload("front.pdf")})
+
+    assert "Upload the front of the certificate" in form_page
+    assert "Upload the back of the certificate" in form_page
+    assert response.status_code == 400
+    assert '<a href="#evidence_back">Select a file of the back of the certificate</a>' in response.content.decode()
     assert not Evidence.objects.exists()
 
 
@@ -229,7 +246,8 @@ def test_each_mistake_is_linked_from_the_error_summary(client, pa, owner, change
     provider_checks_sync(provider=pa)
     dbs = ProviderCheck.objects.get(provider=pa, check_type__code="enhanced-dbs")
     response = client.post(
-        reverse("accreditation:check", args=[pa.uuid, dbs.uuid]), {**dbs_post(**changes), "evidence": pdf_upload()}
+        reverse("accreditation:check", args=[pa.uuid, dbs.uuid]),
+        {**dbs_post(**changes), "evidence": pdf_upload(), "evidence_back": pdf_upload()},
     )
     assert response.status_code == 400
     content = response.content.decode()

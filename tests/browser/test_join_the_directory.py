@@ -41,7 +41,6 @@ from marketplace.providers.models import Provider
 from tests.accreditation.conftest import image_bytes, pdf_bytes
 from tests.browser.helpers import (
     fill_date,
-    link_in_email_to,
     report_admin_violations,
     settled,
     sign_in_to_admin,
@@ -118,11 +117,14 @@ def test_a_personal_assistant_joins_is_vetted_and_accredited_then_the_badge_laps
     today = timezone.localdate()
     insurance_expires = today + timedelta(days=45)
 
-    # 1. Sign up from the header, confirm the address from the email, sign in.
+    # 1. "Join the directory" from the home page leads to signing in; create an account from there,
+    # confirm the address from the email and come back to starting a listing; sign out and in again.
     page.goto(live_site.url("/"))
-    header(page).get_by_role("link", name="Sign in").click()
+    page.get_by_role("link", name="Join the directory").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_role("main")).to_contain_text("Sign in to start your listing")
     axe_check(page)
-    page.get_by_role("link", name="create an account").click()
+    page.get_by_role("link", name="create an account").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
     axe_check(page)
     page.get_by_label("Email address").fill(EMAIL)
@@ -132,11 +134,19 @@ def test_a_personal_assistant_joins_is_vetted_and_accredited_then_the_badge_laps
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     axe_check(page)
 
-    page.goto(live_site.url(link_in_email_to(EMAIL)))
+    confirm_link = re.search(r"https?://[^\s/]+(/\S+)", mail.outbox[-1].body)
+    assert confirm_link
+    assert "next=%2Fprovider%2Fjoin%2F" in confirm_link.group(1)
+    page.goto(live_site.url(confirm_link.group(1)))
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
     axe_check(page)
     page.get_by_role("button", name="Confirm email address").click()
-    expect(header(page).get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start your listing")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"You have confirmed your email address, {EMAIL}."
+    )
+    axe_check(page)
+    screenshot(page, "1-confirmed-and-back-to-joining")
     header(page).get_by_role("button", name="Sign out").click()
 
     header(page).get_by_role("link", name="Sign in").click()
@@ -218,7 +228,8 @@ def test_a_personal_assistant_joins_is_vetted_and_accredited_then_the_badge_laps
     page.get_by_role("group", name="Is the certificate on the DBS Update Service?").get_by_label("Yes").check()
     page.get_by_label("Surname on the certificate").fill("Okafor")
     fill_date(page, "Date of birth on the certificate", date(1986, 4, 17))
-    page.set_input_files("#evidence", files=[pdf("dbs-certificate.pdf")])
+    page.get_by_label("Upload the front of the certificate").set_input_files(files=[pdf("dbs-certificate.pdf")])
+    page.get_by_label("Upload the back of the certificate").set_input_files(files=[pdf("dbs-certificate-back.pdf")])
     screenshot(page, "3-dbs-form")
     page.get_by_role("button", name="Send for review").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("sent for review")

@@ -54,8 +54,11 @@ def test_a_personal_assistant_uploads_evidence_and_applies(page: Page, live_site
     page.get_by_label("Surname on the certificate").fill("Shah")
     fill_date(page, "Date of birth on the certificate", today.replace(year=today.year - 38))
     page.get_by_label("Anything the reviewer should know (optional)").fill("Both sides of the certificate.")
-    page.set_input_files(
-        "#evidence", files=[{"name": "dbs.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\0" * 300}]
+    page.get_by_label("Upload the front of the certificate").set_input_files(
+        files=[{"name": "dbs.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + b"\0" * 300}]
+    )
+    page.get_by_label("Upload the back of the certificate").set_input_files(
+        files=[{"name": "dbs-back.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}]
     )
     page.get_by_role("button", name="Send for review").click()
 
@@ -77,10 +80,13 @@ def test_a_personal_assistant_uploads_evidence_and_applies(page: Page, live_site
     summary.get_by_role("link", name="The selected file must be a PDF, JPG or PNG").click()
     expect(page.locator("#evidence")).to_be_focused()
 
-    # Again with the number typed again and a real PDF.
+    # Again with the number typed again and real PDFs of both sides (a form with a problem keeps no files).
     page.get_by_label("Certificate number").fill(DBS_NUMBER)
-    page.set_input_files(
-        "#evidence", files=[{"name": "dbs-certificate.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}]
+    page.get_by_label("Upload the front of the certificate").set_input_files(
+        files=[{"name": "dbs-certificate.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}]
+    )
+    page.get_by_label("Upload the back of the certificate").set_input_files(
+        files=[{"name": "dbs-certificate-back.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}]
     )
     page.get_by_role("button", name="Send for review").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("sent for review")
@@ -88,6 +94,7 @@ def test_a_personal_assistant_uploads_evidence_and_applies(page: Page, live_site
     expect(dbs_card).to_contain_text("Waiting for review")
     expect(dbs_card).to_contain_text("4455")
     expect(dbs_card.get_by_role("link", name="dbs-certificate.pdf")).to_be_visible()
+    expect(dbs_card.get_by_role("link", name="dbs-certificate-back.pdf")).to_be_visible()
     assert DBS_NUMBER not in page.content()
     axe_check(page)
 

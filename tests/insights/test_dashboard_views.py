@@ -199,10 +199,11 @@ def test_the_market_view_exports_a_csv_a_spreadsheet_opens(as_commissioner, coun
         "Holders per provider",
         "Open adverts",
         "Enquiries not taken up",
+        "Gap",
     ]
     assert rows[1:] == [
-        ["Ashford", "Urban", "Personal care", "2", "35", "0", "4", "2.0", "0", "0"],
-        ["Ashford", "Urban", "Respite", "0", "0", "0", "4", "", "0", "0"],
+        ["Ashford", "Urban", "Personal care", "2", "35", "0", "4", "2.0", "0", "0", ""],
+        ["Ashford", "Urban", "Respite", "0", "0", "0", "4", "", "0", "0", "Nobody taking new clients"],
     ]
 
 

@@ -53,7 +53,7 @@ def test_supply_and_need_count_each_locality_and_service(django_assert_num_queri
     DirectPaymentHolderFactory(locality=rural)
     DirectPaymentHolderFactory(locality=None)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         view = market.market_supply()
 
     cells = {(cell.locality_name, cell.service_name): cell for cell in view.cells}
@@ -97,7 +97,7 @@ def test_holders_by_primary_need_against_providers_supporting_it(django_assert_m
     DirectPaymentHolderFactory.create_batch(2, locality=wold, primary_need=need.MENTAL_HEALTH)
     DirectPaymentHolderFactory(locality=wold, primary_need=need.OLDER_PEOPLE)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         view = market.market_supply()
 
     cells = {(cell.locality_name, cell.need): cell for cell in view.needs}
@@ -120,6 +120,46 @@ def test_pairs_without_supply_are_the_gaps():
     assert view.gaps[0].holders_per_provider is None
     only = market.market_supply(locality_ids=[town.pk], service_ids=[respite.pk])
     assert [cell.service_name for cell in only.cells] == ["Respite"]
+
+
+def test_a_locality_with_under_half_the_countys_free_hours_per_holder_is_a_gap():
+    """A known small world: 60 free hours for 20 holders in all (3 each); Wold has 4 for 10 (0.4 each)."""
+    town, wold, empty = (
+        LocalityFactory(name="Ashford"),
+        LocalityFactory(name="Wold", is_rural=True),
+        LocalityFactory(name="Nobody"),
+    )
+    care = ServiceTypeFactory(name="Personal care")
+    serving([town], [care], capacity_hours_per_week=56)
+    serving([wold], [care], capacity_hours_per_week=4)
+    serving([empty], [care], capacity_hours_per_week=1)  # nobody lives there: never short
+    DirectPaymentHolderFactory.create_batch(10, locality=town)
+    DirectPaymentHolderFactory.create_batch(10, locality=wold)
+
+    view = market.market_supply()
+
+    assert [(cell.locality_name, cell.gap_text) for cell in view.gaps] == [
+        ("Wold", "Under half the county's free capacity per holder")
+    ]
+    cells = {cell.locality_name: cell for cell in view.cells}
+    assert cells["Ashford"].county_hours_per_holder == pytest.approx(61 / 20)
+    assert not cells["Ashford"].is_gap
+    # The same county seen one locality at a time still compares with the whole county.
+    assert market.market_supply(locality_ids=[wold.pk]).gaps[0].locality_name == "Wold"
+    assert market.market_supply(locality_ids=[town.pk]).gaps == ()
+
+
+def test_day_places_are_compared_when_the_service_is_given_in_places():
+    town, wold = LocalityFactory(name="Ashford"), LocalityFactory(name="Wold", is_rural=True)
+    days = ServiceTypeFactory(name="Day opportunities")
+    serving([town], [days], capacity_hours_per_week=None, capacity_places_per_day=30)
+    serving([wold], [days], capacity_hours_per_week=None, capacity_places_per_day=1)
+    DirectPaymentHolderFactory.create_batch(5, locality=town)
+    DirectPaymentHolderFactory.create_batch(5, locality=wold)
+
+    gaps = market.market_supply().gaps
+
+    assert [(cell.locality_name, cell.has_short_supply) for cell in gaps] == [("Wold", True)]
 
 
 def test_rural_gaps_are_towns_and_villages_with_no_assistant_offering_the_service_within_the_distance():

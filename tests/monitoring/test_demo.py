@@ -80,3 +80,17 @@ def test_the_demo_provider_login_has_open_actions_to_answer(county):
     assert len(actions) >= 2
     assert all(action.status == Action.Status.OPEN for action in actions)
     assert any(action.is_overdue(TODAY) for action in actions)
+
+
+def test_feedback_fits_the_kind_of_provider(county):
+    """No group sessions or minibus on a personal assistant; no "carers" (a team) on one either."""
+    feedback = Feedback.objects.select_related("provider")
+    by_kind: dict[str, list[str]] = {}
+    for item in feedback:
+        by_kind.setdefault(item.provider.kind, []).append(item.text.lower())
+    assert by_kind.get("personal_assistant")
+    for text in by_kind["personal_assistant"]:
+        assert not any(word in text for word in ("group", "minibus", "session", "carers", "staff")), text
+    for kind, texts in by_kind.items():
+        if kind != "day_service":
+            assert not any("group" in text or "minibus" in text for text in texts), kind

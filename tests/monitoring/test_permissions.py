@@ -216,3 +216,31 @@ def test_the_provider_dashboard_links_to_the_monitoring_visits(client, provider,
     client.force_login(provider_user)
     page = client.get(reverse("providers:dashboard")).content.decode()
     assert outcomes_url(provider) in page
+
+
+def test_the_provider_dashboard_shows_an_overdue_action_and_links_to_its_answer(client, outcomes, provider_user):
+    provider = outcomes["provider"]
+    Action.objects.filter(pk=outcomes["action"].pk).update(due_on=days_ago(3))
+    Action.objects.filter(pk=outcomes["hidden"].pk).update(due_on=days_ago(3))  # its visit is not published
+    Action.objects.create(
+        visit=outcomes["action"].visit,
+        description="Council to re-audit",
+        due_on=days_ago(3),
+        owner=Action.Owner.COUNCIL,
+    )
+    client.force_login(provider_user)
+
+    page = client.get(reverse("providers:dashboard")).content.decode()
+
+    assert "1 monitoring action is overdue" in page
+    assert answer_url(provider, outcomes["action"]) in page
+    assert "Secret unpublished action" not in page
+    assert "Council to re-audit" not in page
+
+
+def test_an_action_due_today_or_done_is_not_overdue_on_the_dashboard(client, outcomes, provider_user):
+    client.force_login(provider_user)
+    Action.objects.filter(pk=outcomes["action"].pk).update(due_on=days_ago(0))
+    assert "overdue" not in client.get(reverse("providers:dashboard")).content.decode()
+    Action.objects.filter(pk=outcomes["action"].pk).update(due_on=days_ago(3), status=Action.Status.DONE)
+    assert "overdue" not in client.get(reverse("providers:dashboard")).content.decode()

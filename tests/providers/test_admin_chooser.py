@@ -75,7 +75,60 @@ def test_the_provider_chooser_treats_nonsense_ids_as_nothing_chosen(client, edit
     assert "Published Pat" in response.content.decode()
 
 
-def test_the_provider_chooser_treats_ids_no_column_holds_as_nothing_chosen(client, commissioner_user, providers):
+def results(client, query: str) -> str:
+    return client.get(reverse("wagtailsnippetchoosers_providers_provider:choose_results") + query).content.decode()
+
+
+def test_the_chooser_searches_names_postcodes_and_emails(client, commissioner_user, providers):
+    ProviderFactory(name="Postcode Polly", base_postcode="WD3 9ZZ")
+    client.force_login(commissioner_user)
+
+    by_name = results(client, "?q=dana")
+    by_postcode = results(client, "?q=wd3+9z")
+
+    assert "Draft Dana" in by_name
+    assert "Published Pat" not in by_name
+    assert "Postcode Polly" in by_postcode
+    assert "Draft Dana" not in by_postcode
+
+
+def test_the_chooser_filters_by_status_and_kind_and_says_which_is_which(client, commissioner_user, providers):
+    ProviderFactory(name="Agency Alpha", kind=Provider.Kind.HOME_CARE_AGENCY)
+    client.force_login(commissioner_user)
+
+    suspended = results(client, "?status=suspended")
+    agencies = results(client, "?kind=home_care_agency")
+    page = chooser(client)
+
+    assert "Suspended Sam" in suspended
+    assert "Published Pat" not in suspended
+    assert "Agency Alpha" in agencies
+    assert "Published Pat" not in agencies
+    for label in ("Search providers", "Any kind", "Any status", "Home care agency", "Suspended"):
+        assert label in page
+
+
+def test_editors_cannot_filter_their_way_to_drafts(client, editor_user, providers):
+    client.force_login(editor_user)
+
+    assert "Draft Dana" not in results(client, "?status=draft&q=dana")
+
+
+def test_the_chooser_runs_a_fixed_number_of_queries(client, commissioner_user, django_assert_max_num_queries):
+    client.force_login(commissioner_user)
+    ProviderFactory.create_batch(2)
+    client.get(reverse("wagtailsnippetchoosers_providers_provider:choose"))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        chooser(client)
+    ProviderFactory.create_batch(8)
+    with django_assert_max_num_queries(len(few)):
+        chooser(client)
+
+
+def test_choosing_several_treats_nonsense_ids_as_nothing_chosen(client, commissioner_user, providers):
     client.force_login(commissioner_user)
 
     response = client.get(
