@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("marketplace.engagement.urls")),
     path("support-wanted/", include("marketplace.adverts.urls")),
     path("saved-searches/", include("marketplace.alerts.urls")),
+    path("payments/", include("marketplace.payments.urls")),
 ]
 
 if settings.DEBUG:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
+    "marketplace.payments",
     "cms",
     "search",
     "wagtail.contrib.forms",
@@ -310,6 +311,8 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_fakestripe_demo")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_fakestripe_demo_platform")
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_fakestripe_demo_connect")
+# Online payments (marketplace.payments). On by default outside production, against the fake.
+PAYMENTS_ENABLED = env.bool("PAYMENTS_ENABLED", default=True)
 
 # The Open Referral UK API (/openreferral/): requests a minute per client
 # address (0 turns the limit off), how long responses may be cached, and how
@@ -414,6 +417,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "alerts-saved-searches": {
         "task": "marketplace.alerts.tasks.send_saved_search_alerts",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Payments: any stored Stripe event not yet processed (a worker was down) is queued again.
+    "payments-pending-stripe-events": {
+        "task": "marketplace.payments.tasks.process_pending_stripe_events",
+        "schedule": 60.0 * 5,
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.

@@ -192,3 +192,7 @@ rules.add_perm("adverts.reply_as_applicant", is_member_of_applying_provider)
 
 # The email outbox's admin screen (marketplace.core): what failed to send, and resending it.
 rules.add_perm("core.manage_outbox", is_commissioner)
+
+# Payments (marketplace.payments): a provider's own users set up and see its connected account
+# ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
+rules.add_perm("payments.manage_payment_account", is_member_of_provider)
