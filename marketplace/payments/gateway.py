@@ -14,6 +14,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from stripe.params import AccountCreateParams, AccountLinkCreateParams
 
 # Seconds to connect and to wait for an answer. A page waits at most this long.
 CONNECT_TIMEOUT_SECONDS = 3.0
@@ -106,7 +107,7 @@ def create_connected_account(*, email: str, business_name: str, reference: str) 
     `reference` (our provider's id) makes the idempotency key, so a retry or a
     double click never makes a second account for one provider.
     """
-    params: dict[str, Any] = {
+    params: AccountCreateParams = {
         "controller": {
             "fees": {"payer": "application"},
             "losses": {"payments": "application"},
@@ -138,7 +139,7 @@ def retrieve_account(*, account_id: str) -> AccountSnapshot:
 
 def create_onboarding_link(*, account_id: str, return_url: str, refresh_url: str) -> str:
     """A single-use Stripe-hosted onboarding address (it expires in minutes; make a new one each time)."""
-    params: dict[str, Any] = {
+    params: AccountLinkCreateParams = {
         "account": account_id,
         "type": "account_onboarding",
         "return_url": return_url,

@@ -7,7 +7,7 @@ codes (the three parts of a date of birth) make one sentence.
 
 PLAIN_REQUIREMENTS: dict[str, str] = {
     "external_account": "Your bank account details, so the money can be paid to you",
-    "tos_acceptance": "Your agreement to Stripe’s terms of service",
+    "tos_acceptance": "Your agreement to Stripe's terms of service",
     "individual.dob": "Your date of birth",
     "individual.address": "Your home address",
     "individual.first_name": "Your name",
@@ -20,10 +20,10 @@ PLAIN_REQUIREMENTS: dict[str, str] = {
     "business_profile.url": "A website or a description of your work",
     "business_profile.product_description": "A description of your work",
     "business_type": "Whether you work for yourself or as a company",
-    "company": "Your company’s details",
+    "company": "Your company's details",
     "representative": "Details of the person who runs the business",
-    "owners": "Details of the business’s owners",
-    "directors": "Details of the business’s directors",
+    "owners": "Details of the business's owners",
+    "directors": "Details of the business's directors",
     "settings.payments.statement_descriptor": "The name people see on their bank statement",
 }
 FALLBACK = "Other details Stripe asks for"

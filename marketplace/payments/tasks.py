@@ -1,5 +1,7 @@
 """Celery tasks of the payments app: thin, by id, idempotent, retried with backoff."""
 
+from typing import Any
+
 from celery import shared_task
 
 from .models import StripeEvent
@@ -7,7 +9,7 @@ from .services import PaymentsError, stripe_event_process
 
 
 @shared_task(bind=True, max_retries=8)
-def process_stripe_event(self, event_pk: int) -> str:  # type: ignore[no-untyped-def]
+def process_stripe_event(self: Any, event_pk: int) -> str:
     """Act on one stored Stripe event. While Stripe is unreachable, try again after 30 s, 60 s, 120 s..."""
     try:
         return stripe_event_process(event_pk=event_pk)

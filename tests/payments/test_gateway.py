@@ -23,7 +23,8 @@ def test_a_new_account_has_controller_properties_and_is_not_ready(stripe_setting
     assert account["controller"]["stripe_dashboard"]["type"] == "express"
     assert account["controller"]["requirement_collection"] == "stripe"
     assert account["country"] == "GB"
-    assert not snapshot.charges_enabled and not snapshot.payouts_enabled
+    assert not snapshot.charges_enabled
+    assert not snapshot.payouts_enabled
     assert "external_account" in snapshot.requirements_due
 
 
@@ -40,7 +41,8 @@ def test_an_onboarded_account_reads_back_ready(stripe_settings: FakeStripeProces
 
     after = gateway.retrieve_account(account_id=snapshot.account_id)
 
-    assert after.charges_enabled and after.payouts_enabled
+    assert after.charges_enabled
+    assert after.payouts_enabled
     assert (after.card_payments_status, after.transfers_status) == ("active", "active")
     assert after.requirements_due == []
 
