@@ -72,6 +72,13 @@ def payment_account_start_onboarding(
         raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
 
 
+def payment_account_connect(
+    *, provider: Provider, snapshot: AccountSnapshot, now: datetime | None = None
+) -> PaymentAccount:
+    """Keep a connected account already made through the gateway as the provider's (one per provider)."""
+    return _payment_account_create(provider=provider, snapshot=snapshot, now=now or timezone.now())
+
+
 @transaction.atomic
 def _payment_account_create(*, provider: Provider, snapshot: AccountSnapshot, now: datetime) -> PaymentAccount:
     # The gateway's idempotency key gives the same Stripe account for a provider twice;
