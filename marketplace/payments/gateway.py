@@ -11,6 +11,7 @@ the person to try again.
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -63,6 +64,14 @@ class VerifiedEvent:
 def is_demo() -> bool:
     """True when payments go to the fake Stripe (or any test server), so no real money moves."""
     return not str(settings.STRIPE_API_BASE).startswith("https://api.stripe.com")
+
+
+def onboarding_origin() -> str:
+    """Where account links send the provider: our pages' forms must be allowed to go there (CSP form-action)."""
+    if not is_demo():
+        return "https://connect.stripe.com"
+    parts = urlsplit(str(settings.STRIPE_API_BASE))
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def client() -> stripe.StripeClient:

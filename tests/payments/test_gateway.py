@@ -97,3 +97,10 @@ def _sign(payload: bytes, secret: str) -> str:
     timestamp = int(time.time())
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def test_only_stripes_onboarding_origin_is_allowed_for_the_form(settings: Any) -> None:
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    assert gateway.onboarding_origin() == "https://connect.stripe.com"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111/"
+    assert gateway.onboarding_origin() == "http://127.0.0.1:12111"

@@ -204,3 +204,12 @@ def test_against_the_real_stripe_the_demo_notice_is_not_shown(provider: Provider
     html = signed_in(owner).get(page_url(provider)).content.decode()
 
     assert "demo payments" not in html
+
+
+def test_the_page_lets_its_form_go_on_to_stripes_onboarding_and_nowhere_else(
+    stripe_settings: FakeStripeProcess, provider: Provider, owner: User
+) -> None:
+    policy = signed_in(owner).get(page_url(provider))["Content-Security-Policy"]
+
+    form_action = next(part for part in policy.split(";") if "form-action" in part).split()
+    assert form_action == ["form-action", "'self'", stripe_settings.base_url]
