@@ -104,3 +104,9 @@ def test_only_stripes_onboarding_origin_is_allowed_for_the_form(settings: Any) -
     assert gateway.onboarding_origin() == "https://connect.stripe.com"
     settings.STRIPE_API_BASE = "http://127.0.0.1:12111/"
     assert gateway.onboarding_origin() == "http://127.0.0.1:12111"
+
+
+@pytest.mark.parametrize("payload", [b"\xff\xfe", b"not json", b"[1, 2]", b'{"type": "account.updated"}'])
+def test_a_correctly_signed_body_that_is_not_an_event_is_refused(payload: bytes) -> None:
+    with pytest.raises(SignatureError):
+        gateway.verify_event(payload=payload, signature=_sign(payload, PLATFORM_SECRET), secret=PLATFORM_SECRET)
