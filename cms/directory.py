@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, QueryDict
 
 from marketplace.accreditation.public import accredited_suppliers_by_kind_and_locality, public_check_summary
+from marketplace.payments.selectors import provider_can_be_paid_online, provider_uuids_paid_online
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_profile_prices
 from marketplace.reviews.selectors import published_reviews
@@ -76,6 +77,8 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
     context["filter_panel_key"] = filter_panel_key(request.GET, has_results=True)
     context["search"] = search
     context["results"] = results
+    # One query for the page of results, whatever its length.
+    context["paid_online"] = provider_uuids_paid_online(provider_ids=[hit.provider.pk for hit in results.hits])
     context["page_links"] = page_links(request.GET, results)
     if results.total and search.page > results.page_count:
         context["page_out_of_range"] = True
@@ -116,6 +119,7 @@ def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
         # What the council checked and when, for an accredited provider (None otherwise).
         "accreditation_summary": public_check_summary(provider=provider),
         "show_contact": provider.has_consented_to_publish_contact,
+        "can_be_paid_online": provider_can_be_paid_online(provider=provider),
         # Its own users and commissioners may look at a listing before it is published.
         "is_unpublished_preview": not provider.is_published,
         # Published reviews with their count and average, all from one list (marketplace.reviews).

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("marketplace.reviews.urls")),
     path("", include("marketplace.backups.urls")),
     path("", include("marketplace.agreements.urls")),
+    path("payments/", include("marketplace.payments.urls")),
 ]
 
 if settings.DEBUG:

@@ -29,6 +29,14 @@ fi
 CELERY_DIR="${CELERY_FILESYSTEM_DIR:-var/celery}"
 mkdir -p "$CELERY_DIR/queue" "$CELERY_DIR/processed" "$CELERY_DIR/control" var/media
 
+# Demo payments: the project's fake Stripe, unless STRIPE_API_BASE points elsewhere (docs/payments.md).
+fake_stripe=""
+if [[ -z "${STRIPE_API_BASE:-}" ]]; then
+    export STRIPE_API_BASE="http://127.0.0.1:${FAKESTRIPE_PORT:-12111}"
+    scripts/dev-fakestripe.sh "http://127.0.0.1:$PORT" &
+    fake_stripe=$!
+fi
+
 "$BIN/celery" -A config worker --beat --pool=solo --loglevel=info --hostname "embedded@%h" &
 worker=$!
 
@@ -45,6 +53,10 @@ stop_worker() {
         kill -KILL "$worker" 2>/dev/null || true
     fi
     wait "$worker" 2>/dev/null || true
+    if [[ -n "$fake_stripe" ]]; then
+        kill -TERM "$fake_stripe" 2>/dev/null || true
+        wait "$fake_stripe" 2>/dev/null || true
+    fi
 }
 trap stop_worker EXIT
 trap 'exit 130' INT

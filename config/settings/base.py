@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
+    "marketplace.payments",
     "cms",
     "search",
     "wagtail.contrib.forms",
@@ -314,6 +315,8 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="http://127.0.0.1:12111")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_fakestripe_demo")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_fakestripe_demo_platform")
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_fakestripe_demo_connect")
+# Online payments (marketplace.payments). On by default outside production, against the fake.
+PAYMENTS_ENABLED = env.bool("PAYMENTS_ENABLED", default=True)
 
 # The Open Referral UK API (/openreferral/): requests a minute per client
 # address (0 turns the limit off), how long responses may be cached, and how
@@ -428,6 +431,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "backups-cannot-come": {
         "task": "marketplace.backups.tasks.tell_people_whose_provider_lapsed",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # Payments: any stored Stripe event not yet processed (a worker was down) is queued again.
+    "payments-pending-stripe-events": {
+        "task": "marketplace.payments.tasks.process_pending_stripe_events",
+        "schedule": 60.0 * 5,
     },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.

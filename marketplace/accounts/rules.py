@@ -265,3 +265,6 @@ rules.add_perm("agreements.act_as_holder", may_agree_support_for_agreement_holde
 rules.add_perm("agreements.view_money_as_holder", may_see_money_of_agreement_holder | is_commissioner)
 rules.add_perm("agreements.decide_timesheets", may_see_money_of_agreement_holder)
 rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)
+# Payments (marketplace.payments): a provider's own users set up and see its connected account
+# ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
+rules.add_perm("payments.manage_payment_account", is_member_of_provider)

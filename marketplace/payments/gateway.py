@@ -1,0 +1,186 @@
+"""The one place that talks to Stripe.
+
+Everything else in the project calls these functions and gets plain data back
+(AccountSnapshot, VerifiedEvent) or one error, PaymentGatewayError, whose
+message a person can read. The client uses the configured key and API base
+(the project's fake Stripe outside production), a short timeout and no
+retries of its own: Celery tasks retry with backoff instead, and a page asks
+the person to try again.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import stripe
+from django.conf import settings
+from stripe.params import AccountCreateParams, AccountLinkCreateParams
+
+# Seconds to connect and to wait for an answer. A page waits at most this long.
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 10.0
+UNREACHABLE_MESSAGE = (
+    "We could not reach our payment provider, Stripe. Nothing has changed. Try again in a few minutes."
+)
+REFUSED_MESSAGE = "Our payment provider, Stripe, did not accept that. Nothing has changed."
+
+
+class PaymentGatewayError(Exception):
+    """Stripe could not be reached, or refused the request."""
+
+    def __init__(self, message: str, *, is_unreachable: bool = False, code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.is_unreachable = is_unreachable
+        self.code = code
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """What we keep of a connected account, read from Stripe."""
+
+    account_id: str
+    charges_enabled: bool
+    payouts_enabled: bool
+    details_submitted: bool
+    card_payments_status: str
+    transfers_status: str
+    requirements_due: list[str] = field(default_factory=list)
+    disabled_reason: str = ""
+
+
+@dataclass(frozen=True)
+class VerifiedEvent:
+    event_id: str
+    type: str
+    account_id: str
+    created: int
+    object_id: str
+    object_type: str
+    payload: dict[str, Any]
+
+
+def is_demo() -> bool:
+    """True when payments go to the fake Stripe (or any test server), so no real money moves."""
+    return not str(settings.STRIPE_API_BASE).startswith("https://api.stripe.com")
+
+
+def onboarding_origin() -> str:
+    """Where account links send the provider: our pages' forms must be allowed to go there (CSP form-action)."""
+    if not is_demo():
+        return "https://connect.stripe.com"
+    parts = urlsplit(str(settings.STRIPE_API_BASE))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def client() -> stripe.StripeClient:
+    base = str(settings.STRIPE_API_BASE)
+    return stripe.StripeClient(
+        str(settings.STRIPE_SECRET_KEY),
+        base_addresses={"api": base, "connect": base, "files": base},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=(CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)),
+    )
+
+
+def _translate(error: stripe.StripeError) -> PaymentGatewayError:
+    if isinstance(error, stripe.APIConnectionError):
+        return PaymentGatewayError(UNREACHABLE_MESSAGE, is_unreachable=True)
+    status = getattr(error, "http_status", None) or 0
+    if status >= 500 or isinstance(error, stripe.RateLimitError):
+        return PaymentGatewayError(UNREACHABLE_MESSAGE, is_unreachable=True, code=str(error.code or ""))
+    return PaymentGatewayError(REFUSED_MESSAGE, code=str(error.code or ""))
+
+
+def _snapshot(stripe_account: stripe.Account) -> AccountSnapshot:
+    account: dict[str, Any] = stripe_account.to_dict()
+    capabilities = account.get("capabilities") or {}
+    requirements = account.get("requirements") or {}
+    due = [*(requirements.get("past_due") or []), *(requirements.get("currently_due") or [])]
+    return AccountSnapshot(
+        account_id=account["id"],
+        charges_enabled=bool(account.get("charges_enabled")),
+        payouts_enabled=bool(account.get("payouts_enabled")),
+        details_submitted=bool(account.get("details_submitted")),
+        card_payments_status=str(capabilities.get("card_payments") or "inactive"),
+        transfers_status=str(capabilities.get("transfers") or "inactive"),
+        requirements_due=list(dict.fromkeys(due)),
+        disabled_reason=str(requirements.get("disabled_reason") or ""),
+    )
+
+
+def create_connected_account(*, email: str, business_name: str, reference: str) -> AccountSnapshot:
+    """A UK connected account with controller properties (decision 0038).
+
+    `reference` (our provider's id) makes the idempotency key, so a retry or a
+    double click never makes a second account for one provider.
+    """
+    params: AccountCreateParams = {
+        "controller": {
+            "fees": {"payer": "application"},
+            "losses": {"payments": "application"},
+            "stripe_dashboard": {"type": "express"},
+            "requirement_collection": "stripe",
+        },
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "country": "GB",
+        "email": email,
+        "business_profile": {"name": business_name},
+        "metadata": {"provider": reference},
+    }
+    try:
+        account = client().v1.accounts.create(
+            params=params, options={"idempotency_key": f"connected-account-{reference}"}
+        )
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _snapshot(account)
+
+
+def retrieve_account(*, account_id: str) -> AccountSnapshot:
+    try:
+        account = client().v1.accounts.retrieve(account_id)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _snapshot(account)
+
+
+def create_onboarding_link(*, account_id: str, return_url: str, refresh_url: str) -> str:
+    """A single-use Stripe-hosted onboarding address (it expires in minutes; make a new one each time)."""
+    params: AccountLinkCreateParams = {
+        "account": account_id,
+        "type": "account_onboarding",
+        "return_url": return_url,
+        "refresh_url": refresh_url,
+    }
+    try:
+        link = client().v1.account_links.create(params=params)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return str(link.url)
+
+
+def verify_event(*, payload: bytes, signature: str, secret: str) -> VerifiedEvent:
+    """Check a webhook's Stripe-Signature with the endpoint's secret; SignatureError when it fails."""
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature, secret, tolerance=300)
+        body = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+        raise SignatureError("The signature or body of this webhook is not valid.") from error
+    if not isinstance(body, dict) or not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str):
+        raise SignatureError("This webhook is not a Stripe event.")
+    data_object = (body.get("data") or {}).get("object") or {}
+    return VerifiedEvent(
+        event_id=body["id"],
+        type=body["type"],
+        account_id=str(body.get("account") or ""),
+        created=int(body.get("created") or 0),
+        object_id=str(data_object.get("id") or ""),
+        object_type=str(data_object.get("object") or ""),
+        payload=body,
+    )
+
+
+class SignatureError(Exception):
+    """A webhook whose signature does not verify (or that is not an event at all)."""
