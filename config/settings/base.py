@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "marketplace.adverts",
     "marketplace.alerts",
     "marketplace.agreements",
+    "marketplace.budgets",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
@@ -401,6 +402,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "adverts-daily": {
         "task": "marketplace.adverts.tasks.run_adverts_daily",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Budgets: post the council's scheduled payments and invoices paid elsewhere; insurance reminders.
+    "budgets-daily": {
+        "task": "marketplace.budgets.tasks.run_budgets_daily",
+        "schedule": crontab(hour=6, minute=45),
     },
     # Saved searches: email owners about listings that newly match (each listing once per search).
     "alerts-saved-searches": {

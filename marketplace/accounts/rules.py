@@ -192,3 +192,10 @@ rules.add_perm("adverts.reply_as_applicant", is_member_of_applying_provider)
 
 # The email outbox's admin screen (marketplace.core): what failed to send, and resending it.
 rules.add_perm("core.manage_outbox", is_commissioner)
+
+# Budgets (marketplace.budgets): the personal budget ledger and employer duties. The holder and
+# whoever has the money right see and manage them; commissioners see every holder's money (read
+# only on the holder's pages), adjust a ledger with a reason and see the county's spending.
+rules.add_perm("budgets.manage_money", may_see_money_of_holder)
+rules.add_perm("budgets.adjust_ledger", is_commissioner)
+rules.add_perm("budgets.view_county_spending", is_commissioner)
