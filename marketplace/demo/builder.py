@@ -60,6 +60,7 @@ from . import text
 from .accreditation import accreditation_demo_clear, build_accreditation_demo
 from .adverts import build_adverts_demo
 from .alerts import build_saved_searches_demo
+from .budgets import budgets_demo_clear, build_budgets_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
 from .engagement import build_engagement_demo
@@ -1365,6 +1366,7 @@ def demo_data_clear() -> None:
     PROTECT the officer who decided), then vetting checks and accreditation
     decisions (PROTECT the commissioner who decided) and the evidence files.
     """
+    budgets_demo_clear()  # the ledgers protect holders and invoices
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()
     accreditation_demo_clear()
@@ -1450,6 +1452,8 @@ def demo_county_build(
         build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
         build_adverts_demo(seed=seed, today=planner.today, now=planner.now)
         build_saved_searches_demo(seed=seed, now=planner.now)
+        # After the agreements' demo: it posts every invoice that demo marked paid.
+        build_budgets_demo(seed=seed, today=planner.today, now=planner.now)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(
