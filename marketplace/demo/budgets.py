@@ -224,12 +224,12 @@ def build_budgets_demo(*, seed: int, today: date, now: datetime) -> dict[str, in
     for holder in holders:
         if holder.pk not in employers and not (margaret and holder.pk == margaret.pk):
             continue
-        status = {
-            EmployerDuty.Item.INSURANCE: "done",
-            EmployerDuty.Item.PAYE: "done",
-            EmployerDuty.Item.CONTRACT: "done",
-            EmployerDuty.Item.RIGHT_TO_WORK: "done",
-            EmployerDuty.Item.DBS: "in_progress",
+        status: dict[str, str] = {
+            "insurance": "done",
+            "paye": "done",
+            "contract": "done",
+            "right_to_work": "done",
+            "dbs": "in_progress",
         }
         EmployerDuty.objects.bulk_create(
             [
