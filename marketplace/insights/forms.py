@@ -145,14 +145,14 @@ class DirectPaymentSpendingForm(ReportForm):
         label="From",
         initial=_year_ago,
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a real date, like 2026-04-01"},
     )
     end = forms.DateField(
         label="To",
         initial=_today,
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a real date, like 2027-03-31"},
     )
 

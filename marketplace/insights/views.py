@@ -23,6 +23,7 @@ from wagtail.admin.views.reports import ReportView
 
 from marketplace.accreditation.selectors import review_queue_summary
 from marketplace.budgets import selectors as budget_selectors
+from marketplace.budgets.templatetags.budgets_tags import format_pence
 from marketplace.places.models import Locality
 
 from . import forms, market, selectors
@@ -825,9 +826,9 @@ class DirectPaymentSpendingReport(InsightsReportView):
             unspent = budget_selectors.county_unspent()
             total = sum(row.total_pence for row in self.spending)
             context["budget_headlines"] = [
-                f"Spent from {start:%-d %B %Y} to {end:%-d %B %Y}: £{pounds_value(total):,}.",
-                f"Money unspent today: £{pounds_value(unspent.direct_payment):,} in direct payments and "
-                f"£{pounds_value(unspent.own_money):,} of people's own money.",
+                f"Spent from {start:%-d %B %Y} to {end:%-d %B %Y}: {format_pence(total)}.",
+                f"Money unspent today: {format_pence(unspent.direct_payment)} in direct payments and "
+                f"{format_pence(unspent.own_money)} of people's own money.",
             ]
         return context
 
