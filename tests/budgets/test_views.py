@@ -261,3 +261,33 @@ def test_the_money_page_runs_a_fixed_number_of_queries(live_budget, family):
         )
     assert count() == small
     print(f"money page: {small} queries with 1 and with 16 agreements")
+
+
+def test_your_support_runs_a_fixed_number_of_queries_with_the_money_section(holder, live_budget, family):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(family)
+    client.post(reverse("engagement:switch_holder"), {"holder": str(holder.uuid)})
+    today = timezone.localdate()
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("engagement:home")).status_code == 200
+        return len(captured)
+
+    count()
+    small = count()
+    for index in range(12):
+        AgreementFactory(holder=holder)
+        services.spending_record(
+            holder=holder,
+            kind="payroll",
+            fund="direct_payment",
+            amount_pence=100 + index,
+            occurred_on=today,
+            description="Wages",
+            by=None,
+            now=moment(today),
+        )
+    assert count() == small
