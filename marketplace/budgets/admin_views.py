@@ -42,10 +42,8 @@ class HolderLedgerView(WagtailAdminTemplateMixin, TemplateView):
         if not request.user.has_perm("budgets.adjust_ledger"):
             raise PermissionDenied
         self.holder = _holder_or_404(kwargs["holder_uuid"])
+        self.page_title = f"Direct payment ledger: {self.holder.display_name}"
         return super().dispatch(request, *args, **kwargs)
-
-    def get_page_title(self) -> str:
-        return f"Direct payment ledger: {self.holder.display_name}"
 
     def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
         return [

@@ -179,7 +179,9 @@ class AdjustmentForm(forms.Form):
         help_text="Positive adds money; negative takes it back (like -250.00)",
     )
     occurred_on = forms.DateField(
-        label="Date", error_messages={"required": "Enter the date", "invalid": "Enter a real date, like 2026-03-31"}
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the date", "invalid": "Enter a real date, like 2026-03-31"},
     )
     reason = forms.CharField(
         label="Reason",
