@@ -21,6 +21,7 @@ urlpatterns = [
     path("monitoring/", include("marketplace.monitoring.urls")),
     path("", include("marketplace.engagement.urls")),
     path("support-wanted/", include("marketplace.adverts.urls")),
+    path("your-support/money/", include("marketplace.budgets.urls")),
     path("saved-searches/", include("marketplace.alerts.urls")),
     path("", include("marketplace.reviews.urls")),
     path("", include("marketplace.backups.urls")),

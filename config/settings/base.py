@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "marketplace.agreements",
     "marketplace.reviews",
     "marketplace.backups",
+    "marketplace.budgets",
     "marketplace.contingency",
     "marketplace.insights",
     "marketplace.openreferral",
@@ -421,6 +422,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "agreements-approve-overdue": {
         "task": "marketplace.agreements.tasks.approve_overdue_timesheets",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # Budgets: post the council's scheduled payments and invoices paid elsewhere; insurance reminders.
+    "budgets-daily": {
+        "task": "marketplace.budgets.tasks.run_budgets_daily",
+        "schedule": crontab(hour=6, minute=45),
     },
     # Saved searches: email owners about listings that newly match (each listing once per search).
     "alerts-saved-searches": {

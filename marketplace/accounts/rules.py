@@ -268,3 +268,9 @@ rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)
 # Payments (marketplace.payments): a provider's own users set up and see its connected account
 # ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
 rules.add_perm("payments.manage_payment_account", is_member_of_provider)
+# Budgets (marketplace.budgets): the personal budget ledger and employer duties. The holder and
+# whoever has the money right see and manage them; commissioners see every holder's money (read
+# only on the holder's pages), adjust a ledger with a reason and see the county's spending.
+rules.add_perm("budgets.manage_money", may_see_money_of_holder)
+rules.add_perm("budgets.adjust_ledger", is_commissioner)
+rules.add_perm("budgets.view_county_spending", is_commissioner)

@@ -61,6 +61,7 @@ from .accreditation import accreditation_demo_clear, build_accreditation_demo
 from .adverts import build_adverts_demo
 from .agreements import agreements_demo_clear, build_agreements_demo
 from .alerts import build_saved_searches_demo
+from .budgets import budgets_demo_clear, build_budgets_demo
 from .content import advice_pages_create, council_settings_configure
 from .contingency import build_contingency_demo
 from .engagement import build_engagement_demo
@@ -1408,6 +1409,7 @@ def demo_data_clear() -> None:
     decisions (PROTECT the commissioner who decided) and the evidence files.
     """
     reviews_and_backups_demo_clear()  # reviews protect the agreements they were written through
+    budgets_demo_clear()  # the ledgers protect holders and invoices
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()
     accreditation_demo_clear()
@@ -1497,6 +1499,8 @@ def demo_county_build(
         build_saved_searches_demo(seed=seed, now=planner.now)
         # Reviews and back-up plans for whatever agreements the demos above made (none: nothing).
         build_reviews_and_backups_demo(seed=seed, today=planner.today, now=planner.now, commissioner=commissioner)
+        # After the agreements' demo: it posts every invoice that demo marked paid.
+        build_budgets_demo(seed=seed, today=planner.today, now=planner.now)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(

@@ -119,3 +119,53 @@ class RuralGapsForm(ReportForm):
     locality = forms.ModelChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), required=False, empty_label="All localities"
     )
+
+
+def _year_ago() -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localdate() - timedelta(days=364)
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class DirectPaymentSpendingForm(ReportForm):
+    """Spending from the personal budget ledgers: grouped by what, over which days."""
+
+    group_by = forms.ChoiceField(
+        label="Group by",
+        choices=[("service", "Service"), ("provider_kind", "Kind of provider"), ("locality", "Locality")],
+        initial="service",
+        required=False,
+    )
+    start = forms.DateField(
+        label="From",
+        initial=_year_ago,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, like 2026-04-01"},
+    )
+    end = forms.DateField(
+        label="To",
+        initial=_today,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date, like 2027-03-31"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day must be on or after the first day")
+        return cleaned
+
+
+class DirectPaymentHoldersForm(ReportForm):
+    only_over = forms.BooleanField(label="Only holders above the surplus threshold", required=False)

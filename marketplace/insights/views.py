@@ -8,6 +8,7 @@ filters as the page.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 
 from marketplace.accreditation.selectors import review_queue_summary
+from marketplace.budgets import selectors as budget_selectors
+from marketplace.budgets.templatetags.budgets_tags import format_pence
 from marketplace.places.models import Locality
 
 from . import forms, market, selectors
@@ -747,6 +750,245 @@ class RuralGapsReport(InsightsReportView):
         return context
 
 
+# --- Direct payment spending (from the personal budget ledgers, marketplace.budgets) ----------
+
+
+def pounds_value(pence: int) -> Decimal:
+    """Pence as pounds to two places, for tables and spreadsheets."""
+    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class SpendingReportRow:
+    category: str
+    direct_payment: Decimal
+    own_money: Decimal
+    total: Decimal
+    movements: int
+
+
+class DirectPaymentSpendingReport(InsightsReportView):
+    page_title = "Direct payment spending"
+    url_name = "direct_payment_spending"
+    description = (
+        "What direct payments paid for, from every holder's ledger: invoices paid to providers, wages through a "
+        "payroll service and other spending with a receipt, less corrections. Direct payment money (the "
+        "council's payments and people's contributions) and people's own money for top-ups are kept apart."
+    )
+    form_class = forms.DirectPaymentSpendingForm
+    paginate_by = 100
+    columns = [
+        Column("category", label="Group"),
+        Column("direct_payment", label="From direct payments (£)"),
+        Column("own_money", label="From own money (£)"),
+        Column("total", label="Total (£)"),
+        Column("movements", label="Movements"),
+    ]
+    list_export = ["category", "direct_payment", "own_money", "total", "movements"]
+    export_headings = {
+        "category": "Group",
+        "direct_payment": "From direct payments (£)",
+        "own_money": "From own money (£)",
+        "total": "Total (£)",
+        "movements": "Movements",
+    }
+
+    @cached_property
+    def period(self) -> tuple[Any, Any]:
+        return self.form.value("start"), self.form.value("end")
+
+    @cached_property
+    def spending(self) -> list[budget_selectors.SpendingRow]:
+        start, end = self.period
+        return budget_selectors.county_spending(start=start, end=end, dimension=self.form.value("group_by"))
+
+    def get_rows(self) -> list[Any]:
+        return [
+            SpendingReportRow(
+                category=row.category,
+                direct_payment=pounds_value(row.direct_payment_pence),
+                own_money=pounds_value(row.own_money_pence),
+                total=pounds_value(row.total_pence),
+                movements=row.movements,
+            )
+            for row in self.spending
+        ]
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        label = budget_selectors.DIMENSIONS[self.form.value("group_by")]
+        return BarChart(
+            title=f"Direct payment spending by {label.lower()}, whole pounds",
+            bars=tuple(Bar(label=row.category, value=round(row.total_pence / 100)) for row in self.spending),
+            category_label=label,
+            value_label="Spent (£)",
+            slug="spending",
+        )
+
+    def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(*args, **kwargs)
+        if not self.has_errors and not self.is_export:
+            start, end = self.period
+            unspent = budget_selectors.county_unspent()
+            total = sum(row.total_pence for row in self.spending)
+            context["budget_headlines"] = [
+                f"Spent from {start:%-d %B %Y} to {end:%-d %B %Y}: {format_pence(total)}.",
+                f"Money unspent today: {format_pence(unspent.direct_payment)} in direct payments and "
+                f"{format_pence(unspent.own_money)} of people's own money.",
+            ]
+        return context
+
+
+@dataclass(frozen=True)
+class HolderReportRow:
+    name: str
+    url: str
+    locality: str
+    budget: Decimal | None
+    direct_payment: Decimal
+    own_money: Decimal
+    threshold: Decimal | None
+    above_threshold: Decimal
+    flags: str
+
+
+class DirectPaymentHoldersReport(InsightsReportView):
+    page_title = "Direct payment holders and surplus"
+    url_name = "direct_payment_holders"
+    description = (
+        "Every holder with a budget: balances from their ledger, the surplus threshold (the weeks of budget in "
+        "the budget settings) and flags. Open a holder to see their statement or record an adjustment."
+    )
+    form_class = forms.DirectPaymentHoldersForm
+    columns = [
+        TitleColumn("name", label="Holder", get_url=lambda row: row.url),
+        Column("locality", label="Locality"),
+        Column("budget", label="Budget every 4 weeks (£)"),
+        Column("direct_payment", label="Direct payment (£)"),
+        Column("own_money", label="Own money (£)"),
+        Column("threshold", label="Surplus threshold (£)"),
+        Column("above_threshold", label="Above threshold (£)"),
+        Column("flags", label="Flags"),
+    ]
+    list_export = [
+        "name",
+        "locality",
+        "budget",
+        "direct_payment",
+        "own_money",
+        "threshold",
+        "above_threshold",
+        "flags",
+    ]
+    export_headings = {
+        "name": "Holder",
+        "locality": "Locality",
+        "budget": "Budget every 4 weeks (£)",
+        "direct_payment": "Direct payment (£)",
+        "own_money": "Own money (£)",
+        "threshold": "Surplus threshold (£)",
+        "above_threshold": "Above threshold (£)",
+        "flags": "Flags",
+    }
+
+    @cached_property
+    def holders(self) -> list[budget_selectors.HolderMoney]:
+        return budget_selectors.county_holders(
+            today=timezone.localdate(), only_over=bool(self.form.value("only_over"))
+        )
+
+    def get_rows(self) -> list[Any]:
+        return [
+            HolderReportRow(
+                name=row.name,
+                url=reverse("budgets_admin:holder", kwargs={"holder_uuid": row.holder_uuid}),
+                locality=row.locality,
+                budget=pounds_value(row.budget_pence) if row.budget_pence is not None else None,
+                direct_payment=pounds_value(row.balances.direct_payment),
+                own_money=pounds_value(row.balances.own_money),
+                threshold=pounds_value(row.threshold) if row.threshold is not None else None,
+                above_threshold=pounds_value(row.above_threshold_pence),
+                flags="; ".join(row.flags),
+            )
+            for row in self.holders
+        ]
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        counts: dict[str, int] = {}
+        for row in self.holders:
+            key = row.locality or "No locality"
+            counts[key] = counts.get(key, 0) + (1 if row.is_over_threshold else 0)
+        return BarChart(
+            title="Holders above the surplus threshold, by locality",
+            bars=tuple(Bar(label=name, value=count) for name, count in sorted(counts.items())),
+            category_label="Locality",
+            value_label="Holders above the threshold",
+            slug="surplus",
+        )
+
+
+@dataclass(frozen=True)
+class RateReportRow:
+    category: str
+    agreements: int
+    hours_per_week: Decimal
+    average_rate: Decimal
+    managed_rate: Decimal
+    difference: Decimal
+
+
+class DirectPaymentRatesReport(InsightsReportView):
+    page_title = "Rates paid against the managed-service rate"
+    url_name = "direct_payment_rates"
+    description = (
+        "The average hourly rate of live agreements (weighted by hours a week, top-ups included) by kind of "
+        "provider, against the managed-service rate in the budget settings."
+    )
+    form_class = forms.ReportForm
+    columns = [
+        Column("category", label="Kind of provider"),
+        Column("agreements", label="Live agreements"),
+        Column("hours_per_week", label="Hours a week"),
+        Column("average_rate", label="Average rate an hour (£)"),
+        Column("managed_rate", label="Managed-service rate (£)"),
+        Column("difference", label="Difference (£)"),
+    ]
+    list_export = ["category", "agreements", "hours_per_week", "average_rate", "managed_rate", "difference"]
+    export_headings = {
+        "category": "Kind of provider",
+        "agreements": "Live agreements",
+        "hours_per_week": "Hours a week",
+        "average_rate": "Average rate an hour (£)",
+        "managed_rate": "Managed-service rate (£)",
+        "difference": "Difference (£)",
+    }
+
+    @cached_property
+    def rates(self) -> list[budget_selectors.RateRow]:
+        return budget_selectors.county_hourly_rates()
+
+    def get_rows(self) -> list[Any]:
+        return [
+            RateReportRow(
+                category=row.category,
+                agreements=row.agreements,
+                hours_per_week=row.hours_per_week,
+                average_rate=pounds_value(row.average_rate_pence),
+                managed_rate=pounds_value(row.managed_rate_pence),
+                difference=pounds_value(row.difference_pence),
+            )
+            for row in self.rates
+        ]
+
+    def get_chart(self, rows: list[Any]) -> BarChart:
+        return BarChart(
+            title="Average hourly rate of live agreements by kind of provider, in pence",
+            bars=tuple(Bar(label=row.category, value=row.average_rate_pence) for row in self.rates),
+            category_label="Kind of provider",
+            value_label="Pence an hour",
+            slug="rates",
+        )
+
+
 REPORT_VIEWS: list[type[InsightsReportView]] = [
     AccreditationPipelineReport,
     ExpiredChecksReport,
@@ -755,4 +997,7 @@ REPORT_VIEWS: list[type[InsightsReportView]] = [
     MarketReport,
     NeedsReport,
     RuralGapsReport,
+    DirectPaymentSpendingReport,
+    DirectPaymentHoldersReport,
+    DirectPaymentRatesReport,
 ]
