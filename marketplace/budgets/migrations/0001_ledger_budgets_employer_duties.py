@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('surplus_weeks', models.PositiveSmallIntegerField(default=8, help_text='The council may take back direct payment money above this many weeks of the budget', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)], verbose_name='surplus threshold in weeks of the budget')),
-                ('managed_service_hourly_rate_pence', models.PositiveIntegerField(default=2150, help_text='What the council pays an hour for support it arranges itself; direct payment rates are compared with it', verbose_name='managed-service rate per hour, in pence')),
+                ('managed_service_hourly_rate_pence', models.PositiveIntegerField(default=2150, help_text='What the council pays an hour for support it arranges itself, to compare direct payment rates with', verbose_name='managed-service rate per hour, in pence')),
                 ('surplus_advice_url', models.URLField(blank=True, default='https://www.gov.uk/apply-direct-payments', verbose_name='advice page on surplus money')),
                 ('employer_advice_url', models.URLField(blank=True, default='https://www.gov.uk/employing-staff', verbose_name='advice page on employing a personal assistant')),
                 ('insurance_reminder_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1)], verbose_name='days before insurance lapses to remind the person')),
