@@ -14,12 +14,18 @@ document is built from a few GOV.UK-like parts, in order:
 `pdf_response` serves the bytes as a download.
 """
 
+import logging
+import os
+import tempfile
 from collections.abc import Sequence
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 
 import fontpkg_noto_sans
 from django.http import HttpResponse
+from fontTools.ttLib import TTFont
+from fontTools.varLib import instancer
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -31,9 +37,32 @@ GREY = (80, 90, 95)
 RULE = (177, 180, 182)
 
 
+# fontTools reports every table it touches at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
 @cache
-def _font_file() -> str:
-    return str(Path(fontpkg_noto_sans.__file__).parent / "files" / "NotoSans[wdth,wght].ttf")
+def _font_file(weight: int) -> str:
+    """A static TrueType file of Noto Sans at `weight`, made once from the variable font and kept.
+
+    fpdf2 can instance the variable font itself, but does so for every
+    document (seconds each). The static files go in the temporary directory,
+    named by the font package's version, written whole before they are used.
+    """
+    folder = Path(tempfile.gettempdir()) / f"care-marketplace-fonts-{version('fontpkg-noto-sans')}"
+    target = folder / f"NotoSans-{weight}.ttf"
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        font = TTFont(Path(fontpkg_noto_sans.__file__).parent / "files" / "NotoSans[wdth,wght].ttf")
+        for table in ("GPOS", "GDEF", "GSUB"):  # text is not shaped: these only cost time
+            if table in font:
+                del font[table]
+        instancer.instantiateVariableFont(font, {"wght": weight, "wdth": 100}, inplace=True)
+        handle, partial = tempfile.mkstemp(dir=folder, suffix=".part")
+        with os.fdopen(handle, "wb") as file:
+            font.save(file)
+        os.replace(partial, target)
+    return str(target)
 
 
 def _text(value: object) -> str:
@@ -63,8 +92,8 @@ class PdfDocument:
         pdf.set_creator("Care and support directory")
         pdf.set_margins(18, 18, 18)
         pdf.set_auto_page_break(auto=True, margin=18)
-        pdf.add_font(FONT, "", _font_file())
-        pdf.add_font(FONT, "B", _font_file(), variations={"wght": 700.0})
+        pdf.add_font(FONT, "", _font_file(400))
+        pdf.add_font(FONT, "B", _font_file(700))
         pdf.add_page()
         pdf.set_text_color(*BLACK)
         pdf.set_font(FONT, "B", 20)
