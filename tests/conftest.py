@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.db import connections
+from pytest_django.plugin import blocking_manager_key
 from wagtail.models import Site
 
 from marketplace.accounts.models import User
@@ -130,3 +132,37 @@ def editor_user(db: None) -> User:
 def search_on_database(settings: Any) -> None:
     """Answer searches from the database backend whatever the environment says."""
     settings.SEARCH_BACKEND = "database"
+
+
+TRANSACTIONAL_FIXTURES = ("transactional_db", "live_server", "live_site", "django_db_serialized_rollback")
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return any(name in TRANSACTIONAL_FIXTURES for name in getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Put back what the migrations made once a transactional test's flush has emptied the database.
+
+    A transactional test (a live server's, or one marked `transaction=True`)
+    commits, so its teardown empties every table, the rows data migrations
+    made included (the Wagtail site and pages, the staff groups, the vetting
+    check types, content types). An ordinary test that follows on the same
+    worker (the suite runs shuffled, in one process) would find them gone.
+    Such tests ask for `serialized_rollback=True` (the live site does), which
+    keeps a copy of those rows; this puts it back after every fixture's
+    teardown, the flush included (and so, after the last test, not at all:
+    the test database has gone by then).
+    """
+    result = yield
+    if nextitem is not None and _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            for alias in connections:
+                contents = getattr(connections[alias], "_test_serialized_contents", None)
+                if contents:
+                    connections[alias].creation.deserialize_db_from_string(contents)
+    return result

@@ -233,6 +233,7 @@ def test_the_badge_costs_no_query_per_result(client: Client, django_assert_num_q
 
     for number in range(2, 8):
         accredited_personal_assistant(name=f"Accredited {number}")
+    client.get("/directory/")  # new listings start a new version of the cached results: warm it the same way
     with django_assert_num_queries(few):
         response = client.get("/directory/")
 

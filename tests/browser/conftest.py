@@ -22,7 +22,6 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from pytest_django.plugin import blocking_manager_key
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The flags this machine needs: no sandbox as root, and no background
@@ -111,28 +110,6 @@ def page(browser_context: BrowserContext) -> Iterator[Page]:
     assert not page_errors, "JavaScript errors or Content-Security-Policy violations on the page:\n" + "\n".join(
         page_errors
     )
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Put back what the migrations made once a live-server test's flush has emptied the database.
-
-    A live-server test commits, so its teardown empties every table, the rows
-    data migrations made included (the Wagtail site and pages, the staff
-    groups, content types). The next live-server test restores them as it
-    starts, but an ordinary test that follows on the same worker (the suite
-    runs shuffled, in one process) would find them gone. This runs after every
-    fixture's teardown, the flush included (and so, after the last test, not at all).
-    """
-    result = yield
-    # After the last test the session's fixtures have gone too, the test database with them.
-    if nextitem is not None and "live_site" in getattr(item, "fixturenames", ()):
-        with item.config.stash[blocking_manager_key].unblock():
-            for alias in connections:
-                contents = getattr(connections[alias], "_test_serialized_contents", None)
-                if contents:
-                    connections[alias].creation.deserialize_db_from_string(contents)
-    return result
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ class Received:
     path: str
     signature: str
     payload: str
+    received_at: float
 
 
 class WebhookReceiver:
@@ -27,7 +28,8 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length).decode()
-                receiver.received.append(Received(self.path, self.headers.get("Stripe-Signature", ""), payload))
+                signature = self.headers.get("Stripe-Signature", "")
+                receiver.received.append(Received(self.path, signature, payload, time.time()))
                 self.send_response(receiver.answer)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -48,12 +50,21 @@ class WebhookReceiver:
         self.server.server_close()
 
     def events(self, path: str, secret: str) -> list[stripe.Event]:
-        """Every event received at `path` whose signature verifies with `secret` (others raise)."""
-        return [
-            stripe.Webhook.construct_event(item.payload, item.signature, secret)
-            for item in list(self.received)
-            if item.path == path
-        ]
+        """Every event received at `path` whose signature verifies with `secret` (others raise).
+
+        Each was signed when it was sent: its time is checked against when it
+        arrived, with Stripe's tolerance, so an event received long before
+        (the fake is shared by the session) still verifies.
+        """
+        events = []
+        for item in list(self.received):
+            if item.path != path:
+                continue
+            event = stripe.Webhook.construct_event(item.payload, item.signature, secret, tolerance=None)
+            signed_at = int(item.signature.split(",")[0].removeprefix("t="))
+            assert abs(item.received_at - signed_at) <= stripe.Webhook.DEFAULT_TOLERANCE, "signed too long before"
+            events.append(event)
+        return events
 
     def wait_for(
         self, path: str, secret: str, matches: Callable[[stripe.Event], bool], timeout: float = 15.0

@@ -17,7 +17,8 @@ from tests.fakestripe.receiver import Received, WebhookReceiver
 
 from .conftest import CONNECT_PATH, PLATFORM_PATH, deliver, deliveries_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Committed for real (the task runs after the commit); the migrated rows are put back afterwards (tests/conftest.py).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 READY = ("charges_enabled", "payouts_enabled", "card_payments_status", "transfers_status", "requirements_due")
 
