@@ -130,14 +130,11 @@ def build_budgets_demo(*, seed: int, today: date, now: datetime) -> dict[str, in
         budget = budgets.get(holder_id)
         if budget and paid_on and paid_on >= budget.starts_on:
             invoiced[(holder_id, (paid_on - budget.starts_on).days // PAYMENT_CYCLE_DAYS)] += council_pence
-    employers = set(
-        Agreement.objects.filter(status="live", in_force__employment="employed").values_list("holder_id", flat=True)
-    )
-    employees = dict(
-        Agreement.objects.filter(status="live", in_force__employment="employed")
-        .order_by("pk")
-        .values_list("holder_id", "provider__name")
-    )
+    # Wages through a payroll service, for employed personal assistants who are not paid by invoice:
+    # one way of paying each person, never both.
+    payroll_paid = Agreement.objects.filter(status="live", in_force__employment="employed", invoices__isnull=True)
+    employers = set(payroll_paid.values_list("holder_id", flat=True))
+    employees = dict(payroll_paid.order_by("pk").values_list("holder_id", "provider__name"))
 
     receipt_name = private_storage().save("budgets/receipts/demo-receipt.png", ContentFile(_png_bytes()))
     pending: list[PendingTransaction] = []
