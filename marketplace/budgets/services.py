@@ -634,7 +634,7 @@ def insurance_reminders_send(*, today: date) -> int:
     site = Site.objects.filter(is_default_site=True).first()
     settings = BudgetSettings.for_site(site) if site else BudgetSettings()
     due = (
-        EmployerDuty.objects.select_for_update()
+        EmployerDuty.objects.select_for_update(of=("self",))
         .filter(
             item=EmployerDuty.Item.INSURANCE,
             renews_on__isnull=False,

@@ -20,7 +20,7 @@ from marketplace.accounts.services import account_email_mark_verified
 from marketplace.budgets import services
 from marketplace.budgets.models import EmployerDuty, LedgerTransaction
 from tests.factories import AgreementFactory, ProviderMembershipFactory
-from tests.test_hostile_input import FormParser, hostile_data, hostile_query
+from tests.hostile import FormParser, hostile_data, hostile_query
 
 from .conftest import act_for, issue_invoice, moment, png_upload, verified_user
 
