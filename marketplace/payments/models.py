@@ -1,6 +1,12 @@
-"""Connected accounts of providers, and the Stripe events we have received."""
+"""Connected accounts of providers, online payments of invoices, and the Stripe events we have received."""
 
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from marketplace.providers.models import Provider
 
@@ -59,3 +65,111 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} {self.type}"
+
+
+@register_setting(icon="cogs")
+class PaymentSettings(BaseSiteSetting):
+    """The council's platform fee on online payments, and who bears Stripe's own fee."""
+
+    class FeeBearer(models.TextChoices):
+        COUNCIL = "council", "The council pays Stripe's fee"
+        PROVIDER = "provider", "The provider pays Stripe's fee"
+
+    platform_fee_basis_points = models.PositiveSmallIntegerField(
+        "platform fee in hundredths of a per cent",
+        default=0,
+        validators=[MaxValueValidator(1000)],
+        help_text="Taken from each online payment before it reaches the provider: 0 takes nothing, 100 takes 1%",
+    )
+    stripe_fee_bearer = models.CharField(
+        "who bears Stripe's card fee",
+        max_length=16,
+        choices=FeeBearer.choices,
+        default=FeeBearer.COUNCIL,
+        help_text="Kent asks that providers pay no card fees: the council's default",
+    )
+
+    panels = [FieldPanel("platform_fee_basis_points"), FieldPanel("stripe_fee_bearer")]
+
+    class Meta:
+        verbose_name = "payment settings"
+
+
+class Payment(models.Model):
+    """One online payment by one holder of one or more of their invoices to one provider.
+
+    One Stripe Checkout session and one charge. `amount_pence` is the sum of
+    the items. The payment is created (QUEUED) before Stripe is called, so an
+    approval is never lost while Stripe is down; a task retries until a
+    session exists (OPEN). Webhooks then move it to SUCCEEDED or FAILED.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to reach Stripe"
+        OPEN = "open", "Waiting for payment"
+        SUCCEEDED = "succeeded", "Paid"
+        FAILED = "failed", "Not paid"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    holder = models.ForeignKey("accounts.DirectPaymentHolder", on_delete=models.PROTECT, related_name="payments")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="payments")
+    payment_account = models.ForeignKey(PaymentAccount, on_delete=models.PROTECT, related_name="payments")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    amount_pence = models.PositiveIntegerField()
+    application_fee_pence = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="gbp")
+    # Sent as Stripe's Idempotency-Key on the request that creates the session:
+    # a retry or a double click reuses it, so one payment makes one session.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    # Pooled support: the shares of one pooled payment run share one transfer group.
+    transfer_group = models.CharField(max_length=255, blank=True)
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    refunded_pence = models.PositiveIntegerField(default=0)
+    failure_message = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times we have asked Stripe for a session")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["holder", "status"], name="payment_holder_status"),
+            models.Index(fields=["provider", "status"], name="payment_provider_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.uuid} ({self.get_status_display()})"
+
+
+class PaymentItem(models.Model):
+    """One invoice in a payment. An invoice is in at most one live payment (see `is_live`)."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="items")
+    invoice = models.ForeignKey("agreements.Invoice", on_delete=models.PROTECT, related_name="payment_items")
+    amount_pence = models.PositiveIntegerField()
+    # True while the payment is queued, open or succeeded; cleared when it fails or
+    # expires, so the invoice can be paid again. The constraint below makes a
+    # double click or two tabs unable to put one invoice in two live payments.
+    is_live = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=models.Q(is_live=True), name="payment_item_one_live_per_invoice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} in {self.payment}"

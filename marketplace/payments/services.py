@@ -6,6 +6,7 @@ again, so events that arrive late, twice or out of order leave the account as
 Stripe has it now.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -148,6 +149,23 @@ def stripe_event_record(
         return StripeEvent.objects.get(event_id=event.event_id), False
 
 
+def _account_event(event: StripeEvent, now: datetime) -> str:
+    account_id = event.account_id or (event.object_id if event.object_id.startswith("acct_") else "")
+    account = PaymentAccount.objects.filter(stripe_account_id=account_id).first()
+    if account is None:
+        return "ignored: not one of our connected accounts"
+    refreshed = payment_account_refresh(account=account, now=now)
+    return "account read again: " + ("can be paid online" if refreshed.can_be_paid_online else "not ready")
+
+
+# What we do with each event type we act on: one function per type, given the
+# stored event and the moment; it returns a short outcome kept on the event.
+# Each must be idempotent and must re-read the object from Stripe rather than
+# trust the event's body, so replayed and out-of-order events change nothing.
+EventHandler = Callable[[StripeEvent, datetime], str]
+EVENT_HANDLERS: dict[str, EventHandler] = dict.fromkeys(ACCOUNT_EVENT_TYPES, _account_event)
+
+
 def stripe_event_process(*, event_pk: int, now: datetime | None = None) -> str:
     """Act on a stored event once. Safe to call again: a processed event is left alone.
 
@@ -157,14 +175,7 @@ def stripe_event_process(*, event_pk: int, now: datetime | None = None) -> str:
     event = StripeEvent.objects.get(pk=event_pk)
     if event.processed_at is not None:
         return event.outcome
-    outcome = "ignored: not an event we act on"
-    if event.type in ACCOUNT_EVENT_TYPES:
-        account_id = event.account_id or (event.object_id if event.object_id.startswith("acct_") else "")
-        account = PaymentAccount.objects.filter(stripe_account_id=account_id).first()
-        if account is None:
-            outcome = "ignored: not one of our connected accounts"
-        else:
-            refreshed = payment_account_refresh(account=account, now=moment)
-            outcome = "account read again: " + ("can be paid online" if refreshed.can_be_paid_online else "not ready")
+    handler = EVENT_HANDLERS.get(event.type)
+    outcome = handler(event, moment) if handler else "ignored: not an event we act on"
     StripeEvent.objects.filter(pk=event.pk, processed_at__isnull=True).update(processed_at=moment, outcome=outcome)
     return outcome
