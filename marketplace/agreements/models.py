@@ -212,6 +212,11 @@ class Invoice(models.Model):
     )
     paid_route = models.CharField(max_length=16, choices=Route.choices, blank=True)
     paid_reference = models.CharField(max_length=100, blank=True)
+    # Set on each holder's share of a pooled agreement: the shares of one
+    # pooled period are charged separately and transferred to the provider
+    # under this one Stripe transfer group. Empty for an individual agreement,
+    # whose online payment is a destination charge.
+    transfer_group = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
