@@ -443,6 +443,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.payments.tasks.process_pending_stripe_events",
         "schedule": 60.0 * 5,
     },
+    # Payments: queued online payments; ask Stripe again for sessions it could not make.
+    "payments-open-due-checkout-sessions": {
+        "task": "marketplace.payments.tasks.open_due_checkout_sessions",
+        "schedule": 60.0,
+    },
 }
 # Task modules outside an app's tasks.py, which autodiscovery does not find.
 CELERY_IMPORTS = ["marketplace.accreditation.registers.tasks"]

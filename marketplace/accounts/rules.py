@@ -268,6 +268,9 @@ rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)
 # Payments (marketplace.payments): a provider's own users set up and see its connected account
 # ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
 rules.add_perm("payments.manage_payment_account", is_member_of_provider)
+# Paying a holder's invoices online: the holder and whoever has the money right, as for recording a
+# payment (budgets.manage_money); commissioners see a holder's payments but never pay for them.
+rules.add_perm("payments.pay_invoices", may_see_money_of_holder)
 # Budgets (marketplace.budgets): the personal budget ledger and employer duties. The holder and
 # whoever has the money right see and manage them; commissioners see every holder's money (read
 # only on the holder's pages), adjust a ledger with a reason and see the county's spending.

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import stripe
 from django.conf import settings
 from stripe.params import AccountCreateParams, AccountLinkCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 # Seconds to connect and to wait for an answer. A page waits at most this long.
 CONNECT_TIMEOUT_SECONDS = 3.0
@@ -70,6 +71,14 @@ def onboarding_origin() -> str:
     """Where account links send the provider: our pages' forms must be allowed to go there (CSP form-action)."""
     if not is_demo():
         return "https://connect.stripe.com"
+    parts = urlsplit(str(settings.STRIPE_API_BASE))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def checkout_origin() -> str:
+    """Where a Checkout session's page lives: the confirmation form's redirect must be allowed to go there."""
+    if not is_demo():
+        return "https://checkout.stripe.com"
     parts = urlsplit(str(settings.STRIPE_API_BASE))
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -159,6 +168,138 @@ def create_onboarding_link(*, account_id: str, return_url: str, refresh_url: str
     except stripe.StripeError as error:
         raise _translate(error) from error
     return str(link.url)
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    """One line of a Checkout session: an invoice, in pence."""
+
+    name: str
+    amount_pence: int
+
+
+@dataclass(frozen=True)
+class CheckoutSnapshot:
+    """What we keep of a Checkout session and its payment, read from Stripe."""
+
+    session_id: str
+    url: str
+    status: str  # open, complete, expired
+    payment_status: str  # unpaid, paid, no_payment_required
+    amount_total: int
+    metadata: dict[str, str]
+    payment_intent_id: str = ""
+    payment_intent_status: str = ""
+    charge_id: str = ""
+    # When the charge's money becomes available (Unix seconds), from its balance transaction.
+    available_on: int | None = None
+    # Stripe's words for the last failed attempt (a declined card), if any.
+    last_error: str = ""
+
+
+def create_checkout_session(
+    *,
+    lines: list[CheckoutLine],
+    destination: str,
+    application_fee_pence: int,
+    transfer_group: str,
+    reference: str,
+    success_url: str,
+    cancel_url: str,
+    idempotency_key: str,
+) -> CheckoutSnapshot:
+    """A hosted Checkout session (mode payment, GBP) for invoices to one provider.
+
+    With no `transfer_group` it is a destination charge: the money goes on to
+    `destination` less `application_fee_pence`. With one (a pooled share) it is a
+    plain charge on the platform under that group; the transfer is made later.
+    `reference` (our payment's uuid) is kept in the metadata of the session and
+    of its payment intent. `idempotency_key` makes a retry return the same session.
+    """
+    intent_data: dict[str, Any] = {"metadata": {"payment": reference}}
+    if transfer_group:
+        intent_data["transfer_group"] = transfer_group
+    else:
+        intent_data["transfer_data"] = {"destination": destination}
+        if application_fee_pence:
+            intent_data["application_fee_amount"] = application_fee_pence
+    params: SessionCreateParams = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": line.amount_pence,
+                    "product_data": {"name": line.name},
+                },
+            }
+            for line in lines
+        ],
+        "payment_intent_data": intent_data,  # type: ignore[typeddict-item]
+        "metadata": {"payment": reference},
+        "client_reference_id": reference,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    try:
+        session = client().v1.checkout.sessions.create(params=params, options={"idempotency_key": idempotency_key})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _checkout_snapshot(session.to_dict())
+
+
+def retrieve_checkout_session(*, session_id: str) -> CheckoutSnapshot:
+    """The session as Stripe has it now, with its payment intent, charge and the charge's balance transaction."""
+    try:
+        session = client().v1.checkout.sessions.retrieve(
+            session_id, params={"expand": ["payment_intent.latest_charge.balance_transaction"]}
+        )
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _checkout_snapshot(session.to_dict())
+
+
+def retrieve_payment_reference(*, payment_intent_id: str) -> str:
+    """The payment uuid kept in a payment intent's metadata ("" when it is not one of ours)."""
+    try:
+        intent = client().v1.payment_intents.retrieve(payment_intent_id)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return str((intent.to_dict().get("metadata") or {}).get("payment") or "")
+
+
+def _checkout_snapshot(session: dict[str, Any]) -> CheckoutSnapshot:
+    intent = session.get("payment_intent")
+    intent_id, intent_status, charge_id, available_on, last_error = "", "", "", None, ""
+    if isinstance(intent, str):
+        intent_id = intent
+    elif isinstance(intent, dict):
+        intent_id = str(intent.get("id") or "")
+        intent_status = str(intent.get("status") or "")
+        error = intent.get("last_payment_error") or {}
+        last_error = str(error.get("message") or "")
+        charge = intent.get("latest_charge")
+        if isinstance(charge, str):
+            charge_id = charge
+        elif isinstance(charge, dict):
+            charge_id = str(charge.get("id") or "")
+            transaction = charge.get("balance_transaction")
+            if isinstance(transaction, dict) and transaction.get("available_on") is not None:
+                available_on = int(transaction["available_on"])
+    return CheckoutSnapshot(
+        session_id=str(session["id"]),
+        url=str(session.get("url") or ""),
+        status=str(session.get("status") or ""),
+        payment_status=str(session.get("payment_status") or ""),
+        amount_total=int(session.get("amount_total") or 0),
+        metadata={str(key): str(value) for key, value in (session.get("metadata") or {}).items()},
+        payment_intent_id=intent_id,
+        payment_intent_status=intent_status,
+        charge_id=charge_id,
+        available_on=available_on,
+        last_error=last_error,
+    )
 
 
 def verify_event(*, payload: bytes, signature: str, secret: str) -> VerifiedEvent:

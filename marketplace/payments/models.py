@@ -129,6 +129,10 @@ class Payment(models.Model):
     transfer_group = models.CharField(max_length=255, blank=True)
     stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
+    # Our page for this payment, as the person reached the site: Stripe sends them back
+    # here, and a retry sends Stripe exactly the same addresses (its idempotency key
+    # refuses a retry whose parameters differ).
+    return_url = models.URLField(max_length=2000, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
@@ -140,6 +144,8 @@ class Payment(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # When Stripe makes the charge's money available (its balance transaction), then paid out.
+    funds_available_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

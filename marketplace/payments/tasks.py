@@ -3,8 +3,10 @@
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
-from .models import StripeEvent
+from .checkout import payment_session_open, payments_due_for_session
+from .models import Payment, StripeEvent
 from .services import PaymentsError, stripe_event_process
 
 
@@ -24,3 +26,22 @@ def process_pending_stripe_events() -> int:
     for event_pk in pending:
         process_stripe_event.delay(event_pk)
     return len(pending)
+
+
+@shared_task
+def open_checkout_session(payment_pk: int, notify: bool = True) -> str:
+    """Ask Stripe for a queued payment's Checkout session (once it exists, nothing happens). Never raises for
+    Stripe being down: the payment keeps its `next_attempt_at` and the sweep below asks again then."""
+    payment = Payment.objects.filter(pk=payment_pk).first()
+    if payment is None:
+        return "no such payment"
+    return payment_session_open(payment=payment, now=timezone.now(), notify=notify).status
+
+
+@shared_task
+def open_due_checkout_sessions() -> int:
+    """Every minute: ask Stripe again for each queued payment whose next attempt is due."""
+    due = payments_due_for_session(now=timezone.now())
+    for payment_pk in due:
+        open_checkout_session.delay(payment_pk)
+    return len(due)

@@ -1,4 +1,4 @@
-"""Thin views: the provider's "Get paid online" page, Stripe's return and refresh addresses, and webhooks."""
+"""Thin views: paying invoices online, the provider's "Get paid online" page, Stripe's return addresses, webhooks."""
 
 from typing import cast
 from uuid import UUID
@@ -11,14 +11,22 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.providers.models import Provider
 
-from . import gateway
-from .models import PaymentAccount, StripeEvent
-from .selectors import payment_account_status
+from . import checkout, gateway
+from .forms import PayInvoicesForm
+from .models import Payment, PaymentAccount, StripeEvent
+from .selectors import (
+    holder_invoices_by_provider,
+    holder_payments,
+    payment_account_status,
+    payment_settings,
+    provider_payments,
+)
 from .services import (
     PaymentsError,
     payment_account_refresh,
@@ -45,6 +53,7 @@ def _page(request: HttpRequest, provider: Provider, *, errors: list[tuple[str, s
         {
             "provider": provider,
             "status": payment_account_status(provider=provider),
+            "payments": provider_payments(provider=provider),
             "may_join": provider_may_join_payments(provider),
             "is_demo": gateway.is_demo(),
             "errors": errors or [],
@@ -130,3 +139,169 @@ def platform_webhook(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 def connect_webhook(request: HttpRequest) -> JsonResponse:
     return _receive(request, endpoint=StripeEvent.Endpoint.CONNECT, secret=str(settings.STRIPE_CONNECT_WEBHOOK_SECRET))
+
+
+# --- Paying invoices online (the holder's side) ---------------------------------------------------
+
+
+def _holder_for_paying(request: HttpRequest, holder_uuid: UUID) -> DirectPaymentHolder:
+    """The holder whose invoices the user may pay; 404 for anyone else (no hint that it exists)."""
+    if not settings.PAYMENTS_ENABLED:
+        raise Http404("Online payments are not switched on")
+    holder = DirectPaymentHolder.objects.filter(uuid=holder_uuid).first()
+    if holder is None or not request.user.has_perm("payments.pay_invoices", holder):
+        raise Http404("No invoices to pay at that address")
+    return holder
+
+
+def _choose_page(
+    request: HttpRequest, holder: DirectPaymentHolder, *, form: PayInvoicesForm | None = None, extra: str = ""
+) -> HttpResponse:
+    providers = holder_invoices_by_provider(holder=holder)
+    choosable = [invoice for entry in providers if entry.can_be_paid_online for invoice in entry.choosable]
+    errors: list[tuple[str, str]] = []
+    anchor = f"invoice-{choosable[0].uuid}" if choosable else ""
+    if form is not None:
+        errors += [(anchor, str(message)) for message in form.errors.get("invoice", [])]
+    if extra:
+        errors.append((anchor, extra))
+    chosen = set(request.POST.getlist("invoice")) if form is not None else set()
+    return TemplateResponse(
+        request,
+        "payments/pay_invoices.html",
+        {
+            "holder": holder,
+            "providers": providers,
+            "has_choosable": bool(choosable),
+            "payments": holder_payments(holder=holder),
+            "errors": errors,
+            "chosen": chosen,
+            "is_demo": gateway.is_demo(),
+        },
+        status=200,
+    )
+
+
+def _choosable_uuids(holder: DirectPaymentHolder) -> list[str]:
+    return [
+        str(invoice.uuid)
+        for entry in holder_invoices_by_provider(holder=holder)
+        if entry.can_be_paid_online
+        for invoice in entry.choosable
+    ]
+
+
+@login_required
+def pay_invoices(request: HttpRequest, holder_uuid: UUID) -> HttpResponse:
+    """GET: the holder's invoices, with a box to tick for each one that can be paid online.
+    POST: check the choice and show what paying it costs, with the button that goes to Stripe."""
+    holder = _holder_for_paying(request, holder_uuid)
+    if request.method != "POST":
+        return _choose_page(request, holder)
+    form = PayInvoicesForm(request.POST, invoice_uuids=_choosable_uuids(holder))
+    if not form.is_valid():
+        return _choose_page(request, holder, form=form)
+    try:
+        invoices = checkout.invoices_to_pay(holder=holder, invoice_uuids=form.chosen())
+    except PaymentsError as error:
+        return _choose_page(request, holder, form=form, extra=error.message)
+    amount = sum(invoice.total_pence for invoice in invoices)
+    response = TemplateResponse(
+        request,
+        "payments/pay_confirm.html",
+        {
+            "holder": holder,
+            "invoices": invoices,
+            "provider": invoices[0].provider,
+            "fees": checkout.fee_breakdown(amount_pence=amount, settings=payment_settings()),
+            "is_pooled": bool(invoices[0].transfer_group),
+            "is_demo": gateway.is_demo(),
+        },
+    )
+    # Its form is redirected on to Stripe's Checkout page: allow that origin for this page's forms.
+    response._csp_update = {"form-action": [gateway.checkout_origin()]}  # type: ignore[attr-defined]
+    return response
+
+
+@login_required
+def pay_start(request: HttpRequest, holder_uuid: UUID) -> HttpResponse:
+    """Keep the payment, ask Stripe for its page and send the person there (303); never a 500."""
+    holder = _holder_for_paying(request, holder_uuid)
+    if request.method != "POST":
+        return redirect("payments:pay_invoices", holder_uuid=holder.uuid)
+    form = PayInvoicesForm(request.POST, invoice_uuids=_choosable_uuids(holder))
+    if not form.is_valid():
+        # A second click after the first made the payment: its invoices are no longer choosable.
+        existing = checkout.live_payment_of(holder=holder, invoice_uuids=_uuids(request.POST.getlist("invoice")))
+        if existing is not None:
+            return redirect("payments:payment", holder_uuid=holder.uuid, payment_uuid=existing.uuid)
+        return _choose_page(request, holder, form=form)
+    return_url = request.build_absolute_uri(
+        reverse(
+            "payments:payment",
+            kwargs={"holder_uuid": holder.uuid, "payment_uuid": "00000000-0000-0000-0000-000000000000"},
+        )
+    ).replace("00000000-0000-0000-0000-000000000000", "{payment}")
+    now = timezone.now()
+    try:
+        payment = checkout.payment_create(
+            holder=holder, invoice_uuids=form.chosen(), by=cast(User, request.user), return_url=return_url, now=now
+        )
+    except PaymentsError as error:
+        existing = checkout.live_payment_of(holder=holder, invoice_uuids=form.chosen())
+        if existing is not None:
+            return redirect("payments:payment", holder_uuid=holder.uuid, payment_uuid=existing.uuid)
+        return _choose_page(request, holder, form=form, extra=error.message)
+    payment = checkout.payment_session_open(payment=payment, now=now)
+    if payment.status == Payment.Status.OPEN:
+        return HttpResponseRedirect(payment.checkout_url, status=303)
+    return HttpResponseRedirect(
+        reverse("payments:payment", kwargs={"holder_uuid": holder.uuid, "payment_uuid": payment.uuid}), status=303
+    )
+
+
+def _uuids(values: list[str]) -> list[UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(value))
+        except ValueError:
+            continue
+    return found
+
+
+@login_required
+def payment_page(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) -> HttpResponse:
+    """Where Stripe sends the person back (paid or not): read the session from Stripe again and say where it is.
+
+    POST "Try again now" asks Stripe for a queued payment's session at once.
+    """
+    holder = _holder_for_paying(request, holder_uuid)
+    payment = Payment.objects.select_related("provider").filter(uuid=payment_uuid, holder=holder).first()
+    if payment is None:
+        raise Http404("No payment matches that address")
+    now = timezone.now()
+    could_not_check = ""
+    if request.method == "POST":
+        payment = checkout.payment_session_open(payment=payment, now=now)
+        if payment.status == Payment.Status.OPEN:
+            return HttpResponseRedirect(payment.checkout_url, status=303)
+    elif payment.status == Payment.Status.OPEN:
+        try:
+            payment = checkout.payment_sync(payment=payment, now=now)
+        except PaymentsError as error:
+            could_not_check = error.message
+    response = TemplateResponse(
+        request,
+        "payments/payment.html",
+        {
+            "holder": holder,
+            "payment": payment,
+            "items": list(payment.items.select_related("invoice").order_by("pk")),
+            "returned": request.GET.get("returned", ""),
+            "could_not_check": could_not_check,
+            "is_demo": gateway.is_demo(),
+        },
+    )
+    response._csp_update = {"form-action": [gateway.checkout_origin()]}  # type: ignore[attr-defined]
+    return response

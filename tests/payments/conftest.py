@@ -84,3 +84,21 @@ def deliver(client: Client, delivery: Received) -> Any:
     return client.post(
         delivery.path, data=delivery.payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=delivery.signature
     )
+
+
+def platform_deliveries(
+    receiver: WebhookReceiver, object_id: str, *, types: tuple[str, ...], at_least: int, timeout: float = 15.0
+) -> list[Received]:
+    """The platform deliveries of these event types that mention an object (a session or an intent), in order."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [
+            item
+            for item in list(receiver.received)
+            if item.path == PLATFORM_PATH
+            and object_id in item.payload
+            and any(f'"type": "{kind}"' in item.payload for kind in types)
+        ]
+        if len(found) >= at_least or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
