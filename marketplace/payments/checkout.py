@@ -275,8 +275,10 @@ POOLED_PAYMENT_SUCCEEDED: list[Callable[[int], None]] = []
 
 def payment_sync(*, payment: Payment, now: datetime) -> Payment:
     """Read the payment's session from Stripe and apply what it says (the one way a payment's state changes)."""
-    if not payment.stripe_checkout_session_id:
-        return payment
+    current = Payment.objects.get(pk=payment.pk)
+    if not current.stripe_checkout_session_id or current.status not in (Payment.Status.QUEUED, Payment.Status.OPEN):
+        return current  # nothing at Stripe yet, or settled: Stripe is not asked again
+    payment = current
     try:
         snapshot = gateway.retrieve_checkout_session(session_id=payment.stripe_checkout_session_id)
     except PaymentGatewayError as error:

@@ -7,6 +7,7 @@ refuses a payment dated before the invoice): the tests pass on any day.
 
 import itertools
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
@@ -55,17 +56,19 @@ def make_holder(name: str = "Margaret Hollis") -> DirectPaymentHolder:
     return DirectPaymentHolderFactory(user=user, display_name=name)
 
 
-def onboarded_provider(fake: FakeStripeProcess, name: str = "Oakfield Day Centre") -> tuple[Provider, User]:
-    """A day service whose connected account Stripe says can be paid online, and its owner."""
-    provider = ProviderFactory(kind=Provider.Kind.DAY_SERVICE, name=name)
-    owner = ProviderMembershipFactory(provider=provider).user
+def onboarded_provider(
+    fake: FakeStripeProcess, name: str = "Oakfield Day Centre", *, kind: str = Provider.Kind.DAY_SERVICE, **owner: Any
+) -> tuple[Provider, User]:
+    """A provider (a day service unless told) whose connected account Stripe says can be paid online, and its owner."""
+    provider = ProviderFactory(kind=kind, name=name)
+    user = ProviderMembershipFactory(provider=provider, **owner).user
     payment_account_start_onboarding(
-        provider=provider, by=owner, return_url="http://testserver/r/", refresh_url="http://testserver/f/"
+        provider=provider, by=user, return_url="http://testserver/r/", refresh_url="http://testserver/f/"
     )
     account = PaymentAccount.objects.get(provider=provider)
     fake.helper("/_fake/onboarding", account=account.stripe_account_id)
     payment_account_refresh(account=account)
-    return provider, owner
+    return provider, user
 
 
 def issue_invoice(agreement: Agreement, *, total: int, own: int = 0, transfer_group: str = "") -> Invoice:

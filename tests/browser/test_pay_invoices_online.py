@@ -1,0 +1,158 @@
+"""A family member with the money right pays two approved invoices online on Stripe's hosted page (the fake)
+with a test card; the money page's ledger shows it and the PA sees the payment coming. A declined card is
+said plainly and changes nothing. Every page of ours passes axe-core.
+"""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
+from marketplace.agreements.models import Invoice
+from marketplace.budgets.models import LedgerTransaction
+from marketplace.payments.models import Payment
+from marketplace.providers.models import Provider
+from tests.factories import UserFactory
+from tests.payments.paying import act_for, agreement_with, issue_invoice, make_holder, onboarded_provider
+
+pytestmark = pytest.mark.browser
+
+PLATFORM_SECRET = "whsec_browser_platform"
+CONNECT_SECRET = "whsec_browser_connect"
+
+
+@pytest.fixture
+def fake_stripe(live_site: Any, tmp_path: Path, settings: Any) -> Iterator[FakeStripeProcess]:
+    with FakeStripeProcess.start(
+        tmp_path,
+        "--webhook", f"{live_site.url('/payments/webhooks/stripe/')}={PLATFORM_SECRET}",
+        "--connect-webhook", f"{live_site.url('/payments/webhooks/stripe/connect/')}={CONNECT_SECRET}",
+        "--retry-base-seconds", "0.2",
+    ) as running:  # fmt: skip
+        settings.STRIPE_API_BASE = running.base_url
+        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+        settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
+        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
+        settings.PAYMENTS_ENABLED = True
+        yield running
+
+
+def sign_in(page: Page, live_site: Any, user: Any) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url("/")}]
+    )
+
+
+@pytest.fixture
+def world(fake_stripe: FakeStripeProcess) -> dict[str, Any]:
+    holder = make_holder("Margaret Hollis")
+    pa_user = UserFactory(email="grace.obi@example.org", first_name="Grace", last_name="Obi")
+    provider, owner = onboarded_provider(fake_stripe, "Grace Obi", kind=Provider.Kind.PERSONAL_ASSISTANT, user=pa_user)
+    agreement = agreement_with(holder, provider)
+    return {
+        "fake": fake_stripe,
+        "holder": holder,
+        "provider": provider,
+        "owner": owner,
+        "family": act_for(holder, "david@example.org", money=True),
+        "invoices": [issue_invoice(agreement, total=6_000, own=500), issue_invoice(agreement, total=4_550)],
+    }
+
+
+def fill_card(page: Page, number: str) -> None:
+    page.get_by_label("Email address").fill("david@example.org")
+    page.get_by_label("Name on card").fill("David Hollis")
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry date").fill("12/49")
+    page.get_by_label("Security code").fill("123")
+
+
+def test_family_pays_two_invoices_online_and_the_ledger_and_the_pa_see_it(
+    page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
+) -> None:
+    holder, first, second = world["holder"], *world["invoices"]
+    sign_in(page, live_site, world["family"])
+    page.goto(live_site.url(f"/your-support/money/{holder.uuid}/"))
+    page.get_by_role("link", name="Pay invoices online by card").click()
+
+    expect(page.get_by_role("heading", name="Pay invoices online")).to_be_visible()
+    expect(page.get_by_text("These are demo payments. No real money moves.")).to_be_visible()
+    axe_check(page)
+    page.get_by_role("button", name="Continue").click()  # nothing ticked
+    expect(page.get_by_role("alert")).to_contain_text("Choose at least one invoice to pay")
+    axe_check(page)
+    screenshot(page, "pay-1-nothing-chosen")
+
+    page.get_by_label(f"Invoice {first.number}").check()
+    page.get_by_label(f"Invoice {second.number}").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#total")).to_have_text("£105.50")
+    expect(page.locator("#stripe-fee")).to_contain_text("Paid by the council")
+    axe_check(page)
+    screenshot(page, "pay-2-check-and-pay")
+
+    page.get_by_role("button", name="Pay £105.50 with Stripe").click()
+    expect(page.get_by_role("heading", name="Pay £105.50")).to_be_visible()
+    screenshot(page, "pay-3-stripe-checkout")
+    fill_card(page, "4242 4242 4242 4242")
+    started = time.monotonic()
+    page.get_by_role("button", name="Pay £105.50").click()
+
+    expect(page.get_by_role("heading", name="Payment complete")).to_be_visible()
+    assert LedgerTransaction.objects.filter(holder=holder, kind="invoice_payment").count() == 2
+    print(f"\nFrom 'Pay' on Stripe's page to the ledger updated, on our page: {time.monotonic() - started:.2f} s")
+    axe_check(page)
+    screenshot(page, "pay-4-complete")
+
+    page.get_by_role("link", name="the money page").click()
+    recent = page.locator("#recent")
+    expect(recent).to_contain_text(first.number)
+    expect(recent).to_contain_text(second.number)
+    expect(page.get_by_text("No invoices waiting to be paid.")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "pay-5-money-page")
+    payment = Payment.objects.get()
+    assert set(Invoice.objects.values_list("paid_reference", flat=True)) == {payment.stripe_payment_intent_id}
+
+    # The PA sees the payment on their Get paid online page, with when the money should arrive.
+    sign_in(page, live_site, world["owner"])
+    page.goto(live_site.url(f"/payments/provider/{world['provider'].uuid}/"))
+    incoming = page.locator("#incoming-payments")
+    expect(incoming).to_contain_text(first.number)
+    expect(incoming).to_contain_text("Paid")
+    expect(incoming).to_contain_text("In your Stripe balance on")
+    axe_check(page)
+    screenshot(page, "pay-6-pa-sees-it")
+
+
+def test_a_declined_card_is_said_plainly_and_nothing_changes(
+    page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
+) -> None:
+    holder, first, _ = world["holder"], *world["invoices"]
+    sign_in(page, live_site, world["family"])
+    page.goto(live_site.url(f"/payments/holder/{holder.uuid}/pay/"))
+    page.get_by_label(f"Invoice {first.number}").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Pay £60.00 with Stripe").click()
+
+    fill_card(page, "4000 0000 0000 0002")
+    page.get_by_role("button", name="Pay £60.00").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your card was declined")
+    page.get_by_role("link", name="Go back without paying").click()
+
+    expect(page.locator("#payment-state")).to_contain_text("The card was declined, so nothing was taken.")
+    expect(page.get_by_role("button", name="Continue to pay")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "declined")
+    assert not LedgerTransaction.objects.filter(holder=holder).exists()
+    first.refresh_from_db()
+    assert first.status == Invoice.Status.PAYABLE
+    assert Payment.objects.get().status == Payment.Status.OPEN
