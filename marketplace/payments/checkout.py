@@ -136,9 +136,10 @@ def payment_create(
     Raises PaymentsError when the invoices cannot be paid together, or when one
     of them is already in a live payment (a double click, a second tab).
     """
-    invoices = invoices_to_pay(holder=holder, invoice_uuids=invoice_uuids)
-    # Lock the invoices so a payment recorded by another route at this moment waits.
-    list(Invoice.objects.select_for_update().filter(pk__in=[invoice.pk for invoice in invoices]))
+    chosen = [str(value) for value in invoice_uuids]
+    # Lock the invoices first, so one being recorded as paid another way at this moment is seen as paid.
+    list(Invoice.objects.select_for_update().filter(holder=holder, uuid__in=chosen))
+    invoices = invoices_to_pay(holder=holder, invoice_uuids=chosen)
     account = PaymentAccount.objects.get(provider_id=invoices[0].provider_id)
     amount = sum(invoice.total_pence for invoice in invoices)
     fees = fee_breakdown(amount_pence=amount, settings=payment_settings())
@@ -289,7 +290,7 @@ def payment_sync(*, payment: Payment, now: datetime) -> Payment:
 @transaction.atomic
 def payment_apply(*, payment: Payment, snapshot: CheckoutSnapshot, now: datetime) -> Payment:
     """Apply a session read from Stripe: paid posts every invoice to the ledger once, in this one transaction."""
-    locked = Payment.objects.select_for_update().select_related("created_by").get(pk=payment.pk)
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.status not in (Payment.Status.QUEUED, Payment.Status.OPEN):
         return locked  # settled already: a replay or a late event changes nothing
     locked.updated_at = now

@@ -552,3 +552,12 @@ def test_the_pages_run_the_same_number_of_queries_for_few_or_many_invoices_and_p
 
     assert big == small
     assert count_queries(family_client, payment_url) == small_payment
+
+
+def test_the_money_page_offers_paying_online_to_those_who_may_pay_only(world: dict[str, Any]) -> None:
+    url = reverse("budgets:money", args=[world["holder"].uuid])
+    pay_url = reverse("payments:pay_invoices", args=[world["holder"].uuid])
+    assert pay_url in signed_in(world["family"]).get(url).content.decode()
+    commissioner_page = signed_in(CommissionerFactory()).get(url)
+    assert commissioner_page.status_code == 200
+    assert pay_url not in commissioner_page.content.decode()
