@@ -21,7 +21,7 @@ from fakestripe.testing import FakeStripeProcess
 from marketplace.agreements.models import Invoice
 from marketplace.budgets.models import LedgerTransaction
 from marketplace.core.models import OutboxEmail
-from marketplace.payments import checkout
+from marketplace.payments import checkout, gateway
 from marketplace.payments.models import Payment, PaymentAccount, PaymentItem, PaymentSettings
 from marketplace.payments.selectors import payment_settings
 from marketplace.payments.services import PaymentsError
@@ -561,3 +561,58 @@ def test_the_money_page_offers_paying_online_to_those_who_may_pay_only(world: di
     commissioner_page = signed_in(CommissionerFactory()).get(url)
     assert commissioner_page.status_code == 200
     assert pay_url not in commissioner_page.content.decode()
+
+
+def test_the_sweep_is_scheduled_every_minute() -> None:
+    from celery import current_app
+    from django.conf import settings as django_settings
+
+    entry = django_settings.CELERY_BEAT_SCHEDULE["payments-open-due-checkout-sessions"]
+    assert entry["task"] == "marketplace.payments.tasks.open_due_checkout_sessions"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"] == 60.0
+
+
+def snapshot_of(payment: Payment, **state: Any) -> gateway.CheckoutSnapshot:
+    return gateway.CheckoutSnapshot(
+        session_id=payment.stripe_checkout_session_id,
+        url=payment.checkout_url,
+        amount_total=payment.amount_pence,
+        metadata={"payment": str(payment.uuid)},
+        **state,
+    )
+
+
+def test_an_asynchronous_payment_still_processing_stays_open_and_one_that_failed_frees_the_invoices(
+    world: dict[str, Any],
+) -> None:
+    """Card payments settle at once; Stripe's delayed methods complete the session unpaid first (the fake has
+    none, so the session is given as Stripe would describe it)."""
+    payment = start_payment(world)
+    processing = snapshot_of(
+        payment,
+        status="complete",
+        payment_status="unpaid",
+        payment_intent_id="pi_x",
+        payment_intent_status="processing",
+    )
+    assert checkout.payment_apply(payment=payment, snapshot=processing, now=timezone.now()).status == "open"
+
+    failed = snapshot_of(
+        payment,
+        status="complete",
+        payment_status="unpaid",
+        payment_intent_id="pi_x",
+        payment_intent_status="requires_payment_method",
+        last_error="The bank refused the debit.",
+    )
+    applied = checkout.payment_apply(payment=payment, snapshot=failed, now=timezone.now())
+
+    assert applied.status == Payment.Status.FAILED
+    assert applied.failure_message == "The bank refused the debit."
+    assert not PaymentItem.objects.filter(is_live=True).exists()
+    assert not LedgerTransaction.objects.exists()
+    # A late "paid" read after the failure changes nothing: a settled payment stays as it is.
+    paid = snapshot_of(payment, status="complete", payment_status="paid", payment_intent_id="pi_x")
+    assert checkout.payment_apply(payment=payment, snapshot=paid, now=timezone.now()).status == "failed"
+    assert not LedgerTransaction.objects.exists()
