@@ -616,3 +616,25 @@ def test_an_asynchronous_payment_still_processing_stays_open_and_one_that_failed
     paid = snapshot_of(payment, status="complete", payment_status="paid", payment_intent_id="pi_x")
     assert checkout.payment_apply(payment=payment, snapshot=paid, now=timezone.now()).status == "failed"
     assert not LedgerTransaction.objects.exists()
+
+
+def test_the_check_and_pay_page_runs_the_same_number_of_queries_for_one_or_five_invoices(
+    world: dict[str, Any],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(world["family"])
+    url = reverse("payments:pay_invoices", args=[world["holder"].uuid])
+    client.get(url)
+
+    def post_count(invoices: list[Invoice]) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(url, {"invoice": [str(invoice.uuid) for invoice in invoices]})
+        assert "Check and pay" in response.content.decode()
+        return len(captured)
+
+    post_count([world["first"]])  # the first makes the payment settings row
+    one = post_count([world["first"]])
+    more = [issue_invoice(world["agreement"], total=1_000) for _ in range(3)]
+    assert post_count([world["first"], world["second"], *more]) == one
