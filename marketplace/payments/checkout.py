@@ -103,7 +103,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 def invoices_to_pay(*, holder: DirectPaymentHolder, invoice_uuids: Iterable[UUID | str]) -> list[Invoice]:
     """The holder's invoices with these uuids, checked to be payable online together; PaymentsError if not."""
-    wanted = {str(value) for value in invoice_uuids}
+    try:
+        wanted = {str(UUID(str(value))) for value in invoice_uuids}
+    except ValueError:
+        raise PaymentsError("Choose from the invoices listed.") from None
     if not wanted:
         raise PaymentsError("Choose at least one invoice to pay.")
     invoices = list(
@@ -137,8 +140,9 @@ def payment_create(
     of them is already in a live payment (a double click, a second tab).
     """
     chosen = [str(value) for value in invoice_uuids]
-    # Lock the invoices first, so one being recorded as paid another way at this moment is seen as paid.
-    list(Invoice.objects.select_for_update().filter(holder=holder, uuid__in=chosen))
+    invoices = invoices_to_pay(holder=holder, invoice_uuids=chosen)
+    # Lock them, then check again: one recorded as paid another way at this moment is then seen as paid.
+    list(Invoice.objects.select_for_update().filter(pk__in=[invoice.pk for invoice in invoices]))
     invoices = invoices_to_pay(holder=holder, invoice_uuids=chosen)
     account = PaymentAccount.objects.get(provider_id=invoices[0].provider_id)
     amount = sum(invoice.total_pence for invoice in invoices)
@@ -167,7 +171,7 @@ def payment_create(
                 ]
             )
     except IntegrityError as error:
-        raise PaymentsError("One of these invoices is already being paid.", is_unreachable=False) from error
+        raise PaymentsError("One of these invoices is already being paid.") from error
     return payment
 
 

@@ -638,3 +638,11 @@ def test_the_check_and_pay_page_runs_the_same_number_of_queries_for_one_or_five_
     one = post_count([world["first"]])
     more = [issue_invoice(world["agreement"], total=1_000) for _ in range(3)]
     assert post_count([world["first"], world["second"], *more]) == one
+
+
+def test_the_service_refuses_what_is_not_an_invoice_id_in_words() -> None:
+    holder = make_holder()
+    with pytest.raises(PaymentsError, match="Choose from the invoices listed"):
+        checkout.invoices_to_pay(holder=holder, invoice_uuids=["not-a-uuid"])
+    with pytest.raises(PaymentsError, match="at least one"):
+        checkout.invoices_to_pay(holder=holder, invoice_uuids=[])
