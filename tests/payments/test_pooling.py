@@ -185,4 +185,3 @@ def test_marking_a_pooled_share_paid_queues_its_transfer_after_commit(
         tasks.queue_pooled_share_transfer(individual)
 
     assert queued == [payment.pk]
-
