@@ -59,7 +59,8 @@ def _tell_provider(agreement: Agreement, *, what: str, subject: str) -> None:
 
 
 def _lock(agreement: Agreement) -> Agreement:
-    return Agreement.objects.select_for_update().select_related("holder", "in_force").get(pk=agreement.pk)
+    # `of=self`: the terms in force are joined for reading; PostgreSQL locks no row on that outer join's side.
+    return Agreement.objects.select_for_update(of=("self",)).select_related("holder", "in_force").get(pk=agreement.pk)
 
 
 def _joined(agreement: Agreement) -> list[PoolMember]:
