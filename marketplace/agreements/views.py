@@ -682,10 +682,18 @@ def _invoice_for(request: HttpRequest, invoice_uuid: UUID) -> tuple[Invoice, str
 def invoice_page(request: HttpRequest, invoice_uuid: UUID) -> HttpResponse:
     invoice, side = _invoice_for(request, invoice_uuid)
     entries = selectors.invoice_entries(invoice)
+    is_share = any(entry.invoice_id != invoice.pk for entry in entries)
     return render(
         request,
         "agreements/invoice.html",
-        {"invoice": invoice, "entries": entries, "side": side, "back": _page(side, invoice.agreement)},
+        {
+            "invoice": invoice,
+            "entries": entries,
+            "side": side,
+            "back": _page(side, invoice.agreement),
+            "is_share": is_share,
+            "shared_total": sum(entry.amount_pence for entry in entries),
+        },
     )
 
 

@@ -425,7 +425,10 @@ def test_a_member_cannot_see_another_members_invoice_or_money_page(
     margarets, bilals, carols = invoiced
     client = client_for(nadia)
 
-    assert client.get(reverse("agreements:invoice", args=[bilals.uuid])).status_code == 200
+    own = client.get(reverse("agreements:invoice", args=[bilals.uuid]))
+    assert own.status_code == 200
+    assert "This is one share of £48.00 of support shared with other people" in own.content.decode()
+    assert client.get(reverse("agreements:download_invoice", args=[bilals.uuid]))["Content-Type"] == "application/pdf"
     assert client.get(reverse("agreements:invoice", args=[carols.uuid])).status_code == 404
     assert client.get(reverse("agreements:download_invoice", args=[margarets.uuid])).status_code == 404
     assert client.get(reverse("agreements:download", args=[pool.uuid])).status_code == 404
@@ -630,3 +633,38 @@ def test_the_agreement_page_runs_a_fixed_number_of_queries_whatever_the_pool_siz
     services.invoices_issue(agreement=pool, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
 
     assert (count(nadia, holder_url), count(provider_owner, provider_url)) == small
+
+
+@pytest.mark.usefixtures("_on_today")
+def test_the_invite_shares_and_invoice_pages_run_a_fixed_number_of_queries(
+    pool: Agreement, provider_owner: User, carol: DirectPaymentHolder, personal_care: Any
+) -> None:
+    def counts() -> list[int]:
+        client = client_for(provider_owner)
+        invoice = Invoice.objects.filter(agreement=pool).latest("pk")
+        urls = [
+            reverse("agreements:provider_pool_invite", args=[pool.uuid]),
+            reverse("agreements:pool_shares", args=[pool.uuid]),
+            reverse("agreements:invoice", args=[invoice.uuid]),
+        ]
+        found = []
+        for url in urls:
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    approved(pool, provider_owner, TODAY)
+    services.invoices_issue(agreement=pool, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
+    small = counts()
+    for number in range(3):
+        known = _holder(f"known{number}@example.org", f"Known{number}", "Person")
+        send_enquiry(known, [pool.provider], known.user, personal_care)
+        joined = _holder(f"joined{number}@example.org", f"Joined{number}", "Person")
+        pools.pool_join(member=invite(pool, joined, provider_owner), by=joined.user, today=TODAY, now=NOW)
+    for quantity in ("1", "2"):
+        approved(pool, provider_owner, TODAY, quantity=quantity)
+    services.invoices_issue(agreement=pool, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
+
+    assert counts() == small

@@ -157,6 +157,7 @@ def test_three_people_share_a_day_out_each_sees_only_their_share_and_one_leaves(
         screenshot(page, f"{own.split()[0].lower()}-sees-own-share")
     nadia.get_by_role("link", name=invoices["Ben Baker"].number).click()
     expect(nadia.locator("main")).to_contain_text("£30.00")
+    expect(nadia.locator("main")).to_contain_text("This is one share of £90.00 of support shared with other people")
     axe_check(nadia)
     screenshot(nadia, "nadia-bens-invoice")
     response = nadia.goto(live_site.url(f"/invoices/{invoices['Cath Cole'].uuid}/"))
