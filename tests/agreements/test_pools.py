@@ -668,3 +668,18 @@ def test_the_invite_shares_and_invoice_pages_run_a_fixed_number_of_queries(
     services.invoices_issue(agreement=pool, by=provider_owner, up_to=TODAY, today=TODAY, now=NOW)
 
     assert counts() == small
+
+
+@pytest.mark.usefixtures("_on_today")
+def test_a_commissioner_sees_a_pool_but_answers_for_nobody_in_it(
+    agreement: Agreement, provider_owner: User, bilal: DirectPaymentHolder
+) -> None:
+    invited = invite(agreement, bilal, provider_owner)
+    client = client_for(CommissionerFactory())
+
+    assert client.get(page(agreement)).status_code == 200
+    assert client.post(reverse("agreements:pool_join", args=[invited.uuid])).status_code == 404
+    assert client.get(reverse("agreements:pool_shares", args=[agreement.uuid])).status_code == 404
+    assert client.get(reverse("agreements:pool_invite", args=[agreement.uuid])).status_code == 403
+    invited.refresh_from_db()
+    assert invited.status == PoolMember.Status.INVITED
