@@ -25,6 +25,7 @@ from django.utils import timezone
 from marketplace.accounts.services import account_email_mark_verified
 from marketplace.accreditation.models import ProviderCheck
 from marketplace.accreditation.services import evidence_add, provider_checks_sync, worker_add
+from marketplace.agreements.pools import pool_invite
 from marketplace.agreements.services import invoice_issue as agreement_invoice_issue
 from marketplace.backups.services import absence_mark
 from marketplace.providers.models import Provider
@@ -91,6 +92,12 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
     invoice = agreement_invoice_issue(
         agreement=agreement, by=owner, up_to=invoiced.worked_on, today=datetime.date(2026, 1, 9), now=AGREEMENT_MOMENT
     )
+    # Shared support: the holder's agreement shared with another holder, so the holder's member id is real.
+    pool_invite(
+        agreement=agreement, holder=DirectPaymentHolderFactory(), by=owner, side="provider", shares_from=today,
+        today=today, now=timezone.now(),
+    )  # fmt: skip
+    member = agreement.pool_members.get(holder=holder_record)
     for user in (owner, holder, commissioner_user, editor_user):
         account_email_mark_verified(user=user)
 
@@ -111,6 +118,7 @@ def world(commissioner_user: Any, editor_user: Any) -> dict[str, Any]:
             "alert": absence.alerts.get(holder=holder_record).uuid,
             "entry": entry.uuid,
             "invoice": invoice.uuid,
+            "member": member.uuid,
         },
         more_pks=(("admin/reviews", waiting.pk),),
         roles={

@@ -368,6 +368,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_FILESYSTEM_DIR / "beat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Pooled support (marketplace.payments.pooling): transfer any paid share whose transfer has not been made.
+    "payments-transfer-pooled-shares": {
+        "task": "marketplace.payments.tasks.transfer_pending_pooled_shares",
+        "schedule": 60.0 * 5,
+    },
     # The email outbox (marketplace.core.outbox): send what is due, retry what failed.
     "send-due-emails": {
         "task": "marketplace.core.tasks.send_due_emails",

@@ -7,6 +7,7 @@ they never test roles themselves.
 from typing import Any
 
 import rules
+from django.db.models import Q
 
 from .roles import COMMISSIONERS, EDITORS
 
@@ -230,16 +231,44 @@ rules.add_perm("backups.mark_absence", is_member_of_provider)
 # accepts, changes and ends it with the agree-support right; timesheets and invoices need the money
 # right, and only that right approves or queries an entry. The provider's own users act for its
 # side. Commissioners see agreements and invoices (a holder's records) but act for neither side.
+# A pooled agreement (several holders sharing it, see agreements.PoolMember) is also seen by each
+# member's side; its timesheet by each member's money right, who may approve or query it while
+# sharing; an invoice only by its own holder's money right, so no member sees another's share.
 def _agreement_behind(obj: Any) -> Any:
     if obj is None:
         return None
     return getattr(obj, "agreement", obj)
 
 
+def _is_invoice(obj: Any) -> bool:
+    return hasattr(obj, "transfer_group") and hasattr(obj, "number")
+
+
+def _acts_for_pool_member(user: Any, agreement: Any, *, right_field: str | None, statuses: tuple[str, ...]) -> bool:
+    """The user is, or has a live link with `right_field` to, a member of the agreement's pool in `statuses`."""
+    from .models import ActingFor
+
+    if not user.is_authenticated or agreement is None:
+        return False
+    links = ActingFor.objects.filter(agent=user, ended_on__isnull=True)
+    if right_field is not None:
+        links = links.filter(**{right_field: True})
+    members = agreement.pool_members.filter(status__in=statuses)
+    return bool(members.filter(Q(holder__user=user) | Q(holder__in=links.values("holder"))).exists())
+
+
+SEEING_MEMBERS = ("invited", "joined", "left")
+PAYING_MEMBERS = ("joined", "left")
+
+
 @rules.predicate
 def sees_records_of_agreement_holder(user: Any, obj: Any) -> bool:
     agreement = _agreement_behind(obj)
-    return agreement is not None and bool(acts_for_holder.test(user, agreement.holder))
+    if agreement is None:
+        return False
+    if acts_for_holder.test(user, agreement.holder):
+        return True
+    return _acts_for_pool_member(user, agreement, right_field=None, statuses=SEEING_MEMBERS)
 
 
 @rules.predicate
@@ -250,8 +279,30 @@ def may_agree_support_for_agreement_holder(user: Any, obj: Any) -> bool:
 
 @rules.predicate
 def may_see_money_of_agreement_holder(user: Any, obj: Any) -> bool:
+    if _is_invoice(obj):
+        return bool(may_see_money_of_holder.test(user, obj.holder))
     agreement = _agreement_behind(obj)
-    return agreement is not None and bool(may_see_money_of_holder.test(user, agreement.holder))
+    if agreement is None:
+        return False
+    if may_see_money_of_holder.test(user, agreement.holder):
+        return True
+    return _acts_for_pool_member(user, agreement, right_field="may_see_money", statuses=PAYING_MEMBERS)
+
+
+@rules.predicate
+def may_decide_for_agreement_holder(user: Any, obj: Any) -> bool:
+    agreement = _agreement_behind(obj)
+    if agreement is None:
+        return False
+    if may_see_money_of_holder.test(user, agreement.holder):
+        return True
+    return _acts_for_pool_member(user, agreement, right_field="may_see_money", statuses=("joined",))
+
+
+@rules.predicate
+def may_see_money_of_pool_member(user: Any, member: Any) -> bool:
+    """Joining, declining or leaving a pool: whoever holds the money right for that member."""
+    return member is not None and bool(may_see_money_of_holder.test(user, member.holder))
 
 
 @rules.predicate
@@ -260,11 +311,25 @@ def is_member_of_agreement_provider(user: Any, obj: Any) -> bool:
     return agreement is not None and bool(is_member_of_provider.test(user, agreement.provider))
 
 
+@rules.predicate
+def may_invite_to_pool_as_holder(user: Any, agreement: Any) -> bool:
+    """A member's side with the money right invites others (holders they also hold that right for)."""
+    if agreement is None:
+        return False
+    if may_see_money_of_holder.test(user, agreement.holder):
+        return True
+    return _acts_for_pool_member(user, agreement, right_field="may_see_money", statuses=("joined",))
+
+
 rules.add_perm("agreements.view_as_holder", sees_records_of_agreement_holder | is_commissioner)
 rules.add_perm("agreements.act_as_holder", may_agree_support_for_agreement_holder)
 rules.add_perm("agreements.view_money_as_holder", may_see_money_of_agreement_holder | is_commissioner)
-rules.add_perm("agreements.decide_timesheets", may_see_money_of_agreement_holder)
+rules.add_perm("agreements.decide_timesheets", may_decide_for_agreement_holder)
 rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)
+rules.add_perm("agreements.invite_to_pool", may_invite_to_pool_as_holder)
+rules.add_perm("agreements.answer_for_pool_member", may_see_money_of_pool_member)
+# Commissioners see every member of a pool by name and every member's invoices (read only).
+rules.add_perm("agreements.view_every_pool_member", is_commissioner)
 # Payments (marketplace.payments): a provider's own users set up and see its connected account
 # ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
 rules.add_perm("payments.manage_payment_account", is_member_of_provider)

@@ -136,6 +136,10 @@ def invoice_pdf(invoice: Invoice, *, entries: Sequence[TimesheetEntry]) -> PdfDo
         ],
         align=["L", "R", "R", "R"],
     )
+    shared = [entry for entry in entries if entry.invoice_id != invoice.pk]
+    if shared:
+        whole = pounds(sum(entry.amount_pence for entry in entries))
+        document.paragraph(f"This invoice is one share of {whole} of support shared with other people.")
     document.summary_list(
         [
             ("Total", pounds(invoice.total_pence)),

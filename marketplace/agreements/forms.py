@@ -3,7 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -274,3 +274,109 @@ class MessageForm(_Form):
 
 class InvoiceForm(_Form):
     up_to = DateInputField(name_in_errors="the last day the invoice covers", label="Invoice approved support up to")
+
+
+# Pooled agreements ----------------------------------------------------------------------------
+
+PERCENT_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
+
+
+class PoolInviteForm(_Form):
+    """Whom to invite to share the agreement, from the holders this side may invite, and from when."""
+
+    holder = forms.ChoiceField(
+        label="Who do you want to share this support with?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select the person to invite.",
+            "invalid_choice": "Select one of the people listed.",
+        },
+    )
+    shares_from = DateInputField(
+        name_in_errors="the day sharing starts",
+        label="Sharing starts on",
+        help_text="They pay a share of the support given from this day, once they join. For example, 27 3 2027",
+    )
+
+    def __init__(self, *args: Any, holders: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holders = {str(holder.uuid): holder for holder in holders}
+        cast(forms.ChoiceField, self.fields["holder"]).choices = [
+            (key, holder.display_name) for key, holder in self.holders.items()
+        ]
+
+    def chosen_holder(self) -> Any:
+        return self.holders[self.cleaned_data["holder"]]
+
+
+class PoolSharesForm(_Form):
+    """Equal shares, or a percentage for each member (to two places) that must add up to 100%."""
+
+    how = forms.ChoiceField(
+        label="How is the cost shared?",
+        widget=forms.RadioSelect,
+        choices=[("equal", "Equally"), ("set", "In the shares I set below")],
+        error_messages={
+            "required": "Select how the cost is shared.",
+            "invalid_choice": "Select how the cost is shared.",
+        },
+    )
+
+    def __init__(self, *args: Any, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        for number, member in enumerate(members, start=1):
+            self.fields[f"share_{member.pk}"] = forms.CharField(
+                label=f"Share of person {number}, {member.holder.display_name} (%)",
+                required=False,
+                max_length=6,
+                error_messages={"max_length": "Enter a percentage like 50 or 33.34."},
+            )
+
+    def share_fields(self) -> list[Any]:
+        return [self[f"share_{member.pk}"] for member in self.members]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("how") != "set":
+            cleaned["basis_points"] = None
+            return cleaned
+        points: dict[int, int] = {}
+        for member in self.members:
+            name = f"share_{member.pk}"
+            text = (cleaned.get(name) or "").strip().rstrip("%").strip()
+            if not text:
+                self.add_error(name, f"Enter the share of {member.holder.display_name}.")
+            elif not PERCENT_PATTERN.match(text) or Decimal(text) > 100:
+                self.add_error(name, "Enter a percentage from 0.01 to 100, like 50 or 33.34.")
+            elif Decimal(text) == 0:
+                self.add_error(name, "Every share must be more than 0%.")
+            else:
+                points[member.pk] = int(Decimal(text) * 100)
+        if len(points) == len(self.members) and sum(points.values()) != 10_000:
+            total = Decimal(sum(points.values())) / 100
+            self.add_error(
+                f"share_{self.members[0].pk}", f"The shares must add up to 100%. They add up to {total:g}%."
+            )
+        cleaned["basis_points"] = points
+        return cleaned
+
+
+class PoolLeaveForm(_Form):
+    last_day = DateInputField(
+        name_in_errors="the last day you share",
+        label="Last day of shared support",
+        help_text="You pay your share of the support given up to and including this day. For example, 27 3 2027",
+    )
+    reason = forms.CharField(
+        label="Why are you leaving? (optional)",
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The provider sees this; the other people sharing do not",
+        error_messages={"max_length": f"This must be {MAX_TEXT} characters or fewer."},
+    )
+    individual = forms.BooleanField(
+        label="Ask the provider for an individual agreement on the same terms, starting the next day",
+        required=False,
+    )

@@ -17,7 +17,9 @@ payments): they call `services.mark_invoice_paid`.
 """
 
 import uuid
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -90,6 +92,9 @@ class Agreement(models.Model):
     )
     ended_by_side = models.CharField(max_length=16, choices=Side.choices, blank=True)
     end_reason = models.TextField(blank=True)
+    # Shared by two or more holders now (see PoolMember). `holder` is then the member
+    # whose side agrees changes to the terms; each member pays only their own share.
+    is_pooled = models.BooleanField("shared with other people", default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -217,6 +222,11 @@ class Invoice(models.Model):
     # under this one Stripe transfer group. Empty for an individual agreement,
     # whose online payment is a destination charge.
     transfer_group = models.CharField(max_length=255, blank=True)
+    # A pooled share covers entries shared with other holders' invoices, so it
+    # lists them here rather than owning them through `TimesheetEntry.invoice`.
+    shared_entries: "models.ManyToManyField[TimesheetEntry, Any]" = models.ManyToManyField(
+        "TimesheetEntry", blank=True, related_name="share_invoices"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-pk"]
@@ -305,3 +315,63 @@ class TimesheetMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Message on {self.entry} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class PoolMember(models.Model):
+    """One holder sharing a pooled agreement: invited, joined, declined or left, and their share.
+
+    A member pays `share_parts` out of the parts of every member sharing on the
+    day the support was given: equal parts by default (1 each), or basis
+    points (hundredths of a per cent) summing to 10,000 when the provider sets
+    shares. A member shares the support given from `shares_from` to
+    `last_day` (None while they stay), so leaving changes only the shares of
+    support after their last day; invoices already issued never change.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        JOINED = "joined", "Sharing"
+        DECLINED = "declined", "Declined"
+        LEFT = "left", "Left"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="pool_members")
+    holder = models.ForeignKey(
+        "accounts.DirectPaymentHolder", on_delete=models.PROTECT, related_name="pool_memberships"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
+    share_parts = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    shares_from = models.DateField("shares the support given from")
+    last_day = models.DateField("last day of shared support", null=True, blank=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by_side = models.CharField(max_length=16, choices=Side.choices)
+    invited_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    left_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["agreement", "invited_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "holder"],
+                condition=models.Q(status__in=["invited", "joined"]),
+                name="pool_member_once_per_agreement",
+            ),
+            models.CheckConstraint(condition=models.Q(share_parts__gte=1), name="pool_member_share_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} in {self.agreement} ({self.get_status_display()})"
+
+    def shares_on(self, day: date) -> bool:
+        """Whether this member pays a share of support given on `day`."""
+        if self.status not in (self.Status.JOINED, self.Status.LEFT) or day < self.shares_from:
+            return False
+        return self.last_day is None or day <= self.last_day

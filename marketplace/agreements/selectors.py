@@ -6,9 +6,17 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from wagtail.models import Site
 
-from marketplace.accounts.models import DirectPaymentHolder
+from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 
-from .models import Agreement, AgreementSettings, AgreementVersion, Invoice, TimesheetEntry, TimesheetMessage
+from .models import (
+    Agreement,
+    AgreementSettings,
+    AgreementVersion,
+    Invoice,
+    PoolMember,
+    TimesheetEntry,
+    TimesheetMessage,
+)
 
 
 def agreement_settings(*, site: Site | None = None) -> AgreementSettings:
@@ -30,7 +38,9 @@ def _with_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
         to_invoice_count=Count(
             "timesheet_entries",
             filter=Q(
-                timesheet_entries__status=TimesheetEntry.Status.APPROVED, timesheet_entries__invoice__isnull=True
+                timesheet_entries__status=TimesheetEntry.Status.APPROVED,
+                timesheet_entries__invoice__isnull=True,
+                timesheet_entries__share_invoices__isnull=True,
             ),
             distinct=True,
         ),
@@ -44,8 +54,10 @@ def _with_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
 
 
 def holder_agreements(holder: DirectPaymentHolder) -> list[Agreement]:
-    """The holder's agreements, newest first, with counts of entries waiting, queried and changes waiting."""
-    return list(_with_counts(Agreement.objects.filter(holder=holder)))
+    """The holder's agreements (shared ones they were invited to included), newest first, with counts of
+    entries waiting, queried and changes waiting."""
+    shared = PoolMember.objects.filter(holder=holder).exclude(status=PoolMember.Status.DECLINED).values("agreement")
+    return list(_with_counts(Agreement.objects.filter(Q(holder=holder) | Q(pk__in=shared))))
 
 
 def provider_agreements(provider_ids: list[int]) -> list[Agreement]:
@@ -78,16 +90,25 @@ def agreement_entries(agreement: Agreement, *, limit: int = 200) -> list[Timeshe
         .prefetch_related(
             Prefetch("messages", queryset=TimesheetMessage.objects.select_related("sent_by", "on_behalf_of"))
         )
+        .annotate(share_count=Count("share_invoices"))
         .order_by("-worked_on", "-pk")[:limit]
     )
 
 
 def invoice_entries(invoice: Invoice) -> list[TimesheetEntry]:
-    return list(invoice.entries.select_related("version").order_by("worked_on", "pk"))
+    """The entries an invoice covers: its own, or for a pooled share the entries it shares with the others."""
+    return list(
+        TimesheetEntry.objects.filter(Q(invoice=invoice) | Q(share_invoices=invoice))
+        .select_related("version")
+        .distinct()
+        .order_by("worked_on", "pk")
+    )
 
 
 def invoiceable_entries(agreement: Agreement, *, up_to: date | None = None) -> QuerySet[TimesheetEntry]:
-    entries = agreement.timesheet_entries.filter(status=TimesheetEntry.Status.APPROVED, invoice__isnull=True)
+    entries = agreement.timesheet_entries.filter(
+        status=TimesheetEntry.Status.APPROVED, invoice__isnull=True, share_invoices__isnull=True
+    )
     return entries.filter(worked_on__lte=up_to) if up_to else entries
 
 
@@ -130,3 +151,22 @@ def entry_totals(entries: list[TimesheetEntry]) -> dict[str, int]:
 
 def invoice_sum(invoices: QuerySet[Invoice]) -> int:
     return int(invoices.aggregate(total=Sum("total_pence"))["total"] or 0)
+
+
+def pool_members(agreement: Agreement) -> list[PoolMember]:
+    """Everyone invited to share the agreement, in the order they were invited, with their holder (one query)."""
+    return list(agreement.pool_members.select_related("holder").order_by("invited_at", "pk"))
+
+
+def holder_ids_acted_for(user: User, *, right_field: str | None = None) -> set[int]:
+    """The holders this person is, or has a live link to (with `right_field` when given): one query."""
+    if not user.is_authenticated:
+        return set()
+    links = ActingFor.objects.filter(agent=user, ended_on__isnull=True)
+    if right_field is not None:
+        links = links.filter(**{right_field: True})
+    return set(
+        DirectPaymentHolder.objects.filter(Q(user=user) | Q(pk__in=links.values("holder"))).values_list(
+            "pk", flat=True
+        )
+    )

@@ -25,8 +25,8 @@ from marketplace.core.notifications import email_send
 from marketplace.engagement.models import Enquiry
 from marketplace.providers.models import Provider, ProviderMembership, ServiceType
 
-from .models import Agreement, AgreementVersion, Invoice, Side, TimesheetEntry, TimesheetMessage
-from .money import amount_in_pence, bank_holiday_name
+from .models import Agreement, AgreementVersion, Invoice, PoolMember, Side, TimesheetEntry, TimesheetMessage
+from .money import amount_in_pence, bank_holiday_name, split_by_shares
 from .selectors import agreement_settings
 
 MAX_TEXT = 3000
@@ -179,7 +179,7 @@ def _tell_other_side(*, agreement: Agreement, from_side: str, what: str, subject
 
 def _open_agreement_between(holder_id: int, provider_id: int) -> Agreement | None:
     return (
-        Agreement.objects.filter(holder_id=holder_id, provider_id=provider_id)
+        Agreement.objects.filter(holder_id=holder_id, provider_id=provider_id, is_pooled=False)
         .exclude(status=Agreement.Status.ENDED)
         .first()
     )
@@ -576,28 +576,51 @@ def timesheets_approve_overdue(*, today: date, now: datetime) -> int:
 # Invoices -----------------------------------------------------------------------------------
 
 
+def _invoice_number(provider: Provider) -> str:
+    """The provider's next number; the caller holds the lock on the provider row."""
+    sequence = Invoice.objects.filter(provider=provider).count() + 1
+    return f"INV-{provider.pk}-{sequence:04d}"
+
+
+def _entries_to_invoice(agreement: Agreement, up_to: date) -> list[TimesheetEntry]:
+    # `of=self`: PostgreSQL locks no row on the nullable side of the outer join to the shares.
+    return list(
+        TimesheetEntry.objects.select_for_update(of=("self",))
+        .filter(
+            agreement=agreement,
+            status=TimesheetEntry.Status.APPROVED,
+            invoice__isnull=True,
+            share_invoices__isnull=True,
+            worked_on__lte=up_to,
+        )
+        .order_by("worked_on", "pk")
+    )
+
+
 @transaction.atomic
 def invoice_issue(*, agreement: Agreement, by: User | None, up_to: date, today: date, now: datetime) -> Invoice:
     """Gather the agreement's approved entries not yet invoiced, worked up to `up_to`, into a payable invoice.
 
     The number is the provider's own sequence (INV-<provider>-<n>), taken under
     a lock on the provider, so two invoices issued at once get different numbers.
+    A pooled agreement makes one invoice per member: use `invoices_issue`.
     """
+    if agreement.pool_members.exists():
+        raise AgreementError("This agreement is shared: each person gets an invoice for their own share.")
+    return _individual_invoice(agreement=agreement, by=by, up_to=up_to, today=today, now=now)
+
+
+def _individual_invoice(*, agreement: Agreement, by: User | None, up_to: date, today: date, now: datetime) -> Invoice:
     if up_to > today:
         raise AgreementError("Invoice only for support already given.", field="up_to")
     provider = Provider.objects.select_for_update().get(pk=agreement.provider_id)
-    entries = list(
-        TimesheetEntry.objects.select_for_update()
-        .filter(agreement=agreement, status=TimesheetEntry.Status.APPROVED, invoice__isnull=True, worked_on__lte=up_to)
-        .order_by("worked_on", "pk")
-    )
+    entries = _entries_to_invoice(agreement, up_to)
     if not entries:
         raise AgreementError("There are no approved entries to invoice up to that date.", field="up_to")
     total = sum(entry.amount_pence for entry in entries)
     own_money = sum(entry.own_money_pence for entry in entries)
-    sequence = Invoice.objects.filter(provider=provider).count() + 1
     invoice = Invoice.objects.create(
-        number=f"INV-{provider.pk}-{sequence:04d}",
+        number=_invoice_number(provider),
         agreement=agreement,
         holder_id=agreement.holder_id,
         provider=provider,
@@ -621,8 +644,123 @@ def invoice_issue(*, agreement: Agreement, by: User | None, up_to: date, today: 
     return invoice
 
 
+@dataclass
+class PoolShare:
+    """One member's share of the entries invoiced in one go: the council part and own-money part, in pence."""
+
+    member: PoolMember
+    council_pence: int = 0
+    own_money_pence: int = 0
+    entries: list[TimesheetEntry] = field(default_factory=list)
+
+    @property
+    def total_pence(self) -> int:
+        return self.council_pence + self.own_money_pence
+
+
+def pool_shares(entries: list[TimesheetEntry], members: list[PoolMember]) -> list[PoolShare]:
+    """Split entries between the members sharing on each entry's day, without losing or inventing a penny.
+
+    Entries are grouped by who shared on their day (membership changes when
+    someone joins or leaves); each group's council part and own-money part
+    are split by the members' parts with `split_by_shares`, separately, so
+    each part and the whole add up exactly and no share's own-money part
+    comes from someone else's council money. Members with nothing to pay
+    are left out.
+    """
+    shares = {member.pk: PoolShare(member=member) for member in members}
+    groups: dict[tuple[int, ...], list[TimesheetEntry]] = {}
+    for entry in entries:
+        sharing = tuple(member.pk for member in members if member.shares_on(entry.worked_on))
+        if not sharing:
+            raise AgreementError(f"Nobody shared the support given on {entry.worked_on:%-d %B %Y}.", field="up_to")
+        groups.setdefault(sharing, []).append(entry)
+    for sharing, grouped in groups.items():
+        parts = [shares[pk].member.share_parts for pk in sharing]
+        own_money = sum(entry.own_money_pence for entry in grouped)
+        council = sum(entry.amount_pence for entry in grouped) - own_money
+        for pk, council_piece, own_piece in zip(
+            sharing, split_by_shares(council, parts), split_by_shares(own_money, parts), strict=True
+        ):
+            shares[pk].council_pence += council_piece
+            shares[pk].own_money_pence += own_piece
+            shares[pk].entries.extend(grouped)
+    return [share for share in shares.values() if share.total_pence > 0]
+
+
+@transaction.atomic
+def invoices_issue(*, agreement: Agreement, by: User | None, up_to: date, today: date, now: datetime) -> list[Invoice]:
+    """Invoice the approved entries up to `up_to`: one invoice, or for a pooled agreement one per member's share.
+
+    A pooled period's invoices share one `transfer_group`
+    (`pool-<agreement uuid>-<n>`, n counting the agreement's pooled periods),
+    which online payments use to charge each share separately and transfer
+    it to the provider. When only one person shared the support invoiced,
+    theirs is an ordinary invoice with no transfer group.
+    """
+    members = list(
+        PoolMember.objects.filter(
+            agreement=agreement, status__in=[PoolMember.Status.JOINED, PoolMember.Status.LEFT]
+        ).select_related("holder")
+    )
+    if not members:
+        return [_individual_invoice(agreement=agreement, by=by, up_to=up_to, today=today, now=now)]
+    if up_to > today:
+        raise AgreementError("Invoice only for support already given.", field="up_to")
+    provider = Provider.objects.select_for_update().get(pk=agreement.provider_id)
+    entries = _entries_to_invoice(agreement, up_to)
+    if not entries:
+        raise AgreementError("There are no approved entries to invoice up to that date.", field="up_to")
+    shares = pool_shares(entries, members)
+    transfer_group = ""
+    if len(shares) > 1:
+        periods = Invoice.objects.filter(agreement=agreement).exclude(transfer_group="").values("transfer_group")
+        transfer_group = f"pool-{agreement.uuid}-{periods.distinct().count() + 1}"
+    due_on = today + timedelta(days=agreement_settings().invoice_due_days)
+    invoices = []
+    for share in shares:
+        covered = sorted({entry.pk: entry for entry in share.entries}.values(), key=lambda e: (e.worked_on, e.pk))
+        invoice = Invoice.objects.create(
+            number=_invoice_number(provider),
+            agreement=agreement,
+            holder_id=share.member.holder_id,
+            provider=provider,
+            total_pence=share.total_pence,
+            council_pence=share.council_pence,
+            own_money_pence=share.own_money_pence,
+            period_start=covered[0].worked_on,
+            period_end=covered[-1].worked_on,
+            issued_at=now,
+            issued_by=by,
+            due_on=due_on,
+            transfer_group=transfer_group,
+        )
+        invoice.shared_entries.set(covered)
+        invoices.append(invoice)
+        email_send(
+            to=holder_side_recipients(share.member.holder, right="may_see_money"),
+            subject="An invoice for your share of shared support",
+            template="agreements_needs_you",
+            context={
+                "what": f"Invoice {invoice.number} for your share is ready to pay by {due_on:%-d %B %Y}.",
+                "path": reverse("agreements:agreement", kwargs={"agreement_uuid": agreement.uuid}),
+            },
+        )
+    return invoices
+
+
 def invoice_totals_check(invoice: Invoice) -> bool:
-    """Whether an invoice's total equals its entries' amounts (for tests and the budget app's audits)."""
+    """Whether an invoice's total equals its entries' amounts (for tests and the budget app's audits).
+
+    A pooled share is one part of its entries; its period's shares together equal them.
+    """
+    if invoice.transfer_group:
+        period = Invoice.objects.filter(transfer_group=invoice.transfer_group)
+        shared = TimesheetEntry.objects.filter(share_invoices__in=period).distinct()
+        return bool(
+            (period.aggregate(total=Sum("total_pence"))["total"] or 0)
+            == (shared.aggregate(total=Sum("amount_pence"))["total"] or 0)
+        )
     summed = invoice.entries.aggregate(total=Sum("amount_pence"))["total"] or 0
     return bool(summed == invoice.total_pence)
 

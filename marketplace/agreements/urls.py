@@ -5,7 +5,7 @@ One view serves both sides where the work is the same; the URL says which side.
 
 from django.urls import path
 
-from . import views
+from . import pool_views, views
 
 HOLDER = {"side": "holder"}
 PROVIDER = {"side": "provider"}
@@ -32,6 +32,10 @@ urlpatterns = [
     path("your-support/timesheets/<uuid:entry_uuid>/approve/", views.approve_entry, name="approve_entry"),
     path("your-support/timesheets/<uuid:entry_uuid>/query/", views.query_entry, name="query_entry"),
     path("your-support/timesheets/<uuid:entry_uuid>/reply/", views.reply_entry, HOLDER, name="reply_entry"),
+    path("your-support/agreements/<uuid:agreement_uuid>/share/", pool_views.invite, HOLDER, name="pool_invite"),
+    path("your-support/shared-support/<uuid:member_uuid>/join/", pool_views.join, name="pool_join"),
+    path("your-support/shared-support/<uuid:member_uuid>/decline/", pool_views.decline, name="pool_decline"),
+    path("your-support/shared-support/<uuid:member_uuid>/leave/", pool_views.leave, name="pool_leave"),
     # The provider's side
     path("provider/agreements/", views.provider_list, name="provider_list"),
     path(
@@ -46,6 +50,13 @@ urlpatterns = [
     path("provider/agreements/<uuid:agreement_uuid>/end/", views.end, PROVIDER, name="provider_end"),
     path("provider/agreements/<uuid:agreement_uuid>/timesheet/", views.record_entry, name="record_entry"),
     path("provider/agreements/<uuid:agreement_uuid>/invoice/", views.issue_invoice, name="issue_invoice"),
+    path(
+        "provider/agreements/<uuid:agreement_uuid>/share/",
+        pool_views.invite,
+        PROVIDER,
+        name="provider_pool_invite",
+    ),
+    path("provider/agreements/<uuid:agreement_uuid>/shares/", pool_views.shares, name="pool_shares"),
     path("provider/timesheets/<uuid:entry_uuid>/correct/", views.correct_entry, name="correct_entry"),
     path("provider/timesheets/<uuid:entry_uuid>/reply/", views.reply_entry, PROVIDER, name="provider_reply_entry"),
     # Either side

@@ -38,8 +38,8 @@ from .forms import (
     pounds_text,
     version_initial,
 )
-from .models import Agreement, Invoice, Side, TimesheetEntry
-from .money import pounds
+from .models import Agreement, Invoice, PoolMember, Side, TimesheetEntry
+from .money import pounds, split_by_shares
 
 HOLDER = Side.HOLDER.value
 PROVIDER = Side.PROVIDER.value
@@ -73,16 +73,58 @@ def _may_act(request: HttpRequest, agreement: Agreement, side: str) -> bool:
 
 
 def _not_allowed(request: HttpRequest, agreement: Agreement, *, what: str) -> HttpResponse:
+    """403, naming the holder whose right is missing; in a pool, never naming a holder this person does not act for."""
+    holder = agreement.holder if request.user.has_perm("accounts.view_holder_records", agreement.holder) else None
     return render(
         request,
         "agreements/not_allowed.html",
-        {"agreement": agreement, "holder": agreement.holder, "what": what},
+        {"agreement": agreement, "holder": holder, "what": what},
         status=403,
     )
 
 
 def _field_error(form: Any, error: services.AgreementError) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+def member_label(member: PoolMember, *, side: str, seen_holder_ids: set[int], sees_all: bool) -> str:
+    """How a pool member is named to this viewer: in full to the provider, commissioners and the member's own side;
+    "Another person" to the other members, who need not know who else shares the support (decision 0040)."""
+    if side == PROVIDER or sees_all or member.holder_id in seen_holder_ids:
+        return member.holder.display_name
+    return "Another person"
+
+
+def pool_context(request: HttpRequest, agreement: Agreement, side: str) -> dict[str, Any]:
+    """The pool section of the agreement page: members named as this viewer may see them, and shares in per cent.
+
+    Three queries whatever the number of members (the members, and the holders this person acts for, twice).
+    """
+    members = selectors.pool_members(agreement)
+    if not members:
+        return {"members": [], "money_holder_ids": set(), "my_members": []}
+    sees_all = side == PROVIDER or request.user.has_perm("agreements.view_every_pool_member")
+    seen = selectors.holder_ids_acted_for(_user(request)) if side == HOLDER else set()
+    money = selectors.holder_ids_acted_for(_user(request), right_field="may_see_money") if side == HOLDER else set()
+    sharing = [member for member in members if member.status in (PoolMember.Status.INVITED, PoolMember.Status.JOINED)]
+    whole = sum(member.share_parts for member in sharing)
+    rows = []
+    for member in members:
+        in_share = member in sharing
+        rows.append(
+            {
+                "member": member,
+                "label": member_label(member, side=side, seen_holder_ids=seen, sees_all=sees_all),
+                "is_mine": member.holder_id in money,
+                "percent": f"{100 * member.share_parts / whole:.2f}".rstrip("0").rstrip(".") if in_share else "",
+            }
+        )
+    return {
+        "members": rows,
+        "money_holder_ids": money,
+        "my_members": [row for row in rows if row["is_mine"]],
+        "example_split": split_by_shares(10_000, [m.share_parts for m in sharing]) if sharing else [],
+    }
 
 
 # Proposing ----------------------------------------------------------------------------------
@@ -235,7 +277,11 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, side: str) ->
     sees_money = side == PROVIDER or request.user.has_perm("agreements.view_money_as_holder", agreement)
     may_decide = side == HOLDER and request.user.has_perm("agreements.decide_timesheets", agreement)
     entries = selectors.agreement_entries(agreement) if sees_money else []
-    invoices = list(agreement.invoices.order_by("-issued_at", "-pk")) if sees_money else []
+    invoices = list(agreement.invoices.select_related("holder").order_by("-issued_at", "-pk")) if sees_money else []
+    pool = pool_context(request, agreement, side)
+    if pool["members"] and side == HOLDER and not request.user.has_perm("agreements.view_every_pool_member"):
+        # In a pool, each holder's side sees only the invoices of the holders it has the money right for.
+        invoices = [invoice for invoice in invoices if invoice.holder_id in pool["money_holder_ids"]]
     pending_rows = None
     if pending is not None:
         new_rows = version_rows(pending)
@@ -249,9 +295,22 @@ def _agreement_context(request: HttpRequest, agreement: Agreement, side: str) ->
         or (side == PROVIDER and pending.provider_accepted_at is None)
     )
     to_invoice = [
-        entry for entry in entries if entry.status == TimesheetEntry.Status.APPROVED and entry.invoice_id is None
+        entry
+        for entry in entries
+        if entry.status == TimesheetEntry.Status.APPROVED
+        and entry.invoice_id is None
+        and not getattr(entry, "share_count", 0)
     ]
+    sees_lead = side == PROVIDER or request.user.has_perm("accounts.view_holder_records", agreement.holder)
     return {
+        **pool,
+        "holder_label": agreement.holder.display_name if sees_lead else "the person who agreed the terms",
+        "may_download": sees_lead,
+        "can_invite": agreement.status == Agreement.Status.LIVE
+        and (side == PROVIDER or bool(request.user.has_perm("agreements.invite_to_pool", agreement))),
+        "can_set_shares": side == PROVIDER
+        and agreement.status != Agreement.Status.ENDED
+        and sum(1 for row in pool["members"] if row["member"].status in ("invited", "joined")) >= 2,
         "agreement": agreement,
         "side": side,
         "versions": versions,
@@ -393,8 +452,9 @@ def end(request: HttpRequest, agreement_uuid: UUID, side: str) -> HttpResponse:
 def download_agreement(request: HttpRequest, agreement_uuid: UUID) -> HttpResponse:
     """The agreement as a PDF, for either side (whoever may see the agreement)."""
     agreement = Agreement.objects.select_related("holder", "provider", "in_force").filter(uuid=agreement_uuid).first()
+    # In a pool, the PDF (which names the person who agreed the terms) is for that person's side and the provider.
     if agreement is None or not (
-        request.user.has_perm("agreements.view_as_holder", agreement)
+        request.user.has_perm("accounts.view_holder_records", agreement.holder)
         or request.user.has_perm("agreements.act_as_provider", agreement)
     ):
         raise Http404("No such agreement")
@@ -580,7 +640,7 @@ def issue_invoice(request: HttpRequest, agreement_uuid: UUID) -> HttpResponse:
     form = InvoiceForm(request.POST)
     if form.is_valid():
         try:
-            invoice = services.invoice_issue(
+            invoices = services.invoices_issue(
                 agreement=agreement,
                 by=_user(request),
                 up_to=form.cleaned_data["up_to"],
@@ -590,8 +650,15 @@ def issue_invoice(request: HttpRequest, agreement_uuid: UUID) -> HttpResponse:
         except services.AgreementError as error:
             messages.warning(request, str(error))
         else:
-            messages.success(request, f"Invoice {invoice.number} issued for {pounds(invoice.total_pence)}.")
-            return HttpResponseRedirect(reverse("agreements:invoice", args=[invoice.uuid]))
+            if len(invoices) == 1:
+                invoice = invoices[0]
+                messages.success(request, f"Invoice {invoice.number} issued for {pounds(invoice.total_pence)}.")
+                return HttpResponseRedirect(reverse("agreements:invoice", args=[invoice.uuid]))
+            total = sum(invoice.total_pence for invoice in invoices)
+            messages.success(
+                request, f"{len(invoices)} invoices issued, one for each person's share, {pounds(total)} in all."
+            )
+            return HttpResponseRedirect(_page(PROVIDER, agreement) + "#invoices")
     else:
         messages.warning(request, " ".join(message for _, message in form.error_summary()))
     return HttpResponseRedirect(_page(PROVIDER, agreement) + "#invoices")
@@ -615,10 +682,18 @@ def _invoice_for(request: HttpRequest, invoice_uuid: UUID) -> tuple[Invoice, str
 def invoice_page(request: HttpRequest, invoice_uuid: UUID) -> HttpResponse:
     invoice, side = _invoice_for(request, invoice_uuid)
     entries = selectors.invoice_entries(invoice)
+    is_share = any(entry.invoice_id != invoice.pk for entry in entries)
     return render(
         request,
         "agreements/invoice.html",
-        {"invoice": invoice, "entries": entries, "side": side, "back": _page(side, invoice.agreement)},
+        {
+            "invoice": invoice,
+            "entries": entries,
+            "side": side,
+            "back": _page(side, invoice.agreement),
+            "is_share": is_share,
+            "shared_total": sum(entry.amount_pence for entry in entries),
+        },
     )
 
 

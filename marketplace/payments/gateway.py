@@ -302,6 +302,49 @@ def _checkout_snapshot(session: dict[str, Any]) -> CheckoutSnapshot:
     )
 
 
+@dataclass(frozen=True)
+class TransferSnapshot:
+    """What we keep of a transfer to a connected account."""
+
+    transfer_id: str
+    amount_pence: int
+    destination: str
+    transfer_group: str
+    source_transaction: str
+
+
+def create_transfer(
+    *, amount: int, destination: str, transfer_group: str, source_transaction: str, idempotency_key: str
+) -> TransferSnapshot:
+    """Move `amount` pence of a charge on the platform to a connected account (separate charges and transfers).
+
+    `source_transaction` (the charge) ties the transfer to that charge's money,
+    so it can be made before the charge's funds are available and never moves
+    more than the charge brought in. `idempotency_key` makes a retry or a
+    second worker get the same transfer back, never a second one.
+    """
+    try:
+        transfer = client().v1.transfers.create(
+            params={
+                "amount": amount,
+                "currency": "gbp",
+                "destination": destination,
+                "transfer_group": transfer_group,
+                "source_transaction": source_transaction,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return TransferSnapshot(
+        transfer_id=str(transfer.id),
+        amount_pence=int(transfer.amount),
+        destination=str(transfer.destination),
+        transfer_group=str(transfer.transfer_group or ""),
+        source_transaction=str(transfer.source_transaction or ""),
+    )
+
+
 def verify_event(*, payload: bytes, signature: str, secret: str) -> VerifiedEvent:
     """Check a webhook's Stripe-Signature with the endpoint's secret; SignatureError when it fails."""
     try:

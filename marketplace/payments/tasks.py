@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .checkout import payment_session_open, payments_due_for_session
 from .models import Payment, StripeEvent
+from .pooling import pooled_share_transfer, pooled_shares_waiting_for_transfer
 from .services import PaymentsError, stripe_event_process
 
 
@@ -45,3 +46,29 @@ def open_due_checkout_sessions() -> int:
     for payment_pk in due:
         open_checkout_session.delay(payment_pk)
     return len(due)
+
+
+@shared_task(bind=True, max_retries=8)
+def transfer_pooled_share(self: Any, payment_pk: int) -> str:
+    """Transfer one paid pooled share to the provider. While Stripe is unreachable, try again after 30 s, 60 s..."""
+    try:
+        payment = pooled_share_transfer(payment_pk=payment_pk)
+    except PaymentsError as error:
+        if not error.is_unreachable:
+            raise
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return payment.stripe_transfer_id
+
+
+@shared_task
+def transfer_pending_pooled_shares() -> int:
+    """Every few minutes: queue the transfer of every paid pooled share that has none yet."""
+    pending = pooled_shares_waiting_for_transfer()
+    for payment_pk in pending:
+        transfer_pooled_share.delay(payment_pk)
+    return len(pending)
+
+
+def transfer_pooled_share_soon(payment_pk: int) -> None:
+    """Queue a paid pooled share's transfer; checkout calls it after the payment commits (registered in apps.py)."""
+    transfer_pooled_share.delay(payment_pk)
