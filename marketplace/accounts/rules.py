@@ -268,6 +268,9 @@ rules.add_perm("agreements.act_as_provider", is_member_of_agreement_provider)
 # Payments (marketplace.payments): a provider's own users set up and see its connected account
 # ("Get paid online"); nobody else, commissioners included, starts Stripe onboarding for it.
 rules.add_perm("payments.manage_payment_account", is_member_of_provider)
+# Commissioners see every online payment, refund, dispute, payout and reconciliation, and refund.
+rules.add_perm("payments.view_payments", is_commissioner)
+rules.add_perm("payments.refund_payments", is_commissioner)
 # Budgets (marketplace.budgets): the personal budget ledger and employer duties. The holder and
 # whoever has the money right see and manage them; commissioners see every holder's money (read
 # only on the holder's pages), adjust a ledger with a reason and see the county's spending.

@@ -1,10 +1,13 @@
 """Celery tasks of the payments app: thin, by id, idempotent, retried with backoff."""
 
+from datetime import date
 from typing import Any
 
 from celery import shared_task
+from django.utils import timezone
 
 from .models import StripeEvent
+from .reconciliation import reconciliation_run
 from .services import PaymentsError, stripe_event_process
 
 
@@ -24,3 +27,13 @@ def process_pending_stripe_events() -> int:
     for event_pk in pending:
         process_stripe_event.delay(event_pk)
     return len(pending)
+
+
+@shared_task(bind=True, max_retries=6)
+def reconcile_payments_nightly(self: Any, today: str | None = None) -> int:
+    """Each night: compare yesterday's payments and refunds with Stripe's (once per day); the differences found."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    try:
+        return reconciliation_run(today=day).difference_count
+    except PaymentsError as error:
+        raise self.retry(exc=error, countdown=600 * 2**self.request.retries) from error
