@@ -136,7 +136,9 @@ def win_dispute(fake: Fake, dispute_id: str, *, request: Request | None) -> dict
     dispute["status"] = "won"
     fake.store.save(dispute)
     fake.emit("charge.dispute.funds_reinstated", dispute, account=None, request=request)
-    fake.emit("charge.dispute.closed", dispute, account=None, request=request, previous_attributes={"status": previous})
+    fake.emit(
+        "charge.dispute.closed", dispute, account=None, request=request, previous_attributes={"status": previous}
+    )
     return dispute
 
 

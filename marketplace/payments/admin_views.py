@@ -8,6 +8,7 @@ screens, so nothing about a payment is revealed.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.coreutils import multigetattr
 
 from marketplace.accounts.models import User
 
@@ -65,8 +67,14 @@ class CommissionersReportView(ReportView):
     def get_filename(self) -> str:
         return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
 
+    # Export fields that are not attributes of the row: computed from it.
+    export_getters: dict[str, Callable[[Any], Any]] = {}
+
     def to_row_dict(self, item: Any) -> Any:
-        row = super().to_row_dict(item)
+        row = {
+            field: self.export_getters[field](item) if field in self.export_getters else multigetattr(item, field)
+            for field in self.list_export
+        }
         for key, value in row.items():
             if value is not None and not isinstance(value, str | int | float | Decimal | datetime.date):
                 row[key] = str(value)
@@ -124,19 +132,14 @@ class PaymentListView(CommissionersReportView):
         "stripe_payment_intent_id": "Stripe payment intent",
         "stripe_charge_id": "Stripe charge",
     }
-    custom_field_preprocess = {
-        "amount": {"csv": lambda p: pounds(p.amount_pence), "xlsx": lambda p: pounds(p.amount_pence)},
+    export_getters = {
+        "amount": lambda payment: pounds(payment.amount_pence),
+        "application_fee": lambda payment: pounds(payment.application_fee_pence),
+        "refunded": lambda payment: pounds(payment.refunded_pence),
     }
 
     def get_queryset(self) -> Any:
         return selectors.payments_for_admin()
-
-    def to_row_dict(self, item: Any) -> Any:
-        row = super().to_row_dict(item)
-        row["amount"] = pounds(item.amount_pence)
-        row["application_fee"] = pounds(item.application_fee_pence)
-        row["refunded"] = pounds(item.refunded_pence)
-        return row
 
     def get_context_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(*args, **kwargs)
@@ -175,11 +178,10 @@ class PayoutListView(CommissionersReportView):
     def get_queryset(self) -> Any:
         return selectors.payouts_for_admin()
 
-    def to_row_dict(self, item: Any) -> Any:
-        row = super().to_row_dict(item)
-        row["provider"] = item.payment_account.provider.name
-        row["amount"] = pounds(item.amount_pence)
-        return row
+    export_getters = {
+        "provider": lambda payout: payout.payment_account.provider.name,
+        "amount": lambda payout: pounds(payout.amount_pence),
+    }
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def test_an_opened_dispute_is_recorded_and_commissioners_are_told_once(
     dispute = Dispute.objects.get(payment=payment)
     payment.refresh_from_db()
     assert payment.status == Payment.Status.DISPUTED
-    assert dispute.status == Dispute.Status.NEEDS_RESPONSE and dispute.amount_pence == payment.amount_pence
+    assert dispute.status == Dispute.Status.NEEDS_RESPONSE
+    assert dispute.amount_pence == payment.amount_pence
     assert dispute.evidence_due_at is not None
     assert dispute_emails() == ["Card dispute on a payment to Oak Lane Support: needs a response"]
     assert not LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REFUND).exists()
@@ -72,10 +73,12 @@ def test_a_lost_dispute_returns_the_money_to_the_holders_funds_once(
 
     dispute = Dispute.objects.get(stripe_dispute_id=dispute_id)
     payment.refresh_from_db()
-    assert dispute.status == Dispute.Status.LOST and dispute.closed_at is not None
+    assert dispute.status == Dispute.Status.LOST
+    assert dispute.closed_at is not None
     assert payment.status == Payment.Status.DISPUTED
     record = dispute.ledger_transaction
-    assert record is not None and record.kind == LedgerTransaction.Kind.REFUND
+    assert record is not None
+    assert record.kind == LedgerTransaction.Kind.REFUND
     amounts = sorted(posting.amount_pence for posting in record.postings.all())
     assert amounts == [-6000, -2000, 2000, 6000]
     assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.REFUND).count() == 1

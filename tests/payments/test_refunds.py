@@ -1,5 +1,6 @@
 """Refunds: Stripe gives the money back (transfer reversed, fee refunded), our rows and the ledger agree, once."""
 
+import itertools
 import random
 from typing import Any
 
@@ -67,7 +68,8 @@ def test_a_part_refund_reverses_the_transfer_and_fee_and_returns_money_in_propor
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PARTIALLY_REFUNDED
     assert payment.refunded_pence == 2500
-    assert refund.status == Refund.Status.SUCCEEDED and refund.created_by == commissioner
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert refund.created_by == commissioner
     # The invoices were £90 from the direct payment and £10 of own money: £22.50 and £2.50 come back.
     postings = {p.account.kind: p.amount_pence for p in refund.ledger_transaction.postings.select_related("account")}
     assert postings == {
@@ -150,7 +152,8 @@ def test_while_stripe_is_unreachable_nothing_changes_and_the_message_says_so(
         payment_refund(payment=payment, amount_pence=100, reason="x", by=CommissionerFactory(), token="down")
 
     assert refused.value.is_unreachable
-    assert "could not reach" in refused.value.message and "Nothing has changed" in refused.value.message
+    assert "could not reach" in refused.value.message
+    assert "Nothing has changed" in refused.value.message
     assert state(payment) == before
 
 
@@ -176,7 +179,8 @@ def test_a_refund_made_at_stripe_is_found_by_the_webhook_and_posted_once(
         assert deliver(client, delivery).status_code == 200
 
     refund = Refund.objects.get(stripe_refund_id=made.refund_id)
-    assert refund.created_by is None and "Made at Stripe" in refund.reason
+    assert refund.created_by is None
+    assert "Made at Stripe" in refund.reason
     assert refund.ledger_transaction is not None
     assert state(payment)[:2] == (Payment.Status.PARTIALLY_REFUNDED, 1500)
     assert spent(payment.holder)[1] == 2000 - 600
@@ -232,12 +236,13 @@ def test_money_back_in_any_parts_never_loses_or_makes_a_penny(council: int, own:
         return
     points = sorted({0, total, *(int(cut * total) for cut in cuts)})
     direct_sum = own_sum = 0
-    for before, after in zip(points, points[1:], strict=False):
+    for before, after in itertools.pairwise(points):
         direct, own_part = refund_split(
             council_pence=council, own_money_pence=own, returned_before_pence=before, amount_pence=after - before
         )
         assert direct + own_part == after - before
-        assert 0 <= direct <= council and 0 <= own_part <= own
+        assert 0 <= direct <= council
+        assert 0 <= own_part <= own
         direct_sum += direct
         own_sum += own_part
     assert (direct_sum, own_sum) == (council, own)
