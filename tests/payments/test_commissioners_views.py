@@ -402,3 +402,34 @@ def test_the_county_spending_report_counts_online_payments_as_a_route_less_their
     )
     assert page.status_code == 200
     assert "Paid online" in page.text
+
+
+# --- What the holder and the provider see --------------------------------------------------------
+
+
+def test_the_holders_money_page_and_both_sides_invoice_pages_show_the_money_back(
+    stripe_payment: Payment, client: Client
+) -> None:
+    from marketplace.accounts.services import account_email_mark_verified
+    from marketplace.payments.refunds import payment_refund
+
+    payment_refund(payment=stripe_payment, amount_pence=1250, reason="Missed", by=CommissionerFactory(), token="h")
+    invoice = stripe_payment.items.get().invoice
+    holder_user = stripe_payment.holder.user
+    account_email_mark_verified(user=holder_user)
+    provider_user = ProviderMembershipFactory(provider=stripe_payment.provider).user
+    account_email_mark_verified(user=provider_user)
+
+    client.force_login(holder_user)
+    money = client.get(reverse("budgets:money", args=[stripe_payment.holder.uuid]))
+    statement = client.get(reverse("budgets:statement", args=[stripe_payment.holder.uuid]))
+    as_holder = client.get(reverse("agreements:invoice", args=[invoice.uuid]))
+    client.force_login(provider_user)
+    as_provider = client.get(reverse("agreements:invoice", args=[invoice.uuid]))
+
+    assert money.status_code == 200
+    assert "Refund from Rowan Care" in money.text + statement.text
+    for page in (as_holder, as_provider):
+        assert page.status_code == 200
+        assert "Refunded to the card: £12.50" in page.text
+        assert "Paid" in page.text
