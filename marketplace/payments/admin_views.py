@@ -211,7 +211,7 @@ class ProviderTotalsView(CommissionersReportView):
         Column("paid", label="Paid (£)"),
         Column("fees", label="Council fees (£)"),
         Column("refunded", label="Refunded (£)"),
-        Column("net", label="Provider kept (£)"),
+        Column("net", label="Paid less fee and refunds (£)"),
         Column("payouts", label="Paid out (£)"),
         Column("failed", label="Failed"),
         Column("disputed", label="Disputed"),

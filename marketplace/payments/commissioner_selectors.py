@@ -85,7 +85,8 @@ class ProviderTotals:
 
     @property
     def net_pence(self) -> int:
-        """What the provider kept: paid, less the council's fees and the money refunded."""
+        """Paid, less the council's fees and the money refunded (the part of a fee refunded with a refund
+        is not counted back: Stripe's fee refunds are not kept here)."""
         return self.paid_pence - self.fees_pence - self.refunded_pence
 
 
