@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
-from stripe.params import AccountCreateParams, AccountLinkCreateParams
+from stripe.params import AccountCreateParams, AccountLinkCreateParams, RefundCreateParams
 
 # Seconds to connect and to wait for an answer. A page waits at most this long.
 CONNECT_TIMEOUT_SECONDS = 3.0
@@ -230,22 +230,25 @@ def _every_page(lister: Any, params: dict[str, Any], options: dict[str, Any] | N
 
 
 def create_refund(
-    *, charge_id: str, amount_pence: int, idempotency_key: str, metadata: dict[str, str]
-) -> RefundSnapshot:
-    """Refund part or all of a destination charge: the provider's transfer is reversed and the
-    council's application fee refunded in the same proportion, so the provider gives back what it got."""
+    *, charge_id: str = "", payment_intent_id: str = "", amount_pence: int, idempotency_key: str,
+    metadata: dict[str, str],
+) -> RefundSnapshot:  # fmt: skip
+    """Refund part or all of a destination charge (by its charge, else its payment intent): the provider's
+    transfer is reversed and the council's application fee refunded in the same proportion, so the
+    provider gives back what it got."""
+    params: RefundCreateParams = {
+        "amount": amount_pence,
+        "reverse_transfer": True,
+        "refund_application_fee": True,
+        "reason": "requested_by_customer",
+        "metadata": metadata,
+    }
+    if charge_id:
+        params["charge"] = charge_id
+    else:
+        params["payment_intent"] = payment_intent_id
     try:
-        refund = client().v1.refunds.create(
-            params={
-                "charge": charge_id,
-                "amount": amount_pence,
-                "reverse_transfer": True,
-                "refund_application_fee": True,
-                "reason": "requested_by_customer",
-                "metadata": metadata,
-            },
-            options={"idempotency_key": idempotency_key},
-        )
+        refund = client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
     except stripe.StripeError as error:
         raise _translate(error) from error
     return _refund(refund)

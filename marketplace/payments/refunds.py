@@ -139,7 +139,7 @@ def payment_refund(
         raise PaymentsError(f"Only a paid payment can be refunded; this one is “{payment.get_status_display()}”.")
     if payment.transfer_group:
         raise PaymentsError("Pooled payments are refunded share by share at Stripe; this screen cannot refund one.")
-    if not payment.stripe_charge_id:
+    if not payment.stripe_charge_id and not payment.stripe_payment_intent_id:
         raise PaymentsError("This payment has no Stripe charge to refund.")
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
         raise PaymentsError("Enter an amount more than £0.")
@@ -154,6 +154,7 @@ def payment_refund(
     try:
         snapshot = gateway.create_refund(
             charge_id=payment.stripe_charge_id,
+            payment_intent_id=payment.stripe_payment_intent_id,
             amount_pence=amount_pence,
             idempotency_key=key,
             metadata={"payment": str(payment.uuid)},
