@@ -97,7 +97,10 @@ class PaymentListView(CommissionersReportView):
     export_filename = "online-payments"
     columns = [
         TitleColumn(
-            "created_at", label="Made", get_url=payment_url, accessor=lambda p: f"{p.created_at:%-d %b %Y %H:%M}"
+            "created_at",
+            label="Made",
+            get_url=payment_url,
+            accessor=lambda payment: f"{timezone.localtime(payment.created_at):%-d %b %Y %H:%M}",
         ),
         Column("provider", label="Provider"),
         Column("holder", label="Paid by"),
@@ -308,6 +311,19 @@ class ReconciliationListView(CommissionersReportView):
         "stripe_refunds_pence",
         "difference_count",
     ]
+    export_headings = {
+        "day": "Night of",
+        "period_start": "Payments of",
+        "our_payments": "Our payments",
+        "our_payments_pence": "Our payments (pence)",
+        "stripe_charges": "Stripe's charges",
+        "stripe_charges_pence": "Stripe's charges (pence)",
+        "our_refunds": "Our refunds",
+        "our_refunds_pence": "Our refunds (pence)",
+        "stripe_refunds": "Stripe's refunds",
+        "stripe_refunds_pence": "Stripe's refunds (pence)",
+        "difference_count": "Differences",
+    }
 
     def get_queryset(self) -> Any:
         return selectors.reconciliation_reports()

@@ -40,6 +40,8 @@ REFUNDABLE = frozenset({Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUN
 # A refund's status at Stripe that has moved (or may yet move) money back.
 COUNTED_REFUND_STATUSES = frozenset({Refund.Status.SUCCEEDED, Refund.Status.PENDING})
 MAX_REASON_LENGTH = 2000
+# Disputes that no longer hold a payment "Disputed": decided for the platform, or never a chargeback.
+NOT_HELD_AGAINST = (Dispute.Status.WON, Dispute.Status.WARNING_CLOSED, Dispute.Status.PREVENTED)
 
 
 def _moment(seconds: int) -> datetime:
@@ -85,7 +87,7 @@ def _settle_status(payment: Payment) -> None:
     payment.refunded_pence = int(
         payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount_pence"))["total"] or 0
     )
-    if payment.disputes.exclude(status__in=[Dispute.Status.WON, Dispute.Status.WARNING_CLOSED]).exists():
+    if payment.disputes.exclude(status__in=NOT_HELD_AGAINST).exists():
         payment.status = Payment.Status.DISPUTED
     elif payment.refunded_pence >= payment.amount_pence:
         payment.status = Payment.Status.REFUNDED
