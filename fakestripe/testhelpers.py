@@ -11,7 +11,7 @@ from fakestripe.errors import invalid
 from fakestripe.resources import checkout, payouts
 from fakestripe.resources.accounts import finish_onboarding
 from fakestripe.resources.charges import TEST_CARDS, Billing
-from fakestripe.resources.disputes import open_dispute
+from fakestripe.resources.disputes import open_dispute, win_dispute
 
 
 def sweep(fake: Fake) -> None:
@@ -42,6 +42,11 @@ def reset(request: Request) -> dict[str, Any]:
 def trigger_dispute(request: Request) -> dict[str, Any]:
     request.params.refuse_unknown({"charge"})
     return open_dispute(request.fake, request.params.required_string("charge"), request=request)
+
+
+def dispute_won(request: Request) -> dict[str, Any]:
+    request.params.refuse_unknown({"dispute"})
+    return win_dispute(request.fake, request.params.required_string("dispute"), request=request)
 
 
 def payout(request: Request) -> dict[str, Any]:
@@ -86,6 +91,7 @@ ROUTES = [
     ("GET", r"/_fake/now", clock),
     ("POST", r"/_fake/reset", reset),
     ("POST", r"/_fake/trigger_dispute", trigger_dispute),
+    ("POST", r"/_fake/win_dispute", dispute_won),
     ("POST", r"/_fake/payouts", payout),
     ("POST", r"/_fake/onboarding", onboarding),
     ("POST", r"/_fake/checkout/pay", pay_session),

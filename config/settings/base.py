@@ -408,6 +408,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.accreditation.registers.tasks.registers_check_dbs_update_service",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Online payments: yesterday's payments and refunds compared with Stripe's, once a night.
+    "payments-reconcile-nightly": {
+        "task": "marketplace.payments.tasks.reconcile_payments_nightly",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Vetting checks: reminders 60, 30 and 7 days before expiry, expiry and lapse.
     "accreditation-expiry-sweep": {
         "task": "marketplace.accreditation.tasks.run_expiry_sweep",

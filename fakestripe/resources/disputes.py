@@ -116,6 +116,32 @@ def close_dispute(request: Request) -> dict[str, Any]:
     return dispute
 
 
+def win_dispute(fake: Fake, dispute_id: str, *, request: Request | None) -> dict[str, Any]:
+    """The card issuer decides for the platform (a test helper): the disputed amount comes back, the fee does not."""
+    dispute = fake.store.get("dispute", dispute_id, account=None, param="dispute")
+    if dispute["status"] in ("won", "lost"):
+        raise StripeError(f"Dispute {dispute_id} is already closed.", code="dispute_already_closed")
+    previous = dispute["status"]
+    transaction = balance.record(
+        fake,
+        account=None,
+        amount=dispute["amount"],
+        kind="adjustment",
+        source=dispute_id,
+        description=f"Chargeback reversal for {dispute['charge']}",
+        available_now=True,
+        reporting_category="dispute_reversal",
+    )
+    dispute["balance_transactions"] = [*dispute["balance_transactions"], balance.public(transaction, fake.now())]
+    dispute["status"] = "won"
+    fake.store.save(dispute)
+    fake.emit("charge.dispute.funds_reinstated", dispute, account=None, request=request)
+    fake.emit(
+        "charge.dispute.closed", dispute, account=None, request=request, previous_attributes={"status": previous}
+    )
+    return dispute
+
+
 def retrieve_dispute(request: Request) -> dict[str, Any]:
     (dispute_id,) = request.path_args
     return request.store.get("dispute", dispute_id, account=None, param="dispute")

@@ -336,6 +336,9 @@ rules.add_perm("payments.manage_payment_account", is_member_of_provider)
 # Paying a holder's invoices online: the holder and whoever has the money right, as for recording a
 # payment (budgets.manage_money); commissioners see a holder's payments but never pay for them.
 rules.add_perm("payments.pay_invoices", may_see_money_of_holder)
+# Commissioners see every online payment, refund, dispute, payout and reconciliation, and refund.
+rules.add_perm("payments.view_payments", is_commissioner)
+rules.add_perm("payments.refund_payments", is_commissioner)
 # Budgets (marketplace.budgets): the personal budget ledger and employer duties. The holder and
 # whoever has the money right see and manage them; commissioners see every holder's money (read
 # only on the holder's pages), adjust a ledger with a reason and see the county's spending.

@@ -160,6 +160,8 @@ class LedgerTransaction(models.Model):
         PAYROLL = "payroll", "Wages through a payroll service"
         ADJUSTMENT = "adjustment", "Adjustment by the council"
         REVERSAL = "reversal", "Correction"
+        # Money back on an online payment (a refund, or a card dispute the council lost).
+        REFUND = "refund", "Money back from a provider"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     holder = models.ForeignKey("accounts.DirectPaymentHolder", on_delete=models.PROTECT, related_name="ledger")

@@ -374,8 +374,14 @@ def holder_statement(holder: DirectPaymentHolder, *, start: date, end: date) -> 
 NOT_AN_AGREEMENT = {
     LedgerTransaction.Kind.PAYROLL: "Wages through a payroll service",
     LedgerTransaction.Kind.OFF_PLATFORM: "Other spending with a receipt",
+    LedgerTransaction.Kind.REFUND: "Money back on online payments",
 }
-DIMENSIONS = {"service": "Service", "provider_kind": "Kind of provider", "locality": "Locality"}
+DIMENSIONS = {
+    "service": "Service",
+    "provider_kind": "Kind of provider",
+    "locality": "Locality",
+    "route": "How it was paid",
+}
 
 
 @dataclass(frozen=True)
@@ -391,7 +397,9 @@ class SpendingRow:
 
 
 def county_spending(*, start: date, end: date, dimension: str) -> list[SpendingRow]:
-    """Spending (postings to the two spent accounts of every holder) grouped by service, kind of provider or locality.
+    """Spending (postings to the two spent accounts of every holder) grouped by service, kind of provider,
+    locality or route (how invoices were paid: card, bank transfer, online...). Money back on an online
+    payment counts against spending (and, by route, against "Paid online").
 
     A correction counts against what it corrects. An agreement with several
     services counts under the first by name. Two queries.
@@ -409,7 +417,9 @@ def county_spending(*, start: date, end: date, dimension: str) -> list[SpendingR
             "transaction__holder__locality__name",
             "transaction__invoice__provider__kind",
             "transaction__invoice__agreement_id",
+            "transaction__invoice__paid_route",
             "transaction__reverses__kind",
+            "transaction__reverses__invoice__paid_route",
             "transaction__reverses__invoice__provider__kind",
             "transaction__reverses__invoice__agreement_id",
         )
@@ -428,6 +438,7 @@ def county_spending(*, start: date, end: date, dimension: str) -> list[SpendingR
             if agreement_id not in service_of:
                 service_of[agreement_id] = name or "No service named"
     kind_labels = dict(Provider.Kind.choices)
+    route_labels = dict(Invoice.Route.choices)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
         original = (
@@ -438,6 +449,11 @@ def county_spending(*, start: date, end: date, dimension: str) -> list[SpendingR
         kind = row[f"{original}kind"]
         if dimension == "locality":
             category = row["transaction__holder__locality__name"] or "No locality recorded"
+        elif dimension == "route" and kind == LedgerTransaction.Kind.REFUND:
+            # Money back only ever comes on a payment made online: it lessens that route.
+            category = route_labels[Invoice.Route.ONLINE]
+        elif dimension == "route" and kind == LedgerTransaction.Kind.INVOICE_PAYMENT:
+            category = route_labels.get(row[f"{original}invoice__paid_route"], "Route not recorded")
         elif kind != LedgerTransaction.Kind.INVOICE_PAYMENT:
             category = NOT_AN_AGREEMENT.get(kind, "Other")
         elif dimension == "service":

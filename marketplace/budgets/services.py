@@ -319,6 +319,74 @@ def paid_invoices_post(*, now: datetime | None = None) -> int:
     return count
 
 
+def refund_split(
+    *, council_pence: int, own_money_pence: int, returned_before_pence: int, amount_pence: int
+) -> tuple[int, int]:
+    """(to the direct payment, to own money) for `amount_pence` more money back on invoices of these parts.
+
+    The direct payment's share of everything returned so far is rounded down,
+    and this refund's share is the difference between that share after it and
+    before it: however a payment is refunded in parts, every penny goes back to
+    one fund or the other, and a full refund returns exactly what each paid.
+    """
+    total = council_pence + own_money_pence
+    if amount_pence <= 0 or returned_before_pence < 0 or returned_before_pence + amount_pence > total:
+        raise BudgetError("The money back must be more than £0 and no more than was paid.", field="amount")
+    after = returned_before_pence + amount_pence
+    direct = after * council_pence // total - returned_before_pence * council_pence // total
+    return direct, amount_pence - direct
+
+
+@transaction.atomic
+def money_back_record(
+    *,
+    holder: DirectPaymentHolder,
+    council_pence: int,
+    own_money_pence: int,
+    returned_before_pence: int,
+    amount_pence: int,
+    description: str,
+    reference: str,
+    reason: str,
+    source_key: str,
+    occurred_on: date,
+    by: User | None,
+    now: datetime,
+) -> LedgerTransaction:
+    """Money back on paid invoices (a refund, a lost card dispute): returned from spending to each fund.
+
+    In the proportion the invoices were paid from the direct payment and own
+    money (`refund_split`). The source key (unique per holder) makes a second
+    call for the same refund return the first transaction.
+    """
+    existing = LedgerTransaction.objects.filter(holder=holder, source_key=source_key).first()
+    if existing is not None:
+        return existing
+    direct, own = refund_split(
+        council_pence=council_pence,
+        own_money_pence=own_money_pence,
+        returned_before_pence=returned_before_pence,
+        amount_pence=amount_pence,
+    )
+    return _post(
+        holder=holder,
+        kind=LedgerTransaction.Kind.REFUND,
+        occurred_on=occurred_on,
+        description=description,
+        movements=[
+            (Kind.DIRECT_PAYMENT, direct),
+            (Kind.SPENT_DIRECT_PAYMENT, -direct),
+            (Kind.OWN_MONEY, own),
+            (Kind.SPENT_OWN_MONEY, -own),
+        ],
+        by=by,
+        now=now,
+        reference=reference,
+        reason=reason,
+        source_key=source_key,
+    )
+
+
 def _check_receipt(upload: Any) -> Any:
     """The project's upload check (by content) and the virus scan when one is configured."""
     try:

@@ -140,7 +140,12 @@ class DirectPaymentSpendingForm(ReportForm):
 
     group_by = forms.ChoiceField(
         label="Group by",
-        choices=[("service", "Service"), ("provider_kind", "Kind of provider"), ("locality", "Locality")],
+        choices=[
+            ("service", "Service"),
+            ("provider_kind", "Kind of provider"),
+            ("locality", "Locality"),
+            ("route", "How it was paid (online, card, bank transfer...)"),
+        ],
         initial="service",
         required=False,
     )

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
-from stripe.params import AccountCreateParams, AccountLinkCreateParams
+from stripe.params import AccountCreateParams, AccountLinkCreateParams, RefundCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 # Seconds to connect and to wait for an answer. A page waits at most this long.
@@ -117,6 +117,204 @@ def _snapshot(stripe_account: stripe.Account) -> AccountSnapshot:
         requirements_due=list(dict.fromkeys(due)),
         disabled_reason=str(requirements.get("disabled_reason") or ""),
     )
+
+
+# --- Charges, refunds, disputes and payouts (refunds, disputes, reconciliation) -------------------
+# Plain snapshots of what Stripe says now; lists follow every page (`starting_after`).
+
+LIST_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ChargeSnapshot:
+    charge_id: str
+    payment_intent_id: str
+    amount: int
+    amount_refunded: int
+    status: str
+    disputed: bool
+    created: int
+    transfer_group: str
+
+
+@dataclass(frozen=True)
+class RefundSnapshot:
+    refund_id: str
+    charge_id: str
+    payment_intent_id: str
+    amount: int
+    status: str
+    created: int
+    transfer_reversal_id: str
+
+
+@dataclass(frozen=True)
+class DisputeSnapshot:
+    dispute_id: str
+    charge_id: str
+    payment_intent_id: str
+    amount: int
+    status: str
+    reason: str
+    created: int
+    evidence_due_by: int | None
+
+
+@dataclass(frozen=True)
+class PayoutSnapshot:
+    payout_id: str
+    account_id: str
+    amount: int
+    currency: str
+    status: str
+    arrival_date: int | None
+    created: int
+
+
+def _charge(item: Any) -> ChargeSnapshot:
+    data: dict[str, Any] = item.to_dict()
+    return ChargeSnapshot(
+        charge_id=data["id"],
+        payment_intent_id=str(data.get("payment_intent") or ""),
+        amount=int(data.get("amount") or 0),
+        amount_refunded=int(data.get("amount_refunded") or 0),
+        status=str(data.get("status") or ""),
+        disputed=bool(data.get("disputed")),
+        created=int(data.get("created") or 0),
+        transfer_group=str(data.get("transfer_group") or ""),
+    )
+
+
+def _refund(item: Any) -> RefundSnapshot:
+    data: dict[str, Any] = item.to_dict()
+    return RefundSnapshot(
+        refund_id=data["id"],
+        charge_id=str(data.get("charge") or ""),
+        payment_intent_id=str(data.get("payment_intent") or ""),
+        amount=int(data.get("amount") or 0),
+        status=str(data.get("status") or ""),
+        created=int(data.get("created") or 0),
+        transfer_reversal_id=str(data.get("transfer_reversal") or ""),
+    )
+
+
+def _dispute(item: Any) -> DisputeSnapshot:
+    data: dict[str, Any] = item.to_dict()
+    due = (data.get("evidence_details") or {}).get("due_by")
+    return DisputeSnapshot(
+        dispute_id=data["id"],
+        charge_id=str(data.get("charge") or ""),
+        payment_intent_id=str(data.get("payment_intent") or ""),
+        amount=int(data.get("amount") or 0),
+        status=str(data.get("status") or ""),
+        reason=str(data.get("reason") or ""),
+        created=int(data.get("created") or 0),
+        evidence_due_by=int(due) if due else None,
+    )
+
+
+def _payout(item: Any, account_id: str) -> PayoutSnapshot:
+    data: dict[str, Any] = item.to_dict()
+    return PayoutSnapshot(
+        payout_id=data["id"],
+        account_id=account_id,
+        amount=int(data.get("amount") or 0),
+        currency=str(data.get("currency") or "gbp"),
+        status=str(data.get("status") or ""),
+        arrival_date=int(data["arrival_date"]) if data.get("arrival_date") else None,
+        created=int(data.get("created") or 0),
+    )
+
+
+def _every_page(lister: Any, params: dict[str, Any], options: dict[str, Any] | None = None) -> list[Any]:
+    """Every item of a Stripe list, following `has_more` with `starting_after`."""
+    found: list[Any] = []
+    query = {**params, "limit": LIST_PAGE_SIZE}
+    while True:
+        page = lister(params=query, options=options or {})
+        found.extend(page.data)
+        if not page.has_more or not page.data:
+            return found
+        query = {**query, "starting_after": page.data[-1].id}
+
+
+def create_refund(
+    *, charge_id: str = "", payment_intent_id: str = "", amount_pence: int, idempotency_key: str,
+    metadata: dict[str, str],
+) -> RefundSnapshot:  # fmt: skip
+    """Refund part or all of a destination charge (by its charge, else its payment intent): the provider's
+    transfer is reversed and the council's application fee refunded in the same proportion, so the
+    provider gives back what it got."""
+    params: RefundCreateParams = {
+        "amount": amount_pence,
+        "reverse_transfer": True,
+        "refund_application_fee": True,
+        "reason": "requested_by_customer",
+        "metadata": metadata,
+    }
+    if charge_id:
+        params["charge"] = charge_id
+    else:
+        params["payment_intent"] = payment_intent_id
+    try:
+        refund = client().v1.refunds.create(params=params, options={"idempotency_key": idempotency_key})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _refund(refund)
+
+
+def retrieve_refund(*, refund_id: str) -> RefundSnapshot:
+    try:
+        return _refund(client().v1.refunds.retrieve(refund_id))
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+
+
+def retrieve_charge(*, charge_id: str) -> ChargeSnapshot:
+    try:
+        return _charge(client().v1.charges.retrieve(charge_id))
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+
+
+def retrieve_dispute(*, dispute_id: str) -> DisputeSnapshot:
+    try:
+        return _dispute(client().v1.disputes.retrieve(dispute_id))
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+
+
+def retrieve_payout(*, payout_id: str, account_id: str) -> PayoutSnapshot:
+    try:
+        payout = client().v1.payouts.retrieve(payout_id, options={"stripe_account": account_id})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _payout(payout, account_id)
+
+
+def list_charges(*, created_from: int, created_before: int) -> list[ChargeSnapshot]:
+    """Every charge made in [created_from, created_before) (Unix seconds), all pages."""
+    try:
+        items = _every_page(client().v1.charges.list, {"created": {"gte": created_from, "lt": created_before}})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return [_charge(item) for item in items]
+
+
+def list_refunds(
+    *, charge_id: str = "", created_from: int | None = None, created_before: int | None = None
+) -> list[RefundSnapshot]:
+    """Every refund of one charge, or made in [created_from, created_before), all pages."""
+    params: dict[str, Any] = {}
+    if charge_id:
+        params["charge"] = charge_id
+    if created_from is not None and created_before is not None:
+        params["created"] = {"gte": created_from, "lt": created_before}
+    try:
+        items = _every_page(client().v1.refunds.list, params)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return [_refund(item) for item in items]
 
 
 def create_connected_account(*, email: str, business_name: str, reference: str) -> AccountSnapshot:

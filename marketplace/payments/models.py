@@ -179,3 +179,135 @@ class PaymentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} in {self.payment}"
+
+
+class Refund(models.Model):
+    """Money given back on a succeeded payment: one Stripe refund, with the provider's transfer reversed.
+
+    Made by a commissioner (with a reason) or found at Stripe by a webhook or the
+    nightly reconciliation (made in Stripe's dashboard). The ledger transaction
+    returning the money to the holder is written in the same database
+    transaction as the row, once the refund has succeeded.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Cancelled"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_pence = models.PositiveIntegerField()
+    reason = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    stripe_transfer_reversal_id = models.CharField(max_length=255, blank=True)
+    # The Idempotency-Key the refund was asked for with (blank when it was made at Stripe).
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    ledger_transaction = models.OneToOneField(
+        "budgets.LedgerTransaction", on_delete=models.PROTECT, null=True, blank=True, related_name="refund"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Refund {self.stripe_refund_id} of {self.amount_pence}p"
+
+
+class Dispute(models.Model):
+    """A card holder's dispute (chargeback) of a payment, as Stripe last told us."""
+
+    class Status(models.TextChoices):
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Early warning: needs a response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Early warning: under review"
+        WARNING_CLOSED = "warning_closed", "Early warning closed"
+        NEEDS_RESPONSE = "needs_response", "Needs a response"
+        UNDER_REVIEW = "under_review", "Under review"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+        PREVENTED = "prevented", "Prevented"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    amount_pence = models.PositiveIntegerField()
+    reason = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32, choices=Status.choices)
+    evidence_due_at = models.DateTimeField(null=True, blank=True)
+    # The status the payment had before the dispute, put back when the dispute is won.
+    payment_status_before = models.CharField(max_length=24, choices=Payment.Status.choices)
+    # Money returned to the card when the dispute is lost: returned to the holder's funds in the ledger.
+    ledger_transaction = models.OneToOneField(
+        "budgets.LedgerTransaction", on_delete=models.PROTECT, null=True, blank=True, related_name="dispute"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id} ({self.get_status_display()})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in {self.Status.WON, self.Status.LOST, self.Status.WARNING_CLOSED, self.Status.PREVENTED}
+
+
+class Payout(models.Model):
+    """A payout from a provider's connected account to its bank, as Stripe last told us (Connect events)."""
+
+    payment_account = models.ForeignKey(PaymentAccount, on_delete=models.PROTECT, related_name="payouts")
+    stripe_payout_id = models.CharField(max_length=255, unique=True)
+    amount_pence = models.IntegerField()
+    currency = models.CharField(max_length=3, default="gbp")
+    status = models.CharField(max_length=16)
+    arrival_date = models.DateField(null=True, blank=True)
+    stripe_created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-stripe_created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Payout {self.stripe_payout_id} of {self.amount_pence}p"
+
+
+class ReconciliationReport(models.Model):
+    """One night's comparison of our payments and refunds for a period with Stripe's. One per day.
+
+    `differences` is a list of {"kind", "object", "payment", "ours", "stripe", "detail"}: kind is one of
+    missing_ours (at Stripe, not here), missing_stripe (here, not at Stripe), amount (amounts differ)
+    and status (states differ).
+    """
+
+    day = models.DateField(unique=True, help_text="The night it ran for")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    our_payments = models.PositiveIntegerField(default=0)
+    our_payments_pence = models.BigIntegerField(default=0)
+    stripe_charges = models.PositiveIntegerField(default=0)
+    stripe_charges_pence = models.BigIntegerField(default=0)
+    our_refunds = models.PositiveIntegerField(default=0)
+    our_refunds_pence = models.BigIntegerField(default=0)
+    stripe_refunds = models.PositiveIntegerField(default=0)
+    stripe_refunds_pence = models.BigIntegerField(default=0)
+    differences = models.JSONField(default=list, blank=True)
+    difference_count = models.PositiveIntegerField(default=0, db_index=True)
+    created_at = models.DateTimeField()
+    commissioners_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Reconciliation for {self.day}"
+
+    @property
+    def is_clean(self) -> bool:
+        return self.difference_count == 0

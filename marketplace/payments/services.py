@@ -16,9 +16,12 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.providers.models import Provider
 
-from . import gateway
+from . import gateway, refunds
+from .errors import PaymentsError
 from .gateway import AccountSnapshot, PaymentGatewayError, VerifiedEvent
 from .models import PaymentAccount, StripeEvent
+
+__all__ = ["PaymentsError"]
 
 # Who can join: providers paid per invoice. A PA employed by the person is paid
 # through the person's payroll, never through a connected account.
@@ -32,15 +35,6 @@ ELIGIBLE_KINDS = frozenset(
 )
 # Events that say something about a connected account: we read the account again.
 ACCOUNT_EVENT_TYPES = frozenset({"account.updated", "capability.updated", "account.application.deauthorized"})
-
-
-class PaymentsError(Exception):
-    """A payments action that cannot be done; the message is for the person."""
-
-    def __init__(self, message: str, *, is_unreachable: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.is_unreachable = is_unreachable
 
 
 def provider_may_join_payments(provider: Provider) -> bool:
@@ -164,6 +158,10 @@ def _account_event(event: StripeEvent, now: datetime) -> str:
 # trust the event's body, so replayed and out-of-order events change nothing.
 EventHandler = Callable[[StripeEvent, datetime], str]
 EVENT_HANDLERS: dict[str, EventHandler] = dict.fromkeys(ACCOUNT_EVENT_TYPES, _account_event)
+EVENT_HANDLERS.update(dict.fromkeys(refunds.REFUND_EVENT_TYPES, refunds.refund_event))
+EVENT_HANDLERS["charge.refunded"] = refunds.charge_refunded_event
+EVENT_HANDLERS.update(dict.fromkeys(refunds.DISPUTE_EVENT_TYPES, refunds.dispute_event))
+EVENT_HANDLERS.update(dict.fromkeys(refunds.PAYOUT_EVENT_TYPES, refunds.payout_event))
 
 
 def stripe_event_process(*, event_pk: int, now: datetime | None = None) -> str:

@@ -1,5 +1,6 @@
 """Celery tasks of the payments app: thin, by id, idempotent, retried with backoff."""
 
+from datetime import date
 from typing import Any
 
 from celery import shared_task
@@ -8,6 +9,7 @@ from django.utils import timezone
 from .checkout import payment_session_open, payments_due_for_session
 from .models import Payment, StripeEvent
 from .pooling import pooled_share_transfer, pooled_shares_waiting_for_transfer
+from .reconciliation import reconciliation_run
 from .services import PaymentsError, stripe_event_process
 
 
@@ -72,3 +74,13 @@ def transfer_pending_pooled_shares() -> int:
 def transfer_pooled_share_soon(payment_pk: int) -> None:
     """Queue a paid pooled share's transfer; checkout calls it after the payment commits (registered in apps.py)."""
     transfer_pooled_share.delay(payment_pk)
+
+
+@shared_task(bind=True, max_retries=6)
+def reconcile_payments_nightly(self: Any, today: str | None = None) -> int:
+    """Each night: compare yesterday's payments and refunds with Stripe's (once per day); the differences found."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    try:
+        return reconciliation_run(today=day).difference_count
+    except PaymentsError as error:
+        raise self.retry(exc=error, countdown=600 * 2**self.request.retries) from error

@@ -1,0 +1,393 @@
+"""Money back on online payments: refunds by commissioners, card disputes, and providers' payouts.
+
+Every write here follows the rule of the payments app: Stripe is called only
+through `gateway`, and what an event says is never trusted: a webhook only
+tells us which refund, charge, dispute or payout to read again, and
+`refund_apply` / `dispute_apply` make our rows agree with what Stripe says
+now. Both are idempotent, so an event delivered three times, or late, or
+before the one it follows, changes nothing the second time.
+
+The ledger is told in the same database transaction as the state change:
+a succeeded refund (or a lost dispute) posts one REFUND transaction that
+returns the money from spending to the holder's direct payment and own money
+in the proportion the invoices were paid (`budgets.services.refund_split`).
+Invoices stay paid: money back is a ledger event, not an unpaid invoice.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.accounts.selectors import commissioner_email_addresses
+from marketplace.budgets.services import money_back_record, transaction_reverse
+from marketplace.budgets.templatetags.budgets_tags import format_pence
+from marketplace.core.notifications import email_send
+
+from . import gateway
+from .errors import PaymentsError
+from .gateway import DisputeSnapshot, PaymentGatewayError, PayoutSnapshot, RefundSnapshot
+from .models import Dispute, Payment, PaymentAccount, Payout, Refund, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+REFUNDABLE = frozenset({Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED})
+# A refund's status at Stripe that has moved (or may yet move) money back.
+COUNTED_REFUND_STATUSES = frozenset({Refund.Status.SUCCEEDED, Refund.Status.PENDING})
+MAX_REASON_LENGTH = 2000
+# Disputes that no longer hold a payment "Disputed": decided for the platform, or never a chargeback.
+NOT_HELD_AGAINST = (Dispute.Status.WON, Dispute.Status.WARNING_CLOSED, Dispute.Status.PREVENTED)
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _admin_path(payment: Payment) -> str:
+    return reverse("payments_admin:payment", args=[payment.pk])
+
+
+@dataclass(frozen=True)
+class InvoiceParts:
+    """What the invoices in a payment were paid from: the direct payment (council part) and own money."""
+
+    council_pence: int
+    own_money_pence: int
+
+
+def payment_parts(payment: Payment) -> InvoiceParts:
+    """The payment's amount split as its invoices are: council parts first, the rest own money."""
+    council = sum(item.invoice.council_pence for item in payment.items.select_related("invoice"))
+    council = min(council, payment.amount_pence)
+    return InvoiceParts(council_pence=council, own_money_pence=payment.amount_pence - council)
+
+
+def refundable_pence(payment: Payment) -> int:
+    """What can still be refunded: the amount less refunds made or under way."""
+    asked = payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES).aggregate(total=Sum("amount_pence"))["total"]
+    return max(payment.amount_pence - int(asked or 0), 0)
+
+
+def _returned_pence(payment: Payment) -> int:
+    """Money already returned to the holder's funds in the ledger (refunds and lost disputes)."""
+    refunds = payment.refunds.filter(ledger_transaction__isnull=False, status=Refund.Status.SUCCEEDED).aggregate(
+        total=Sum("amount_pence")
+    )["total"]
+    disputes = payment.disputes.filter(ledger_transaction__isnull=False).aggregate(total=Sum("amount_pence"))["total"]
+    return int(refunds or 0) + int(disputes or 0)
+
+
+def _settle_status(payment: Payment) -> None:
+    """The payment's status from its refunds and disputes (the payment row is locked by the caller)."""
+    payment.refunded_pence = int(
+        payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount_pence"))["total"] or 0
+    )
+    if payment.disputes.exclude(status__in=NOT_HELD_AGAINST).exists():
+        payment.status = Payment.Status.DISPUTED
+    elif payment.refunded_pence >= payment.amount_pence:
+        payment.status = Payment.Status.REFUNDED
+    elif payment.refunded_pence > 0:
+        payment.status = Payment.Status.PARTIALLY_REFUNDED
+    else:
+        payment.status = Payment.Status.SUCCEEDED
+
+
+def _money_back(
+    *, payment: Payment, amount_pence: int, source_key: str, description: str, reference: str, reason: str,
+    by: User | None, now: datetime,
+) -> object:  # fmt: skip
+    parts = payment_parts(payment)
+    returned = _returned_pence(payment)
+    amount = min(amount_pence, payment.amount_pence - returned)
+    if amount <= 0:
+        return None
+    return money_back_record(
+        holder=payment.holder,
+        council_pence=parts.council_pence,
+        own_money_pence=parts.own_money_pence,
+        returned_before_pence=returned,
+        amount_pence=amount,
+        description=description,
+        reference=reference,
+        reason=reason,
+        source_key=source_key,
+        occurred_on=timezone.localdate(now),
+        by=by,
+        now=now,
+    )
+
+
+# --- Refunds -------------------------------------------------------------------------------------
+
+
+def payment_refund(
+    *, payment: Payment, amount_pence: int, reason: str, by: User, token: str, now: datetime | None = None
+) -> Refund:
+    """Refund all or part of a succeeded payment, with the reason; the provider's transfer is reversed.
+
+    `token` comes from the form that asked (a fresh one each time the form is
+    shown), so a double submit of one form sends Stripe the same
+    Idempotency-Key and makes one refund. Nothing is written before Stripe has
+    answered: when Stripe cannot be reached, nothing changes here or there.
+    """
+    moment = now or timezone.now()
+    reason = reason.strip()
+    if payment.status not in REFUNDABLE:
+        raise PaymentsError(f"Only a paid payment can be refunded; this one is “{payment.get_status_display()}”.")
+    if payment.transfer_group:
+        raise PaymentsError("Pooled payments are refunded share by share at Stripe; this screen cannot refund one.")
+    if not payment.stripe_charge_id and not payment.stripe_payment_intent_id:
+        raise PaymentsError("This payment has no Stripe charge to refund.")
+    if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
+        raise PaymentsError("Enter an amount more than £0.")
+    remaining = refundable_pence(payment)
+    if amount_pence > remaining:
+        raise PaymentsError(f"Enter an amount no more than the £{remaining / 100:,.2f} that can still be refunded.")
+    if not reason:
+        raise PaymentsError("Give the reason for the refund.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise PaymentsError(f"Give the reason in {MAX_REASON_LENGTH} characters or fewer.")
+    key = f"refund-{payment.uuid}-{token}"[:255]
+    try:
+        snapshot = gateway.create_refund(
+            charge_id=payment.stripe_charge_id,
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount_pence=amount_pence,
+            idempotency_key=key,
+            metadata={"payment": str(payment.uuid)},
+        )
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    return refund_apply(payment=payment, snapshot=snapshot, by=by, reason=reason, idempotency_key=key, now=moment)
+
+
+@transaction.atomic
+def refund_apply(
+    *,
+    payment: Payment,
+    snapshot: RefundSnapshot,
+    by: User | None = None,
+    reason: str = "",
+    idempotency_key: str = "",
+    now: datetime,
+) -> Refund:
+    """Make our refund agree with Stripe's; post the money back once it has succeeded (exactly once)."""
+    locked = Payment.objects.select_for_update().select_related("holder", "provider").get(pk=payment.pk)
+    refund = Refund.objects.filter(stripe_refund_id=snapshot.refund_id).first()
+    if refund is None:
+        refund = Refund.objects.create(
+            payment=locked,
+            amount_pence=snapshot.amount,
+            reason=reason or "Made at Stripe, not through this site.",
+            status=snapshot.status if snapshot.status in Refund.Status.values else Refund.Status.PENDING,
+            stripe_refund_id=snapshot.refund_id,
+            stripe_transfer_reversal_id=snapshot.transfer_reversal_id,
+            idempotency_key=idempotency_key,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+        )
+    elif snapshot.status in Refund.Status.values and refund.status != snapshot.status:
+        refund.status = snapshot.status
+        refund.stripe_transfer_reversal_id = snapshot.transfer_reversal_id or refund.stripe_transfer_reversal_id
+        refund.updated_at = now
+        refund.save(update_fields=["status", "stripe_transfer_reversal_id", "updated_at"])
+    if refund.status == Refund.Status.SUCCEEDED and refund.ledger_transaction_id is None:
+        refund.ledger_transaction = _money_back(  # type: ignore[assignment]
+            payment=locked,
+            amount_pence=refund.amount_pence,
+            source_key=f"refund:{refund.stripe_refund_id}",
+            description=f"Refund from {locked.provider.name}",
+            reference=refund.stripe_refund_id,
+            reason=refund.reason,
+            by=by,
+            now=now,
+        )
+        refund.save(update_fields=["ledger_transaction"])
+    elif refund.status in (Refund.Status.FAILED, Refund.Status.CANCELED) and refund.ledger_transaction is not None:
+        record = refund.ledger_transaction
+        if not hasattr(record, "reversed_by"):
+            transaction_reverse(record=record, by=None, reason="Stripe could not complete the refund.", now=now)
+    _settle_status(locked)
+    locked.updated_at = now
+    locked.save(update_fields=["refunded_pence", "status", "updated_at"])
+    return refund
+
+
+def _payment_for_charge(charge_id: str, payment_intent_id: str = "") -> Payment | None:
+    if charge_id:
+        found = Payment.objects.filter(stripe_charge_id=charge_id).first()
+        if found is not None:
+            return found
+    if payment_intent_id:
+        return Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    return None
+
+
+def refunds_sync_for_charge(*, charge_id: str, now: datetime) -> str:
+    """Read every refund of a charge again and make ours agree (a refund made in Stripe's dashboard too)."""
+    try:
+        charge = gateway.retrieve_charge(charge_id=charge_id)
+        snapshots = gateway.list_refunds(charge_id=charge_id)
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    payment = _payment_for_charge(charge_id, charge.payment_intent_id)
+    if payment is None:
+        return "ignored: not one of our payments"
+    for snapshot in sorted(snapshots, key=lambda item: (item.created, item.refund_id)):
+        refund_apply(payment=payment, snapshot=snapshot, now=now)
+    payment.refresh_from_db()
+    return f"refunds read again: {len(snapshots)}, {payment.refunded_pence}p refunded"
+
+
+def charge_refunded_event(event: StripeEvent, now: datetime) -> str:
+    return refunds_sync_for_charge(charge_id=event.object_id, now=now)
+
+
+def refund_event(event: StripeEvent, now: datetime) -> str:
+    try:
+        snapshot = gateway.retrieve_refund(refund_id=event.object_id)
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    payment = _payment_for_charge(snapshot.charge_id, snapshot.payment_intent_id)
+    if payment is None:
+        return "ignored: not one of our payments"
+    refund = refund_apply(payment=payment, snapshot=snapshot, now=now)
+    return f"refund read again: {refund.get_status_display()}"
+
+
+# --- Disputes ------------------------------------------------------------------------------------
+
+
+def _tell_commissioners(*, payment: Payment, dispute: Dispute, what: str) -> None:
+    email_send(
+        to=commissioner_email_addresses(),
+        subject=f"Card dispute on a payment to {payment.provider.name}: {dispute.get_status_display().lower()}",
+        template="payments_dispute",
+        context={
+            "what": what,
+            "payment": payment,
+            "dispute": dispute,
+            "payment_amount": format_pence(payment.amount_pence),
+            "dispute_amount": format_pence(dispute.amount_pence),
+            "admin_path": _admin_path(payment),
+        },
+    )
+
+
+@transaction.atomic
+def dispute_apply(*, snapshot: DisputeSnapshot, now: datetime) -> Dispute | None:
+    """Make our dispute agree with Stripe's. Opening, winning and losing each tell commissioners once;
+    a lost dispute returns the money to the holder's funds in the ledger (like a refund)."""
+    payment = _payment_for_charge(snapshot.charge_id, snapshot.payment_intent_id)
+    if payment is None:
+        return None
+    locked = Payment.objects.select_for_update().select_related("holder", "provider").get(pk=payment.pk)
+    status = snapshot.status if snapshot.status in Dispute.Status.values else Dispute.Status.NEEDS_RESPONSE
+    dispute = Dispute.objects.filter(stripe_dispute_id=snapshot.dispute_id).first()
+    evidence_due = _moment(snapshot.evidence_due_by) if snapshot.evidence_due_by else None
+    if dispute is None:
+        dispute = Dispute.objects.create(
+            payment=locked,
+            stripe_dispute_id=snapshot.dispute_id,
+            amount_pence=snapshot.amount,
+            reason=snapshot.reason,
+            status=status,
+            evidence_due_at=evidence_due,
+            payment_status_before=locked.status,
+            opened_at=_moment(snapshot.created) if snapshot.created else now,
+            updated_at=now,
+        )
+        _tell_commissioners(payment=locked, dispute=dispute, what="A card holder has disputed this payment.")
+        was_closed = False
+    else:
+        was_closed = dispute.is_closed
+        if dispute.status != status or dispute.amount_pence != snapshot.amount:
+            dispute.status = status
+            dispute.amount_pence = snapshot.amount
+            dispute.evidence_due_at = evidence_due
+            dispute.updated_at = now
+            dispute.save(update_fields=["status", "amount_pence", "evidence_due_at", "updated_at"])
+    if dispute.is_closed and not was_closed:
+        dispute.closed_at = now
+        dispute.save(update_fields=["closed_at"])
+        outcome = "won: the money stays with the provider" if dispute.status == Dispute.Status.WON else "closed"
+        if dispute.status == Dispute.Status.LOST:
+            outcome = "lost: the money has gone back to the card and to the person's funds in their ledger"
+        _tell_commissioners(payment=locked, dispute=dispute, what=f"The card dispute was {outcome}.")
+    if dispute.status == Dispute.Status.LOST and dispute.ledger_transaction_id is None:
+        dispute.ledger_transaction = _money_back(  # type: ignore[assignment]
+            payment=locked,
+            amount_pence=dispute.amount_pence,
+            source_key=f"dispute:{dispute.stripe_dispute_id}",
+            description=f"Card dispute lost: payment to {locked.provider.name} returned to the card",
+            reference=dispute.stripe_dispute_id,
+            reason="The card holder's dispute was decided against the payment.",
+            by=None,
+            now=now,
+        )
+        dispute.save(update_fields=["ledger_transaction"])
+    _settle_status(locked)
+    locked.updated_at = now
+    locked.save(update_fields=["refunded_pence", "status", "updated_at"])
+    return dispute
+
+
+def dispute_event(event: StripeEvent, now: datetime) -> str:
+    try:
+        snapshot = gateway.retrieve_dispute(dispute_id=event.object_id)
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    dispute = dispute_apply(snapshot=snapshot, now=now)
+    return "ignored: not one of our payments" if dispute is None else f"dispute read again: {dispute.status}"
+
+
+# --- Payouts (Connect events from providers' accounts) -------------------------------------------
+
+
+@transaction.atomic
+def payout_apply(*, snapshot: PayoutSnapshot, now: datetime) -> Payout | None:
+    account = PaymentAccount.objects.filter(stripe_account_id=snapshot.account_id).first()
+    if account is None:
+        return None
+    payout, _ = Payout.objects.update_or_create(
+        stripe_payout_id=snapshot.payout_id,
+        defaults={
+            "payment_account": account,
+            "amount_pence": snapshot.amount,
+            "currency": snapshot.currency,
+            "status": snapshot.status,
+            "arrival_date": timezone.localdate(_moment(snapshot.arrival_date)) if snapshot.arrival_date else None,
+            "stripe_created_at": _moment(snapshot.created),
+            "updated_at": now,
+        },
+    )
+    return payout
+
+
+def payout_event(event: StripeEvent, now: datetime) -> str:
+    if not event.account_id:
+        return "ignored: not a connected account's payout"
+    try:
+        snapshot = gateway.retrieve_payout(payout_id=event.object_id, account_id=event.account_id)
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    payout = payout_apply(snapshot=snapshot, now=now)
+    return "ignored: not one of our connected accounts" if payout is None else f"payout read again: {payout.status}"
+
+
+# Registered in services.EVENT_HANDLERS.
+REFUND_EVENT_TYPES = ("refund.created", "refund.updated")
+DISPUTE_EVENT_TYPES = (
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+)
+PAYOUT_EVENT_TYPES = ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled")
