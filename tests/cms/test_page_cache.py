@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
@@ -16,6 +17,7 @@ from django.middleware.csrf import _mask_cipher_secret, _unmask_cipher_token  # 
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from cms.invalidation import WATCHED_MODELS
 from cms.models import HomePage
 from cms.page_cache import HEADER, page_to_keep
 from marketplace.providers.models import Provider
@@ -68,6 +70,8 @@ def test_a_cached_page_is_the_uncached_render_with_this_responses_nonce_and_toke
         second = client.get(path)
 
         assert (first[HEADER], second[HEADER]) == ("miss", "hit"), path
+        assert second["Content-Type"] == first["Content-Type"]
+        assert second.get("Vary") == first.get("Vary")  # `Cookie` kept for caches downstream
         assert without_per_response_values(second.content.decode()) == without_per_response_values(
             first.content.decode()
         )
@@ -199,3 +203,9 @@ def test_private_or_varying_responses_are_not_kept() -> None:
     assert keep("<p>Hello</p>", csrf_used=False, Cache_Control="private") is None
     assert keep("<p>Hello</p>", csrf_used=False, Vary="Accept-Language") is None
     assert keep("<p>Hello</p>", csrf_used=False, Vary="Cookie, Accept-Encoding") is not None
+
+
+@pytest.mark.parametrize(("label", "name"), WATCHED_MODELS)
+def test_every_watched_model_exists(label: str, name: str) -> None:
+    """A renamed model would otherwise stop changing the version without a word."""
+    assert apps.get_model(label, name)._meta.label_lower == f"{label}.{name}".lower()
