@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CmsConfig(AppConfig):
     name = "cms"
     verbose_name = "Site content"
+
+    def ready(self) -> None:
+        from .invalidation import connect
+
+        connect()

@@ -55,7 +55,7 @@ def cache_key(kind: str, version: str, *parts: Any) -> str:
     return f"listings:{kind}:{version}:{digest}"
 
 
-class _Memo:
+class VersionMemo:
     """This process's own store of values for one listings version: no pickling, no network.
 
     Unpickling a page of results with its listings costs about as much as
@@ -64,7 +64,8 @@ class _Memo:
     values are shared by the worker's threads and must be treated as read-only.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        self.entries = entries
         self.lock = threading.Lock()
         self.version = ""
         self.values: dict[str, Any] = {}
@@ -75,7 +76,7 @@ class _Memo:
 
     def set(self, version: str, key: str, value: Any) -> None:
         with self.lock:
-            if version != self.version or len(self.values) >= MEMO_ENTRIES:
+            if version != self.version or len(self.values) >= self.entries:
                 self.version, self.values = version, {}
             self.values[key] = value
 
@@ -84,4 +85,4 @@ class _Memo:
             self.version, self.values = "", {}
 
 
-memo = _Memo()
+memo = VersionMemo()

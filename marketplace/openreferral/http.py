@@ -5,6 +5,10 @@ fixed one-minute windows in Django's cache (see the decision record for why
 not a library); a client over the limit gets 429 with Retry-After. Responses
 carry Cache-Control, an ETag of the body and Last-Modified where known, and
 a matching If-None-Match or If-Modified-Since gets 304.
+
+`cached_by_listings_version` keeps the answers of the views that read the
+listings by address and listings version (decision 0042), under the rate
+limit and the conditional answers, which still run on every request.
 """
 
 import functools
@@ -17,12 +21,17 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
+from search.versioning import CACHE_SECONDS, VersionMemo, cache_key, listings_version
+
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 RATE_LIMIT_WINDOW_SECONDS = 60
+# This process's latest answers as bytes, for the current listings version (no unpickling).
+answers_memo = VersionMemo(entries=128)
 
 
 class ApiError(Exception):
@@ -144,3 +153,37 @@ def open_data_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     # caches of open data). The two-factor middleware reads this mark and leaves the user alone.
     exempt.serves_open_data = True  # type: ignore[attr-defined]
     return exempt
+
+
+def cached_by_listings_version(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep a data view's successful GET answers by full address, listings version and date.
+
+    Goes inside `open_data_view`, so each request is still counted against the
+    rate limit and gets its ETag and 304. Errors (ApiError) are never kept.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "GET":
+            return view(request, *args, **kwargs)
+        version = listings_version(request)
+        key = cache_key("openreferral", version, request.build_absolute_uri(), timezone.localdate().isoformat())
+        kept = answers_memo.get(version, key)
+        if kept is None:
+            kept = cache.get(key)
+            if kept is not None:
+                answers_memo.set(version, key, kept)
+        if kept is not None:
+            content, headers = kept
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            kept = (response.content, tuple(response.items()))
+            cache.set(key, kept, CACHE_SECONDS)
+            answers_memo.set(version, key, kept)
+        return response
+
+    return wrapped

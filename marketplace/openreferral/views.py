@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from . import selectors, serializers
 from .documentation import api_reference
 from .filters import OpenReferralFilterSet
-from .http import ApiError, json_response, open_data_view
+from .http import ApiError, cached_by_listings_version, json_response, open_data_view
 from .openapi import HSDS_VERSION, PROFILE_URL, document_for, schema_file
 from .taxonomies import TAXONOMIES, TAXONOMIES_BY_ID
 
@@ -85,6 +85,7 @@ def documentation(request: HttpRequest) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def service_list(request: HttpRequest) -> HttpResponse:
     filterset = valid_filterset(request)
     page = selectors.service_page(
@@ -96,6 +97,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def service_detail(request: HttpRequest, id: str) -> HttpResponse:
     provider = selectors.service_get(parse_id(id, "service"))
     if provider is None:
@@ -105,6 +107,7 @@ def service_detail(request: HttpRequest, id: str) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def service_at_location_list(request: HttpRequest) -> HttpResponse:
     filterset = valid_filterset(request)
     page = selectors.service_at_location_page(filterset.qs, page=filterset.page_number, per_page=filterset.page_size)
@@ -114,6 +117,7 @@ def service_at_location_list(request: HttpRequest) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def service_at_location_detail(request: HttpRequest, id: str) -> HttpResponse:
     location = selectors.service_at_location_get(parse_id(id, "service_at_location"))
     if location is None:
@@ -123,12 +127,14 @@ def service_at_location_detail(request: HttpRequest, id: str) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def taxonomy_list(request: HttpRequest) -> HttpResponse:
     page_number, per_page = paging(request)
     return json_response(paged([serializers.taxonomy(item) for item in TAXONOMIES], page_number, per_page))
 
 
 @open_data_view
+@cached_by_listings_version
 def taxonomy_detail(request: HttpRequest, id: str) -> HttpResponse:
     item = TAXONOMIES_BY_ID.get(str(parse_id(id, "taxonomy")))
     if item is None:
@@ -137,6 +143,7 @@ def taxonomy_detail(request: HttpRequest, id: str) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def taxonomy_term_list(request: HttpRequest) -> HttpResponse:
     page_number, per_page = paging(request)
     terms = [serializers.taxonomy_term(term) for term in selectors.all_taxonomy_terms()]
@@ -144,6 +151,7 @@ def taxonomy_term_list(request: HttpRequest) -> HttpResponse:
 
 
 @open_data_view
+@cached_by_listings_version
 def taxonomy_term_detail(request: HttpRequest, id: str) -> HttpResponse:
     term = selectors.taxonomy_term_get(parse_id(id, "taxonomy term"))
     if term is None:

@@ -149,7 +149,7 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
         for mask_field, terms in term_masks_of(provider).items():
             setattr(provider, mask_field, terms)
         changed.append(provider)
-    Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS], batch_size=500)
+    _write_search_columns(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS])
     sqlite_fts.replace_rows(ids)
     if connection.vendor == "postgresql":
         Provider.objects.filter(pk__in=ids).update(
@@ -157,6 +157,27 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
             + SearchVector("search_text", weight="B", config="english")
         )
     return len(changed)
+
+
+def _write_search_columns(providers: list[Provider], field_names: list[str]) -> None:
+    """One parameterised UPDATE per provider, sent as one batch (`executemany`).
+
+    `bulk_update` builds a CASE expression per column over the whole batch;
+    compiling it was most of the demo loader's refresh time (decision 0042).
+    """
+    if not providers:
+        return
+    fields = [Provider._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table, key = quote(Provider._meta.db_table), quote(Provider._meta.pk.column)
+    statement = f"UPDATE {table} SET {assignments} WHERE {key} = %s"
+    rows = [
+        [field.get_db_prep_save(getattr(provider, field.attname), connection) for field in fields] + [provider.pk]
+        for provider in providers
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, rows)
 
 
 # The term mask on Provider for each taxonomy: mask field -> (many-to-many field, term model).

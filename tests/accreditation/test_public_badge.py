@@ -6,6 +6,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -268,6 +269,8 @@ def test_accredited_list_groups_by_kind_then_locality_and_links_profiles(client:
 
 
 def test_accredited_list_query_count_does_not_grow_and_is_cached(client: Client) -> None:
+    # A visitor with a session gets the page rendered, not whole from the page cache (decision 0042).
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
     for number in range(2):
         ProviderFactory(name=f"Listed {number}", is_accredited=True)
     client.get("/directory/")  # the site's own caches (root paths, settings) warm up on the first request

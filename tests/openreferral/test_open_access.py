@@ -1,6 +1,9 @@
 """Open access: no key, CORS everywhere, JSON errors, caching headers, a rate limit."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -164,3 +167,31 @@ def test_total_pages_never_advertises_a_page_past_the_limit():
     assert body["total_pages"] == MAX_PAGE
     assert body["last_page"] is True
     assert page([], total=0, page_number=1, per_page=50)["total_pages"] == 0
+
+
+def test_data_answers_come_from_the_cache_until_the_listings_change(client):
+    """Kept by address and listings version (decision 0042); the rate limit and ETags still run every time."""
+    provider = ProviderFactory(name="Wendle Home Care")
+    path = f"/openreferral/services/{provider.uuid}"
+    first = client.get(path)
+
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get(path)
+    assert len(captured) == 1  # the listings version
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    provider.name = "Wendle Care at Home"
+    provider.save()
+    assert client.get(path).json()["name"] == "Wendle Care at Home"
+
+
+def test_cached_answers_still_count_against_the_rate_limit(client, settings):
+    settings.OPENREFERRAL_RATE_LIMIT_PER_MINUTE = 2
+    ProviderFactory()
+
+    with time_machine.travel(datetime.datetime(2026, 3, 4, 10, 0, 5, tzinfo=datetime.UTC), tick=False):
+        statuses = [client.get("/openreferral/services").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]

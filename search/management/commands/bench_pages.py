@@ -6,7 +6,8 @@ For each page of the table in docs/benchmarks.md it prints requests/s, p50
 and p99 latency (wrk --latency), how many times the floor's time per request
 it takes, and the SQL queries the page runs (counted in this process with
 Django's test client against the same database: cold, just after a new
-listings version, and warm). The floor is the open data metadata endpoint,
+listings version, and warm; wrk sends no cookies, so a warm public page is a
+whole-page cache hit, decision 0042). The floor is the open data metadata endpoint,
 the cheapest Django response the site has. The commissioners' dashboard
 needs a signed-in session with two-factor authentication, so it is timed in
 this process (median of several requests) rather than over HTTP.
