@@ -37,7 +37,7 @@ from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.core.forms import ReasonNeededToRejectMixin
-from marketplace.openreferral.http import client_address
+from marketplace.core.http import client_address
 from marketplace.providers.models import Provider
 
 from .filters import ReviewQueueFilterSet, review_queue
