@@ -25,6 +25,7 @@ from marketplace.core import virus_scan
 from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, file_size, validate_upload
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 
 from .models import (
@@ -581,14 +582,8 @@ def accreditation_recompute(*, provider: Provider, today: date | None = None) ->
 
 
 def _signal_contingency(*, provider: Provider, detail: str) -> None:
-    """Tell the contingency app (provider-failure flags) that an accreditation lapsed."""
-    from marketplace.contingency import services as contingency_services
-
-    signal = getattr(contingency_services, "contingency_signal", None)
-    if signal is None:
-        logger.warning("contingency_signal is not available: lapse of provider %s not flagged", provider.pk)
-        return
-    signal(provider=provider, signal="accreditation_lapsed", detail=detail)
+    """Tell the contingency app (provider-failure flags), through the providers' hook, that an accreditation lapsed."""
+    provider_hooks.risk_signal(provider=provider, signal="accreditation_lapsed", detail=detail)
 
 
 # --- The daily expiry job -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
@@ -92,12 +93,7 @@ def default_duty(provider: Provider) -> str:
 
 def flag_admin_path(flag: ContingencyFlag) -> str:
     """Where commissioners see the flag in the Wagtail admin."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("contingency_admin:flag", args=[flag.pk])
-    except NoReverseMatch:
-        return f"/admin/contingency/flags/{flag.pk}/"
+    return reverse("contingency_admin:flag", args=[flag.pk])
 
 
 # Notifications -------------------------------------------------------------

@@ -22,6 +22,7 @@ from marketplace.accounts.models import User
 from marketplace.core import virus_scan
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import DetectedType, UploadError, validate_upload
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 
 from .models import (
@@ -227,13 +228,9 @@ def _decide(*, visit: MonitoringVisit, kind: str, by: User, reason: str) -> Rati
 
 
 def _signal_poor_rating(visit: MonitoringVisit) -> None:
-    """Tell the contingency app a visit was rated Poor overall (it may open or raise a flag)."""
-    try:
-        from marketplace.contingency.services import contingency_signal
-    except ImportError:  # the contingency app is optional for monitoring
-        logger.warning("No contingency app to tell that visit %s was rated Poor", visit.pk)
-        return
-    contingency_signal(
+    """Tell the contingency app, through the providers' hook, that a visit was rated Poor overall (it may open or
+    raise a flag)."""
+    provider_hooks.risk_signal(
         provider=visit.provider,
         signal="poor_monitoring_rating",
         detail=f"{visit.get_visit_type_display()} on {visit.visited_on:%d %B %Y} rated Poor overall.",

@@ -1,12 +1,12 @@
 """Reads of provider data for pages, the admin and exports."""
 
-import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 
+from . import hooks
 from .availability import PartOfDay, WeeklyAvailability
 from .models import Provider, ProviderChangeRequest, ProviderPrice
 
@@ -134,24 +134,12 @@ COMPLETION_RULES = {
 
 
 def _vetting_task_state(provider: Provider, *, can_start: bool) -> tuple[str, str | None]:
-    """Vetting is another app's: its page and summary may not exist yet, so both are looked up softly."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        url = reverse("accreditation:checks", args=[provider.uuid])
-    except NoReverseMatch:
+    """Vetting is the accreditation app's, which sits above providers: asked through the vetting hook."""
+    vetting = hooks.vetting()
+    if vetting is None or not can_start:
         return TaskStatus.CANNOT_START, None
-    if not can_start:
-        return TaskStatus.CANNOT_START, None
-    try:
-        accreditation_selectors = importlib.import_module("marketplace.accreditation.selectors")
-    except ImportError:
-        return TaskStatus.INCOMPLETE, url
-    vetting_summary = getattr(accreditation_selectors, "provider_vetting_summary", None)
-    if vetting_summary is None:
-        return TaskStatus.INCOMPLETE, url
-    summary = vetting_summary(provider=provider)
-    return (TaskStatus.COMPLETED if summary.is_complete else TaskStatus.INCOMPLETE), url
+    status = TaskStatus.COMPLETED if vetting.is_complete(provider) else TaskStatus.INCOMPLETE
+    return status, vetting.checks_url(provider)
 
 
 def provider_onboarding_tasks(*, provider: Provider) -> list[OnboardingTask]:

@@ -16,8 +16,8 @@ from django.utils.text import slugify
 
 from marketplace.accounts.models import User
 from marketplace.core.notifications import email_send
-from search import sqlite_fts
 
+from . import hooks
 from .availability import WeeklyAvailability
 from .models import (
     MAX_TERMS_PER_TAXONOMY,
@@ -33,6 +33,7 @@ from .models import (
     ServiceType,
     Specialism,
 )
+from .search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_of
 
 
 class ProviderError(Exception):
@@ -121,14 +122,10 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     Called after any edit that changes what a listing says (and in bulk by the
     demo loader). Returns how many providers were refreshed.
     """
-    from search.versioning import listings_changed
-
     ids = list(provider_ids)
     if not ids:
         return 0
     taxonomy_assign_bits()
-    # Cached searches and filter panels are keyed by this version: a new one shows the change at once.
-    listings_changed()
     providers = (
         Provider.objects.filter(pk__in=ids)
         .defer("search_vector")  # rewritten below, never read here
@@ -150,34 +147,15 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
             setattr(provider, mask_field, terms)
         changed.append(provider)
     Provider.objects.bulk_update(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS], batch_size=500)
-    sqlite_fts.replace_rows(ids)
+    # Search gives the listings a new version (cached searches and filter panels are keyed by it, so the
+    # change shows at once) and rewrites their full-text rows.
+    hooks.listings_changed(ids)
     if connection.vendor == "postgresql":
         Provider.objects.filter(pk__in=ids).update(
             search_vector=SearchVector("name", weight="A", config="english")
             + SearchVector("search_text", weight="B", config="english")
         )
     return len(changed)
-
-
-# The term mask on Provider for each taxonomy: mask field -> (many-to-many field, term model).
-TERM_MASK_FIELDS: dict[str, tuple[str, Any]] = {
-    "service_mask": ("services", ServiceType),
-    "client_group_mask": ("client_groups", ClientGroup),
-    "specialism_mask": ("specialisms", Specialism),
-    "language_mask": ("languages", Language),
-}
-
-
-def term_masks_of(provider: Provider) -> dict[str, int]:
-    """The bits of the terms a provider has, per taxonomy (uses prefetched terms)."""
-    masks: dict[str, int] = {}
-    for mask_field, (relation, _) in TERM_MASK_FIELDS.items():
-        mask = 0
-        for term in getattr(provider, relation).all():
-            if term.bit is not None:
-                mask |= 1 << term.bit
-        masks[mask_field] = mask
-    return masks
 
 
 def taxonomy_assign_bits() -> None:
@@ -223,13 +201,6 @@ def build_search_text(provider: Provider) -> str:
     return normalise_search_words(" ".join(part for part in parts if part))
 
 
-def normalise_search_words(text: str) -> str:
-    """Lower-case words separated by single spaces, with a space at each end,
-    so a search can match whole words or the start of a word."""
-    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
-    return f" {' '.join(words)} " if words else ""
-
-
 def _lowest_hourly_price(provider: Provider) -> Decimal | None:
     hourly = [price.amount for price in provider.prices.all() if price.unit == ProviderPrice.Unit.HOUR]
     return min(hourly) if hourly else None
@@ -237,10 +208,8 @@ def _lowest_hourly_price(provider: Provider) -> Decimal | None:
 
 def _after_provider_change(provider_id: int) -> None:
     """Refresh derived fields now and tell the search index once the write commits."""
-    from search.indexing import schedule_provider_index
-
     provider_refresh_search_fields(provider_ids=[provider_id])
-    schedule_provider_index(provider_id)
+    hooks.listing_needs_indexing(provider_id)
 
 
 def provider_set_accreditation(*, provider: Provider, is_accredited: bool, since: date | None) -> None:
@@ -813,11 +782,8 @@ def provider_save_availability(
     provider.capacity_places_per_day = capacity_places_per_day
     provider.save(update_fields=["capacity_hours_per_week", "capacity_places_per_day", "updated_at"])
     if provider.is_published:
-        # A sharp fall in a live provider's capacity is an early sign of failure (issue 4).
-        # Imported here: the contingency app imports this module.
-        from marketplace.contingency.services import contingency_check_capacity
-
-        contingency_check_capacity(
+        # A sharp fall in a live provider's capacity is an early sign of failure (issue 4): contingency hears.
+        hooks.capacity_changed(
             provider=provider,
             previous_hours=previous_hours,
             new_hours=capacity_hours_per_week,
