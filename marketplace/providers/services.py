@@ -1,11 +1,13 @@
 """Every write to provider data goes through these functions."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -14,8 +16,10 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace.accounts.models import User
 from marketplace.core.notifications import email_send
+
+if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
+    from marketplace.accounts.models import User
 
 from . import hooks
 from .availability import WeeklyAvailability

@@ -1,7 +1,7 @@
 """Admin screens for commissioners that are not plain create/edit forms, and the
 providers' own self-service pages."""
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from django import forms
@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
-from marketplace.accounts.models import User
 from marketplace.core.submissions import submit_once
+
+if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
+    from marketplace.accounts.models import User
 
 from . import hooks
 from .forms import (
@@ -111,8 +113,8 @@ def _provider_for_editing(request: HttpRequest, provider_uuid: UUID) -> Provider
     return provider
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+def _user(request: HttpRequest) -> "User":
+    return cast("User", request.user)
 
 
 def _wants_complete(request: HttpRequest) -> bool:
