@@ -27,6 +27,7 @@ from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, file_size, validate_upload
 from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import (
     Accreditation,
@@ -684,20 +685,6 @@ def _expire_checks(*, today: date) -> int:
 
 
 # --- Email ------------------------------------------------------------------------------------------------------
-
-
-def provider_email_addresses(provider: Provider) -> list[str]:
-    """The provider's users, or its contact address when it has none."""
-    addresses = sorted(
-        {
-            address
-            for address in provider.memberships.filter(user__is_active=True).values_list("user__email", flat=True)
-            if address
-        }
-    )
-    if not addresses and provider.contact_email:
-        addresses = [provider.contact_email]
-    return addresses
 
 
 def _email_provider(*, provider: Provider, subject: str, template: str, context: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from marketplace.core.notifications import email_send
 from marketplace.core.uploads import DetectedType, UploadError, validate_upload
 from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import (
     DOMAIN_FIELDS,
@@ -256,14 +257,6 @@ def visit_finalise(*, visit: MonitoringVisit, by: User, reason: str = "") -> Rat
     return decision
 
 
-def provider_recipients(provider: Provider) -> list[str]:
-    """Who hears about a provider's monitoring: its users, or its contact address when it has none."""
-    emails = sorted({email for email in provider.memberships.values_list("user__email", flat=True) if email})
-    if not emails and provider.contact_email:
-        emails = [provider.contact_email]
-    return emails
-
-
 @transaction.atomic
 def visit_publish(*, visit: MonitoringVisit, by: User) -> RatingDecision:
     """Show a finalised visit's outcome (ratings, summary and actions) to the provider and tell them."""
@@ -278,7 +271,7 @@ def visit_publish(*, visit: MonitoringVisit, by: User) -> RatingDecision:
     visit.published_at = decision.decided_at
     visit.save(update_fields=["overall_rating", "status", "published_by", "published_at", "updated_at"])
     email_send(
-        to=provider_recipients(visit.provider),
+        to=provider_email_addresses(visit.provider),
         subject=f"Your monitoring visit outcome: {visit.get_overall_rating_display()}",
         template="monitoring_outcome_published",
         context={"visit": visit, "provider": visit.provider, "actions": list(visit.actions.all())},
@@ -320,7 +313,7 @@ def visit_amend(
         _signal_poor_rating(visit)
     if visit.is_published:
         email_send(
-            to=provider_recipients(visit.provider),
+            to=provider_email_addresses(visit.provider),
             subject="Your monitoring visit outcome has been amended",
             template="monitoring_outcome_amended",
             context={"visit": visit, "provider": visit.provider, "decision": decision},

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from . import hooks
 from .availability import PartOfDay, WeeklyAvailability
-from .models import Provider, ProviderChangeRequest, ProviderPrice
+from .models import Provider, ProviderChangeRequest, ProviderMembership, ProviderPrice
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -317,3 +317,18 @@ def availability_by_day(availability: WeeklyAvailability) -> list[tuple[str, lis
         (day.label, [part.label for part, is_available in zip(PartOfDay, parts, strict=True) if is_available])
         for day, parts in availability.grid()
     ]
+
+
+def provider_email_addresses(
+    provider: Provider, *, owners_only: bool = False, or_contact_address: bool = True
+) -> list[str]:
+    """Who is emailed about a provider: the active users of its team (only its owners, when asked), each
+    address once, sorted. When it has none, the listing's contact address, unless the email only makes sense
+    to someone who can sign in (`or_contact_address=False`). A deactivated user is never emailed."""
+    memberships = provider.memberships.filter(user__is_active=True)
+    if owners_only:
+        memberships = memberships.filter(role=ProviderMembership.Role.OWNER)
+    addresses = sorted({address for address in memberships.values_list("user__email", flat=True) if address})
+    if not addresses and or_contact_address and provider.contact_email:
+        addresses = [provider.contact_email]
+    return addresses

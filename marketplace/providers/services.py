@@ -38,6 +38,7 @@ from .models import (
     Specialism,
 )
 from .search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_of
+from .selectors import provider_email_addresses
 
 
 class ProviderError(Exception):
@@ -269,13 +270,10 @@ def provider_send_availability_reminders() -> int:
             Q(availability_reminder_sent_on__isnull=True)
             | Q(availability_reminder_sent_on__lte=F("availability_confirmed_on"))
         )
-        .prefetch_related("memberships__user")
     )
     reminded = 0
     for provider in due.iterator(chunk_size=200):
-        recipients = sorted({membership.user.email for membership in provider.memberships.all()})
-        if not recipients and provider.contact_email:
-            recipients = [provider.contact_email]
+        recipients = provider_email_addresses(provider)
         if not recipients:
             continue
         email_send(
@@ -886,11 +884,8 @@ def _email_change_request_decision(change_request: ProviderChangeRequest) -> Non
     from .selectors import change_request_rows
 
     provider = change_request.provider
-    recipients = {
-        membership.user.email
-        for membership in provider.memberships.select_related("user").filter(role=ProviderMembership.Role.OWNER)
-    }
-    if change_request.submitted_by is not None:
+    recipients = set(provider_email_addresses(provider, owners_only=True, or_contact_address=False))
+    if change_request.submitted_by is not None and change_request.submitted_by.is_active:
         recipients.add(change_request.submitted_by.email)
     approved = change_request.status == ProviderChangeRequest.Status.APPROVED
     email_send(
