@@ -24,7 +24,7 @@ from marketplace.accounts.models import User
 from marketplace.core import virus_scan
 from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import UploadError, file_size, validate_upload
+from marketplace.core.uploads import UploadError, check_upload, file_size
 from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_email_addresses
@@ -283,21 +283,10 @@ def evidence_add(*, provider_check: ProviderCheck, upload: Any, by: User | None)
             "if you need to replace one."
         )
     try:
-        detected = validate_upload(upload)
+        detected = check_upload(upload)
     except UploadError as error:
         raise AccreditationError(str(error)) from error
-
-    was_scanned = False
-    if virus_scan.scanner_is_configured():
-        try:
-            result = virus_scan.scan_file(upload)
-        except virus_scan.VirusScanError as error:
-            logger.error("Virus scanner unavailable, upload refused: %s", error)
-            raise AccreditationError("We could not check the file for viruses just now. Try again later.") from error
-        if not result.is_clean:
-            logger.warning("Upload refused for check %s: %s", provider_check.pk, result.signature)
-            raise AccreditationError("The selected file contains a virus. It has not been saved.")
-        was_scanned = True
+    was_scanned = virus_scan.scanner_is_configured()  # check_upload refuses what a configured scanner did not pass
 
     digest = hashlib.sha256()
     upload.seek(0)

@@ -19,9 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.core import virus_scan
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import DetectedType, UploadError, validate_upload
+from marketplace.core.uploads import DetectedType, UploadError, check_upload
 from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_email_addresses
@@ -324,20 +323,9 @@ def visit_amend(
 def _check_attachment(upload: UploadedFile) -> DetectedType:
     """What the upload really is (by content, not name), after the virus scan when one is configured."""
     try:
-        detected = validate_upload(upload)
+        return check_upload(upload)
     except UploadError as error:
         raise MonitoringError(str(error)) from error
-    if virus_scan.scanner_is_configured():
-        try:
-            result = virus_scan.scan_file(upload)
-        except virus_scan.VirusScanError as error:
-            logger.error("Virus scanner unavailable, monitoring attachment refused: %s", error)
-            raise MonitoringError("We could not check the file for viruses just now. Try again later.") from error
-        if not result.is_clean:
-            logger.warning("Monitoring attachment refused: %s", result.signature)
-            raise MonitoringError("The selected file contains a virus. It has not been saved.")
-    upload.seek(0)
-    return detected
 
 
 @transaction.atomic
