@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from marketplace.core.health import healthz
+from config.health import healthz
 
 handler500 = "marketplace.core.errors.server_error"
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "marketplace.insights",
     "marketplace.openreferral",
     "marketplace.payments",
+    "marketplace.demo",
     "cms",
     "search",
     "wagtail.contrib.forms",

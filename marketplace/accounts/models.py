@@ -8,9 +8,29 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
+from .roles import COMMISSIONERS
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def commissioners(self) -> "UserQuerySet":
+        """Every active user the permission rules treat as a commissioner (`is_commissioner` in rules.py):
+        members of the Commissioners group and superusers. The one answer to "all commissioners", for
+        choosers and for who is emailed; a deactivated account is never one."""
+        return (
+            self.filter(is_active=True)
+            .filter(models.Q(is_superuser=True) | models.Q(groups__name=COMMISSIONERS))
+            .distinct()
+        )
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def commissioners(self) -> UserQuerySet:
+        return self.get_queryset().commissioners()
 
     def _create_user(self, email: str, password: str | None, **extra_fields: object) -> "User":
         if not email:

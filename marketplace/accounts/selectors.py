@@ -15,7 +15,6 @@ from .models import (
     TeamChange,
     User,
 )
-from .roles import COMMISSIONERS
 
 
 def user_must_use_multi_factor(user: Any) -> bool:
@@ -28,13 +27,9 @@ def user_has_totp(user: Any) -> bool:
 
 
 def commissioner_email_addresses() -> list[str]:
-    """The addresses of every active member of the Commissioners group, for notifications."""
+    """The addresses of every commissioner (`User.objects.commissioners()`), for notifications."""
     return list(
-        User.objects.filter(is_active=True, groups__name=COMMISSIONERS)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
+        User.objects.commissioners().exclude(email="").order_by("email").values_list("email", flat=True).distinct()
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models import ProtectedError, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -35,9 +35,8 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.core.forms import ReasonNeededToRejectMixin
-from marketplace.openreferral.http import client_address
+from marketplace.core.http import client_address
 from marketplace.providers.models import Provider
 
 from .filters import ReviewQueueFilterSet, review_queue
@@ -84,9 +83,7 @@ class CommissionerPermissionPolicy(BasePermissionPolicy):
         return is_commissioner(user)
 
     def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        return (
-            User.objects.filter(is_active=True).filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS)).distinct()
-        )
+        return User.objects.commissioners()
 
 
 def signed_in_user(request: HttpRequest) -> User:

@@ -24,13 +24,16 @@ from marketplace.accounts.models import User
 from marketplace.core import virus_scan
 from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import UploadError, file_size, validate_upload
+from marketplace.core.uploads import UploadError, check_upload, file_size
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import (
     Accreditation,
     AccreditationDecision,
     CheckDecision,
+    CheckType,
     Evidence,
     EvidenceView,
     ExpiryReminder,
@@ -143,65 +146,18 @@ def check_submit(
     )
     check_type = check.check_type
 
-    if issued_on is None:
-        raise AccreditationError("Enter the date it was issued.")
-    if issued_on > today:
-        raise AccreditationError("The date it was issued must be today or in the past.")
-    if check_type.has_expiry:
-        if expires_on is None and check_type.default_validity_months:
-            expires_on = add_months(issued_on, check_type.default_validity_months)
-            if expires_on < today:
-                raise AccreditationError(
-                    f"This was issued more than {check_type.default_validity_months} months ago, so it is out of "
-                    "date. Send a current one."
-                )
-        if expires_on is not None and expires_on < today:
-            raise AccreditationError("The expiry date must be today or in the future.")
-        if expires_on is not None and expires_on < issued_on:
-            raise AccreditationError("The expiry date must be after the date it was issued.")
-    else:
-        expires_on = None
-
-    check.issued_on = issued_on
-    check.expires_on = expires_on
+    check.issued_on = issued_on = _valid_issued_on(issued_on, today=today)
+    check.expires_on = _valid_expires_on(check_type, issued_on=issued_on, expires_on=expires_on, today=today)
     if check_type.has_certificate_number:
-        number = re.sub(r"[\s-]", "", certificate_number or "")
-        if number:
-            if not DBS_CERTIFICATE_NUMBER.match(number):
-                raise AccreditationError("The certificate number must be 12 digits, like 001234567890.")
-            check.certificate_number = number
-            check.certificate_number_last_digits = number[-4:]
-        elif not check.certificate_number:
-            raise AccreditationError("Enter the 12-digit certificate number.")
-        check.is_on_update_service = bool(is_on_update_service)
-        if check.is_on_update_service:
-            holder_surname = holder_surname.strip()
-            if not holder_surname:
-                raise AccreditationError("Enter the surname on the certificate, so we can check the Update Service.")
-            if holder_date_of_birth is None:
-                raise AccreditationError("Enter the date of birth on the certificate.")
-            if holder_date_of_birth >= today:
-                raise AccreditationError("The date of birth must be in the past.")
-            check.holder_surname = holder_surname[:100]
-            check.holder_date_of_birth = holder_date_of_birth.isoformat()
-        else:
-            check.holder_surname = ""
-            check.holder_date_of_birth = ""
-    if check_type.has_level:
-        if not level.strip():
-            raise AccreditationError("Enter the level of the training.")
-        check.level = level.strip()[:50]
-    if check_type.has_rating:
-        rating = rating.strip()
-        choices = rating_choices_of(check_type.rating_choices)
-        if not rating:
-            raise AccreditationError("Choose the rating.")
-        if choices and rating not in choices:
-            raise AccreditationError(f"Choose one of the ratings: {', '.join(choices)}.")
-        check.rating = rating[:20]
-    if check_type.reference_label:
-        check.reference = reference.strip()[:200]
-    check.provider_note = note.strip()[:2000]
+        _take_certificate(
+            check,
+            certificate_number=certificate_number,
+            is_on_update_service=is_on_update_service,
+            holder_surname=holder_surname,
+            holder_date_of_birth=holder_date_of_birth,
+            today=today,
+        )
+    _take_details(check, level=level, rating=rating, reference=reference, note=note)
 
     for upload in evidence if isinstance(evidence, list | tuple) else [evidence]:
         if upload is not None:
@@ -218,6 +174,86 @@ def check_submit(
         provider_check=check, outcome=CheckDecision.Outcome.SUBMITTED, decided_by=by, decided_at=moment
     )
     return check
+
+
+def _valid_issued_on(issued_on: date | None, *, today: date) -> date:
+    if issued_on is None:
+        raise AccreditationError("Enter the date it was issued.")
+    if issued_on > today:
+        raise AccreditationError("The date it was issued must be today or in the past.")
+    return issued_on
+
+
+def _valid_expires_on(check_type: CheckType, *, issued_on: date, expires_on: date | None, today: date) -> date | None:
+    """The expiry date to keep: none for a check type without one; the default validity when none is given."""
+    if not check_type.has_expiry:
+        return None
+    if expires_on is None and check_type.default_validity_months:
+        expires_on = add_months(issued_on, check_type.default_validity_months)
+        if expires_on < today:
+            raise AccreditationError(
+                f"This was issued more than {check_type.default_validity_months} months ago, so it is out of "
+                "date. Send a current one."
+            )
+    if expires_on is not None and expires_on < today:
+        raise AccreditationError("The expiry date must be today or in the future.")
+    if expires_on is not None and expires_on < issued_on:
+        raise AccreditationError("The expiry date must be after the date it was issued.")
+    return expires_on
+
+
+def _take_certificate(
+    check: ProviderCheck,
+    *,
+    certificate_number: str,
+    is_on_update_service: bool,
+    holder_surname: str,
+    holder_date_of_birth: date | None,
+    today: date,
+) -> None:
+    """The DBS certificate number (empty keeps the one held) and what the Update Service needs to find it."""
+    number = re.sub(r"[\s-]", "", certificate_number or "")
+    if number:
+        if not DBS_CERTIFICATE_NUMBER.match(number):
+            raise AccreditationError("The certificate number must be 12 digits, like 001234567890.")
+        check.certificate_number = number
+        check.certificate_number_last_digits = number[-4:]
+    elif not check.certificate_number:
+        raise AccreditationError("Enter the 12-digit certificate number.")
+    check.is_on_update_service = bool(is_on_update_service)
+    if not check.is_on_update_service:
+        check.holder_surname = ""
+        check.holder_date_of_birth = ""
+        return
+    holder_surname = holder_surname.strip()
+    if not holder_surname:
+        raise AccreditationError("Enter the surname on the certificate, so we can check the Update Service.")
+    if holder_date_of_birth is None:
+        raise AccreditationError("Enter the date of birth on the certificate.")
+    if holder_date_of_birth >= today:
+        raise AccreditationError("The date of birth must be in the past.")
+    check.holder_surname = holder_surname[:100]
+    check.holder_date_of_birth = holder_date_of_birth.isoformat()
+
+
+def _take_details(check: ProviderCheck, *, level: str, rating: str, reference: str, note: str) -> None:
+    """The level, rating and reference the check type asks for, and the provider's note."""
+    check_type = check.check_type
+    if check_type.has_level:
+        if not level.strip():
+            raise AccreditationError("Enter the level of the training.")
+        check.level = level.strip()[:50]
+    if check_type.has_rating:
+        rating = rating.strip()
+        choices = rating_choices_of(check_type.rating_choices)
+        if not rating:
+            raise AccreditationError("Choose the rating.")
+        if choices and rating not in choices:
+            raise AccreditationError(f"Choose one of the ratings: {', '.join(choices)}.")
+        check.rating = rating[:20]
+    if check_type.reference_label:
+        check.reference = reference.strip()[:200]
+    check.provider_note = note.strip()[:2000]
 
 
 def rating_choices_of(text: str) -> list[str]:
@@ -247,21 +283,10 @@ def evidence_add(*, provider_check: ProviderCheck, upload: Any, by: User | None)
             "if you need to replace one."
         )
     try:
-        detected = validate_upload(upload)
+        detected = check_upload(upload)
     except UploadError as error:
         raise AccreditationError(str(error)) from error
-
-    was_scanned = False
-    if virus_scan.scanner_is_configured():
-        try:
-            result = virus_scan.scan_file(upload)
-        except virus_scan.VirusScanError as error:
-            logger.error("Virus scanner unavailable, upload refused: %s", error)
-            raise AccreditationError("We could not check the file for viruses just now. Try again later.") from error
-        if not result.is_clean:
-            logger.warning("Upload refused for check %s: %s", provider_check.pk, result.signature)
-            raise AccreditationError("The selected file contains a virus. It has not been saved.")
-        was_scanned = True
+    was_scanned = virus_scan.scanner_is_configured()  # check_upload refuses what a configured scanner did not pass
 
     digest = hashlib.sha256()
     upload.seek(0)
@@ -581,14 +606,8 @@ def accreditation_recompute(*, provider: Provider, today: date | None = None) ->
 
 
 def _signal_contingency(*, provider: Provider, detail: str) -> None:
-    """Tell the contingency app (provider-failure flags) that an accreditation lapsed."""
-    from marketplace.contingency import services as contingency_services
-
-    signal = getattr(contingency_services, "contingency_signal", None)
-    if signal is None:
-        logger.warning("contingency_signal is not available: lapse of provider %s not flagged", provider.pk)
-        return
-    signal(provider=provider, signal="accreditation_lapsed", detail=detail)
+    """Tell the contingency app (provider-failure flags), through the providers' hook, that an accreditation lapsed."""
+    provider_hooks.risk_signal(provider=provider, signal="accreditation_lapsed", detail=detail)
 
 
 # --- The daily expiry job -------------------------------------------------------------------------------------
@@ -689,20 +708,6 @@ def _expire_checks(*, today: date) -> int:
 
 
 # --- Email ------------------------------------------------------------------------------------------------------
-
-
-def provider_email_addresses(provider: Provider) -> list[str]:
-    """The provider's users, or its contact address when it has none."""
-    addresses = sorted(
-        {
-            address
-            for address in provider.memberships.filter(user__is_active=True).values_list("user__email", flat=True)
-            if address
-        }
-    )
-    if not addresses and provider.contact_email:
-        addresses = [provider.contact_email]
-    return addresses
 
 
 def _email_provider(*, provider: Provider, subject: str, template: str, context: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from marketplace.core.http import client_address
 from marketplace.core.submissions import submit_once
 from marketplace.providers.models import Provider
 
@@ -44,8 +45,6 @@ def _provider_for(request: HttpRequest, provider_uuid: Any) -> Provider:
 
 def _client_address(request: HttpRequest) -> str | None:
     """The client's address for the evidence log (behind our proxies, as the open data API reads it)."""
-    from marketplace.openreferral.http import client_address
-
     address = client_address(request)
     try:
         return str(ipaddress.ip_address(address))

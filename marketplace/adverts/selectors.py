@@ -7,7 +7,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat, Upper
 from wagtail.models import Site
 
-from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.models import ActingFor, DirectPaymentHolder
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import council_rates
 
@@ -251,10 +251,6 @@ def advertiser_recipients(advert: Advert) -> list[str]:
     if advert.posted_by_id:
         addresses.append(advert.posted_by.email)  # type: ignore[union-attr]
     return addresses
-
-
-def provider_recipients(provider: Provider) -> list[str]:
-    return list(User.objects.filter(provider_memberships__provider=provider).values_list("email", flat=True))
 
 
 def acting_for_link(*, user: Any, holder: DirectPaymentHolder) -> ActingFor | None:

@@ -12,9 +12,10 @@ from marketplace.core.notifications import email_send
 from marketplace.places.models import Place
 from marketplace.places.selectors import DISTRICT_PATTERN, POSTCODE_PATTERN
 from marketplace.providers.models import Language, Provider, ServiceType
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import Advert, AdvertApplication, AdvertMatchNotice, AdvertMessage
-from .selectors import advert_settings, advertiser_recipients, personal_assistants_fitting, provider_recipients
+from .selectors import advert_settings, advertiser_recipients, personal_assistants_fitting
 
 MAX_HOURS_PER_WEEK = 84
 MAX_RATE_PENCE = 10_000  # £100 an hour: anything above is a typing mistake
@@ -166,7 +167,7 @@ def _tell_applicants_closed(advert: Advert) -> None:
     ).select_related("provider")
     for application in waiting:
         email_send(
-            to=provider_recipients(application.provider),
+            to=provider_email_addresses(application.provider, or_contact_address=False),
             subject="An advert you applied to has closed",
             template="adverts_closed_to_applicant",
             context={"advert": advert, "application": application},
@@ -235,7 +236,7 @@ def application_shortlist(
     application.decided_by = by
     application.save()
     email_send(
-        to=provider_recipients(application.provider),
+        to=provider_email_addresses(application.provider, or_contact_address=False),
         subject="You have been shortlisted for a personal assistant job",
         template="adverts_application_shortlisted",
         context={
@@ -274,7 +275,7 @@ def application_decline(
             sent_at=moment,
         )
     email_send(
-        to=provider_recipients(application.provider),
+        to=provider_email_addresses(application.provider, or_contact_address=False),
         subject="An update on your application",
         template="adverts_application_declined",
         context={"application": application, "advert": application.advert},
@@ -299,7 +300,7 @@ def application_reply(
     elif by.has_perm("adverts.manage_advert", advert):
         is_from_advertiser = True
         on_behalf_of = _on_behalf_of(advert.holder, by)
-        recipients = provider_recipients(application.provider)
+        recipients = provider_email_addresses(application.provider, or_contact_address=False)
     else:
         raise AdvertError("You cannot write in this conversation.")
     if application.status == AdvertApplication.Status.WITHDRAWN:
@@ -402,7 +403,7 @@ def _send_match_emails(*, now: datetime, summary: DailySummary) -> None:
     for provider_id, adverts in by_provider.items():
         provider = providers[provider_id]
         email_send(
-            to=provider_recipients(provider),
+            to=provider_email_addresses(provider, or_contact_address=False),
             subject="New adverts for personal assistants near you"
             if len(adverts) > 1
             else "A new advert for a personal assistant near you",

@@ -6,7 +6,6 @@ from django import forms
 from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
-from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
 
 from .models import OPEN_LEVELS, AffectedPerson, ClosingOutcome, Duty, FlagEvent, Level, ManualKind, Scope, Visibility
@@ -27,7 +26,7 @@ class PageForm(forms.Form):
 
 
 def commissioners() -> Any:
-    return User.objects.filter(is_active=True).filter(groups__name=COMMISSIONERS).distinct().order_by("email")
+    return User.objects.commissioners().order_by("email")
 
 
 class ScopeFieldsMixin(PageForm):

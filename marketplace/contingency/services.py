@@ -16,12 +16,14 @@ from datetime import date, datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.backups.models import CannotCome
 from marketplace.backups.services import cannot_come_clear, cannot_come_tell
 from marketplace.core.notifications import email_send
+from marketplace.core.uploads import UploadError, check_upload
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
 from marketplace.providers.services import ProviderError, provider_change_status, provider_set_public_notice
 
@@ -92,12 +94,7 @@ def default_duty(provider: Provider) -> str:
 
 def flag_admin_path(flag: ContingencyFlag) -> str:
     """Where commissioners see the flag in the Wagtail admin."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("contingency_admin:flag", args=[flag.pk])
-    except NoReverseMatch:
-        return f"/admin/contingency/flags/{flag.pk}/"
+    return reverse("contingency_admin:flag", args=[flag.pk])
 
 
 # Notifications -------------------------------------------------------------
@@ -569,28 +566,11 @@ def contingency_close_flag(*, flag: ContingencyFlag, by: User, outcome: str, rea
 
 
 def _validate_plan(upload: UploadedFile) -> None:
-    """A PDF of at most 10MB, checked by what the file contains (the shared upload check)."""
+    """A PDF of at most 10MB by what the file contains, virus-scanned like every upload (the shared check)."""
     try:
-        from marketplace.core.uploads import UploadError, validate_upload  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - until the shared check lands everywhere
-        _validate_plan_is_pdf(upload)
-        return
-    try:
-        validate_upload(upload, allowed=("pdf",), max_bytes=BCP_MAX_BYTES)
+        check_upload(upload, allowed=("pdf",), max_bytes=BCP_MAX_BYTES)
     except UploadError as error:
         raise ContingencyError(str(error)) from error
-
-
-def _validate_plan_is_pdf(upload: UploadedFile) -> None:
-    if not upload.size:
-        raise ContingencyError("The selected file is empty")
-    if upload.size > BCP_MAX_BYTES:
-        raise ContingencyError("The selected file must be smaller than 10MB")
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head != b"%PDF-":
-        raise ContingencyError("The selected file must be a PDF")
 
 
 @transaction.atomic

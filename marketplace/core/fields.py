@@ -105,13 +105,17 @@ def install_id_checks() -> None:
     what no integer column can hold before it queries: Django's model choice fields (in every form,
     Wagtail's and django-filter's included), its integer fields, and Wagtail's choosers.
     """
-    from django.core.exceptions import ObjectDoesNotExist
-    from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin, ChosenViewMixin
-    from wagtail.admin.widgets.chooser import BaseChooser
-
     if getattr(forms.ModelChoiceField.to_python, "checks_ids", False):
         return
+    for owner, name, replacement in (*_form_id_checks(), *_chooser_id_checks()):
+        setattr(owner, name, replacement)
 
+
+Replacement = tuple[Any, str, Any]
+
+
+def _form_id_checks() -> list[Replacement]:
+    """Django's model choice and integer fields, and modelcluster's formsets (Wagtail's inline panels)."""
     choice_to_python = forms.ModelChoiceField.to_python
 
     def model_choice_to_python(self: forms.ModelChoiceField, value: Any) -> Any:
@@ -149,6 +153,34 @@ def install_id_checks() -> None:
                 raise ValidationError("Enter a smaller number." if number > 0 else "Enter a larger number.")
         return number
 
+    from modelcluster.forms import BaseTransientModelFormSet
+
+    construct_form = BaseTransientModelFormSet._construct_form
+
+    def child_construct_form(self: Any, i: int, **kwargs: Any) -> Any:
+        # Django's model formsets treat a tampered row id as a new row; modelcluster's (Wagtail's
+        # inline panels) raised instead. Do as Django does.
+        try:
+            return construct_form(self, i, **kwargs)
+        except ValidationError:
+            kwargs["instance"] = self.model()
+            return getattr(forms.BaseFormSet, "_construct_form")(self, i, **kwargs)  # noqa: B009
+
+    model_choice_to_python.checks_ids = True  # type: ignore[attr-defined]
+    return [
+        (BaseTransientModelFormSet, "_construct_form", child_construct_form),
+        (forms.ModelChoiceField, "to_python", model_choice_to_python),
+        (forms.ModelMultipleChoiceField, "_check_values", model_multiple_check_values),
+        (forms.IntegerField, "to_python", integer_field_to_python),
+    ]
+
+
+def _chooser_id_checks() -> list[Replacement]:
+    """Wagtail's choosers: snippet and model choosers, and the page chooser."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from wagtail.admin.views.generic.chooser import ChosenMultipleViewMixin, ChosenViewMixin
+    from wagtail.admin.widgets.chooser import BaseChooser
+
     get_instance = BaseChooser.get_instance
 
     def chooser_get_instance(self: Any, value: Any) -> Any:
@@ -185,28 +217,9 @@ def install_id_checks() -> None:
         request.GET.setlist("id", ids)
         return page_chosen_multiple_get(self, request)
 
-    from modelcluster.forms import BaseTransientModelFormSet
-
-    construct_form = BaseTransientModelFormSet._construct_form
-
-    def child_construct_form(self: Any, i: int, **kwargs: Any) -> Any:
-        # Django's model formsets treat a tampered row id as a new row; modelcluster's (Wagtail's
-        # inline panels) raised instead. Do as Django does.
-        try:
-            return construct_form(self, i, **kwargs)
-        except ValidationError:
-            kwargs["instance"] = self.model()
-            return getattr(forms.BaseFormSet, "_construct_form")(self, i, **kwargs)  # noqa: B009
-
-    model_choice_to_python.checks_ids = True  # type: ignore[attr-defined]
-    for owner, name, replacement in (
-        (BaseTransientModelFormSet, "_construct_form", child_construct_form),
-        (forms.ModelChoiceField, "to_python", model_choice_to_python),
-        (forms.ModelMultipleChoiceField, "_check_values", model_multiple_check_values),
-        (forms.IntegerField, "to_python", integer_field_to_python),
+    return [
         (BaseChooser, "get_instance", chooser_get_instance),
         (ChosenViewMixin, "get_object", chosen_get_object),
         (ChosenMultipleViewMixin, "get", chosen_multiple_get_ids),
         (PageChosenMultipleView, "get", page_chosen_multiple_get_ids),
-    ):
-        setattr(owner, name, replacement)
+    ]

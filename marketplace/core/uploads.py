@@ -7,6 +7,7 @@ a web page or a program renamed `.pdf` is refused; a PNG named `.pdf` is
 accepted as the PNG it is. See docs/decisions/0016-evidence-uploads.md.
 """
 
+import logging
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from typing import Any
 import filetype
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
+
+from . import virus_scan
+
+logger = logging.getLogger(__name__)
 
 
 class UploadError(ValueError):
@@ -116,6 +121,28 @@ def validate_upload(
         _verify_image(file, expected_format=PILLOW_FORMATS[kind], message=wrong_type)
     file.seek(0)
     return KINDS[kind]
+
+
+def check_upload(
+    file: Any, *, allowed: Iterable[str] = ("pdf", "jpeg", "png"), max_bytes: int | None = None
+) -> DetectedType:
+    """The one check every upload makes before it is stored: what the file really is, by its content and
+    within the size limit (`validate_upload`), then the virus scan when a scanner is configured. A file the
+    scanner finds infected is refused, and so is every file while a configured scanner cannot answer (fail
+    closed). Raises UploadError with a message for the person who chose the file; leaves it at its start.
+    """
+    detected = validate_upload(file, allowed=allowed, max_bytes=max_bytes)
+    if virus_scan.scanner_is_configured():
+        try:
+            result = virus_scan.scan_file(file)
+        except virus_scan.VirusScanError as error:
+            logger.error("Virus scanner unavailable, upload refused: %s", error)
+            raise UploadError("We could not check the file for viruses just now. Try again later.") from error
+        if not result.is_clean:
+            logger.warning("Upload refused: %s", result.signature)
+            raise UploadError("The selected file contains a virus. It has not been saved.")
+    file.seek(0)
+    return detected
 
 
 def _verify_image(file: Any, *, expected_format: str, message: str) -> None:

@@ -803,6 +803,51 @@ def accreditation_demo_clear() -> None:
 # --- The build --------------------------------------------------------------------------------------------------
 
 
+def _tell_story(
+    planner: AccreditationPlanner, story: ProviderStory, provider: Provider, required: Required, user_email: str
+) -> tuple[str, list[PlannedCheck], bool]:
+    """Where one provider's vetting stands in the demo county: its state, the checks whose files to write,
+    and whether its accreditation lapses soon. Draws from the planner's random numbers in a fixed order."""
+    if user_email == PROVIDER_LOGIN:
+        # The demo owner: accredited, with one check to renew soon.
+        return "accredited", story.accredited(lapsing_soon=True), True
+    if user_email == PA_LOGIN:
+        # The demo PA: halfway through, one check waiting for review.
+        sent = story.started(sent=max(1, len(required) // 2), waiting=1)
+        return "started", [item for item in sent if item.check.status != Status.NOT_STARTED], False
+    roll = planner.rng.random()
+    if provider.status == Provider.Status.PUBLISHED and provider.is_accredited:
+        if provider.kind == Kind.HOME_CARE_AGENCY and provider.cqc_rating == Provider.CqcRating.INADEQUATE:
+            story.suspended(INADEQUATE_SUSPENSION)
+            return "suspended", [], False
+        if roll < LAPSED_SHARE_OF_ACCREDITED and any(t.default_validity_months for t, _ in required):
+            story.lapsed()
+            return "lapsed", [], False
+        is_soon = planner.chance(LAPSING_SOON_SHARE_OF_ACCREDITED)
+        story.accredited(lapsing_soon=is_soon)
+        return "accredited", [], is_soon
+    if provider.status == Provider.Status.SUBMITTED:
+        return "pending", story.pending(), False
+    if provider.status == Provider.Status.PUBLISHED:
+        # Of the 60% of published listings not accredited.
+        pending_share = PENDING_SHARE_OF_PUBLISHED / 0.6
+        refused_share = REFUSED_SHARE_OF_PUBLISHED / 0.6
+        if roll < pending_share:
+            return "pending", story.pending(), False
+        if roll < pending_share + refused_share:
+            story.refused()
+            return "refused", [], False
+        if planner.chance(STARTED_SHARE):
+            return "started", [item for item in story.started() if item.check.status == Status.SUBMITTED], False
+        return "not_applied", [], False
+    if provider.status == Provider.Status.SUSPENDED and roll < SUSPENDED_LISTING_SUSPENDED_SHARE:
+        story.suspended(planner.rng.choice(SUSPENSION_REASONS))
+        return "suspended", [], False
+    if planner.chance(STARTED_SHARE):
+        return "started", [item for item in story.started() if item.check.status == Status.SUBMITTED], False
+    return "not_applied", [], False
+
+
 def build_accreditation_demo(*, seed: int, today: date, commissioner: User | None) -> AccreditationDemoResult:
     """Checks, evidence, applications and decisions for every demo provider; keeps the badge true to them."""
     started_at = monotonic()
@@ -842,58 +887,12 @@ def build_accreditation_demo(*, seed: int, today: date, commissioner: User | Non
         if not required:
             states["not_applied"] += 1
             continue
-        user_email = by.email if by is not None else ""
-        if user_email == PROVIDER_LOGIN:
-            # The demo owner: accredited, with one check to renew soon.
-            with_files += story.accredited(lapsing_soon=True)
-            states["accredited"] += 1
-            lapsing_soon += 1
-            continue
-        if user_email == PA_LOGIN:
-            # The demo PA: halfway through, one check waiting for review.
-            sent = story.started(sent=max(1, len(required) // 2), waiting=1)
-            with_files += [item for item in sent if item.check.status != Status.NOT_STARTED]
-            states["started"] += 1
-            continue
-        roll = planner.rng.random()
-        if provider.status == Provider.Status.PUBLISHED and provider.is_accredited:
-            if provider.kind == Kind.HOME_CARE_AGENCY and provider.cqc_rating == Provider.CqcRating.INADEQUATE:
-                story.suspended(INADEQUATE_SUSPENSION)
-                states["suspended"] += 1
-            elif roll < LAPSED_SHARE_OF_ACCREDITED and any(t.default_validity_months for t, _ in required):
-                story.lapsed()
-                states["lapsed"] += 1
-            else:
-                is_soon = planner.chance(LAPSING_SOON_SHARE_OF_ACCREDITED)
-                story.accredited(lapsing_soon=is_soon)
-                states["accredited"] += 1
-                lapsing_soon += is_soon
-        elif provider.status == Provider.Status.SUBMITTED:
-            with_files += story.pending()
-            states["pending"] += 1
-        elif provider.status == Provider.Status.PUBLISHED:
-            # Of the 60% of published listings not accredited.
-            pending_share = PENDING_SHARE_OF_PUBLISHED / 0.6
-            refused_share = REFUSED_SHARE_OF_PUBLISHED / 0.6
-            if roll < pending_share:
-                with_files += story.pending()
-                states["pending"] += 1
-            elif roll < pending_share + refused_share:
-                story.refused()
-                states["refused"] += 1
-            elif planner.chance(STARTED_SHARE):
-                with_files += [item for item in story.started() if item.check.status == Status.SUBMITTED]
-                states["started"] += 1
-            else:
-                states["not_applied"] += 1
-        elif provider.status == Provider.Status.SUSPENDED and roll < SUSPENDED_LISTING_SUSPENDED_SHARE:
-            story.suspended(planner.rng.choice(SUSPENSION_REASONS))
-            states["suspended"] += 1
-        elif planner.chance(STARTED_SHARE):
-            with_files += [item for item in story.started() if item.check.status == Status.SUBMITTED]
-            states["started"] += 1
-        else:
-            states["not_applied"] += 1
+        state, story_files, is_soon = _tell_story(
+            planner, story, provider, required, by.email if by is not None else ""
+        )
+        states[state] += 1
+        with_files += story_files
+        lapsing_soon += is_soon
 
     _write(planner, providers)
     files = _evidence(planner, with_files, users)

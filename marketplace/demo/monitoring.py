@@ -582,6 +582,21 @@ def _demo_login_outcome(planner: MonitoringPlanner, provider: Provider, arrangem
         del updates[1:]
 
 
+def _arrangement_for(
+    provider: Provider, arrangements: dict[str, Arrangement], rng: random.Random
+) -> Arrangement | None:
+    """The arrangement a published provider is monitored under in the demo county, or None (most PAs)."""
+    if provider.kind == Kind.HOME_CARE_AGENCY and rng.random() < 0.85:
+        return arrangements["home-care-framework"]
+    if provider.kind == Kind.DAY_SERVICE and rng.random() < 0.9:
+        return arrangements["day-services-list"]
+    if provider.kind in (Kind.PERSONAL_ASSISTANT, Kind.MICRO_PROVIDER) and provider.is_accredited:
+        return arrangements["direct-payment-accredited-list"]
+    if provider.kind in (Kind.OTHER, Kind.MICRO_PROVIDER) and rng.random() < 0.1:
+        return arrangements["spot-contracts"]
+    return None
+
+
 def build_monitoring_demo(*, seed: int, today: date, commissioner: User | None) -> MonitoringDemoResult:
     """Arrangements, memberships, visit histories, action plans and feedback for the demo county."""
     arrangements = _arrangements(today)
@@ -597,15 +612,8 @@ def build_monitoring_demo(*, seed: int, today: date, commissioner: User | None) 
         joined = (provider.published_at.date() if provider.published_at else today) - timedelta(
             days=rng.randint(0, 60)
         )
-        if provider.kind == Kind.HOME_CARE_AGENCY and rng.random() < 0.85:
-            arrangement = arrangements["home-care-framework"]
-        elif provider.kind == Kind.DAY_SERVICE and rng.random() < 0.9:
-            arrangement = arrangements["day-services-list"]
-        elif provider.kind in (Kind.PERSONAL_ASSISTANT, Kind.MICRO_PROVIDER) and provider.is_accredited:
-            arrangement = arrangements["direct-payment-accredited-list"]
-        elif provider.kind in (Kind.OTHER, Kind.MICRO_PROVIDER) and rng.random() < 0.1:
-            arrangement = arrangements["spot-contracts"]
-        else:
+        arrangement = _arrangement_for(provider, arrangements, rng)
+        if arrangement is None:
             continue
         members.append((provider, arrangement, max(joined, arrangement.starts_on)))
 

@@ -20,7 +20,8 @@ from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.accounts.selectors import commissioner_email_addresses
 from marketplace.core.notifications import email_send
 from marketplace.providers.availability import FULL_WEEK
-from marketplace.providers.models import Provider, ProviderMembership, ServiceType
+from marketplace.providers.models import Provider, ServiceType
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH, Block, Enquiry, Message, MessageReport, ShortlistEntry
 
@@ -142,18 +143,10 @@ def _holder_side_recipients(holder: DirectPaymentHolder) -> list[str]:
     return addresses
 
 
-def _provider_team_recipients(provider_id: int) -> list[str]:
-    return list(
-        ProviderMembership.objects.filter(provider_id=provider_id, user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
-
-
 def _notify(enquiry: Enquiry, *, to_side: str) -> None:
     """Tell the other side a message waits, with a link; never the message itself."""
     if to_side == Message.Side.PROVIDER:
-        recipients = _provider_team_recipients(enquiry.provider_id)
+        recipients = provider_email_addresses(enquiry.provider, or_contact_address=False)
         path = reverse("engagement:provider_enquiry", kwargs={"enquiry_uuid": enquiry.uuid})
     else:
         recipients = _holder_side_recipients(enquiry.holder)

@@ -10,7 +10,7 @@ Who may see them is the rules': `engagement.review_reports` and
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -23,7 +23,6 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 
 from . import admin_views
 from .models import MessageReport
@@ -41,7 +40,7 @@ class ReportPermissionPolicy(BasePermissionPolicy):
     def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
         if not set(actions) & {"view", "change"}:
             return User.objects.none()
-        return User.objects.filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS), is_active=True).distinct()
+        return User.objects.commissioners()
 
 
 register_permission_policy(MessageReport, ReportPermissionPolicy(MessageReport))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from marketplace.accounts.models import User
+from marketplace.providers.selectors import provider_email_addresses
 
 from . import services
 from .forms import (
@@ -260,7 +261,7 @@ def visit_publish(request: HttpRequest, pk: int) -> HttpResponse:
         subtitle=str(visit.provider),
         visit=visit,
         actions=list(visit.actions.all()),
-        recipients=services.provider_recipients(visit.provider),
+        recipients=provider_email_addresses(visit.provider),
         cancel_url=visit_url(visit),
     )
 

@@ -7,12 +7,11 @@ MonitoringError messages the views put back on the form.
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.snippets.widgets import AdminSnippetChooser
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.providers.models import Provider
@@ -25,7 +24,7 @@ NOT_RATED = ("", "Not rated yet")
 
 def officers() -> QuerySet[User]:
     """People who can be the officer of a visit: commissioners (and superusers)."""
-    return User.objects.filter(Q(groups__name=COMMISSIONERS) | Q(is_superuser=True), is_active=True).distinct()
+    return User.objects.commissioners()
 
 
 def rating_field(label: str, *, required: bool) -> forms.ChoiceField:

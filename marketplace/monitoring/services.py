@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.core import virus_scan
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import DetectedType, UploadError, validate_upload
+from marketplace.core.uploads import DetectedType, UploadError, check_upload
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import (
     DOMAIN_FIELDS,
@@ -227,13 +228,9 @@ def _decide(*, visit: MonitoringVisit, kind: str, by: User, reason: str) -> Rati
 
 
 def _signal_poor_rating(visit: MonitoringVisit) -> None:
-    """Tell the contingency app a visit was rated Poor overall (it may open or raise a flag)."""
-    try:
-        from marketplace.contingency.services import contingency_signal
-    except ImportError:  # the contingency app is optional for monitoring
-        logger.warning("No contingency app to tell that visit %s was rated Poor", visit.pk)
-        return
-    contingency_signal(
+    """Tell the contingency app, through the providers' hook, that a visit was rated Poor overall (it may open or
+    raise a flag)."""
+    provider_hooks.risk_signal(
         provider=visit.provider,
         signal="poor_monitoring_rating",
         detail=f"{visit.get_visit_type_display()} on {visit.visited_on:%d %B %Y} rated Poor overall.",
@@ -259,14 +256,6 @@ def visit_finalise(*, visit: MonitoringVisit, by: User, reason: str = "") -> Rat
     return decision
 
 
-def provider_recipients(provider: Provider) -> list[str]:
-    """Who hears about a provider's monitoring: its users, or its contact address when it has none."""
-    emails = sorted({email for email in provider.memberships.values_list("user__email", flat=True) if email})
-    if not emails and provider.contact_email:
-        emails = [provider.contact_email]
-    return emails
-
-
 @transaction.atomic
 def visit_publish(*, visit: MonitoringVisit, by: User) -> RatingDecision:
     """Show a finalised visit's outcome (ratings, summary and actions) to the provider and tell them."""
@@ -281,7 +270,7 @@ def visit_publish(*, visit: MonitoringVisit, by: User) -> RatingDecision:
     visit.published_at = decision.decided_at
     visit.save(update_fields=["overall_rating", "status", "published_by", "published_at", "updated_at"])
     email_send(
-        to=provider_recipients(visit.provider),
+        to=provider_email_addresses(visit.provider),
         subject=f"Your monitoring visit outcome: {visit.get_overall_rating_display()}",
         template="monitoring_outcome_published",
         context={"visit": visit, "provider": visit.provider, "actions": list(visit.actions.all())},
@@ -323,7 +312,7 @@ def visit_amend(
         _signal_poor_rating(visit)
     if visit.is_published:
         email_send(
-            to=provider_recipients(visit.provider),
+            to=provider_email_addresses(visit.provider),
             subject="Your monitoring visit outcome has been amended",
             template="monitoring_outcome_amended",
             context={"visit": visit, "provider": visit.provider, "decision": decision},
@@ -334,20 +323,9 @@ def visit_amend(
 def _check_attachment(upload: UploadedFile) -> DetectedType:
     """What the upload really is (by content, not name), after the virus scan when one is configured."""
     try:
-        detected = validate_upload(upload)
+        return check_upload(upload)
     except UploadError as error:
         raise MonitoringError(str(error)) from error
-    if virus_scan.scanner_is_configured():
-        try:
-            result = virus_scan.scan_file(upload)
-        except virus_scan.VirusScanError as error:
-            logger.error("Virus scanner unavailable, monitoring attachment refused: %s", error)
-            raise MonitoringError("We could not check the file for viruses just now. Try again later.") from error
-        if not result.is_clean:
-            logger.warning("Monitoring attachment refused: %s", result.signature)
-            raise MonitoringError("The selected file contains a virus. It has not been saved.")
-    upload.seek(0)
-    return detected
 
 
 @transaction.atomic

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from marketplace.core.http import client_address
 from marketplace.core.submissions import submit_once
-from marketplace.openreferral.http import client_address
 from marketplace.providers.models import Provider
 
 from .forms import ActionResponseForm, FeedbackForm

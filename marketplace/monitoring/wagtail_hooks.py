@@ -32,7 +32,6 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.providers.models import Provider
 
 from . import admin_views
@@ -60,7 +59,7 @@ class MonitoringPermissionPolicy(BasePermissionPolicy):
     def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
         if set(actions) <= {"delete"}:
             return User.objects.none()
-        return User.objects.filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS), is_active=True).distinct()
+        return User.objects.commissioners()
 
 
 for monitoring_model in (Arrangement, ArrangementMembership, MonitoringVisit, Feedback):

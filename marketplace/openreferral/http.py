@@ -26,6 +26,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.csrf import csrf_exempt
 
+from marketplace.core.http import client_address
 from search.versioning import CACHE_SECONDS, VersionMemo, cache_key, listings_version
 
 ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -49,16 +50,6 @@ def error_response(status: int, message: str, errors: dict[str, list[str]] | Non
     if errors:
         body["errors"] = errors
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address, trusting X-Forwarded-For only as far as our own proxies."""
-    trusted_proxies = settings.OPENREFERRAL_TRUSTED_PROXY_COUNT
-    if trusted_proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= trusted_proxies:
-            return forwarded[-trusted_proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def rate_limit_check(request: HttpRequest) -> tuple[bool, int, int]:

@@ -1,14 +1,14 @@
 """Reads of provider data for pages, the admin and exports."""
 
-import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 
+from . import hooks
 from .availability import PartOfDay, WeeklyAvailability
-from .models import Provider, ProviderChangeRequest, ProviderPrice
+from .models import Provider, ProviderChangeRequest, ProviderMembership, ProviderPrice
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -134,24 +134,12 @@ COMPLETION_RULES = {
 
 
 def _vetting_task_state(provider: Provider, *, can_start: bool) -> tuple[str, str | None]:
-    """Vetting is another app's: its page and summary may not exist yet, so both are looked up softly."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        url = reverse("accreditation:checks", args=[provider.uuid])
-    except NoReverseMatch:
+    """Vetting is the accreditation app's, which sits above providers: asked through the vetting hook."""
+    vetting = hooks.vetting()
+    if vetting is None or not can_start:
         return TaskStatus.CANNOT_START, None
-    if not can_start:
-        return TaskStatus.CANNOT_START, None
-    try:
-        accreditation_selectors = importlib.import_module("marketplace.accreditation.selectors")
-    except ImportError:
-        return TaskStatus.INCOMPLETE, url
-    vetting_summary = getattr(accreditation_selectors, "provider_vetting_summary", None)
-    if vetting_summary is None:
-        return TaskStatus.INCOMPLETE, url
-    summary = vetting_summary(provider=provider)
-    return (TaskStatus.COMPLETED if summary.is_complete else TaskStatus.INCOMPLETE), url
+    status = TaskStatus.COMPLETED if vetting.is_complete(provider) else TaskStatus.INCOMPLETE
+    return status, vetting.checks_url(provider)
 
 
 def provider_onboarding_tasks(*, provider: Provider) -> list[OnboardingTask]:
@@ -329,3 +317,18 @@ def availability_by_day(availability: WeeklyAvailability) -> list[tuple[str, lis
         (day.label, [part.label for part, is_available in zip(PartOfDay, parts, strict=True) if is_available])
         for day, parts in availability.grid()
     ]
+
+
+def provider_email_addresses(
+    provider: Provider, *, owners_only: bool = False, or_contact_address: bool = True
+) -> list[str]:
+    """Who is emailed about a provider: the active users of its team (only its owners, when asked), each
+    address once, sorted. When it has none, the listing's contact address, unless the email only makes sense
+    to someone who can sign in (`or_contact_address=False`). A deactivated user is never emailed."""
+    memberships = provider.memberships.filter(user__is_active=True)
+    if owners_only:
+        memberships = memberships.filter(role=ProviderMembership.Role.OWNER)
+    addresses = sorted({address for address in memberships.values_list("user__email", flat=True) if address})
+    if not addresses and or_contact_address and provider.contact_email:
+        addresses = [provider.contact_email]
+    return addresses

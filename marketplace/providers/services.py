@@ -1,11 +1,13 @@
 """Every write to provider data goes through these functions."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
@@ -14,10 +16,12 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from marketplace.accounts.models import User
 from marketplace.core.notifications import email_send
-from search import sqlite_fts
 
+if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
+    from marketplace.accounts.models import User
+
+from . import hooks
 from .availability import WeeklyAvailability
 from .models import (
     MAX_TERMS_PER_TAXONOMY,
@@ -33,6 +37,8 @@ from .models import (
     ServiceType,
     Specialism,
 )
+from .search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_of
+from .selectors import provider_email_addresses
 
 
 class ProviderError(Exception):
@@ -121,14 +127,10 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     Called after any edit that changes what a listing says (and in bulk by the
     demo loader). Returns how many providers were refreshed.
     """
-    from search.versioning import listings_changed
-
     ids = list(provider_ids)
     if not ids:
         return 0
     taxonomy_assign_bits()
-    # Cached searches and filter panels are keyed by this version: a new one shows the change at once.
-    listings_changed()
     providers = (
         Provider.objects.filter(pk__in=ids)
         .defer("search_vector")  # rewritten below, never read here
@@ -150,7 +152,9 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
             setattr(provider, mask_field, terms)
         changed.append(provider)
     _write_search_columns(changed, ["search_text", "lowest_hourly_price", *TERM_MASK_FIELDS])
-    sqlite_fts.replace_rows(ids)
+    # Search gives the listings a new version (cached searches and filter panels are keyed by it, so the
+    # change shows at once) and rewrites their full-text rows.
+    hooks.listings_changed(ids)
     if connection.vendor == "postgresql":
         Provider.objects.filter(pk__in=ids).update(
             search_vector=SearchVector("name", weight="A", config="english")
@@ -178,27 +182,6 @@ def _write_search_columns(providers: list[Provider], field_names: list[str]) -> 
     ]
     with connection.cursor() as cursor:
         cursor.executemany(statement, rows)
-
-
-# The term mask on Provider for each taxonomy: mask field -> (many-to-many field, term model).
-TERM_MASK_FIELDS: dict[str, tuple[str, Any]] = {
-    "service_mask": ("services", ServiceType),
-    "client_group_mask": ("client_groups", ClientGroup),
-    "specialism_mask": ("specialisms", Specialism),
-    "language_mask": ("languages", Language),
-}
-
-
-def term_masks_of(provider: Provider) -> dict[str, int]:
-    """The bits of the terms a provider has, per taxonomy (uses prefetched terms)."""
-    masks: dict[str, int] = {}
-    for mask_field, (relation, _) in TERM_MASK_FIELDS.items():
-        mask = 0
-        for term in getattr(provider, relation).all():
-            if term.bit is not None:
-                mask |= 1 << term.bit
-        masks[mask_field] = mask
-    return masks
 
 
 def taxonomy_assign_bits() -> None:
@@ -244,13 +227,6 @@ def build_search_text(provider: Provider) -> str:
     return normalise_search_words(" ".join(part for part in parts if part))
 
 
-def normalise_search_words(text: str) -> str:
-    """Lower-case words separated by single spaces, with a space at each end,
-    so a search can match whole words or the start of a word."""
-    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
-    return f" {' '.join(words)} " if words else ""
-
-
 def _lowest_hourly_price(provider: Provider) -> Decimal | None:
     hourly = [price.amount for price in provider.prices.all() if price.unit == ProviderPrice.Unit.HOUR]
     return min(hourly) if hourly else None
@@ -258,10 +234,8 @@ def _lowest_hourly_price(provider: Provider) -> Decimal | None:
 
 def _after_provider_change(provider_id: int) -> None:
     """Refresh derived fields now and tell the search index once the write commits."""
-    from search.indexing import schedule_provider_index
-
     provider_refresh_search_fields(provider_ids=[provider_id])
-    schedule_provider_index(provider_id)
+    hooks.listing_needs_indexing(provider_id)
 
 
 def provider_set_accreditation(*, provider: Provider, is_accredited: bool, since: date | None) -> None:
@@ -317,13 +291,10 @@ def provider_send_availability_reminders() -> int:
             Q(availability_reminder_sent_on__isnull=True)
             | Q(availability_reminder_sent_on__lte=F("availability_confirmed_on"))
         )
-        .prefetch_related("memberships__user")
     )
     reminded = 0
     for provider in due.iterator(chunk_size=200):
-        recipients = sorted({membership.user.email for membership in provider.memberships.all()})
-        if not recipients and provider.contact_email:
-            recipients = [provider.contact_email]
+        recipients = provider_email_addresses(provider)
         if not recipients:
             continue
         email_send(
@@ -834,11 +805,8 @@ def provider_save_availability(
     provider.capacity_places_per_day = capacity_places_per_day
     provider.save(update_fields=["capacity_hours_per_week", "capacity_places_per_day", "updated_at"])
     if provider.is_published:
-        # A sharp fall in a live provider's capacity is an early sign of failure (issue 4).
-        # Imported here: the contingency app imports this module.
-        from marketplace.contingency.services import contingency_check_capacity
-
-        contingency_check_capacity(
+        # A sharp fall in a live provider's capacity is an early sign of failure (issue 4): contingency hears.
+        hooks.capacity_changed(
             provider=provider,
             previous_hours=previous_hours,
             new_hours=capacity_hours_per_week,
@@ -937,11 +905,8 @@ def _email_change_request_decision(change_request: ProviderChangeRequest) -> Non
     from .selectors import change_request_rows
 
     provider = change_request.provider
-    recipients = {
-        membership.user.email
-        for membership in provider.memberships.select_related("user").filter(role=ProviderMembership.Role.OWNER)
-    }
-    if change_request.submitted_by is not None:
+    recipients = set(provider_email_addresses(provider, owners_only=True, or_contact_address=False))
+    if change_request.submitted_by is not None and change_request.submitted_by.is_active:
         recipients.add(change_request.submitted_by.email)
     approved = change_request.status == ProviderChangeRequest.Status.APPROVED
     email_send(

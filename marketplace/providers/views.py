@@ -1,8 +1,7 @@
 """Admin screens for commissioners that are not plain create/edit forms, and the
 providers' own self-service pages."""
 
-import importlib
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from django import forms
@@ -16,9 +15,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
-from marketplace.accounts.models import User
 from marketplace.core.submissions import submit_once
 
+if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
+    from marketplace.accounts.models import User
+
+from . import hooks
 from .forms import (
     AboutForm,
     AreasForm,
@@ -111,8 +113,8 @@ def _provider_for_editing(request: HttpRequest, provider_uuid: UUID) -> Provider
     return provider
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+def _user(request: HttpRequest) -> "User":
+    return cast("User", request.user)
 
 
 def _wants_complete(request: HttpRequest) -> bool:
@@ -498,33 +500,18 @@ def submit(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
 
 def _has_applied(provider: Provider) -> bool:
     """Already applied for accreditation, or accredited: 'Check and send' does not offer to apply again."""
-    try:
-        accreditation_selectors = importlib.import_module("marketplace.accreditation.selectors")
-    except ImportError:
-        return False
-    accreditation_of = getattr(accreditation_selectors, "accreditation_of", None)
-    if accreditation_of is None:
-        return False
-    return str(accreditation_of(provider=provider).status) in ("applied", "accredited")
+    vetting = hooks.vetting()
+    return vetting is not None and vetting.has_applied(provider)
 
 
 def _apply_for_accreditation(request: HttpRequest, provider: Provider) -> str | None:
     """Apply through the accreditation app; the listing is submitted whatever happens here.
 
     Returns why the application could not be added, or None when it was."""
-    try:
-        accreditation_services = importlib.import_module("marketplace.accreditation.services")
-    except ImportError:
-        accreditation_services = None
-    apply = getattr(accreditation_services, "accreditation_apply", None)
-    if apply is None:
+    vetting = hooks.vetting()
+    if vetting is None:
         return "you cannot apply online yet. You can apply later."
-    refusal: Any = getattr(accreditation_services, "AccreditationError", ())
-    try:
-        apply(provider=provider, by=_user(request))
-    except refusal as error:  # the accreditation app's refusal, with a message for people
-        return str(error)
-    return None
+    return vetting.apply(provider=provider, by=_user(request))
 
 
 @login_required

@@ -13,8 +13,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from search.versioning import listings_changed
-
+from . import hooks as provider_hooks
 from .filters import ProviderAdminFilterSet, ProviderChooserFilterForm
 from .models import ClientGroup, Language, Provider, ProviderChangeRequest, ServiceType, Specialism
 from .services import provider_saved_in_admin
@@ -185,14 +184,14 @@ def refresh_provider_after_admin_save(request: HttpRequest, instance: Any) -> No
         provider_saved_in_admin(provider=instance)
     elif isinstance(instance, TAXONOMY_MODELS):
         # A term's name or order shows in the filter panel and the facets of every search.
-        listings_changed()
+        provider_hooks.listings_changed()
 
 
 @hooks.register("after_delete_snippet")
 def new_listings_version_after_admin_delete(request: HttpRequest, instances: Any) -> None:
     """Deleting a listing or a term changes what searches answer."""
     if any(isinstance(instance, (Provider, *TAXONOMY_MODELS)) for instance in instances):
-        listings_changed()
+        provider_hooks.listings_changed()
 
 
 @hooks.register("register_snippet_listing_buttons")

@@ -11,7 +11,7 @@ from typing import Any
 import django_filters
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +24,6 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 
 from . import services
 from .forms import ReviewModerationForm
@@ -43,7 +42,7 @@ class ReviewPermissionPolicy(BasePermissionPolicy):
     def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
         if not set(actions) & {"view", "change"}:
             return User.objects.none()
-        return User.objects.filter(Q(is_superuser=True) | Q(groups__name=COMMISSIONERS), is_active=True).distinct()
+        return User.objects.commissioners()
 
 
 register_permission_policy(Review, ReviewPermissionPolicy(Review))

@@ -45,7 +45,7 @@ from marketplace.providers.models import (
     Provider,
     ProviderPrice,
 )
-from marketplace.providers.services import TERM_MASK_FIELDS, normalise_search_words
+from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words
 
 from .. import sqlite_fts
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender

@@ -2,9 +2,12 @@
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group
 from django.db import IntegrityError
 
+from marketplace.accounts import rules
 from marketplace.accounts.models import ActingFor, User
+from marketplace.accounts.roles import COMMISSIONERS, EDITORS
 from tests.factories import DirectPaymentHolderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +71,28 @@ def test_acting_for_describes_the_relationship():
         ActingFor.objects.create(
             agent=agent, holder=holder, relationship=ActingFor.Relationship.AUTHORISED_PERSON, started_on="2026-02-01"
         )
+
+
+def test_commissioners_are_the_active_commissioners_group_and_superusers(commissioner_user):
+    """The one rule for "all commissioners" is the permission rule's: the group or a superuser, if active."""
+    superuser = UserFactory(email="chief@example.org", is_superuser=True)
+    retired = UserFactory(email="retired@example.org", is_active=False)
+    retired.groups.add(Group.objects.get(name=COMMISSIONERS))
+    retired_superuser = UserFactory(email="gone@example.org", is_superuser=True, is_active=False)
+    editor = UserFactory(email="editor@example.org")
+    editor.groups.add(Group.objects.get_or_create(name=EDITORS)[0])
+    UserFactory(email="someone@example.org")
+
+    commissioners = list(User.objects.commissioners().order_by("email"))
+
+    assert commissioners == [superuser, commissioner_user]
+    assert all(rules.is_commissioner(user) for user in commissioners)
+    assert not rules.is_commissioner(editor)
+    assert retired_superuser not in commissioners
+
+
+def test_a_commissioner_in_the_group_is_counted_once(commissioner_user):
+    commissioner_user.is_superuser = True
+    commissioner_user.save(update_fields=["is_superuser"])
+
+    assert list(User.objects.commissioners()) == [commissioner_user]

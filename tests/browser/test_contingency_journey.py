@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 from wagtail.models import Site
 
@@ -93,7 +94,7 @@ def test_a_commissioner_handles_a_provider_at_risk_from_poor_visit_to_closing(
     page.goto(live_site.url(f"/admin/monitoring/visits/new/?provider={flagged.pk}"))
     axe_check(settled(page))
     page.get_by_label("Unannounced visit").check()
-    page.get_by_label("Date of the visit").fill((datetime.date.today() - datetime.timedelta(days=1)).isoformat())
+    page.get_by_label("Date of the visit").fill((timezone.localdate() - datetime.timedelta(days=1)).isoformat())
     for domain in DOMAIN_FIELDS:
         page.locator(f"input[name='{domain}'][value='{Rating.POOR}']").check()
     page.get_by_label("Evidence notes").fill("Missed calls logged on 9 of 14 rounds; no manager on site.")
@@ -112,7 +113,7 @@ def test_a_commissioner_handles_a_provider_at_risk_from_poor_visit_to_closing(
     page.goto(visit_url.rstrip("/") + "/actions/new/")
     axe_check(settled(page))
     page.get_by_label("What must be done").fill("Put a registered manager in post and cover every call round.")
-    page.get_by_label("Due by").fill((datetime.date.today() + datetime.timedelta(days=14)).isoformat())
+    page.get_by_label("Due by").fill((timezone.localdate() + datetime.timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Add the action", exact=True).click()
     expect(page.get_by_text("Action added to the action plan.")).to_be_visible()
 

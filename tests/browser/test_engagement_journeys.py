@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from wagtail.models import Site
 
@@ -123,7 +124,7 @@ def send_enquiry_to_all_shortlisted(page: Page, live_site: Any, axe_check: Any, 
     page.get_by_label("Thursday").check()
     page.get_by_label(re.compile(r"^Morning")).check()
     page.get_by_label("About how many hours a week?").fill("6")
-    fill_date(page, "When would you like it to start?", datetime.date.today() + datetime.timedelta(days=30))
+    fill_date(page, "When would you like it to start?", timezone.localdate() + datetime.timedelta(days=30))
     axe_check(page)
     screenshot(page, f"{who}-enquiry-form")
     page.get_by_role("button", name="Send enquiry to 3 providers").click()
@@ -215,7 +216,7 @@ def test_a_reported_message_reaches_the_safeguarding_queue(
         service=ServiceType.objects.get(slug="personal-care"),
         availability_mask=1,
         hours_per_week=4,
-        start_on=datetime.date.today() + datetime.timedelta(days=10),
+        start_on=timezone.localdate() + datetime.timedelta(days=10),
         rate_pence=2150,
         message="Help with shopping, please.",
     )[0]

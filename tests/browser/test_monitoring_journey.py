@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from marketplace.accounts.totp import totp_code
@@ -40,7 +41,7 @@ PASSWORD = "correct horse battery staple"
 COMMISSIONER = "quality.officer@council.example"
 MANAGER = "manager@meadowbank.example"
 PROVIDER = "Meadowbank Homecare"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def check_admin(page: Page, axe_source: str, where: str) -> None:

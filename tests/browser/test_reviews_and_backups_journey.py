@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from marketplace.accounts.models import RIGHT_FIELDS, ActingFor, right_fields
@@ -168,7 +169,7 @@ def test_a_holder_reviews_her_pa_and_the_review_appears_after_moderation(
 def test_a_family_member_sees_the_back_ups_when_the_pa_marks_an_absence(
     page: Page, live_site: Any, people: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
-    today = datetime.date.today()  # the absence must include today or a later day, whatever day this runs
+    today = timezone.localdate()  # the absence must include today or a later day, whatever day this runs
 
     # Asha marks two days away on her dashboard; a last day before the first gets an error first.
     sign_in(page, live_site, PA, next_path="/provider/", with_code=False)

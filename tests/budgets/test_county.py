@@ -1,6 +1,6 @@
 """The county's direct payment spending for commissioners: totals equal the ledgers, exports, who may see."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -167,7 +167,7 @@ def test_a_commissioner_adjusts_a_ledger_with_a_reason_in_the_admin(county, comm
     assert _admin_ok(commissioner_client, url).status_code == 200
     before = selectors.holder_balances(holder)
     missing = commissioner_client.post(
-        url, {"fund": "direct_payment", "amount": "-100", "occurred_on": date.today(), "reason": ""}
+        url, {"fund": "direct_payment", "amount": "-100", "occurred_on": timezone.localdate(), "reason": ""}
     )
     assert "Give the reason for the adjustment" in missing.content.decode()
     done = commissioner_client.post(

@@ -1,6 +1,7 @@
 """What commissioners do to a flag, through the services."""
 
 import datetime
+import socket
 
 import pytest
 from django.core import mail
@@ -29,6 +30,7 @@ from marketplace.contingency.services import (
 )
 from marketplace.core.storage import private_storage
 from marketplace.providers.models import Provider, ProviderLocation
+from tests.accreditation.test_virus_scan import EICAR
 from tests.factories import (
     ContingencyFlagFactory,
     DirectPaymentHolderFactory,
@@ -381,3 +383,27 @@ def test_an_affected_person_moves_on_and_the_timeline_says_so(commissioner_user)
     ]
     with pytest.raises(ContingencyError, match="already on this flag"):
         contingency_add_affected_person(flag=flag, by=commissioner_user, reference="j.s.")
+
+
+def test_a_plan_is_virus_scanned_like_every_upload(commissioner_user, tcp_clamd) -> None:
+    flag = ContingencyFlagFactory.create()
+
+    with pytest.raises(ContingencyError, match="contains a virus"):
+        contingency_upload_plan(flag=flag, by=commissioner_user, upload=SimpleUploadedFile("bcp.pdf", PDF + EICAR))
+
+    flag.refresh_from_db()
+    assert not flag.business_continuity_plan
+    assert tcp_clamd.received == [PDF + EICAR]
+
+
+def test_a_plan_is_refused_while_a_configured_scanner_is_down(commissioner_user, settings) -> None:
+    flag = ContingencyFlagFactory.create()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    settings.CLAMD_HOST, settings.CLAMD_PORT, settings.CLAMD_SOCKET = "127.0.0.1", port, ""
+    settings.CLAMD_TIMEOUT = 0.5
+
+    with pytest.raises(ContingencyError, match="could not check the file for viruses"):
+        contingency_upload_plan(flag=flag, by=commissioner_user, upload=SimpleUploadedFile("bcp.pdf", PDF))

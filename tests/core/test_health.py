@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from marketplace.core import health
+from config import health
 from marketplace.core.models import ScheduledJobRun
 from marketplace.core.services import scheduled_job_record_run
 from marketplace.providers.tasks import record_scheduler_heartbeat

@@ -62,7 +62,7 @@ def test_a_visit_is_recorded_as_a_draft_with_the_officer_defaulting_to_whoever_r
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"visited_on": date.today() + timedelta(days=3)}, "today or in the past"),
+        ({"visited_on": timezone.localdate() + timedelta(days=3)}, "today or in the past"),
         ({"visit_type": "telephone"}, "Choose the type of visit"),
         ({"ratings": {"worker_knowledge": "outstanding"}}, "Choose Excellent, Good"),
         ({"ratings": {"catering": "good"}}, "Unknown domains: catering"),

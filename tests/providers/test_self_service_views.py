@@ -1,11 +1,11 @@
 """The provider's own pages at /provider/: who may see them, and that bad input keeps what was typed."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace.accounts.roles import EDITORS
 from marketplace.places.models import Place
@@ -133,7 +133,7 @@ def test_the_dashboard_offers_a_one_click_confirm_when_availability_is_stale(cli
     response = client.post(url("availability", stale), {"action": "confirm", "next": "dashboard"})
     assert response["Location"] == reverse("providers:dashboard")
     stale.refresh_from_db()
-    assert stale.availability_confirmed_on == datetime.date.today()
+    assert stale.availability_confirmed_on == timezone.localdate()
 
 
 def test_joining_makes_a_draft_and_opens_its_task_list(client):
@@ -382,7 +382,7 @@ def test_availability_saves_the_grid_and_taking_new_clients(client, draft, owner
         [(Day.TUESDAY, PartOfDay.MORNING), (Day.FRIDAY, PartOfDay.EVENING)]
     )
     assert not draft.is_taking_new_clients
-    assert draft.availability_confirmed_on == datetime.date.today()
+    assert draft.availability_confirmed_on == timezone.localdate()
 
 
 def test_availability_without_a_yes_or_no_keeps_the_ticked_slots(client, draft, owner):
@@ -436,7 +436,7 @@ def complete_draft(draft, postcode):
     draft.base_postcode = "WE1 2AB"
     draft.travel_radius_miles = 5
     draft.availability_mask = WeeklyAvailability.from_slots([(Day.MONDAY, PartOfDay.MORNING)]).mask
-    draft.availability_confirmed_on = datetime.date.today()
+    draft.availability_confirmed_on = timezone.localdate()
     draft.save()
     ProviderPriceFactory(provider=draft, service=care)
     return draft

@@ -24,17 +24,19 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.selectors import commissioner_email_addresses
 from marketplace.core.clock import moment_on
 from marketplace.core.notifications import email_send
 from marketplace.core.services import scheduled_job_record_run
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_set_cqc_rating
 
 from ..models import CheckType, ProviderCheck, RegisterAlert, RegisterRecord
+from ..services import check_return_to_review
 from . import RegisterError, companies_house, cqc, dbs_update_service, missing_settings_phrase
 from .companies_house import CompaniesHouseClient, CompaniesHouseError, CompanyNotFound, CompanyProfile, InsolvencyCase
 from .cqc import CqcClient, CqcError, CqcNotFound, CqcRegistration
@@ -321,7 +323,7 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today:
     if answer.has_new_information:
         returned = False
         if check.status == ProviderCheck.Status.VERIFIED:
-            returned = _return_check_to_review(
+            check_return_to_review(
                 provider_check=check,
                 reason=(
                     "The DBS Update Service reports new information on this certificate since it was issued. "
@@ -329,6 +331,7 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today:
                 ),
                 today=today,
             )
+            returned = True
         if returned or previous_status != DbsStatus.NEW_INFO:
             what_next = (
                 "The check was returned for review: ask to see a new certificate."
@@ -359,21 +362,6 @@ def _dbs_apply(*, provider_check: ProviderCheck, answer: DbsStatusResult, today:
             )
         )
     return result
-
-
-def _return_check_to_review(*, provider_check: ProviderCheck, reason: str, today: date | None) -> bool:
-    """Send the check back to review through the accreditation services; False when that service is missing."""
-    try:
-        from marketplace.accreditation.services import (  # type: ignore[attr-defined,unused-ignore]
-            check_return_to_review,
-        )
-    except ImportError:
-        logger.error(
-            "accreditation.services.check_return_to_review is missing: check %s not returned", provider_check.pk
-        )
-        return False
-    check_return_to_review(provider_check=provider_check, reason=reason, today=today)
-    return True
 
 
 # --- Records and alerts --------------------------------------------------------------------------------------
@@ -441,20 +429,12 @@ def _raise_alert(
 
 
 def _signal_contingency(*, provider: Provider, signal: str, detail: str, today: date | None) -> None:
-    # Imported here: the contingency app depends on providers, not on accreditation, and may be absent in tests.
-    try:
-        from marketplace.contingency.services import contingency_signal
-    except ImportError:
-        logger.error("marketplace.contingency.services.contingency_signal is missing: %s not signalled", signal)
-        return
-    contingency_signal(provider=provider, signal=signal, detail=detail, today=today)
+    """Tell the contingency app through the providers' hook (contingency sits above accreditation)."""
+    provider_hooks.risk_signal(provider=provider, signal=signal, detail=detail, today=today)
 
 
 def provider_admin_path(provider: Provider) -> str:
-    try:
-        return reverse("wagtailsnippets_providers_provider:edit", args=[provider.pk])
-    except NoReverseMatch:
-        return f"/admin/snippets/providers/provider/edit/{provider.pk}/"
+    return reverse("wagtailsnippets_providers_provider:edit", args=[provider.pk])
 
 
 def _long_date(value: date) -> str:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .models import ScheduledJobRun
+from marketplace.core.models import ScheduledJobRun
 
 
 def database_state() -> dict[str, Any]:
