@@ -160,16 +160,18 @@ def acting_for_invitation_by_token(token: str) -> ActingForInvitation | None:
     )
 
 
-def holder_email_addresses(holder: DirectPaymentHolder) -> list[str]:
-    """The holder (if they sign in) and everyone with a live link to act for them: who is told about their support.
+# The rights a link can give (the may_* fields of ActingFor) that decide who is emailed about a holder.
+HOLDER_EMAIL_RIGHTS = frozenset({"may_message", "may_post_adverts", "may_agree_support", "may_see_money"})
 
-    Two queries; each address once, in a stable order.
-    """
-    addresses = set(
-        ActingFor.objects.filter(holder=holder, ended_on__isnull=True, agent__is_active=True).values_list(
-            "agent__email", flat=True
-        )
-    )
-    if holder.user_id is not None:
-        addresses.update(User.objects.filter(pk=holder.user_id, is_active=True).values_list("email", flat=True))
-    return sorted(address for address in addresses if address)
+
+def holder_email_addresses(holder: DirectPaymentHolder, *, right: str | None = None) -> list[str]:
+    """Who is emailed about a holder: the holder, if they sign in, and everyone with a live link to act for
+    them (only links giving `right`, a may_* field of ActingFor, when it is given); each address once, sorted.
+    A deactivated user is never emailed. One query."""
+    links = Q(acting_for__holder=holder, acting_for__ended_on__isnull=True)
+    if right is not None:
+        if right not in HOLDER_EMAIL_RIGHTS:
+            raise ValueError(f"Not a right a link gives: {right}")
+        links &= Q(**{f"acting_for__{right}": True})
+    users = User.objects.filter(is_active=True).filter(Q(pk=holder.user_id) | links)
+    return sorted({address for address in users.values_list("email", flat=True) if address})

@@ -20,7 +20,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.core.notifications import email_send
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import Agreement, PoolMember, Side
 from .services import (
@@ -28,8 +30,6 @@ from .services import (
     AgreementError,
     AgreementTerms,
     agreement_propose,
-    holder_side_recipients,
-    provider_side_recipients,
 )
 
 WHOLE_IN_BASIS_POINTS = 10_000
@@ -39,7 +39,7 @@ LIVE_STATUSES = (PoolMember.Status.INVITED, PoolMember.Status.JOINED)
 def _tell_holder(holder: DirectPaymentHolder, agreement: Agreement, *, what: str, subject: str) -> None:
     """Email whoever holds the money right for a member: a link only, no names of the others, no amounts."""
     email_send(
-        to=holder_side_recipients(holder, right="may_see_money"),
+        to=holder_email_addresses(holder, right="may_see_money"),
         subject=subject,
         template="agreements_needs_you",
         context={"what": what, "path": reverse("agreements:agreement", kwargs={"agreement_uuid": agreement.uuid})},
@@ -48,7 +48,7 @@ def _tell_holder(holder: DirectPaymentHolder, agreement: Agreement, *, what: str
 
 def _tell_provider(agreement: Agreement, *, what: str, subject: str) -> None:
     email_send(
-        to=provider_side_recipients(agreement.provider_id),
+        to=provider_email_addresses(agreement.provider, or_contact_address=False),
         subject=subject,
         template="agreements_needs_you",
         context={

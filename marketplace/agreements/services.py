@@ -19,11 +19,13 @@ from django.db.models import Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.adverts.models import AdvertApplication
 from marketplace.core.notifications import email_send
 from marketplace.engagement.models import Enquiry
-from marketplace.providers.models import Provider, ProviderMembership, ServiceType
+from marketplace.providers.models import Provider, ServiceType
+from marketplace.providers.selectors import provider_email_addresses
 
 from .models import Agreement, AgreementVersion, Invoice, PoolMember, Side, TimesheetEntry, TimesheetMessage
 from .money import amount_in_pence, bank_holiday_name, split_by_shares
@@ -143,33 +145,13 @@ def _create_version(
 # Emails -------------------------------------------------------------------------------------
 
 
-def holder_side_recipients(holder: DirectPaymentHolder, *, right: str) -> list[str]:
-    """The holder, if they sign in, and everyone acting for them with `right` (a may_* field of ActingFor)."""
-    addresses = list(
-        ActingFor.objects.filter(holder=holder, ended_on__isnull=True, **{right: True}).values_list(
-            "agent__email", flat=True
-        )
-    )
-    if holder.user_id is not None:
-        addresses.append(User.objects.values_list("email", flat=True).get(pk=holder.user_id))
-    return sorted(set(addresses))
-
-
-def provider_side_recipients(provider_id: int) -> list[str]:
-    return list(
-        ProviderMembership.objects.filter(provider_id=provider_id, user__is_active=True).values_list(
-            "user__email", flat=True
-        )
-    )
-
-
 def _tell_other_side(*, agreement: Agreement, from_side: str, what: str, subject: str, money: bool = False) -> None:
     """Email the other side that something about the agreement needs them; links only, no details in the email."""
     if from_side == Side.HOLDER:
-        to = provider_side_recipients(agreement.provider_id)
+        to = provider_email_addresses(agreement.provider, or_contact_address=False)
         path = reverse("agreements:provider_agreement", kwargs={"agreement_uuid": agreement.uuid})
     else:
-        to = holder_side_recipients(agreement.holder, right="may_see_money" if money else "may_agree_support")
+        to = holder_email_addresses(agreement.holder, right="may_see_money" if money else "may_agree_support")
         path = reverse("agreements:agreement", kwargs={"agreement_uuid": agreement.uuid})
     email_send(to=to, subject=subject, template="agreements_needs_you", context={"what": what, "path": path})
 
@@ -738,7 +720,7 @@ def invoices_issue(*, agreement: Agreement, by: User | None, up_to: date, today:
         invoice.shared_entries.set(covered)
         invoices.append(invoice)
         email_send(
-            to=holder_side_recipients(share.member.holder, right="may_see_money"),
+            to=holder_email_addresses(share.member.holder, right="may_see_money"),
             subject="An invoice for your share of shared support",
             template="agreements_needs_you",
             context={

@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
+from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.agreements.models import Invoice
 from marketplace.agreements.services import AgreementError, mark_invoice_paid
 from marketplace.core import virus_scan
@@ -680,17 +681,6 @@ def employer_duty_evidence_add(
     return evidence
 
 
-def money_people_emails(holder: DirectPaymentHolder) -> list[str]:
-    """The holder and everyone with a live link giving the money right."""
-    emails = [holder.user.email] if holder.user_id and holder.user else []
-    emails += list(
-        ActingFor.objects.filter(holder=holder, ended_on__isnull=True, may_see_money=True).values_list(
-            "agent__email", flat=True
-        )
-    )
-    return list(dict.fromkeys(emails))
-
-
 @transaction.atomic
 def insurance_reminders_send(*, today: date) -> int:
     """Email the holder (and those with the money right) when employer's liability insurance is about to lapse.
@@ -715,7 +705,7 @@ def insurance_reminders_send(*, today: date) -> int:
     for duty in due:
         lapsed = duty.renews_on is not None and duty.renews_on < today
         email_send(
-            to=money_people_emails(duty.holder),
+            to=holder_email_addresses(duty.holder, right="may_see_money"),
             subject="Employer's liability insurance has lapsed"
             if lapsed
             else "Renew your employer's liability insurance",

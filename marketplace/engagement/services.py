@@ -16,8 +16,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
-from marketplace.accounts.selectors import commissioner_email_addresses
+from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.accounts.selectors import commissioner_email_addresses, holder_email_addresses
 from marketplace.core.notifications import email_send
 from marketplace.providers.availability import FULL_WEEK
 from marketplace.providers.models import Provider, ServiceType
@@ -131,25 +131,13 @@ def _refuse_if_sending_too_fast(by: User | None, moment: datetime) -> None:
         )
 
 
-def _holder_side_recipients(holder: DirectPaymentHolder) -> list[str]:
-    """The holder, if they sign in, and everyone acting for them who may message providers."""
-    addresses = list(
-        ActingFor.objects.filter(holder=holder, ended_on__isnull=True, may_message=True).values_list(
-            "agent__email", flat=True
-        )
-    )
-    if holder.user_id is not None:
-        addresses.append(User.objects.values_list("email", flat=True).get(pk=holder.user_id))
-    return addresses
-
-
 def _notify(enquiry: Enquiry, *, to_side: str) -> None:
     """Tell the other side a message waits, with a link; never the message itself."""
     if to_side == Message.Side.PROVIDER:
         recipients = provider_email_addresses(enquiry.provider, or_contact_address=False)
         path = reverse("engagement:provider_enquiry", kwargs={"enquiry_uuid": enquiry.uuid})
     else:
-        recipients = _holder_side_recipients(enquiry.holder)
+        recipients = holder_email_addresses(enquiry.holder, right="may_message")
         path = reverse("engagement:enquiry", kwargs={"enquiry_uuid": enquiry.uuid})
     email_send(
         to=recipients,
