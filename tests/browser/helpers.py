@@ -4,14 +4,20 @@ signing council staff in with their authenticator app, and axe on Wagtail's admi
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from allauth.mfa import app_settings as mfa_settings
+from django.conf import settings as django_settings
 from django.core import mail
+from django.test import Client
 from playwright.sync_api import Page, expect
 
+from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
 from marketplace.accounts.totp import totp_code
 from tests.browser.conftest import format_violations
 from tests.factories import TEST_TOTP_SECRET
@@ -84,3 +90,56 @@ def report_admin_violations(page: Page, axe_source: str, where: str) -> None:
         "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
     )
     print(f"\n[axe, admin page: {where}] " + (format_violations(violations) if violations else "no violations"))
+
+
+def sign_in_with_session(page: Page, live_site: Any, user: Any) -> None:
+    """Sign the browser in as `user` (replacing whoever was) with a session made on the server."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_site.url("/")}]
+    )
+
+
+PLATFORM_WEBHOOK_SECRET = "whsec_browser_platform"
+CONNECT_WEBHOOK_SECRET = "whsec_browser_connect"
+WEBHOOKS_SETTLE_SECONDS = 20.0
+
+
+@contextmanager
+def fake_stripe_for(
+    live_site: Any, tmp_path: Path, settings: Any, *, connect: bool = True
+) -> Iterator[FakeStripeProcess]:
+    """The project's fake Stripe, sending signed webhooks to the live site, and the site's settings pointed at it.
+
+    `connect=False` sends only platform events (a journey that does not onboard an account needs no Connect
+    events, and fewer deliveries means fewer writes racing the test on SQLite's one shared connection).
+    """
+    hooks = ["--webhook", f"{live_site.url('/payments/webhooks/stripe/')}={PLATFORM_WEBHOOK_SECRET}"]
+    if connect:
+        hooks += [
+            "--connect-webhook",
+            f"{live_site.url('/payments/webhooks/stripe/connect/')}={CONNECT_WEBHOOK_SECRET}",
+        ]
+    with FakeStripeProcess.start(tmp_path, *hooks, "--retry-base-seconds", "0.2") as running:
+        settings.STRIPE_API_BASE = running.base_url
+        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
+        settings.STRIPE_WEBHOOK_SECRET = PLATFORM_WEBHOOK_SECRET
+        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_WEBHOOK_SECRET
+        settings.PAYMENTS_ENABLED = True
+        yield running
+
+
+def webhooks_settled(fake: FakeStripeProcess) -> None:
+    """Wait until the fake has delivered (or given up) every webhook, so the site has processed them.
+
+    The live server shares the test's SQLite connection: touch the database only after this."""
+    deadline = time.monotonic() + WEBHOOKS_SETTLE_SECONDS
+    while time.monotonic() < deadline:
+        log = fake.helper("/_fake/deliveries", method="GET")["data"]
+        if all(item["delivered"] or item["abandoned"] for item in log):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the fake Stripe still has webhooks to deliver")

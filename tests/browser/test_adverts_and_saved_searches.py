@@ -15,7 +15,6 @@ from urllib.parse import urlparse
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -26,7 +25,7 @@ from marketplace.alerts.services import send_saved_search_alerts
 from marketplace.places.models import Place
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import Provider
-from tests.browser.helpers import link_in_email_to
+from tests.browser.helpers import link_in_email_to, sign_in_with_session
 from tests.factories import (
     DirectPaymentHolderFactory,
     LocalityFactory,
@@ -46,16 +45,6 @@ def verified_user(email: str, first_name: str, last_name: str):
     user = UserFactory(email=email, first_name=first_name, last_name=last_name)
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def sign_in_as(page: Page, live_site, user) -> None:
-    """Give the browser a session made for this person (replacing whoever was signed in)."""
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url("/")}]
-    )
 
 
 @pytest.fixture
@@ -90,7 +79,7 @@ def test_c_a_holder_posts_an_advert_a_pa_applies_from_their_dashboard_and_is_sho
     page: Page, live_site, county, personal_assistant, axe_check, screenshot
 ):
     holder = county["holder"]
-    sign_in_as(page, live_site, holder.user)
+    sign_in_with_session(page, live_site, holder.user)
     page.goto(live_site.url("/"))
     page.get_by_role("navigation", name="Your account").get_by_role("link", name="Your adverts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your adverts for a personal assistant")
@@ -136,7 +125,7 @@ def test_c_a_holder_posts_an_advert_a_pa_applies_from_their_dashboard_and_is_sho
     adverts_daily(today=timezone.localdate(), now=timezone.now())
     assert link_in_email_to("hetal@example.org") == f"/support-wanted/{advert.uuid}/"
 
-    sign_in_as(page, live_site, personal_assistant)
+    sign_in_with_session(page, live_site, personal_assistant)
     page.goto(live_site.url("/provider/"))
     jobs = page.locator("main")
     expect(page.get_by_role("heading", name="Personal assistant jobs near you")).to_be_visible()
@@ -155,7 +144,7 @@ def test_c_a_holder_posts_an_advert_a_pa_applies_from_their_dashboard_and_is_sho
     expect(page.locator("#posted-by")).to_have_text("Advert posted by Margaret Hollis")
     axe_check(page)
 
-    sign_in_as(page, live_site, holder.user)
+    sign_in_with_session(page, live_site, holder.user)
     page.goto(live_site.url(f"/support-wanted/yours/{advert.uuid}/"))
     expect(page.get_by_role("heading", name="Applications (1)")).to_be_visible()
     expect(page.locator("main")).to_contain_text("I live in WE1 and have mornings free.")
@@ -167,7 +156,7 @@ def test_c_a_holder_posts_an_advert_a_pa_applies_from_their_dashboard_and_is_sho
     screenshot(page, "holder-shortlisted")
     assert AdvertApplication.objects.get().status == AdvertApplication.Status.SHORTLISTED
 
-    sign_in_as(page, live_site, personal_assistant)
+    sign_in_with_session(page, live_site, personal_assistant)
     page.goto(live_site.url("/provider/"))
     expect(page.locator("main")).to_contain_text("Shortlisted")
 
@@ -178,7 +167,7 @@ def test_d_a_saved_search_alerts_when_a_pa_starts_taking_new_clients(
     listing = Provider.objects.get(slug="hetal-makwana")
     Provider.objects.filter(pk=listing.pk).update(is_taking_new_clients=False)
     holder = county["holder"]
-    sign_in_as(page, live_site, holder.user)
+    sign_in_with_session(page, live_site, holder.user)
     page.goto(live_site.url("/directory/?service=personal-care&near=Wendlebury&new_clients=true"))
     expect(page.locator("#results")).to_contain_text("No providers match your search")
     axe_check(page)
@@ -191,7 +180,7 @@ def test_d_a_saved_search_alerts_when_a_pa_starts_taking_new_clients(
     screenshot(page, "saved-searches")
     assert SavedSearch.objects.get().user == holder.user
 
-    sign_in_as(page, live_site, personal_assistant)
+    sign_in_with_session(page, live_site, personal_assistant)
     page.goto(live_site.url(f"/provider/{listing.uuid}/availability/"))
     page.get_by_role("group", name="Are you taking new clients?").get_by_label("Yes").check()
     page.get_by_role("button", name="Save and continue").click()

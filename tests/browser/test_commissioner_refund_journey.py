@@ -13,52 +13,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
-from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
+from fakestripe.testing import FakeStripeProcess
 from marketplace.payments.models import Payment, Refund
-from tests.browser.helpers import settled
+from tests.browser.helpers import fake_stripe_for, settled, sign_in_with_session, webhooks_settled
 from tests.factories import CommissionerFactory
 from tests.payments.money_back import connected_provider_account, paid_payment
 
 pytestmark = pytest.mark.browser
 
-PLATFORM_SECRET = "whsec_browser_refund_platform"
-CONNECT_SECRET = "whsec_browser_refund_connect"
-
 
 @pytest.fixture
 def fake_stripe(live_site: Any, tmp_path: Path, settings: Any) -> Iterator[FakeStripeProcess]:
-    with FakeStripeProcess.start(
-        tmp_path,
-        "--webhook", f"{live_site.url('/payments/webhooks/stripe/')}={PLATFORM_SECRET}",
-        "--connect-webhook", f"{live_site.url('/payments/webhooks/stripe/connect/')}={CONNECT_SECRET}",
-        "--retry-base-seconds", "0.2",
-    ) as running:  # fmt: skip
-        settings.STRIPE_API_BASE = running.base_url
-        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
-        settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
-        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
-        settings.PAYMENTS_ENABLED = True
+    with fake_stripe_for(live_site, tmp_path, settings) as running:
         yield running
-
-
-def sign_in(page: Page, live_site: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_site.url("/")}]
-    )
 
 
 def test_a_commissioner_refunds_part_of_a_payment_and_sees_it_in_the_payments_views(
     page: Page, live_site: Any, fake_stripe: FakeStripeProcess, axe_check: Any, screenshot: Any
 ) -> None:
     payment = paid_payment(account=connected_provider_account(fake_stripe, name="Grace Obi"), fee=300)
-    sign_in(page, live_site, CommissionerFactory(email="commissioner@example.org"))
+    webhooks_settled(fake_stripe)  # the live server shares SQLite's one connection with this test
+    sign_in_with_session(page, live_site, CommissionerFactory(email="commissioner@example.org"))
 
     page.goto(live_site.url("/admin/"))
     page.get_by_role("link", name="Online payments").first.click()
@@ -80,6 +57,7 @@ def test_a_commissioner_refunds_part_of_a_payment_and_sees_it_in_the_payments_vi
     axe_check(settled(page))
     page.locator("#refund-section").scroll_into_view_if_needed()
     screenshot(page, "refund-too-much")
+    webhooks_settled(fake_stripe)
     assert not Refund.objects.exists()
 
     page.get_by_label("Amount to refund, in pounds").fill("12.50")
@@ -103,6 +81,7 @@ def test_a_commissioner_refunds_part_of_a_payment_and_sees_it_in_the_payments_vi
     axe_check(settled(page))
     screenshot(page, "by-provider")
 
+    webhooks_settled(fake_stripe)
     payment.refresh_from_db()
     assert (payment.status, payment.refunded_pence) == (Payment.Status.PARTIALLY_REFUNDED, 1250)
     assert Refund.objects.get().ledger_transaction is not None

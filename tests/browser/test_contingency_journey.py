@@ -11,8 +11,6 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 from wagtail.models import Site
@@ -22,22 +20,12 @@ from marketplace.contingency.models import ContingencyFlag, Level
 from marketplace.contingency.services import NEUTRAL_NOTICES, contingency_signal
 from marketplace.monitoring.models import DOMAIN_FIELDS, Rating
 from marketplace.providers.models import Provider
-from tests.browser.helpers import settled
+from tests.browser.helpers import settled, sign_in_with_session
 from tests.factories import CommissionerFactory, ProviderFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.browser
 
 FLAGGED = "Meadowbank Homecare"
-
-
-def sign_in(page: Page, live_site: Any, user: Any) -> None:
-    """Sign in as `user` by handing the browser a session made on the server (two factors already set up)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_site.url("/")}]
-    )
 
 
 def build_county() -> dict[str, Any]:
@@ -88,7 +76,7 @@ def test_a_commissioner_handles_a_provider_at_risk_from_poor_visit_to_closing(
     county = build_county()
     flagged: Provider = county["flagged"]
     commissioner = CommissionerFactory.create(first_name="Alex", last_name="Morgan")
-    sign_in(page, live_site, commissioner)
+    sign_in_with_session(page, live_site, commissioner)
 
     # 1. Record an unannounced visit, rated Poor in most domains.
     page.goto(live_site.url(f"/admin/monitoring/visits/new/?provider={flagged.pk}"))

@@ -10,33 +10,20 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.test import Client
 from playwright.sync_api import Page, expect
 
-from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
+from fakestripe.testing import FakeStripeProcess
 from marketplace.payments.models import PaymentAccount, StripeEvent
 from marketplace.providers.models import Provider
+from tests.browser.helpers import fake_stripe_for, sign_in_with_session
 from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
-PLATFORM_SECRET = "whsec_browser_platform"
-CONNECT_SECRET = "whsec_browser_connect"
-
 
 @pytest.fixture
 def fake_stripe(live_site: Any, tmp_path: Path, settings: Any) -> Iterator[FakeStripeProcess]:
-    with FakeStripeProcess.start(
-        tmp_path,
-        "--webhook", f"{live_site.url('/payments/webhooks/stripe/')}={PLATFORM_SECRET}",
-        "--connect-webhook", f"{live_site.url('/payments/webhooks/stripe/connect/')}={CONNECT_SECRET}",
-        "--retry-base-seconds", "0.2",
-    ) as running:  # fmt: skip
-        settings.STRIPE_API_BASE = running.base_url
-        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
-        settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
-        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
-        settings.PAYMENTS_ENABLED = True
+    with fake_stripe_for(live_site, tmp_path, settings) as running:
         yield running
 
 
@@ -47,11 +34,7 @@ def pa_listing(live_site: Any, page: Page) -> Provider:
     user = UserFactory(email="grace.obi@example.org", first_name="Grace", last_name="Obi")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     ProviderMembershipFactory(provider=provider, user=user)
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url("/")}]
-    )
+    sign_in_with_session(page, live_site, user)
     return provider
 
 

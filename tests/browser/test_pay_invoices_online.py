@@ -9,60 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from playwright.sync_api import Page, expect
 
-from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
+from fakestripe.testing import FakeStripeProcess
 from marketplace.agreements.models import Invoice
 from marketplace.budgets.models import LedgerTransaction
 from marketplace.payments.models import Payment
 from marketplace.providers.models import Provider
+from tests.browser.helpers import fake_stripe_for, sign_in_with_session, webhooks_settled
 from tests.factories import UserFactory
 from tests.payments.paying import act_for, agreement_with, issue_invoice, make_holder, onboarded_provider
 
 pytestmark = pytest.mark.browser
 
-PLATFORM_SECRET = "whsec_browser_platform"
-CONNECT_SECRET = "whsec_browser_connect"
-SETTLE_SECONDS = 20.0
-
 
 @pytest.fixture
 def fake_stripe(live_site: Any, tmp_path: Path, settings: Any) -> Iterator[FakeStripeProcess]:
-    # Platform events only: the account's own (Connect) events are the onboarding journey's. The live
-    # server shares the test's SQLite connection, so the test touches the database only when the fake
-    # has no delivery in flight (settled()).
-    with FakeStripeProcess.start(
-        tmp_path,
-        "--webhook", f"{live_site.url('/payments/webhooks/stripe/')}={PLATFORM_SECRET}",
-        "--retry-base-seconds", "0.2",
-    ) as running:  # fmt: skip
-        settings.STRIPE_API_BASE = running.base_url
-        settings.STRIPE_SECRET_KEY = TEST_SECRET_KEY
-        settings.STRIPE_WEBHOOK_SECRET = PLATFORM_SECRET
-        settings.STRIPE_CONNECT_WEBHOOK_SECRET = CONNECT_SECRET
-        settings.PAYMENTS_ENABLED = True
+    # Platform events only: the account's own (Connect) events are the onboarding journey's.
+    with fake_stripe_for(live_site, tmp_path, settings, connect=False) as running:
         yield running
-
-
-def settled(fake: FakeStripeProcess) -> None:
-    """Wait until the fake has delivered (or given up) every webhook, so the site has processed them."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while time.monotonic() < deadline:
-        log = fake.helper("/_fake/deliveries", method="GET")["data"]
-        if all(item["delivered"] or item["abandoned"] for item in log):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the fake Stripe still has webhooks to deliver")
-
-
-def sign_in(page: Page, live_site: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url("/")}]
-    )
 
 
 @pytest.fixture
@@ -93,7 +58,7 @@ def test_family_pays_two_invoices_online_and_the_ledger_and_the_pa_see_it(
     page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
     holder, first, second = world["holder"], *world["invoices"]
-    sign_in(page, live_site, world["family"])
+    sign_in_with_session(page, live_site, world["family"])
     page.goto(live_site.url(f"/your-support/money/{holder.uuid}/"))
     page.get_by_role("link", name="Pay invoices online by card").click()
 
@@ -122,7 +87,7 @@ def test_family_pays_two_invoices_online_and_the_ledger_and_the_pa_see_it(
 
     expect(page.get_by_role("heading", name="Payment complete")).to_be_visible()
     print(f"\nFrom 'Pay' on Stripe's page to the ledger updated, on our page: {time.monotonic() - started:.2f} s")
-    settled(world["fake"])
+    webhooks_settled(world["fake"])
     assert LedgerTransaction.objects.filter(holder=holder, kind="invoice_payment").count() == 2
     axe_check(page)
     screenshot(page, "pay-4-complete")
@@ -138,7 +103,7 @@ def test_family_pays_two_invoices_online_and_the_ledger_and_the_pa_see_it(
     assert set(Invoice.objects.values_list("paid_reference", flat=True)) == {payment.stripe_payment_intent_id}
 
     # The PA sees the payment on their Get paid online page, with when the money should arrive.
-    sign_in(page, live_site, world["owner"])
+    sign_in_with_session(page, live_site, world["owner"])
     page.goto(live_site.url(f"/payments/provider/{world['provider'].uuid}/"))
     incoming = page.locator("#incoming-payments")
     expect(incoming).to_contain_text(first.number)
@@ -152,7 +117,7 @@ def test_a_declined_card_is_said_plainly_and_nothing_changes(
     page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
     holder, first, _ = world["holder"], *world["invoices"]
-    sign_in(page, live_site, world["family"])
+    sign_in_with_session(page, live_site, world["family"])
     page.goto(live_site.url(f"/payments/holder/{holder.uuid}/pay/"))
     page.get_by_label(f"Invoice {first.number}").check()
     page.get_by_role("button", name="Continue").click()
@@ -167,7 +132,7 @@ def test_a_declined_card_is_said_plainly_and_nothing_changes(
     expect(page.get_by_role("button", name="Continue to pay")).to_be_visible()
     axe_check(page)
     screenshot(page, "declined")
-    settled(world["fake"])
+    webhooks_settled(world["fake"])
     assert not LedgerTransaction.objects.filter(holder=holder).exists()
     first.refresh_from_db()
     assert first.status == Invoice.Status.PAYABLE

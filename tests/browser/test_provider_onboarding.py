@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
+from tests.browser.helpers import sign_in_with_session
 from tests.factories import (
     ClientGroupFactory,
     LanguageFactory,
@@ -32,11 +32,7 @@ def signed_in_pa(live_site, page: Page):
     """A verified account, signed in by giving the browser a session made for it."""
     user = UserFactory(email="grace.obi@example.org", first_name="Grace", last_name="Obi")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.url("/")}]
-    )
+    sign_in_with_session(page, live_site, user)
     return user
 
 

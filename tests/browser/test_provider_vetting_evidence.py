@@ -10,14 +10,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from marketplace.accreditation.models import Accreditation, ProviderCheck
 from marketplace.providers.models import Provider
 from tests.accreditation.conftest import make_every_check, pdf_bytes
-from tests.browser.helpers import fill_date
+from tests.browser.helpers import fill_date, sign_in_with_session
 from tests.factories import ProviderFactory, ProviderMembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -29,11 +28,7 @@ DBS_NUMBER = "001122334455"
 def signed_in_pa(live_site, page: Page):
     provider = ProviderFactory(kind=Provider.Kind.PERSONAL_ASSISTANT, name="Priya Shah", slug="priya-shah")
     user = ProviderMembershipFactory(provider=provider, user__email="priya@example.org").user
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_site.base_url}]
-    )
+    sign_in_with_session(page, live_site, user)
     return provider
 
 

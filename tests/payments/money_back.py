@@ -8,7 +8,6 @@ the budgets service, so the ledger has the invoice payments a refund reverses.
 """
 
 import itertools
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -23,9 +22,6 @@ from marketplace.payments import gateway
 from marketplace.payments.models import Payment, PaymentAccount, PaymentItem
 from marketplace.payments.services import payment_account_connect
 from tests.factories import AgreementFactory, DirectPaymentHolderFactory, ProviderFactory
-from tests.fakestripe.receiver import Received, WebhookReceiver
-
-from .conftest import PLATFORM_PATH
 
 _numbers = itertools.count(1)
 PAID_ON = date(2026, 3, 10)
@@ -131,21 +127,3 @@ def paid_payment(
             now=moment(paid_on, 11),
         )
     return payment
-
-
-def platform_deliveries(
-    receiver: WebhookReceiver, needle: str, *, types: tuple[str, ...], at_least: int, timeout: float = 15.0
-) -> list[Received]:
-    """The platform deliveries of these event types that mention `needle` (a charge or dispute id)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [
-            item
-            for item in list(receiver.received)
-            if item.path == PLATFORM_PATH
-            and needle in item.payload
-            and any(f'"type": "{kind}"' in item.payload for kind in types)
-        ]
-        if len(found) >= at_least or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)

@@ -14,8 +14,8 @@ from marketplace.payments.tasks import process_pending_stripe_events
 from tests.factories import CommissionerFactory
 from tests.fakestripe.receiver import WebhookReceiver
 
-from .conftest import deliver
-from .money_back import connected_provider_account, paid_payment, platform_deliveries
+from .conftest import deliver, platform_deliveries
+from .money_back import connected_provider_account, paid_payment
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -22,8 +22,8 @@ from marketplace.payments.refunds import payment_refund, refunds_sync_for_charge
 from tests.factories import CommissionerFactory
 from tests.fakestripe.receiver import WebhookReceiver
 
-from .conftest import deliver
-from .money_back import connected_provider_account, paid_payment, platform_deliveries
+from .conftest import deliver, platform_deliveries
+from .money_back import connected_provider_account, paid_payment
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
