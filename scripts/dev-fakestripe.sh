@@ -25,6 +25,13 @@ for _ in $(seq 100); do
     if "$PYTHON" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
         "http://127.0.0.1:$PORT/_fake/now" 2>/dev/null; then
         echo "dev-fakestripe: fake Stripe on http://127.0.0.1:$PORT (demo payments, no real money)"
+        # The demo (loaded by `make run` before this script starts) must be in the database, and the site
+        # should answer, so the accounts' webhooks are delivered at once rather than retried: wait up to 60 s.
+        for _ in $(seq 60); do
+            "$PYTHON" -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=5)" \
+                "$SITE_URL/healthz" 2>/dev/null && break
+            sleep 1
+        done
         "$PYTHON" manage.py payments_demo_accounts || echo "dev-fakestripe: could not connect the demo providers" >&2
         wait "$fake"
         exit $?

@@ -15,6 +15,11 @@ Called once at the end of `builder.demo_county_build`, with the planner's
 - Margaret's earlier agreement with the demo micro-provider
   (provider@demo.example), an organisation: ended by David three months ago
   with full notice, every invoice paid by bank transfer;
+- Margaret's day centre (the first published day service without a demo
+  login, which `manage.py payments_demo_accounts` connects to the fake
+  Stripe so it can be paid online): Wednesdays since the micro-provider's
+  agreement ended, invoiced weekly, the newest two left to pay, so David can
+  try paying online when the site starts;
 - a dozen other holders with agreements: self-employed and employed personal
   assistants and organisations, a few with a top-up from their own money, the
   same weekly pattern of approved entries and mostly paid invoices.
@@ -154,11 +159,14 @@ class _Writer:
         approver: User | None,
         provider_user: User | None,
         route: str,
+        invoice_every_weeks: int = INVOICE_EVERY_WEEKS,
+        keep_payable: int = 0,
     ) -> list[TimesheetEntry]:
         """Visits on `days` each week from `first_day` to `last_day`, recorded the day after each week ends.
 
         Entries whose decide-by day has passed are approved (a few automatically);
-        approved ones are invoiced every four weeks, and invoices due before today are paid.
+        approved ones are invoiced every `invoice_every_weeks` weeks, and invoices due
+        before today are paid, except the newest `keep_payable`, left to pay whatever their due day.
         """
         rows: list[TimesheetEntry] = []
         week = _monday(first_day)
@@ -207,7 +215,15 @@ class _Writer:
         self.entries += len(rows)
         has_ended = last_day < self.today - timedelta(days=14)
         self._invoice(
-            agreement, rows, provider_user=provider_user, approver=approver, route=route, rng=rng, has_ended=has_ended
+            agreement,
+            rows,
+            provider_user=provider_user,
+            approver=approver,
+            route=route,
+            rng=rng,
+            has_ended=has_ended,
+            every_weeks=invoice_every_weeks,
+            keep_payable=keep_payable,
         )
         return rows
 
@@ -221,20 +237,26 @@ class _Writer:
         route: str,
         rng: random.Random,
         has_ended: bool,
+        every_weeks: int,
+        keep_payable: int,
     ) -> None:
         approved = [row for row in rows if row.status == TimesheetEntry.Status.APPROVED]
+        batches: list[tuple[list[TimesheetEntry], date]] = []
         batch: list[TimesheetEntry] = []
         for row in approved:
             batch.append(row)
             weeks_covered = (row.worked_on - batch[0].worked_on).days // 7 + 1
             is_last = row is approved[-1]
-            if weeks_covered < INVOICE_EVERY_WEEKS and not is_last:
+            if weeks_covered < every_weeks and not is_last:
                 continue
             issued_on = _monday(row.worked_on) + timedelta(days=9)
-            if is_last and weeks_covered < INVOICE_EVERY_WEEKS and not has_ended:
-                break  # the latest weeks wait for the next four-weekly invoice
+            if is_last and weeks_covered < every_weeks and not has_ended:
+                break  # the latest weeks wait for the next invoice
             if issued_on > self.today:
                 break
+            batches.append((batch, issued_on))
+            batch = []
+        for index, (batch, issued_on) in enumerate(batches):
             self._issue(
                 agreement,
                 batch,
@@ -243,8 +265,8 @@ class _Writer:
                 approver=approver,
                 route=route,
                 rng=rng,
+                leave_payable=index >= len(batches) - keep_payable,
             )
-            batch = []
 
     def _issue(
         self,
@@ -256,6 +278,7 @@ class _Writer:
         approver: User | None,
         route: str,
         rng: random.Random,
+        leave_payable: bool = False,
     ) -> None:
         number = self.sequence.get(agreement.provider_id, 0) + 1
         self.sequence[agreement.provider_id] = number
@@ -278,7 +301,7 @@ class _Writer:
         TimesheetEntry.objects.filter(pk__in=[row.pk for row in batch]).update(invoice=invoice)
         self.invoices += 1
         paid_on = issued_on + timedelta(days=rng.randint(2, 10))
-        if invoice.due_on < self.today:  # paid a few days after issue; the newest are still to pay
+        if invoice.due_on < self.today and not leave_payable:  # paid a few days after issue; the newest are to pay
             mark_invoice_paid(
                 invoice=invoice,
                 by=approver,
@@ -313,6 +336,8 @@ def build_agreements_demo(*, seed: int, today: date, now: datetime) -> Agreement
         return AgreementsDemoResult(0, 0, 0, 0)
     count = _demo_holder_agreements(rng, writer, services=services, personal_care=personal_care)
     count += _other_agreements(rng, writer, personal_care=personal_care, services=services)
+    # Last, so the other agreements are drawn from the random sequence as before.
+    count += _demo_holder_day_centre(rng, writer, services=services, personal_care=personal_care)
     return AgreementsDemoResult(count, writer.entries, writer.invoices, writer.paid)
 
 
@@ -457,6 +482,69 @@ def _demo_holder_agreements(
         )
         made += 1
     return made
+
+
+def demo_day_centre() -> Provider | None:
+    """The day service Margaret goes to: the first published one without a demo login.
+
+    The same one `payments_demo_accounts` connects to the fake Stripe, so her
+    day centre's invoices can be paid online once `make run` has started.
+    """
+    return (
+        Provider.objects.published()
+        .filter(kind=Provider.Kind.DAY_SERVICE)
+        .exclude(memberships__user__email__endswith="@demo.example")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _demo_holder_day_centre(
+    rng: random.Random, writer: _Writer, *, services: dict[str, ServiceType], personal_care: ServiceType
+) -> int:
+    """Wednesdays at the day centre since the micro-provider's agreement ended; the newest two invoices to pay."""
+    today = writer.today
+    holder = DirectPaymentHolder.objects.filter(user__email="dp-holder@demo.example").select_related("user").first()
+    family = User.objects.filter(email="family@demo.example").first()
+    day_centre = demo_day_centre()
+    if holder is None or family is None or day_centre is None:
+        return 0
+    staff = ProviderMembership.objects.filter(provider=day_centre).select_related("user").first()
+    provider_user = staff.user if staff is not None else None
+    start = _monday(today - timedelta(weeks=12))
+    agreement = writer.agreement(
+        holder=holder, provider=day_centre, created_by=family, created_on=start - timedelta(days=10)
+    )
+    version = writer.version(
+        agreement,
+        number=1,
+        services=[services.get("social-and-leisure", personal_care)],
+        mask=_slots([Day.WEDNESDAY], PartOfDay.MORNING) | _slots([Day.WEDNESDAY], PartOfDay.AFTERNOON),
+        hours=Decimal("5"),
+        rate=1150,
+        start_on=start,
+        employment=Agreement.Employment.ORGANISATION,
+        proposed_on=start - timedelta(days=10),
+        holder_user=family,
+        provider_user=provider_user,
+    )
+    agreement.in_force = version
+    agreement.save(update_fields=["in_force"])
+    writer.weeks(
+        rng,
+        agreement,
+        [version],
+        first_day=start,
+        last_day=today,
+        days=[Day.WEDNESDAY],
+        hours_per_visit=Decimal("5"),
+        approver=family,
+        provider_user=provider_user,
+        route=Invoice.Route.BANK_TRANSFER,
+        invoice_every_weeks=1,
+        keep_payable=2,
+    )
+    return 1
 
 
 def _other_agreements(

@@ -43,6 +43,7 @@ from marketplace.accounts.services import account_email_mark_verified, mfa_totp_
 from marketplace.contingency.models import ContingencyFlag
 from marketplace.core.clock import moment_on
 from marketplace.monitoring.models import MonitoringVisit
+from marketplace.payments.models import Dispute, Payment, PaymentAccount, Payout, Refund
 from marketplace.places.models import Locality, Place
 from marketplace.places.services import places_load_postcodes, places_load_towns, read_locality_map
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
@@ -1400,6 +1401,19 @@ def _email_handle(person: Person) -> str:
     return "".join(ch for ch in person.ascii_name.lower().replace(" ", ".") if ch.isalnum() or ch == ".")
 
 
+def payments_demo_clear() -> None:
+    """Remove online payments and connected accounts made while trying the demo (never by the load itself).
+
+    Refunds and disputes go first (they PROTECT the payment and their ledger
+    transaction), then payouts, payments (their items with them) and accounts.
+    """
+    Refund.objects.all().delete()
+    Dispute.objects.all().delete()
+    Payout.objects.all().delete()
+    Payment.objects.all().delete()
+    PaymentAccount.objects.all().delete()
+
+
 def demo_data_clear() -> None:
     """Remove every provider, direct payment holder and demo person (for --force).
 
@@ -1409,6 +1423,7 @@ def demo_data_clear() -> None:
     decisions (PROTECT the commissioner who decided) and the evidence files.
     """
     reviews_and_backups_demo_clear()  # reviews protect the agreements they were written through
+    payments_demo_clear()  # payments tried in the demo protect invoices, holders and providers
     budgets_demo_clear()  # the ledgers protect holders and invoices
     ContingencyFlag.objects.all().delete()
     MonitoringVisit.objects.all().delete()

@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.agreements.models import Agreement, Invoice, TimesheetEntry
+from marketplace.demo.agreements import demo_day_centre
 from marketplace.demo.builder import demo_county_build
+from marketplace.payments.management.commands.payments_demo_accounts import Command as PaymentsDemoAccounts
+from marketplace.providers.models import Provider
 
 TODAY = date(2027, 2, 28)
 
@@ -31,7 +34,8 @@ def county(django_db_setup, django_db_blocker):
 
 @pytest.mark.django_db
 def test_the_demo_holder_has_a_live_agreement_with_a_change_waiting_and_an_ended_one(county):
-    agreements = {a.status: a for a in Agreement.objects.filter(holder__user__email="dp-holder@demo.example")}
+    hers = Agreement.objects.filter(holder__user__email="dp-holder@demo.example").exclude(provider=demo_day_centre())
+    agreements = {a.status: a for a in hers}
     live, ended = agreements[Agreement.Status.LIVE], agreements[Agreement.Status.ENDED]
     assert live.provider.memberships.filter(user__email="pa@demo.example").exists()
     assert live.in_force.number == 2
@@ -48,6 +52,22 @@ def test_the_demo_holder_has_a_live_agreement_with_a_change_waiting_and_an_ended
     assert entries.filter(status=TimesheetEntry.Status.APPROVED, invoice__isnull=True).exists()
     assert live.invoices.filter(status=Invoice.Status.PAYABLE).exists()
     assert live.invoices.filter(status=Invoice.Status.PAID, paid_route=Invoice.Route.PREPAID_CARD).count() >= 8
+
+
+@pytest.mark.django_db
+def test_the_family_member_has_day_centre_invoices_to_pay_online(county):
+    """David can try paying online: two invoices to pay from the day service the fake Stripe connects."""
+    day_centre = demo_day_centre()
+    assert day_centre is not None
+    assert PaymentsDemoAccounts()._provider_of_kind(Provider.Kind.DAY_SERVICE) == day_centre
+    live = Agreement.objects.get(holder__user__email="dp-holder@demo.example", provider=day_centre)
+    assert live.status == Agreement.Status.LIVE
+    assert live.in_force.employment == Agreement.Employment.ORGANISATION
+    payable = live.invoices.filter(status=Invoice.Status.PAYABLE)
+    assert payable.count() == 2
+    assert all(invoice.total_pence >= 30 for invoice in payable)
+    assert live.invoices.filter(status=Invoice.Status.PAID, paid_route=Invoice.Route.BANK_TRANSFER).count() >= 6
+    assert not live.timesheet_entries.filter(status=TimesheetEntry.Status.APPROVED, invoice__isnull=True).exists()
 
 
 @pytest.mark.django_db
@@ -76,7 +96,9 @@ def test_the_family_member_sees_them_on_your_support(county, site):
     )
     html = client.get(reverse("engagement:home")).content.decode()
     assert 'id="agreements"' in html
-    live = Agreement.objects.get(holder__user__email="dp-holder@demo.example", status=Agreement.Status.LIVE)
+    live = Agreement.objects.get(
+        holder__user__email="dp-holder@demo.example", provider__memberships__user__email="pa@demo.example"
+    )
     page = client.get(reverse("agreements:agreement", args=[live.uuid])).content.decode()
     assert "Accept version 3" in page
     assert "Mum says you left at half past eleven" in page

@@ -1,7 +1,7 @@
 import csv
 import random
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -12,6 +12,7 @@ from django.db.models import Count, Min
 from cms.models import AdvicePage, AdviceStage, CouncilSettings
 from marketplace.accounts.models import ActingFor, DirectPaymentHolder, User
 from marketplace.accounts.roles import COMMISSIONERS, EDITORS
+from marketplace.agreements.models import Invoice
 from marketplace.demo import generate_places
 from marketplace.demo.builder import (
     CQC_RATING_SHARES,
@@ -22,12 +23,14 @@ from marketplace.demo.builder import (
     demo_county_build,
     planned_provider_counts,
 )
+from marketplace.payments.models import Payment, PaymentAccount, PaymentItem
 from marketplace.places.models import Place
 from marketplace.places.services import places_load_postcodes, read_locality_map
 from marketplace.providers.models import Provider, ProviderLocation, ProviderMembership, ProviderPrice
 from tests.factories import LocalityFactory, PlaceFactory
 
 TODAY = date(2026, 11, 23)
+MOMENT = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
 def county_snapshot() -> list[tuple]:
@@ -243,6 +246,34 @@ def test_the_command_refuses_a_database_with_providers_unless_forced():
     call_command("load_demo_data", "--scale", "0.01", "--seed", "4", "--force", verbosity=0, stdout=out)
     assert "Password: demo-password-2026" in out.getvalue()
     assert Provider.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_forcing_a_new_county_after_someone_paid_online_in_the_demo():
+    """Paying in the demo leaves payments that protect invoices, holders and providers: --force removes them."""
+    demo_county_build(scale=0.01, seed=3, today=TODAY)
+    invoice = Invoice.objects.filter(status=Invoice.Status.PAYABLE).select_related("holder", "provider").first()
+    assert invoice is not None
+    account = PaymentAccount.objects.create(
+        provider=invoice.provider, stripe_account_id="acct_demo", created_at=MOMENT, refreshed_at=MOMENT
+    )
+    payment = Payment.objects.create(
+        holder=invoice.holder,
+        provider=invoice.provider,
+        payment_account=account,
+        status=Payment.Status.SUCCEEDED,
+        amount_pence=invoice.total_pence,
+        idempotency_key="demo-tried",
+        created_at=MOMENT,
+        updated_at=MOMENT,
+    )
+    PaymentItem.objects.create(payment=payment, invoice=invoice, amount_pence=invoice.total_pence)
+
+    demo_county_build(scale=0.01, seed=3, today=TODAY, force=True)
+
+    assert not Payment.objects.exists()
+    assert not PaymentAccount.objects.exists()
+    assert Invoice.objects.exists()
 
 
 @pytest.mark.django_db

@@ -5,11 +5,12 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from fakestripe.testing import FakeStripeProcess
-from marketplace.payments.models import PaymentAccount
+from marketplace.payments.models import Payment, PaymentAccount
 from marketplace.providers.models import Provider
-from tests.factories import ProviderFactory, ProviderMembershipFactory, UserFactory
+from tests.factories import DirectPaymentHolderFactory, ProviderFactory, ProviderMembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,36 @@ def test_an_account_the_fake_has_forgotten_is_made_again(
     account = PaymentAccount.objects.get(provider=demo_providers[0])
     assert account.stripe_account_id != "acct_forgotten"
     assert account.can_be_paid_online
+
+
+def test_an_account_with_demo_payments_is_pointed_at_a_new_one_when_the_fake_forgot_it(
+    stripe_settings: FakeStripeProcess, demo_providers: list[Provider]
+) -> None:
+    """A fresh fake (var/fakestripe removed) after someone paid: the paid row stays, with a working account."""
+    run()
+    account = PaymentAccount.objects.get(provider=demo_providers[0])
+    now = timezone.now()
+    paid = Payment.objects.create(
+        holder=DirectPaymentHolderFactory(),
+        provider=demo_providers[0],
+        payment_account=account,
+        status=Payment.Status.SUCCEEDED,
+        amount_pence=5750,
+        idempotency_key="demo-paid-before",
+        created_at=now,
+        updated_at=now,
+    )
+    PaymentAccount.objects.filter(pk=account.pk).update(stripe_account_id="acct_forgotten", can_be_paid_online=False)
+
+    output = run()
+
+    assert output.count("can be paid online") == 2
+    again = PaymentAccount.objects.get(provider=demo_providers[0])
+    assert again.pk == account.pk
+    assert again.stripe_account_id not in ("acct_forgotten", "")
+    assert again.can_be_paid_online
+    paid.refresh_from_db()
+    assert paid.payment_account_id == account.pk
 
 
 def test_without_the_fake_running_it_records_nothing(stripe_down: None, demo_providers: list[Provider]) -> None:

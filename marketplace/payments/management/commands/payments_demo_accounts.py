@@ -7,7 +7,8 @@ Run by scripts/run-dev.sh once the fake Stripe answers. The demo load
 command makes them afterwards, through the gateway only, and only when the API
 base is not the real Stripe. If the fake is not running it records nothing.
 Safe to run again: accounts the fake still knows are read again; ones it has
-forgotten (its data removed) are made anew.
+forgotten (its data removed) are made anew, on the same PaymentAccount row when
+demo payments were already made to it (they keep pointing at it).
 """
 
 import json
@@ -61,20 +62,23 @@ class Command(BaseCommand):
 
     def _ensure_ready(self, provider: Provider) -> PaymentAccount:
         account = PaymentAccount.objects.filter(provider=provider).first()
+        forgotten = False
         if account is not None:
             try:
                 account = payment_account_refresh(account=account)
             except PaymentsError as error:
                 if error.is_unreachable:
                     raise
-                account.delete()  # the fake's data was removed: make the account again
-                account = None
-        if account is None:
+                forgotten = True  # the fake's data was removed: make the account again
+        if account is None or forgotten:
             snapshot = gateway.create_connected_account(
                 email=provider.contact_email or f"payments-{provider.pk}{DEMO_EMAIL_SUFFIX}",
                 business_name=provider.name,
                 reference=f"demo-{provider.uuid}",
             )
+            if account is not None:
+                # Earlier demo payments PROTECT the row, so it is kept and pointed at the new account.
+                PaymentAccount.objects.filter(pk=account.pk).update(stripe_account_id=snapshot.account_id)
             account = payment_account_connect(provider=provider, snapshot=snapshot)
         if not account.can_be_paid_online:
             self._finish_onboarding_on_the_fake(account.stripe_account_id)
