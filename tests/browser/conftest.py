@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # The flags this machine needs: no sandbox as root, and no background
@@ -37,6 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEFAULT_TIMEOUT_MS = 15_000
+# The same patience for assertions as for actions: on two busy cores (the suite runs in two workers) a page
+# behind a redirect through the fake Stripe can take longer than Playwright's 5 s default to say it is done.
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 SCREENSHOT_DIR = Path(settings.BASE_DIR) / "var" / "screenshots"
 AXE_CANDIDATES = [
     Path(settings.BASE_DIR) / "static" / "vendor" / "axe" / "axe.min.js",

@@ -13,7 +13,9 @@ axe-core runs on every page of ours; screenshots go to var/screenshots/.
 """
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +30,7 @@ from marketplace.budgets.models import LedgerTransaction
 from marketplace.payments import tasks
 from marketplace.payments.models import Payment, PaymentAccount
 from marketplace.providers.models import Provider
-from tests.browser.test_pay_invoices_online import fake_stripe, settled, sign_in  # noqa: F401 (fixture)
+from tests.browser.helpers import fake_stripe_for, sign_in_with_session, webhooks_settled
 from tests.factories import ServiceTypeFactory, UserFactory
 from tests.payments.paying import act_for, make_holder, onboarded_provider
 
@@ -41,7 +43,14 @@ WHOLE_PENCE = RATE_PENCE * HOURS  # £100.03: shares of £33.35, £33.34 and £3
 
 
 @pytest.fixture
-def pooled(fake_stripe: FakeStripeProcess) -> dict[str, Any]:  # noqa: F811 (the fixture imported above)
+def fake_stripe(live_site: Any, tmp_path: Path, settings: Any) -> Iterator[FakeStripeProcess]:
+    # Platform events only: the account's own (Connect) events are the onboarding journey's.
+    with fake_stripe_for(live_site, tmp_path, settings, connect=False) as running:
+        yield running
+
+
+@pytest.fixture
+def pooled(fake_stripe: FakeStripeProcess) -> dict[str, Any]:
     pa_user = UserFactory(email="grace.obi@example.org", first_name="Grace", last_name="Obi")
     provider, grace = onboarded_provider(fake_stripe, "Grace Obi", kind=Provider.Kind.PERSONAL_ASSISTANT, user=pa_user)
     ann, ben, cath = make_holder("Ann Archer"), make_holder("Ben Baker"), make_holder("Cath Cole")
@@ -130,7 +139,7 @@ def test_three_sides_each_pay_their_own_share_and_grace_is_paid_each_share_once(
     page.context.set_default_timeout(15_000)
 
     for holder, name in ((ann, "ann"), (ben, "nadia-for-ben"), (cath, "david-for-cath")):
-        sign_in(page, live_site, payers[holder.pk])
+        sign_in_with_session(page, live_site, payers[holder.pk])
         invoice = invoices[holder.pk]
         pay_share(page, live_site, invoice, payers[holder.pk], axe_check, screenshot, name)
         # Only their own share waits no more; the others' numbers never appear on their pages.
@@ -142,7 +151,7 @@ def test_three_sides_each_pay_their_own_share_and_grace_is_paid_each_share_once(
                 expect(page.locator("main")).not_to_contain_text(other.number)
         axe_check(page)
         screenshot(page, f"pooled-pay-{name}-money-page")
-        settled(fake)
+        webhooks_settled(fake)
 
     # Every share's payment succeeded, in the period's one transfer group, each for its own holder.
     payments = list(Payment.objects.prefetch_related("items"))
@@ -176,7 +185,7 @@ def test_three_sides_each_pay_their_own_share_and_grace_is_paid_each_share_once(
     assert sum(transfer.amount for transfer in transfers) == WHOLE_PENCE - fees
 
     # Grace sees the three payments coming on her Get paid online page.
-    sign_in(page, live_site, pooled["grace"])
+    sign_in_with_session(page, live_site, pooled["grace"])
     page.goto(live_site.url(f"/payments/provider/{pooled['provider'].uuid}/"))
     incoming = page.locator("#incoming-payments")
     for invoice in invoices.values():
