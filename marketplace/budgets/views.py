@@ -76,7 +76,7 @@ def money(request: HttpRequest, holder_uuid: UUID) -> HttpResponse:
         {
             "holder": holder,
             "forecast": forecast,
-            "settings": settings,
+            "budget_settings": settings,
             "recent": list(reversed(recent.lines)),
             "invoices": selectors.payable_invoices(holder),
             "may_manage": request.user.has_perm("budgets.manage_money", holder),
@@ -372,7 +372,7 @@ def employer_duties(request: HttpRequest, holder_uuid: UUID) -> HttpResponse:
         {
             "holder": holder,
             "duties": duties,
-            "settings": settings,
+            "budget_settings": settings,
             "today": today,
             "reminder_from": today + timedelta(days=settings.insurance_reminder_days),
             "employs": services.holder_employs_a_personal_assistant(holder),

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.models import CouncilSettings
 from marketplace.accounts.models import ActingFor
 from marketplace.budgets import services
 from marketplace.budgets.models import EmployerDuty, LedgerTransaction
@@ -293,3 +294,18 @@ def test_your_support_runs_a_fixed_number_of_queries_with_the_money_section(hold
             now=moment(today),
         )
     assert count() == small
+
+
+def test_the_money_pages_keep_the_councils_header(live_budget, family, site):
+    """The pages' own settings must not hide the council's (the header's name and colour come from them)."""
+    council = CouncilSettings.for_site(site)
+    council.council_name = "Wendleshire County Council"
+    council.save()
+    client = signed_in(family)
+
+    for url in (money_url(live_budget), reverse("budgets:employer_duties", kwargs={"holder_uuid": live_budget.uuid})):
+        response = client.get(url)
+        assert response.status_code == 200
+        header = response.content.decode().split('class="govuk-generic-header app-header"')[1].split("</header>")[0]
+        assert "Wendleshire County Council" in header
+        assert "Council home" not in header
