@@ -377,6 +377,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.payments.tasks.transfer_pending_pooled_shares",
         "schedule": 60.0 * 5,
     },
+    # ...and take back from a share's transfer the provider's part of a refund whose reversal was not made.
+    "payments-reverse-pooled-refunds": {
+        "task": "marketplace.payments.tasks.reverse_pending_pooled_refunds",
+        "schedule": 60.0 * 5,
+    },
     # The email outbox (marketplace.core.outbox): send what is due, retry what failed.
     "send-due-emails": {
         "task": "marketplace.core.tasks.send_due_emails",

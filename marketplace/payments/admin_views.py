@@ -351,7 +351,7 @@ def _payment_page(request: HttpRequest, payment: Payment, form: RefundForm | Non
         "refunds": refunds,
         "disputes": disputes,
         "remaining_pence": remaining,
-        "may_refund": may_refund and remaining > 0 and not payment.transfer_group,
+        "may_refund": may_refund and remaining > 0,
         "form": form or RefundForm(),
     }
     return TemplateResponse(request, "payments/admin/payment.html", context, status=status)

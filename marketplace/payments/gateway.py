@@ -240,18 +240,25 @@ def _every_page(lister: Any, params: dict[str, Any], options: dict[str, Any] | N
 
 def create_refund(
     *, charge_id: str = "", payment_intent_id: str = "", amount_pence: int, idempotency_key: str,
-    metadata: dict[str, str],
+    metadata: dict[str, str], destination_charge: bool = True,
 ) -> RefundSnapshot:  # fmt: skip
-    """Refund part or all of a destination charge (by its charge, else its payment intent): the provider's
-    transfer is reversed and the council's application fee refunded in the same proportion, so the
-    provider gives back what it got."""
+    """Refund part or all of a charge (by its charge, else its payment intent).
+
+    A destination charge (the default): the provider's transfer is reversed and
+    the council's application fee refunded in the same proportion, so the
+    provider gives back what it got. A plain charge on the platform (a pooled
+    share, `destination_charge=False`) has no transfer of its own for Stripe to
+    reverse, and Stripe refuses `reverse_transfer` on it: the caller reverses
+    the share's separate transfer with `create_transfer_reversal`.
+    """
     params: RefundCreateParams = {
         "amount": amount_pence,
-        "reverse_transfer": True,
-        "refund_application_fee": True,
         "reason": "requested_by_customer",
         "metadata": metadata,
     }
+    if destination_charge:
+        params["reverse_transfer"] = True
+        params["refund_application_fee"] = True
     if charge_id:
         params["charge"] = charge_id
     else:
@@ -566,3 +573,72 @@ def verify_event(*, payload: bytes, signature: str, secret: str) -> VerifiedEven
 
 class SignatureError(Exception):
     """A webhook whose signature does not verify (or that is not an event at all)."""
+
+
+@dataclass(frozen=True)
+class TransferReversalSnapshot:
+    """What we keep of a reversal of a separate transfer."""
+
+    reversal_id: str
+    transfer_id: str
+    amount_pence: int
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TransferState:
+    """A transfer as Stripe holds it now: what it moved and how much of that has been taken back."""
+
+    transfer_id: str
+    amount_pence: int
+    amount_reversed_pence: int
+
+
+def _reversal(reversal: Any) -> TransferReversalSnapshot:
+    return TransferReversalSnapshot(
+        reversal_id=str(reversal.id),
+        transfer_id=str(reversal.transfer),
+        amount_pence=int(reversal.amount),
+        metadata={
+            str(key): str(value) for key, value in (reversal.metadata.to_dict() if reversal.metadata else {}).items()
+        },
+    )
+
+
+def retrieve_transfer(*, transfer_id: str) -> TransferState:
+    try:
+        transfer = client().v1.transfers.retrieve(transfer_id)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return TransferState(
+        transfer_id=str(transfer.id),
+        amount_pence=int(transfer.amount),
+        amount_reversed_pence=int(transfer.amount_reversed or 0),
+    )
+
+
+def create_transfer_reversal(
+    *, transfer_id: str, amount_pence: int, idempotency_key: str, metadata: dict[str, str]
+) -> TransferReversalSnapshot:
+    """Take `amount_pence` of a separate transfer back from the connected account to the platform."""
+    try:
+        reversal = client().v1.transfers.reversals.create(
+            transfer_id,
+            params={"amount": amount_pence, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _reversal(reversal)
+
+
+def list_transfer_reversals(*, transfer_id: str) -> list[TransferReversalSnapshot]:
+    """Every reversal of a transfer (to find one made before an answer was lost)."""
+    try:
+        reversals = _every_page(
+            lambda params, options: client().v1.transfers.reversals.list(transfer_id, params=params, options=options),
+            {},
+        )
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return [_reversal(item) for item in reversals]

@@ -25,8 +25,12 @@ from django.utils import timezone
 
 from . import gateway
 from .gateway import PaymentGatewayError
-from .models import Payment
+from .models import Payment, Refund
+from .refunds import COUNTED_REFUND_STATUSES, NO_REVERSAL, provider_part_pence
 from .services import PaymentsError
+
+# A share part refunded before its transfer is still transferred (the rest); a share refunded in full is not.
+TRANSFERABLE = frozenset({Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED})
 
 
 def transfer_idempotency_key(payment: Payment) -> str:
@@ -45,11 +49,14 @@ def pooled_share_transfer(*, payment_pk: int, now: datetime | None = None) -> Pa
     (`is_unreachable`, so the task retries) or refuses the transfer.
     """
     payment = Payment.objects.select_related("payment_account").get(pk=payment_pk)
-    if not is_pooled_share(payment) or payment.stripe_transfer_id or payment.status != Payment.Status.SUCCEEDED:
+    if not is_pooled_share(payment) or payment.stripe_transfer_id or payment.status not in TRANSFERABLE:
         return payment
     if not payment.stripe_charge_id:
         raise PaymentsError("This share has no charge to transfer from yet.")
-    amount = payment.amount_pence - payment.application_fee_pence
+    # Refunds made before the transfer: the provider's part of them is never moved, rather than reversed.
+    refunded_before = list(payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES, stripe_transfer_reversal_id=""))
+    refunded = sum(refund.amount_pence for refund in refunded_before)
+    amount = payment.amount_pence - payment.application_fee_pence - provider_part_pence(payment, refunded)
     if amount <= 0:
         return payment
     try:
@@ -68,13 +75,16 @@ def pooled_share_transfer(*, payment_pk: int, now: datetime | None = None) -> Pa
             locked.stripe_transfer_id = transfer.transfer_id
             locked.updated_at = now or timezone.now()
             locked.save(update_fields=["stripe_transfer_id", "updated_at"])
+            Refund.objects.filter(
+                pk__in=[refund.pk for refund in refunded_before], stripe_transfer_reversal_id=""
+            ).update(stripe_transfer_reversal_id=NO_REVERSAL)
     return locked
 
 
 def pooled_shares_waiting_for_transfer(*, limit: int = 500) -> list[int]:
     """Paid pooled shares with no transfer yet (a worker was down, or retries ran out), oldest first."""
     return list(
-        Payment.objects.filter(status=Payment.Status.SUCCEEDED, stripe_transfer_id="")
+        Payment.objects.filter(status__in=TRANSFERABLE, stripe_transfer_id="")
         .exclude(transfer_group="")
         .exclude(stripe_charge_id="")
         .order_by("succeeded_at", "pk")

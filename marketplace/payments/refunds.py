@@ -139,8 +139,6 @@ def payment_refund(
     reason = reason.strip()
     if payment.status not in REFUNDABLE:
         raise PaymentsError(f"Only a paid payment can be refunded; this one is “{payment.get_status_display()}”.")
-    if payment.transfer_group:
-        raise PaymentsError("Pooled payments are refunded share by share at Stripe; this screen cannot refund one.")
     if not payment.stripe_charge_id and not payment.stripe_payment_intent_id:
         raise PaymentsError("This payment has no Stripe charge to refund.")
     if not isinstance(amount_pence, int) or isinstance(amount_pence, bool) or amount_pence <= 0:
@@ -160,10 +158,109 @@ def payment_refund(
             amount_pence=amount_pence,
             idempotency_key=key,
             metadata={"payment": str(payment.uuid)},
+            destination_charge=not payment.transfer_group,
         )
     except PaymentGatewayError as error:
         raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
-    return refund_apply(payment=payment, snapshot=snapshot, by=by, reason=reason, idempotency_key=key, now=moment)
+    refund = refund_apply(payment=payment, snapshot=snapshot, by=by, reason=reason, idempotency_key=key, now=moment)
+    if payment.transfer_group:
+        try:
+            refund = pooled_refund_reverse(refund_pk=refund.pk, now=moment)
+        except PaymentsError:
+            # The money is back on the card; the provider's part comes back from the transfer on the sweep.
+            logger.warning("Reversal for refund %s left for the sweep", refund.stripe_refund_id, exc_info=True)
+    return refund
+
+
+# --- Pooled shares: the provider's part of a refund comes back from the share's separate transfer ----------
+
+# Marks a refund of a pooled share with nothing to take back from a transfer: made before the share was
+# transferred (the transfer moved less instead), or too small for the provider's part to reach a penny.
+NO_REVERSAL = "none"
+
+
+def provider_part_pence(payment: Payment, refunded_pence: int) -> int:
+    """The provider's part of `refunded_pence` of a pooled share (amount less fee, in proportion), rounded down.
+
+    Rounded down from the cumulative amount refunded, so that the parts of
+    several part refunds, each the step from one cumulative figure to the
+    next, add up to the provider's part of the total and never to more than
+    the share's transfer; a full refund takes back exactly the transfer.
+    """
+    if payment.amount_pence <= 0:
+        return 0
+    share = max(payment.amount_pence - payment.application_fee_pence, 0)
+    refunded = min(max(refunded_pence, 0), payment.amount_pence)
+    return refunded * share // payment.amount_pence
+
+
+def _reversal_pence(payment: Payment, refund: Refund) -> int:
+    """This refund's step of the cumulative provider's part, the share's counted refunds taken in time order."""
+    counted = payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES).order_by("created_at", "pk")
+    before = 0
+    for item in counted:
+        if item.pk == refund.pk:
+            return provider_part_pence(payment, before + item.amount_pence) - provider_part_pence(payment, before)
+        before += item.amount_pence
+    return 0
+
+
+def pooled_refund_reverse(*, refund_pk: int, now: datetime | None = None) -> Refund:
+    """Take back from a pooled share's transfer the provider's part of one refund, once.
+
+    Does nothing for a refund that already has its reversal, that was made
+    before the share was transferred (the transfer moved less), that has not
+    (or not yet) moved money, or whose share has no transfer yet. The amount
+    depends only on our refunds, so a retry asks Stripe for the same reversal
+    with the same Idempotency-Key; a reversal made before an answer was lost
+    is found by the refund's id in its metadata. Raises PaymentsError when
+    Stripe cannot be reached (`is_unreachable`): the sweep tries again.
+    """
+    refund = Refund.objects.select_related("payment").get(pk=refund_pk)
+    payment = refund.payment
+    if (
+        refund.stripe_transfer_reversal_id
+        or refund.status not in COUNTED_REFUND_STATUSES
+        or not payment.transfer_group
+        or not payment.stripe_transfer_id
+    ):
+        return refund
+    amount = _reversal_pence(payment, refund)
+    key = f"{refund.idempotency_key or 'refund-' + refund.stripe_refund_id}-reversal"[:255]
+    try:
+        made = [
+            item
+            for item in gateway.list_transfer_reversals(transfer_id=payment.stripe_transfer_id)
+            if item.metadata.get("refund") == refund.stripe_refund_id
+        ]
+        reversal_id = made[0].reversal_id if made else ""
+        if not reversal_id and amount > 0:
+            reversal_id = gateway.create_transfer_reversal(
+                transfer_id=payment.stripe_transfer_id,
+                amount_pence=amount,
+                idempotency_key=key,
+                metadata={"payment": str(payment.uuid), "refund": refund.stripe_refund_id},
+            ).reversal_id
+    except PaymentGatewayError as error:
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if not locked.stripe_transfer_reversal_id:
+            locked.stripe_transfer_reversal_id = reversal_id or NO_REVERSAL
+            locked.updated_at = now or timezone.now()
+            locked.save(update_fields=["stripe_transfer_reversal_id", "updated_at"])
+    return locked
+
+
+def pooled_refunds_waiting_for_reversal(*, limit: int = 500) -> list[int]:
+    """Refunds of transferred pooled shares whose reversal is not made yet (Stripe was down), oldest first."""
+    return list(
+        Refund.objects.filter(status__in=COUNTED_REFUND_STATUSES, stripe_transfer_reversal_id="")
+        .exclude(payment__transfer_group="")
+        .exclude(payment__stripe_transfer_id="")
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 @transaction.atomic

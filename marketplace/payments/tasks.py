@@ -10,6 +10,7 @@ from .checkout import payment_session_open, payments_due_for_session
 from .models import Payment, StripeEvent
 from .pooling import pooled_share_transfer, pooled_shares_waiting_for_transfer
 from .reconciliation import reconciliation_run
+from .refunds import pooled_refund_reverse, pooled_refunds_waiting_for_reversal
 from .services import PaymentsError, stripe_event_process
 
 
@@ -68,6 +69,27 @@ def transfer_pending_pooled_shares() -> int:
     pending = pooled_shares_waiting_for_transfer()
     for payment_pk in pending:
         transfer_pooled_share.delay(payment_pk)
+    return len(pending)
+
+
+@shared_task(bind=True, max_retries=8)
+def reverse_pooled_refund(self: Any, refund_pk: int) -> str:
+    """Take back from a pooled share's transfer the provider's part of a refund. Retries while Stripe is down."""
+    try:
+        refund = pooled_refund_reverse(refund_pk=refund_pk)
+    except PaymentsError as error:
+        if not error.is_unreachable:
+            raise
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return refund.stripe_transfer_reversal_id
+
+
+@shared_task
+def reverse_pending_pooled_refunds() -> int:
+    """Every few minutes: queue the reversal of every refund of a transferred pooled share that has none yet."""
+    pending = pooled_refunds_waiting_for_reversal()
+    for refund_pk in pending:
+        reverse_pooled_refund.delay(refund_pk)
     return len(pending)
 
 

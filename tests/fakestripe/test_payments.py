@@ -170,3 +170,39 @@ def test_available_balances_are_paid_out_automatically_as_days_pass(
     assert [(payout.amount, payout.automatic) for payout in payouts] == [(3000, True)]
     balance = client.v1.balance.retrieve(options=options)
     assert balance.available[0].amount == 0
+
+
+def test_a_transfer_reversal_keeps_its_metadata_replays_its_key_and_refuses_more_than_is_left(
+    client: stripe.StripeClient, onboarded_account: stripe.Account
+) -> None:
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "gbp", "transfer_group": "POOL-R", "payment_method": "pm_card_visa",
+                "confirm": True}
+    )  # fmt: skip
+    transfer = client.v1.transfers.create(
+        params={"amount": 900, "currency": "gbp", "destination": onboarded_account.id, "transfer_group": "POOL-R",
+                "source_transaction": str(intent.latest_charge)}
+    )  # fmt: skip
+    refund = client.v1.refunds.create(params={"charge": str(intent.latest_charge), "amount": 400})
+    assert refund.transfer_reversal is None  # a plain charge: Stripe reverses nothing by itself
+
+    options: stripe.RequestOptions = {"idempotency_key": "reverse-once"}
+    first = client.v1.transfers.reversals.create(
+        transfer.id, params={"amount": 360, "metadata": {"refund": refund.id}}, options=options
+    )
+    again = client.v1.transfers.reversals.create(
+        transfer.id, params={"amount": 360, "metadata": {"refund": refund.id}}, options=options
+    )
+
+    assert (again.id, first.object, first.amount, first.transfer) == (first.id, "transfer_reversal", 360, transfer.id)
+    assert first.metadata.to_dict() == {"refund": refund.id}
+    assert client.v1.transfers.retrieve(transfer.id).amount_reversed == 360
+    with pytest.raises(stripe.InvalidRequestError) as too_much:
+        client.v1.transfers.reversals.create(transfer.id, params={"amount": 541})
+    assert too_much.value.param == "amount"
+    assert too_much.value.error is not None
+    assert too_much.value.error.type == "invalid_request_error"
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.refunds.create(params={"charge": str(intent.latest_charge), "amount": 1, "reverse_transfer": True})
+    assert refused.value.param == "reverse_transfer"
+    assert [item.id for item in client.v1.transfers.reversals.list(transfer.id).data] == [first.id]

@@ -1,0 +1,209 @@
+"""Refunds of pooled shares (separate charges and transfers), against the fake Stripe.
+
+The share's charge is a plain charge on the platform, so Stripe refunds it
+without touching any transfer; the provider's part comes back by reversing the
+share's own transfer, once, summing exactly to the transfer when refunded in
+full, and made later by the sweep when Stripe was down in between.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from fakestripe.testing import FakeStripeProcess
+from marketplace.agreements.models import Invoice
+from marketplace.budgets.services import invoice_payment_record
+from marketplace.payments import gateway, pooling, refunds, tasks
+from marketplace.payments.gateway import PaymentGatewayError
+from marketplace.payments.models import Payment, PaymentAccount, PaymentItem, Refund
+from marketplace.payments.refunds import NO_REVERSAL, payment_refund
+from tests.factories import AgreementFactory, CommissionerFactory
+
+from .money_back import PAID_ON, connected_provider_account, holder_with_budget, issue_invoice, moment
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def account(stripe_settings: FakeStripeProcess) -> PaymentAccount:
+    return connected_provider_account(stripe_settings)
+
+
+def paid_share(*, account: PaymentAccount, amount: int = 1001, fee: int = 100, transfer: bool = True) -> Payment:
+    """A paid pooled share: one invoice paid by a plain charge under a transfer group, then transferred."""
+    holder = holder_with_budget()
+    agreement = AgreementFactory(holder=holder, provider=account.provider)
+    invoice = issue_invoice(agreement, total=amount, own=0)
+    group = f"pool-{uuid.uuid4().hex[:10]}"
+    intent = gateway.client().v1.payment_intents.create(
+        params={"amount": amount, "currency": "gbp", "transfer_group": group, "payment_method": "pm_card_visa",
+                "confirm": True}
+    )  # fmt: skip
+    when = datetime.fromtimestamp(intent.created, tz=UTC)
+    payment = Payment.objects.create(
+        holder=holder,
+        provider=account.provider,
+        payment_account=account,
+        status=Payment.Status.SUCCEEDED,
+        amount_pence=amount,
+        application_fee_pence=fee,
+        idempotency_key=f"share-{uuid.uuid4().hex}",
+        transfer_group=group,
+        stripe_payment_intent_id=intent.id,
+        stripe_charge_id=str(intent.latest_charge),
+        created_at=when,
+        updated_at=when,
+        succeeded_at=when,
+    )
+    PaymentItem.objects.create(payment=payment, invoice=invoice, amount_pence=amount)
+    invoice_payment_record(
+        invoice=invoice, by=holder.user, route=Invoice.Route.ONLINE, reference=intent.id, paid_on=PAID_ON,
+        now=moment(PAID_ON, 11),
+    )  # fmt: skip
+    if transfer:
+        payment = pooling.pooled_share_transfer(payment_pk=payment.pk, now=when)
+    return payment
+
+
+def transfer_of(payment: Payment) -> dict[str, Any]:
+    payment.refresh_from_db()
+    return gateway.client().v1.transfers.retrieve(payment.stripe_transfer_id).to_dict()
+
+
+def reversals_of(payment: Payment) -> list[dict[str, Any]]:
+    payment.refresh_from_db()
+    return [item.to_dict() for item in gateway.client().v1.transfers.reversals.list(payment.stripe_transfer_id).data]
+
+
+def test_a_part_refund_then_the_rest_reverse_exactly_the_transfer(account: PaymentAccount) -> None:
+    payment = paid_share(account=account, amount=1001, fee=100)
+    assert transfer_of(payment)["amount"] == 901
+    commissioner = CommissionerFactory()
+
+    first = payment_refund(payment=payment, amount_pence=333, reason="Missed visit", by=commissioner, token="t1")
+    # The provider's part of £3.33 of a £10.01 share of which £9.01 was transferred, rounded down.
+    assert [item["amount"] for item in reversals_of(payment)] == [333 * 901 // 1001]
+    assert first.stripe_transfer_reversal_id == reversals_of(payment)[0]["id"]
+    charge = gateway.client().v1.charges.retrieve(payment.stripe_charge_id)
+    assert charge.amount_refunded == 333
+
+    second = payment_refund(payment=payment, amount_pence=668, reason="Cancelled", by=commissioner, token="t2")
+
+    transfer = transfer_of(payment)
+    assert transfer["amount_reversed"] == transfer["amount"] == 901
+    assert sorted(item["id"] for item in reversals_of(payment)) == sorted(
+        [first.stripe_transfer_reversal_id, second.stripe_transfer_reversal_id]
+    )
+    assert {item["metadata"]["refund"] for item in reversals_of(payment)} == {
+        first.stripe_refund_id,
+        second.stripe_refund_id,
+    }
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_pence) == (Payment.Status.REFUNDED, 1001)
+
+
+def test_a_double_submit_makes_one_refund_and_one_reversal(account: PaymentAccount) -> None:
+    payment = paid_share(account=account, amount=2000, fee=0)
+    commissioner = CommissionerFactory()
+
+    once = payment_refund(payment=payment, amount_pence=500, reason="Twice", by=commissioner, token="same")
+    again = payment_refund(payment=payment, amount_pence=500, reason="Twice", by=commissioner, token="same")
+
+    assert once.pk == again.pk
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert [item["amount"] for item in reversals_of(payment)] == [500]
+    assert transfer_of(payment)["amount_reversed"] == 500
+    # Running the reversal again (a sweep after the answer) changes nothing.
+    assert refunds.pooled_refund_reverse(refund_pk=once.pk).stripe_transfer_reversal_id == (
+        once.stripe_transfer_reversal_id
+    )
+    assert len(reversals_of(payment)) == 1
+
+
+def test_a_refund_before_the_transfer_makes_the_transfer_move_only_the_rest(account: PaymentAccount) -> None:
+    payment = paid_share(account=account, amount=1000, fee=100, transfer=False)
+    commissioner = CommissionerFactory()
+
+    early = payment_refund(payment=payment, amount_pence=400, reason="Early", by=commissioner, token="e1")
+    assert early.stripe_transfer_reversal_id == ""
+    assert pooling.pooled_shares_waiting_for_transfer() == [payment.pk]
+
+    done = pooling.pooled_share_transfer(payment_pk=payment.pk)
+
+    # £9 of the £10 was the provider's; 40% of that (£3.60) was refunded before it moved.
+    assert transfer_of(done)["amount"] == 540
+    early.refresh_from_db()
+    assert early.stripe_transfer_reversal_id == NO_REVERSAL
+    assert refunds.pooled_refunds_waiting_for_reversal() == []
+
+    late = payment_refund(payment=payment, amount_pence=600, reason="Rest", by=commissioner, token="e2")
+
+    transfer = transfer_of(payment)
+    assert transfer["amount_reversed"] == transfer["amount"] == 540
+    assert late.stripe_transfer_reversal_id == reversals_of(payment)[0]["id"]
+
+
+def test_a_share_refunded_in_full_before_its_transfer_is_never_transferred(account: PaymentAccount) -> None:
+    payment = paid_share(account=account, amount=1000, fee=100, transfer=False)
+
+    payment_refund(payment=payment, amount_pence=1000, reason="All", by=CommissionerFactory(), token="f1")
+
+    assert pooling.pooled_shares_waiting_for_transfer() == []
+    done = pooling.pooled_share_transfer(payment_pk=payment.pk)
+    assert done.stripe_transfer_id == ""
+    assert gateway.client().v1.transfers.list(params={"transfer_group": payment.transfer_group}).data == []
+
+
+def test_stripe_down_at_the_reversal_leaves_it_to_the_sweep_which_makes_it_once(
+    account: PaymentAccount, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    payment = paid_share(account=account, amount=1000, fee=100)
+
+    def down(**kwargs: Any) -> Any:
+        raise PaymentGatewayError("Stripe cannot be reached.", is_unreachable=True)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gateway, "list_transfer_reversals", down)
+        refund = payment_refund(payment=payment, amount_pence=250, reason="Down", by=CommissionerFactory(), token="d")
+
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert refund.stripe_transfer_reversal_id == ""
+    assert reversals_of(payment) == []
+    assert refunds.pooled_refunds_waiting_for_reversal() == [refund.pk]
+
+    assert tasks.reverse_pending_pooled_refunds() == 1
+    assert tasks.reverse_pending_pooled_refunds() == 0
+
+    refund.refresh_from_db()
+    made = reversals_of(payment)
+    assert [item["amount"] for item in made] == [225]
+    assert refund.stripe_transfer_reversal_id == made[0]["id"]
+    # A reversal made at Stripe whose answer was lost is found again, not made twice.
+    Refund.objects.filter(pk=refund.pk).update(stripe_transfer_reversal_id="")
+    assert refunds.pooled_refund_reverse(refund_pk=refund.pk).stripe_transfer_reversal_id == made[0]["id"]
+    assert len(reversals_of(payment)) == 1
+
+
+def test_a_commissioner_refunds_a_pooled_share_through_the_payment_screen(
+    account: PaymentAccount, client: Client
+) -> None:
+    payment = paid_share(account=account, amount=2000, fee=200)
+    client.force_login(CommissionerFactory())
+
+    page = client.get(reverse("payments_admin:payment", args=[payment.pk]))
+    assert "Up to £20.00 can be refunded" in page.text
+    assert "this is a pooled share" in page.text
+    response = client.post(
+        reverse("payments_admin:refund", args=[payment.pk]),
+        {"amount": "£5.00", "reason": "One session missed", "token": "formpool"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "£5.00 refunded to the card" in response.text
+    assert [item["amount"] for item in reversals_of(payment)] == [450]
