@@ -412,3 +412,31 @@ class TimesheetEntryFactory(DjangoModelFactory):
     status = "submitted"
     submitted_at = AGREEMENT_MOMENT
     decide_by = factory.LazyAttribute(lambda o: o.worked_on + datetime.timedelta(days=7))
+
+
+class InvoiceFactory(DjangoModelFactory):
+    """An invoice for a week of the agreement, issued on `issued_on` (pass it), due a fortnight later.
+
+    Pass `total_pence` and `own_money_pence`; the council's part is the rest.
+    """
+
+    class Meta:
+        model = "agreements.Invoice"
+
+    class Params:
+        issued_on = factory.LazyFunction(lambda: AGREEMENT_MOMENT.date())
+        issued_hour = 10
+
+    number = factory.Sequence(lambda n: f"TEST-{n:05d}")
+    agreement = factory.SubFactory(AgreementFactory)
+    holder = factory.LazyAttribute(lambda o: o.agreement.holder)
+    provider = factory.LazyAttribute(lambda o: o.agreement.provider)
+    total_pence = 10_000
+    own_money_pence = 0
+    council_pence = factory.LazyAttribute(lambda o: o.total_pence - o.own_money_pence)
+    period_start = factory.LazyAttribute(lambda o: o.issued_on - datetime.timedelta(days=7))
+    period_end = factory.LazyAttribute(lambda o: o.issued_on - datetime.timedelta(days=1))
+    issued_at = factory.LazyAttribute(
+        lambda o: timezone.make_aware(datetime.datetime.combine(o.issued_on, datetime.time(o.issued_hour)))
+    )
+    due_on = factory.LazyAttribute(lambda o: o.issued_on + datetime.timedelta(days=14))

@@ -5,8 +5,7 @@ Dates are passed, never read from the clock: TODAY is a fixed day and tests that
 """
 
 import io
-import itertools
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
@@ -18,11 +17,10 @@ from marketplace.accounts.models import RIGHT_FIELDS, ActingFor, DirectPaymentHo
 from marketplace.accounts.services import account_email_mark_verified
 from marketplace.agreements.models import Agreement, Invoice
 from marketplace.budgets.services import budget_set
-from tests.factories import AgreementFactory, DirectPaymentHolderFactory, LocalityFactory, UserFactory
+from tests.factories import AgreementFactory, DirectPaymentHolderFactory, InvoiceFactory, LocalityFactory, UserFactory
 
 TODAY = date(2026, 3, 10)
 NOW = timezone.make_aware(datetime.combine(TODAY, time(10, 0)))
-_invoice_numbers = itertools.count(1)
 
 
 def moment(day: date) -> datetime:
@@ -49,20 +47,7 @@ def act_for(holder: DirectPaymentHolder, email: str, *, money: bool, started_on:
 
 
 def issue_invoice(agreement: Agreement, *, total: int, own: int = 0, issued_on: date = TODAY) -> Invoice:
-    number = next(_invoice_numbers)
-    return Invoice.objects.create(
-        number=f"TEST-{number:05d}",
-        agreement=agreement,
-        holder=agreement.holder,
-        provider=agreement.provider,
-        total_pence=total,
-        council_pence=total - own,
-        own_money_pence=own,
-        period_start=issued_on - timedelta(days=7),
-        period_end=issued_on - timedelta(days=1),
-        issued_at=moment(issued_on),
-        due_on=issued_on + timedelta(days=14),
-    )
+    return InvoiceFactory(agreement=agreement, total_pence=total, own_money_pence=own, issued_on=issued_on)
 
 
 def png_upload(name: str = "receipt.png") -> SimpleUploadedFile:

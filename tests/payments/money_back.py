@@ -7,9 +7,8 @@ made to match: the Payment, its items, and each invoice paid online through
 the budgets service, so the ledger has the invoice payments a refund reverses.
 """
 
-import itertools
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from typing import Any
 
@@ -21,9 +20,8 @@ from marketplace.budgets.services import budget_set, invoice_payment_record
 from marketplace.payments import gateway
 from marketplace.payments.models import Payment, PaymentAccount, PaymentItem
 from marketplace.payments.services import payment_account_connect
-from tests.factories import AgreementFactory, DirectPaymentHolderFactory, ProviderFactory
+from tests.factories import AgreementFactory, DirectPaymentHolderFactory, InvoiceFactory, ProviderFactory
 
-_numbers = itertools.count(1)
 PAID_ON = date(2026, 3, 10)
 
 
@@ -57,18 +55,8 @@ def holder_with_budget() -> DirectPaymentHolder:
 
 
 def issue_invoice(agreement: Agreement, *, total: int, own: int, issued_on: date = PAID_ON) -> Invoice:
-    return Invoice.objects.create(
-        number=f"MB-{next(_numbers):05d}-{uuid.uuid4().hex[:6]}",
-        agreement=agreement,
-        holder=agreement.holder,
-        provider=agreement.provider,
-        total_pence=total,
-        council_pence=total - own,
-        own_money_pence=own,
-        period_start=issued_on - timedelta(days=7),
-        period_end=issued_on - timedelta(days=1),
-        issued_at=moment(issued_on, 9),
-        due_on=issued_on + timedelta(days=14),
+    return InvoiceFactory(
+        agreement=agreement, total_pence=total, own_money_pence=own, issued_on=issued_on, issued_hour=9
     )
 
 

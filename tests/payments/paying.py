@@ -6,7 +6,7 @@ refuses a payment dated before the invoice): the tests pass on any day.
 """
 
 import itertools
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
@@ -22,6 +22,7 @@ from marketplace.providers.models import Provider
 from tests.factories import (
     AgreementFactory,
     DirectPaymentHolderFactory,
+    InvoiceFactory,
     ProviderFactory,
     ProviderMembershipFactory,
     UserFactory,
@@ -72,21 +73,9 @@ def onboarded_provider(
 
 
 def issue_invoice(agreement: Agreement, *, total: int, own: int = 0, transfer_group: str = "") -> Invoice:
-    number = next(_numbers)
     issued_on = timezone.localdate() - timedelta(days=2)
-    return Invoice.objects.create(
-        number=f"PAY-{number:05d}",
-        agreement=agreement,
-        holder=agreement.holder,
-        provider=agreement.provider,
-        total_pence=total,
-        council_pence=total - own,
-        own_money_pence=own,
-        period_start=issued_on - timedelta(days=7),
-        period_end=issued_on - timedelta(days=1),
-        issued_at=timezone.make_aware(datetime.combine(issued_on, time(10, 0))),
-        due_on=issued_on + timedelta(days=14),
-        transfer_group=transfer_group,
+    return InvoiceFactory(
+        agreement=agreement, total_pence=total, own_money_pence=own, issued_on=issued_on, transfer_group=transfer_group
     )
 
 
