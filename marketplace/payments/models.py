@@ -136,6 +136,10 @@ class Payment(models.Model):
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    # A pooled share's transfer amount, fixed before Stripe is first asked: a retry after a lost
+    # answer sends the same amount with the same Idempotency-Key, and a refund made meanwhile is
+    # reversed from the transfer rather than taken off an amount Stripe may already have moved.
+    transfer_requested_pence = models.PositiveIntegerField(null=True, blank=True)
     refunded_pence = models.PositiveIntegerField(default=0)
     failure_message = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times we have asked Stripe for a session")

@@ -53,10 +53,7 @@ def pooled_share_transfer(*, payment_pk: int, now: datetime | None = None) -> Pa
         return payment
     if not payment.stripe_charge_id:
         raise PaymentsError("This share has no charge to transfer from yet.")
-    # Refunds made before the transfer: the provider's part of them is never moved, rather than reversed.
-    refunded_before = list(payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES, stripe_transfer_reversal_id=""))
-    refunded = sum(refund.amount_pence for refund in refunded_before)
-    amount = payment.amount_pence - payment.application_fee_pence - provider_part_pence(payment, refunded)
+    amount = _transfer_amount_fixed(payment, now=now)
     if amount <= 0:
         return payment
     try:
@@ -75,10 +72,36 @@ def pooled_share_transfer(*, payment_pk: int, now: datetime | None = None) -> Pa
             locked.stripe_transfer_id = transfer.transfer_id
             locked.updated_at = now or timezone.now()
             locked.save(update_fields=["stripe_transfer_id", "updated_at"])
-            Refund.objects.filter(
-                pk__in=[refund.pk for refund in refunded_before], stripe_transfer_reversal_id=""
-            ).update(stripe_transfer_reversal_id=NO_REVERSAL)
     return locked
+
+
+def _transfer_amount_fixed(payment: Payment, *, now: datetime | None) -> int:
+    """The share's transfer amount, fixed under a row lock the first time a transfer is tried.
+
+    Refunds made before that moment are taken off the amount (the provider's
+    part of them is never moved, so they are marked as needing no reversal);
+    refunds made after it, even while Stripe's answer to the transfer is lost,
+    are reversed from the transfer once it is known. Every retry therefore asks
+    Stripe for the same transfer with the same Idempotency-Key.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.transfer_requested_pence is not None:
+            return locked.transfer_requested_pence
+        refunded_before = list(
+            locked.refunds.filter(status__in=COUNTED_REFUND_STATUSES, stripe_transfer_reversal_id="")
+        )
+        refunded = sum(refund.amount_pence for refund in refunded_before)
+        amount = max(locked.amount_pence - locked.application_fee_pence - provider_part_pence(locked, refunded), 0)
+        if amount <= 0:
+            return 0
+        locked.transfer_requested_pence = amount
+        locked.updated_at = now or timezone.now()
+        locked.save(update_fields=["transfer_requested_pence", "updated_at"])
+        Refund.objects.filter(pk__in=[refund.pk for refund in refunded_before]).update(
+            stripe_transfer_reversal_id=NO_REVERSAL
+        )
+        return amount
 
 
 def pooled_shares_waiting_for_transfer(*, limit: int = 500) -> list[int]:

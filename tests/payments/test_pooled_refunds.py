@@ -147,6 +147,33 @@ def test_a_refund_before_the_transfer_makes_the_transfer_move_only_the_rest(acco
     assert late.stripe_transfer_reversal_id == reversals_of(payment)[0]["id"]
 
 
+def test_a_refund_while_the_transfer_answer_is_lost_is_reversed_not_sent_as_a_different_transfer(
+    account: PaymentAccount,
+) -> None:
+    payment = paid_share(account=account, amount=1000, fee=100)
+    made = transfer_of(payment)
+    assert made["amount"] == 900
+    # Stripe made the transfer but its answer never arrived: we still have no transfer id.
+    Payment.objects.filter(pk=payment.pk).update(stripe_transfer_id="")
+    commissioner = CommissionerFactory()
+
+    refund = payment_refund(payment=payment, amount_pence=400, reason="Lost answer", by=commissioner, token="l1")
+    assert refund.stripe_transfer_reversal_id == ""  # nothing to reverse from until the transfer is known
+
+    # The retry asks for the same transfer (same amount, same key) and gets Stripe's first answer back.
+    again = pooling.pooled_share_transfer(payment_pk=payment.pk)
+    assert again.stripe_transfer_id == made["id"]
+    grouped = gateway.client().v1.transfers.list(params={"transfer_group": payment.transfer_group}).data
+    assert [item.id for item in grouped] == [made["id"]]
+
+    # The refund made meanwhile comes back from that transfer on the sweep, once.
+    assert refunds.pooled_refunds_waiting_for_reversal() == [refund.pk]
+    tasks.reverse_pending_pooled_refunds()
+    transfer = transfer_of(payment)
+    assert transfer["amount_reversed"] == 400 * 900 // 1000
+    assert refunds.pooled_refunds_waiting_for_reversal() == []
+
+
 def test_a_share_refunded_in_full_before_its_transfer_is_never_transferred(account: PaymentAccount) -> None:
     payment = paid_share(account=account, amount=1000, fee=100, transfer=False)
 
