@@ -222,6 +222,9 @@ def payment_session_open(*, payment: Payment, now: datetime, notify: bool = Fals
         return _attempt_failed(current, error, now)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=current.pk)
+        if locked.status == Payment.Status.CANCELLED:
+            # Cancelled while Stripe was answering: close the session nobody will see, so it can never be paid.
+            transaction.on_commit(lambda: _expire_quietly(snapshot.session_id), robust=True)
         if locked.status != Payment.Status.QUEUED:
             return locked
         locked.status = Payment.Status.OPEN
@@ -260,6 +263,57 @@ def _attempt_failed(payment: Payment, error: PaymentGatewayError, now: datetime)
             locked.items.update(is_live=False)
         locked.save()
     return locked
+
+
+CANCELLED_MESSAGE = "You cancelled this payment, so nothing was taken."
+CANCELLABLE = (Payment.Status.QUEUED, Payment.Status.OPEN)
+
+
+def payment_cancel(*, payment: Payment, now: datetime) -> Payment:
+    """Cancel a payment that is waiting (queued, or open on Stripe's page): nothing is taken, its invoices are free.
+
+    An open session is expired at Stripe first, so it can never be paid after
+    we have said it is cancelled; when Stripe says it was paid meanwhile, the
+    payment is brought up to date and a PaymentsError says so. Stripe down: a
+    PaymentsError (`is_unreachable`) and nothing changes. A queued payment is
+    cancelled here alone; a session Stripe makes for it afterwards is expired.
+    """
+    current = Payment.objects.get(pk=payment.pk)
+    if current.status not in CANCELLABLE:
+        raise PaymentsError(
+            f"Only a payment that is waiting can be cancelled; this one is “{current.get_status_display().lower()}”."
+        )
+    if current.stripe_checkout_session_id:
+        try:
+            snapshot = gateway.expire_checkout_session(session_id=current.stripe_checkout_session_id)
+        except PaymentGatewayError as error:
+            if error.is_unreachable:
+                raise PaymentsError(
+                    "We could not reach our payment provider, Stripe, so the payment is not cancelled yet. "
+                    "Try again in a few minutes.",
+                    is_unreachable=True,
+                ) from error
+            synced = payment_sync(payment=current, now=now)
+            if synced.status == Payment.Status.SUCCEEDED:
+                raise PaymentsError("This payment was made before it could be cancelled.") from error
+            raise PaymentsError(error.message) from error
+        if snapshot.status == "complete":
+            payment_apply(payment=current, snapshot=snapshot, now=now)
+            raise PaymentsError("This payment was made before it could be cancelled.")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=current.pk)
+        if locked.status in CANCELLABLE:
+            _release(locked, Payment.Status.CANCELLED, CANCELLED_MESSAGE)
+            locked.updated_at = now
+            locked.save()
+    return locked
+
+
+def _expire_quietly(session_id: str) -> None:
+    try:
+        gateway.expire_checkout_session(session_id=session_id)
+    except PaymentGatewayError:
+        logger.warning("Could not expire session %s of a cancelled payment; Stripe expires it in a day", session_id)
 
 
 def payments_due_for_session(*, now: datetime, limit: int = 200) -> list[int]:

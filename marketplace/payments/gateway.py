@@ -465,6 +465,15 @@ def retrieve_checkout_session(*, session_id: str) -> CheckoutSnapshot:
     return _checkout_snapshot(session.to_dict())
 
 
+def expire_checkout_session(*, session_id: str) -> CheckoutSnapshot:
+    """Close an open session so it can no longer be paid (the person cancelled); Stripe refuses a paid one."""
+    try:
+        session = client().v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _checkout_snapshot(session.to_dict())
+
+
 def retrieve_payment_reference(*, payment_intent_id: str) -> str:
     """The payment uuid kept in a payment intent's metadata ("" when it is not one of ours)."""
     try:

@@ -110,6 +110,7 @@ class Payment(models.Model):
         SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Not paid"
         EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
         PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
         DISPUTED = "disputed", "Disputed"

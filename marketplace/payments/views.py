@@ -270,16 +270,21 @@ def _uuids(values: list[str]) -> list[UUID]:
     return found
 
 
+def _payment_of(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) -> tuple[DirectPaymentHolder, Payment]:
+    holder = _holder_for_paying(request, holder_uuid)
+    payment = Payment.objects.select_related("provider").filter(uuid=payment_uuid, holder=holder).first()
+    if payment is None:
+        raise Http404("No payment matches that address")
+    return holder, payment
+
+
 @login_required
 def payment_page(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) -> HttpResponse:
     """Where Stripe sends the person back (paid or not): read the session from Stripe again and say where it is.
 
     POST "Try again now" asks Stripe for a queued payment's session at once.
     """
-    holder = _holder_for_paying(request, holder_uuid)
-    payment = Payment.objects.select_related("provider").filter(uuid=payment_uuid, holder=holder).first()
-    if payment is None:
-        raise Http404("No payment matches that address")
+    holder, payment = _payment_of(request, holder_uuid, payment_uuid)
     now = timezone.now()
     could_not_check = ""
     if request.method == "POST":
@@ -305,3 +310,30 @@ def payment_page(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) ->
     )
     response._csp_update = {"form-action": [gateway.checkout_origin()]}  # type: ignore[attr-defined]
     return response
+
+
+@login_required
+def payment_cancel(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) -> HttpResponse:
+    """Ask, then cancel a waiting payment: nothing is taken and its invoices can be chosen again."""
+    holder, payment = _payment_of(request, holder_uuid, payment_uuid)
+    page = reverse("payments:payment", args=[holder.uuid, payment.uuid])
+    if payment.status not in checkout.CANCELLABLE:
+        return redirect(page)
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        try:
+            checkout.payment_cancel(payment=payment, now=timezone.now())
+        except PaymentsError as error:
+            errors = [("cancel-payment", error.message)]
+            payment.refresh_from_db()
+            if payment.status not in checkout.CANCELLABLE:
+                messages.info(request, error.message)
+                return redirect(page)
+        else:
+            return redirect(page)  # the page says it is cancelled and that nothing was taken
+    return TemplateResponse(
+        request,
+        "payments/payment_cancel.html",
+        {"holder": holder, "payment": payment, "errors": errors, "payment_url": page},
+        status=400 if errors else 200,
+    )

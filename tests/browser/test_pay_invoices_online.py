@@ -137,3 +137,37 @@ def test_a_declined_card_is_said_plainly_and_nothing_changes(
     first.refresh_from_db()
     assert first.status == Invoice.Status.PAYABLE
     assert Payment.objects.get().status == Payment.Status.OPEN
+
+
+def test_the_family_cancels_a_payment_they_started_and_the_invoice_can_be_paid_again(
+    page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
+) -> None:
+    holder, first, _ = world["holder"], *world["invoices"]
+    sign_in_with_session(page, live_site, world["family"])
+    page.goto(live_site.url(f"/payments/holder/{holder.uuid}/pay/"))
+    page.get_by_label(f"Invoice {first.number}").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Pay £60.00 with Stripe").click()
+    page.get_by_role("link", name="Go back without paying").click()
+    expect(page.locator("#payment-state")).to_contain_text("page without paying.")
+
+    page.get_by_role("link", name="Cancel this payment").click()
+    expect(page.get_by_role("heading", name="Cancel the payment of £60.00 to Grace Obi?")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "cancel-1-question")
+    page.get_by_role("button", name="Cancel the payment").click()
+
+    expect(page.locator("#payment-state")).to_contain_text("You cancelled this payment, so nothing was taken.")
+    expect(page.locator("#payment-status")).to_have_text("Cancelled")
+    expect(page.get_by_role("button", name="Continue to pay")).to_have_count(0)
+    axe_check(page)
+    screenshot(page, "cancel-2-cancelled")
+    webhooks_settled(world["fake"])
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.CANCELLED
+    assert not LedgerTransaction.objects.filter(holder=holder).exists()
+
+    page.get_by_role("link", name="choose invoices to pay").click()
+    page.get_by_label(f"Invoice {first.number}").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#total")).to_have_text("£60.00")

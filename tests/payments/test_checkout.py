@@ -388,6 +388,102 @@ def test_stripe_refusing_the_session_fails_the_payment_and_frees_its_invoices(wo
     assert not PaymentItem.objects.filter(is_live=True).exists()
 
 
+# --- Cancelling a waiting payment ------------------------------------------------------------------
+
+
+def cancel_url(world: dict[str, Any], payment: Payment) -> str:
+    return reverse("payments:payment_cancel", args=[world["holder"].uuid, payment.uuid])
+
+
+def test_cancelling_an_open_payment_closes_its_session_at_stripe_and_frees_the_invoices(world: dict[str, Any]) -> None:
+    payment = start_payment(world)
+    client = signed_in(world["family"])
+    question = client.get(cancel_url(world, payment)).content.decode()
+    assert "Cancel the payment of £105.50 to" in question
+
+    response = client.post(cancel_url(world, payment))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("payments:payment", args=[world["holder"].uuid, payment.uuid])
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELLED
+    assert payment.failure_message == checkout.CANCELLED_MESSAGE
+    assert session_at_stripe(world["fake"], payment.stripe_checkout_session_id)["status"] == "expired"
+    assert not PaymentItem.objects.filter(is_live=True).exists()
+    assert not LedgerTransaction.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "You cancelled this payment, so nothing was taken." in page
+    assert "Continue to pay" not in page
+    # Stripe's expired event, arriving late, changes nothing; the invoices can be paid again.
+    assert checkout.payment_sync(payment=payment, now=timezone.now()).status == Payment.Status.CANCELLED
+    assert start_payment(world).status == Payment.Status.OPEN
+    # A settled payment offers no cancelling: the address goes back to the payment.
+    assert client.get(cancel_url(world, payment)).status_code == 302
+
+
+def test_cancelling_a_queued_payment_needs_no_stripe_and_a_session_made_meanwhile_is_closed(
+    world: dict[str, Any], settings: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    reachable = settings.STRIPE_API_BASE
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    payment = start_payment(world, world["first"])
+    assert payment.status == Payment.Status.QUEUED
+
+    assert signed_in(world["family"]).post(cancel_url(world, payment)).status_code == 302
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELLED
+    assert checkout.payments_due_for_session(now=timezone.now() + timedelta(days=1)) == []
+
+    # A retry that was already asking Stripe when the person cancelled: its session is expired at once.
+    racing = start_payment(world, world["second"])
+    assert racing.status == Payment.Status.QUEUED
+    settings.STRIPE_API_BASE = reachable
+    made = gateway.create_checkout_session
+
+    def cancelled_while_stripe_answers(**kwargs: Any) -> gateway.CheckoutSnapshot:
+        snapshot = made(**kwargs)
+        checkout.payment_cancel(payment=racing, now=timezone.now())
+        return snapshot
+
+    monkeypatch.setattr(gateway, "create_checkout_session", cancelled_while_stripe_answers)
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = checkout.payment_session_open(payment=racing, now=timezone.now())
+    monkeypatch.undo()
+    assert answered.status == Payment.Status.CANCELLED
+    sessions = world["fake"].client().v1.checkout.sessions.list(params={"limit": 100}).data
+    assert {item.status for item in sessions if item.client_reference_id == str(racing.uuid)} == {"expired"}
+
+
+def test_a_payment_made_before_the_cancel_is_kept_and_the_person_told(world: dict[str, Any]) -> None:
+    payment = start_payment(world)
+    pay(world, payment)
+
+    with pytest.raises(PaymentsError, match="made before it could be cancelled"):
+        checkout.payment_cancel(payment=payment, now=timezone.now())
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert LedgerTransaction.objects.filter(kind="invoice_payment").count() == 2
+
+
+def test_stripe_down_while_cancelling_is_said_with_an_error_summary_and_nothing_changes(
+    world: dict[str, Any], settings: Any
+) -> None:
+    payment = start_payment(world)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+    response = signed_in(world["family"]).post(cancel_url(world, payment))
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "the payment is not cancelled yet" in page
+    assert 'href="#cancel-payment"' in page
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.OPEN
+    assert PaymentItem.objects.filter(payment=payment, is_live=True).count() == 2
+
+
 # --- Who may pay -----------------------------------------------------------------------------------
 
 
@@ -397,6 +493,7 @@ def test_who_may_see_the_pay_pages(world: dict[str, Any]) -> None:
     urls = [
         reverse("payments:pay_invoices", args=[holder.uuid]),
         reverse("payments:payment", args=[holder.uuid, payment.uuid]),
+        reverse("payments:payment_cancel", args=[holder.uuid, payment.uuid]),
     ]
     _, other_owner = onboarded_provider(world["fake"], name="Another Provider")
     cases = [
