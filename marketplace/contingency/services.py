@@ -22,6 +22,7 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.backups.models import CannotCome
 from marketplace.backups.services import cannot_come_clear, cannot_come_tell
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, check_upload
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
@@ -48,7 +49,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 
-class ContingencyError(Exception):
+class ContingencyError(DomainError):
     """A change to a contingency flag that the rules do not allow; the message is for people."""
 
 
