@@ -6,8 +6,9 @@ else decides who sees it:
 - `CommissionerArea`, mixed into a Wagtail `ViewSet`, `ModelViewSet` or
   `SnippetViewSet` (`CommissionerViewSet` is the plain one): it names the
   area's rules permission (`permission`, one of the `rules.add_perm(...,
-  is_commissioner)` lines in marketplace/accounts/rules.py) and shows its menu
-  item to those who have it, through `CommissionerMenuItem`.
+  is_commissioner)` lines in marketplace/accounts/rules.py), refuses everyone
+  else on every URL the area registers, and shows its menu item only to those
+  who have it, through `CommissionerMenuItem`.
 - `CommissionersOnlyMixin` for a class-based view and `commissioners_only` for
   a function view: anyone else gets 403, asked before any object is looked
   up, so the answer never says whether a record exists.
@@ -36,6 +37,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import URLPattern, URLResolver
 from django.views import View
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
@@ -138,15 +140,35 @@ class CommissionerMenuItem(MenuItem):
         return is_commissioner_for(request.user, self.permission)
 
 
-class CommissionerArea:
-    """Mix into a Wagtail viewset: the area's menu item is shown to commissioners only.
+def guard_urlpatterns(patterns: list[Any], permission: str) -> list[Any]:
+    """The same URL patterns, each view refusing (403) anyone without `permission` before it runs."""
+    guard = commissioners_only(permission)
+    return [
+        URLPattern(pattern.pattern, guard(pattern.callback), pattern.default_args, pattern.name)
+        if isinstance(pattern, URLPattern)
+        else URLResolver(
+            pattern.pattern,
+            guard_urlpatterns(pattern.url_patterns, permission),
+            pattern.default_kwargs,
+            pattern.app_name,
+            pattern.namespace,
+        )
+        for pattern in patterns
+    ]
 
-    Set `permission` to the area's rules permission. Its views still guard
-    themselves (a mixin, a decorator or a permission policy above): the menu
-    only hides the way in. `tests/core/test_commissioner_admin.py` asks every
-    URL of every area, as someone who is not a commissioner, for a 403.
-    Set `menu_item_class` to a subclass of `CommissionerMenuItem` to change
-    how the item is drawn (the provider changes show how many are waiting).
+
+class CommissionerArea:
+    """Mix into a Wagtail viewset (first): the area is for commissioners only.
+
+    Set `permission` to the area's rules permission. Then every URL the area
+    registers refuses (403) anyone without it, before its view runs, so before
+    any object is looked up (Wagtail's own edit views look theirs up first);
+    and the area's menu item is shown only to those who have it. Views may
+    still guard themselves (`CommissionersOnlyMixin`, `commissioners_only`),
+    which also gives them `self.commissioner`; `tests/core/test_commissioner_admin.py`
+    asks every URL of every area, as someone who is not a commissioner, for a 403.
+    Set `menu_item_class` to a subclass of `CommissionerMenuItem` to change how
+    the item is drawn (the provider changes show how many are waiting).
     """
 
     permission: ClassVar[str] = ""
@@ -159,17 +181,38 @@ class CommissionerArea:
     menu_icon: str
     get_menu_item_order: Callable[..., int]
 
-    def get_menu_item(self, order: int | None = None) -> MenuItem:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # An area that lists its own URLs has them guarded too, not only the viewset's defaults.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("get_urlpatterns")
+        if own is not None:
+            cls.get_urlpatterns = _guarded(own)  # type: ignore[assignment,method-assign]
+
+    def get_urlpatterns(self) -> list[Any]:
+        return guard_urlpatterns(super().get_urlpatterns(), self.required_permission())  # type: ignore[misc]
+
+    def required_permission(self) -> str:
         if not self.permission:
             raise ImproperlyConfigured(f"{type(self).__name__} must name its rules permission")
+        return self.permission
+
+    def get_menu_item(self, order: int | None = None) -> MenuItem:
         return self.menu_item_class(
             label=self.menu_label,
             url=self.menu_url,
             name=self.menu_name,
             icon_name=self.menu_icon,
             order=self.get_menu_item_order(order),
-            permission=self.permission,
+            permission=self.required_permission(),
         )
+
+
+def _guarded(get_urlpatterns: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+    @wraps(get_urlpatterns)
+    def guarded(area: CommissionerArea) -> list[Any]:
+        return guard_urlpatterns(get_urlpatterns(area), area.required_permission())
+
+    return guarded
 
 
 class CommissionerViewSet(CommissionerArea, ViewSet):

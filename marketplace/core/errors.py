@@ -41,6 +41,7 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+
 RETRY_AFTER_SECONDS = 5
 
 

@@ -7,8 +7,9 @@
 - Feedback: the moderation queue
 - Due and overdue: the risk-based schedule as a report with CSV/XLSX export
 
-Who may do anything here is `monitoring.manage` (commissioners), through one
-permission policy for every monitoring model. Nothing is ever deleted here:
+Who may do anything here is `monitoring.manage` (commissioners), through the
+shared commissioner admin (decision 0043): one permission policy for every
+monitoring model, the menu and the view guards. Nothing is ever deleted here:
 visits, decisions and feedback are records.
 """
 
@@ -22,16 +23,19 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import (
+    CommissionerArea,
+    CommissionerPermissionPolicy,
+    CommissionersOnlyMixin,
+    CommissionerViewSet,
+)
 from marketplace.providers.models import Provider
 
 from . import admin_views
@@ -47,26 +51,22 @@ def _day(day: date | None) -> str:
     return date_format(day, "j M Y") if day else "Never"
 
 
-class MonitoringPermissionPolicy(BasePermissionPolicy):
-    """Commissioners (rules: monitoring.manage) may do everything but delete; nobody else anything."""
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        return action != "delete" and bool(user.has_perm("monitoring.manage"))
-
-    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        if set(actions) <= {"delete"}:
-            return User.objects.none()
-        return User.objects.commissioners()
-
-
+MANAGE = "monitoring.manage"
+# Visits, decisions and feedback are records: commissioners add, change and view them; nobody deletes.
 for monitoring_model in (Arrangement, ArrangementMembership, MonitoringVisit, Feedback):
-    register_permission_policy(monitoring_model, MonitoringPermissionPolicy(monitoring_model))
+    register_permission_policy(
+        monitoring_model,
+        CommissionerPermissionPolicy(monitoring_model, permission=MANAGE, actions={"add", "change", "view"}),
+    )
 
 
-class ArrangementViewSet(ModelViewSet):
+class MonitoringViewSet(CommissionerArea, ModelViewSet):
+    """A monitoring listing: commissioners only, by the policy above and the menu."""
+
+    permission = MANAGE
+
+
+class ArrangementViewSet(MonitoringViewSet):
     model = Arrangement
     name = "monitoring_arrangements"
     url_prefix = "monitoring/arrangements"
@@ -96,7 +96,7 @@ class ArrangementViewSet(ModelViewSet):
         return Arrangement.objects.annotate(current_members=Count("memberships", filter=current))
 
 
-class MembershipViewSet(ModelViewSet):
+class MembershipViewSet(MonitoringViewSet):
     """Who is on which arrangement: a listing of its own, as a list can have hundreds of members."""
 
     model = ArrangementMembership
@@ -121,7 +121,7 @@ class MembershipViewSet(ModelViewSet):
         return {**super().get_index_view_kwargs(**kwargs), "queryset": queryset}
 
 
-class VisitViewSet(ModelViewSet):
+class VisitViewSet(MonitoringViewSet):
     """The visits listing comes from Wagtail; recording, the visit's page and every change are ours."""
 
     model = MonitoringVisit
@@ -202,7 +202,7 @@ class VisitViewSet(ModelViewSet):
         ]
 
 
-class FeedbackViewSet(ModelViewSet):
+class FeedbackViewSet(MonitoringViewSet):
     """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.feedback_moderate`."""
 
     model = Feedback
@@ -260,7 +260,7 @@ class FeedbackViewSet(ModelViewSet):
 # The due-and-overdue report -------------------------------------------------------
 
 
-class MonitoringDueReportView(ReportView):
+class MonitoringDueReportView(CommissionersOnlyMixin, ReportView):
     """Providers on a current arrangement and when each is next due a monitoring visit, with why."""
 
     page_title = "Monitoring due and overdue"
@@ -268,7 +268,7 @@ class MonitoringDueReportView(ReportView):
     index_url_name = "monitoring_schedule:index"
     index_results_url_name = "monitoring_schedule:index_results"
     filterset_class = ScheduleFilterSet
-    permission_required = "view"
+    commissioner_permission = MANAGE
     paginate_by = 100
     list_export = [
         "provider.name",
@@ -294,9 +294,6 @@ class MonitoringDueReportView(ReportView):
         "days_overdue": "Days overdue",
         "reasons_text": "Why",
     }
-
-    def user_has_permission(self, permission: str) -> bool:
-        return bool(self.request.user.has_perm("monitoring.manage"))
 
     def get_filename(self) -> str:
         return f"monitoring-due-{timezone.localdate():%Y-%m-%d}"
@@ -347,19 +344,12 @@ class MonitoringDueReportView(ReportView):
         return rows
 
 
-class MonitoringDueViewSet(ViewSet):
+class MonitoringDueViewSet(CommissionerViewSet):
     name = "monitoring_schedule"
     url_prefix = "monitoring/due"
+    permission = MANAGE
     icon = "date"
     menu_label = "Due and overdue"
-
-    @cached_property
-    def menu_item_class(self) -> type[MenuItem]:
-        class ReportMenuItem(MenuItem):
-            def is_shown(self, request: HttpRequest) -> bool:
-                return bool(request.user.has_perm("monitoring.manage"))
-
-        return ReportMenuItem
 
     def get_urlpatterns(self) -> list[Any]:
         view = MonitoringDueReportView
@@ -385,7 +375,7 @@ def register_monitoring_viewsets() -> MonitoringGroup:
 @hooks.register("register_snippet_listing_buttons")
 def record_visit_button(snippet: Any, user: Any, next_url: str | None = None) -> Any:
     """A "Record a monitoring visit" button on each provider in the providers listing."""
-    if isinstance(snippet, Provider) and user.has_perm("monitoring.manage"):
+    if isinstance(snippet, Provider) and user.has_perm(MANAGE):
         yield Button(
             "Record a monitoring visit",
             reverse("monitoring_visits:add") + f"?provider={snippet.pk}",
