@@ -135,13 +135,7 @@ class OpenFlagView(AdminActionView):
         self.provider = get_object_or_404(Provider, pk=self.kwargs["provider_pk"])
         self.existing = selectors.open_flag_for(self.provider)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.existing_flag_response() or super().get(request, *args, **kwargs)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.existing_flag_response() or super().post(request, *args, **kwargs)
-
-    def existing_flag_response(self) -> HttpResponse | None:
+    def precondition_response(self) -> HttpResponse | None:
         if self.existing is None:
             return None
         messages.info(self.request, f"{self.provider.name} already has an open flag; add the concern to it.")

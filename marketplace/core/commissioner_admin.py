@@ -237,7 +237,13 @@ class AdminActionView(CommissionersOnlyMixin, View):
 
     form_class: type[forms.Form] = forms.Form
     success_message = ""
+    # The field a domain error without a field of its own belongs to (None: the top of the form).
+    domain_error_field: str | None = None
     http_method_names = ["get", "post"]
+
+    def precondition_response(self) -> HttpResponse | None:
+        """A response instead of the form when the action cannot be taken now (a finalised visit), or None."""
+        return None
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {}
@@ -260,15 +266,19 @@ class AdminActionView(CommissionersOnlyMixin, View):
         return redirect(self.get_success_url())
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return self.render_form(self.get_form())
+        return self.precondition_response() or self.render_form(self.get_form())
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = self.precondition_response()
+        if refused is not None:
+            return refused
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
             try:
                 result = self.perform(form)
             except DomainError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                field = error.field or self.domain_error_field
+                form.add_error(field if field in form.fields else None, error.message)
             else:
                 message = self.get_success_message(result, form)
                 if message:

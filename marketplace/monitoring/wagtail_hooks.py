@@ -188,22 +188,22 @@ class VisitViewSet(MonitoringViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("new/", admin_views.visit_create, name="add"),
+            path("new/", admin_views.VisitCreateView.as_view(), name="add"),
             path("<int:pk>/", admin_views.visit_page, name="edit"),
-            path("<int:pk>/draft/", admin_views.visit_edit_draft, name="edit_draft"),
-            path("<int:pk>/finalise/", admin_views.visit_finalise, name="finalise"),
-            path("<int:pk>/publish/", admin_views.visit_publish, name="publish"),
-            path("<int:pk>/amend/", admin_views.visit_amend, name="amend"),
-            path("<int:pk>/follow-up/", admin_views.visit_follow_up, name="follow_up"),
-            path("<int:visit_pk>/actions/new/", admin_views.action_add, name="action_add"),
-            path("actions/<int:pk>/", admin_views.action_change, name="action_change"),
-            path("<int:visit_pk>/attachments/new/", admin_views.attachment_add, name="attachment_add"),
+            path("<int:pk>/draft/", admin_views.VisitEditDraftView.as_view(), name="edit_draft"),
+            path("<int:pk>/finalise/", admin_views.VisitFinaliseView.as_view(), name="finalise"),
+            path("<int:pk>/publish/", admin_views.VisitPublishView.as_view(), name="publish"),
+            path("<int:pk>/amend/", admin_views.VisitAmendView.as_view(), name="amend"),
+            path("<int:pk>/follow-up/", admin_views.VisitFollowUpView.as_view(), name="follow_up"),
+            path("<int:visit_pk>/actions/new/", admin_views.ActionAddView.as_view(), name="action_add"),
+            path("actions/<int:pk>/", admin_views.ActionChangeView.as_view(), name="action_change"),
+            path("<int:visit_pk>/attachments/new/", admin_views.AttachmentAddView.as_view(), name="attachment_add"),
             path("attachments/<int:pk>/", admin_views.attachment_download, name="attachment_download"),
         ]
 
 
 class FeedbackViewSet(MonitoringViewSet):
-    """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.feedback_moderate`."""
+    """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.FeedbackModerateView`."""
 
     model = Feedback
     name = "monitoring_feedback"
@@ -253,7 +253,7 @@ class FeedbackViewSet(MonitoringViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", admin_views.feedback_moderate, name="edit"),
+            path("<int:pk>/", admin_views.FeedbackModerateView.as_view(), name="edit"),
         ]
 
 
