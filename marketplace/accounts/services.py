@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.providers.models import Provider, ProviderMembership
 
@@ -33,7 +34,7 @@ from .models import (
 )
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A change to an account or a team that the rules do not allow; the message is for people."""
 
 

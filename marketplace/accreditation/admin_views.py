@@ -16,10 +16,9 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -31,10 +30,9 @@ from wagtail.admin import messages
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic.base import BaseListingView, WagtailAdminTemplateMixin
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.views.snippets import DeleteView as SnippetDeleteView
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import AdminActionView, CommissionersOnlyMixin
 from marketplace.core.forms import ReasonNeededToRejectMixin
 from marketplace.core.http import client_address
 from marketplace.providers.models import Provider
@@ -57,7 +55,6 @@ from .selectors import (
 )
 from .services import (
     DECISIONS_ALLOWED_FROM,
-    AccreditationError,
     accreditation_decide,
     check_reject,
     check_verify,
@@ -65,39 +62,6 @@ from .services import (
 )
 
 DECIDE = "accreditation.decide"
-
-
-def is_commissioner(user: Any) -> bool:
-    return bool(user.has_perm(DECIDE))
-
-
-class CommissionerPermissionPolicy(BasePermissionPolicy):
-    """Commissioners may do everything with the model, and nobody else anything (rules perm `accreditation.decide`).
-
-    Used for the models commissioners configure in the admin (CheckType), so
-    the Wagtail screens ask the same rule as the rest of the site instead of
-    Django model permissions.
-    """
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        return is_commissioner(user)
-
-    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        return User.objects.commissioners()
-
-
-def signed_in_user(request: HttpRequest) -> User:
-    """The commissioner making the request (the views have checked who it is)."""
-    return cast(User, request.user)
-
-
-class CommissionersOnlyMixin:
-    """403 for anyone else: the screen is not about one object."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_commissioner(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
 # The review queue -----------------------------------------------------------------
@@ -123,6 +87,7 @@ class ReviewQueueView(CommissionersOnlyMixin, SpreadsheetExportMixin, BaseListin
     Downloads as a spreadsheet (?export=csv or xlsx) with the same filters, like the reports.
     """
 
+    commissioner_permission = DECIDE
     page_title = "Vetting review queue"
     header_icon = "tasks"
     paginate_by = 50
@@ -249,18 +214,16 @@ def check_form_prefix(check: ProviderCheck) -> str:
     return f"check-{check.pk}"
 
 
-class ProviderReviewView(WagtailAdminTemplateMixin, TemplateView):
+class ProviderReviewView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     """One provider's checks, evidence, decisions and histories, with the forms to decide."""
 
+    commissioner_permission = DECIDE
     template_name = "accreditation/admin/review.html"
     header_icon = "tasks"
     page_title = "Review"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_commissioner(request.user):
-            raise Http404("No provider to review")
-        self.provider = get_object_or_404(Provider.objects.select_related("locality"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def setup_after_permission_check(self) -> None:
+        self.provider = get_object_or_404(Provider.objects.select_related("locality"), pk=self.kwargs["pk"])
 
     def get_page_subtitle(self) -> str:
         return self.provider.name
@@ -327,67 +290,81 @@ class ProviderReviewView(WagtailAdminTemplateMixin, TemplateView):
         )
         return context
 
-    def render_with_errors(self, status: int = 200, **kwargs: Any) -> HttpResponse:
+    def render_with_errors(self, status: int = 400, **kwargs: Any) -> HttpResponse:
         response = self.render_to_response(self.get_context_data(**kwargs))
         response.status_code = status
         return response
 
 
-class DecideCheckView(ProviderReviewView):
-    """POST: verify or reject one of the provider's checks."""
+class DecideCheckView(ProviderReviewView, AdminActionView):
+    """POST: verify or reject one of the provider's checks; a refusal re-shows the review with the form."""
 
     http_method_names = ["post"]
+    form_class = CheckDecisionForm
 
-    def post(self, request: HttpRequest, pk: int, check_pk: int) -> HttpResponse:
-        check = get_object_or_404(
-            ProviderCheck.objects.select_related("check_type", "worker"), pk=check_pk, provider=self.provider
+    def setup_after_permission_check(self) -> None:
+        super().setup_after_permission_check()
+        self.check = get_object_or_404(
+            ProviderCheck.objects.select_related("check_type", "worker"),
+            pk=self.kwargs["check_pk"],
+            provider=self.provider,
         )
-        form = CheckDecisionForm(request.POST, prefix=check_form_prefix(check))
-        if not form.is_valid():
-            messages.error(request, f"{check_label(check)}: the decision was not saved. Correct the errors below.")
-            return self.render_with_errors(bound_check_form=(check.pk, form))
-        reason = form.cleaned_data["reason"].strip()
-        try:
-            if form.cleaned_data["decision"] == "verify":
-                check_verify(provider_check=check, by=signed_in_user(request), reason=reason)
-            else:
-                check_reject(provider_check=check, by=signed_in_user(request), reason=reason)
-        except AccreditationError as error:
-            messages.error(request, str(error))
-            return self.render_with_errors(bound_check_form=(check.pk, form))
+
+    def get_form(self, data: Any = None, files: Any = None) -> forms.Form:
+        return CheckDecisionForm(data, prefix=check_form_prefix(self.check))
+
+    def perform(self, form: forms.Form) -> None:
+        decide = check_verify if form.cleaned_data["decision"] == "verify" else check_reject
+        decide(provider_check=self.check, by=self.commissioner, reason=form.cleaned_data["reason"].strip())
+
+    def get_success_message(self, result: Any, form: forms.Form) -> str:
         verb = "verified" if form.cleaned_data["decision"] == "verify" else "rejected"
-        messages.success(request, f"{check_label(check)} {verb}. The provider has been told by email.")
-        return redirect(reverse("accreditation_review:review", args=[self.provider.pk]) + f"#check-{check.pk}")
+        return f"{check_label(self.check)} {verb}. The provider has been told by email."
+
+    def get_success_url(self, result: Any = None) -> str:
+        return reverse("accreditation_review:review", args=[self.provider.pk]) + f"#check-{self.check.pk}"
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        messages.error(self.request, f"{check_label(self.check)}: {refusal(form)}")
+        return self.render_with_errors(status, bound_check_form=(self.check.pk, form))
 
 
-class DecideAccreditationView(ProviderReviewView):
-    """POST: accredit, refuse or suspend the provider."""
+class DecideAccreditationView(ProviderReviewView, AdminActionView):
+    """POST: accredit, refuse or suspend the provider; a refusal re-shows the review with the form."""
 
     http_method_names = ["post"]
+    form_class = AccreditationDecisionForm
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        form = AccreditationDecisionForm(request.POST, current_status=accreditation_of(provider=self.provider).status)
-        if not form.is_valid():
-            messages.error(request, "The decision was not saved. Correct the errors below.")
-            return self.render_with_errors(decision_form=form)
-        outcome = form.cleaned_data["outcome"]
-        try:
-            accreditation_decide(
-                provider=self.provider,
-                by=signed_in_user(request),
-                outcome=outcome,
-                reason=form.cleaned_data["reason"].strip(),
-            )
-        except AccreditationError as error:
-            messages.error(request, str(error))
-            return self.render_with_errors(decision_form=form)
-        accreditation = Accreditation.objects.get(provider=self.provider)
-        messages.success(
-            request,
-            f"{self.provider.name} is now {accreditation.get_status_display().lower()}. "
-            "The provider has been told by email.",
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"current_status": accreditation_of(provider=self.provider).status}
+
+    def perform(self, form: forms.Form) -> None:
+        accreditation_decide(
+            provider=self.provider,
+            by=self.commissioner,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"].strip(),
         )
-        return redirect("accreditation_review:review", self.provider.pk)
+
+    def get_success_message(self, result: Any, form: forms.Form) -> str:
+        accreditation = Accreditation.objects.get(provider=self.provider)
+        return (
+            f"{self.provider.name} is now {accreditation.get_status_display().lower()}. "
+            "The provider has been told by email."
+        )
+
+    def get_success_url(self, result: Any = None) -> str:
+        return reverse("accreditation_review:review", args=[self.provider.pk])
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        messages.error(self.request, refusal(form))
+        return self.render_with_errors(status, decision_form=form)
+
+
+def refusal(form: forms.Form) -> str:
+    """The message at the top of the review page: the service's reason, or a pointer to the form's errors."""
+    reasons = form.non_field_errors()
+    return str(reasons[0]) if reasons else "The decision was not saved. Correct the errors below."
 
 
 # Evidence -------------------------------------------------------------------------
@@ -401,9 +378,7 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
-def evidence_for_commissioner(request: HttpRequest, evidence_uuid: Any) -> Evidence:
-    if not is_commissioner(request.user):
-        raise Http404("No such document")
+def evidence_for_commissioner(evidence_uuid: Any) -> Evidence:
     return get_object_or_404(
         Evidence.objects.select_related(
             "provider_check__provider", "provider_check__check_type", "provider_check__worker", "uploaded_by"
@@ -412,20 +387,20 @@ def evidence_for_commissioner(request: HttpRequest, evidence_uuid: Any) -> Evide
     )
 
 
-class EvidenceViewerView(WagtailAdminTemplateMixin, TemplateView):
+class EvidenceViewerView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     """A page showing one document (PDF in a frame, images inline) with a link to open it in a new tab.
 
     Opening this page logs nothing by itself; the document's own URL, which
     the frame and the link load, logs every view (services.evidence_open).
     """
 
+    commissioner_permission = DECIDE
     template_name = "accreditation/admin/evidence.html"
     header_icon = "doc-full"
     page_title = "Evidence"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.evidence = evidence_for_commissioner(request, kwargs["evidence_uuid"])
-        return super().dispatch(request, *args, **kwargs)
+    def setup_after_permission_check(self) -> None:
+        self.evidence = evidence_for_commissioner(self.kwargs["evidence_uuid"])
 
     def get_page_subtitle(self) -> str:
         return self.evidence.original_name
@@ -459,12 +434,14 @@ class EvidenceViewerView(WagtailAdminTemplateMixin, TemplateView):
 
 
 @method_decorator([never_cache, xframe_options_sameorigin], name="dispatch")
-class EvidenceFileView(View):
+class EvidenceFileView(CommissionersOnlyMixin, View):
     """The document itself, for the viewer's frame and the "open in a new tab" link. Every view is logged."""
 
+    commissioner_permission = DECIDE
+
     def get(self, request: HttpRequest, evidence_uuid: Any) -> FileResponse:
-        evidence = evidence_for_commissioner(request, evidence_uuid)
-        opened = evidence_open(evidence=evidence, user=signed_in_user(request), ip_address=client_ip(request))
+        evidence = evidence_for_commissioner(evidence_uuid)
+        opened = evidence_open(evidence=evidence, user=self.commissioner, ip_address=client_ip(request))
         response = FileResponse(opened, content_type=evidence.content_type, filename=evidence.original_name)
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"

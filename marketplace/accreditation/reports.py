@@ -17,9 +17,10 @@ from django.utils import timezone
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
+from marketplace.core.commissioner_admin import CommissionersOnlyMixin
 from marketplace.providers.models import Provider
 
-from .admin_views import CommissionersOnlyMixin
+from .admin_views import DECIDE
 from .filters import AccreditedSupplierFilterSet, ExpiringChecksFilterSet
 from .models import ProviderCheck
 from .selectors import check_label, checks_expiring_within
@@ -36,6 +37,7 @@ def review_url(provider_id: int) -> str:
 class CommissionerReportView(CommissionersOnlyMixin, ReportView):
     """A report only commissioners reach, whose CSV cannot smuggle formulas into a spreadsheet."""
 
+    commissioner_permission = DECIDE
     results_template_name = "accreditation/admin/report_results.html"
     export_columns: list[tuple[str, str]] = []
 

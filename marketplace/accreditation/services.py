@@ -23,6 +23,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.core import virus_scan
 from marketplace.core.clock import moment_on
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, check_upload, file_size
 from marketplace.providers import hooks as provider_hooks
@@ -51,7 +52,7 @@ MAX_EVIDENCE_FILES_PER_CHECK = 10
 DBS_CERTIFICATE_NUMBER = re.compile(r"^\d{12}$")
 
 
-class AccreditationError(Exception):
+class AccreditationError(DomainError):
     """A vetting or accreditation change the rules do not allow; the message is for people."""
 
 

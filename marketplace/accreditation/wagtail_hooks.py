@@ -1,4 +1,4 @@
-"""The "Vetting" menu in the Wagtail admin, for commissioners only (rules perm `accreditation.decide`).
+"""The "Vetting" menu in the Wagtail admin, for commissioners only (rules perm `accreditation.decide`; decision 0043).
 
 - Review queue: providers waiting for a decision, with each provider's review
   and the evidence viewer (admin_views.py).
@@ -9,39 +9,33 @@
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import path
-from wagtail.admin.menu import MenuItem
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from marketplace.core.commissioner_admin import CommissionerArea, CommissionerPermissionPolicy, CommissionerViewSet
+
 from .admin_views import (
+    DECIDE,
     CheckTypeDeleteView,
-    CommissionerPermissionPolicy,
     DecideAccreditationView,
     DecideCheckView,
     EvidenceFileView,
     EvidenceViewerView,
     ProviderReviewView,
     ReviewQueueView,
-    is_commissioner,
 )
 from .models import CheckType
 from .reports import AccreditedSupplierReportView, ExpiringChecksReportView
 
 
-class CommissionerMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return is_commissioner(request.user)
+class VettingViewSet(CommissionerViewSet):
+    permission = DECIDE
 
 
-class CommissionerViewSet(ViewSet):
-    menu_item_class = CommissionerMenuItem
-
-
-class ReviewViewSet(CommissionerViewSet):
+class ReviewViewSet(VettingViewSet):
     name = "accreditation_review"
     url_prefix = "vetting"
     icon = "tasks"
@@ -59,7 +53,7 @@ class ReviewViewSet(CommissionerViewSet):
         ]
 
 
-class ExpiringChecksReportViewSet(CommissionerViewSet):
+class ExpiringChecksReportViewSet(VettingViewSet):
     name = "accreditation_expiring_report"
     url_prefix = "vetting/reports/expiring"
     icon = "time"
@@ -72,7 +66,7 @@ class ExpiringChecksReportViewSet(CommissionerViewSet):
         ]
 
 
-class AccreditedSupplierReportViewSet(CommissionerViewSet):
+class AccreditedSupplierReportViewSet(VettingViewSet):
     name = "accreditation_accredited_report"
     url_prefix = "vetting/reports/accredited"
     icon = "success"
@@ -85,7 +79,8 @@ class AccreditedSupplierReportViewSet(CommissionerViewSet):
         ]
 
 
-class CheckTypeViewSet(SnippetViewSet):
+class CheckTypeViewSet(CommissionerArea, SnippetViewSet):
+    permission = DECIDE
     delete_view_class = CheckTypeDeleteView
     model = CheckType
     icon = "list-ul"
@@ -106,5 +101,5 @@ class VettingGroup(ViewSetGroup):
 
 
 # Only commissioners configure the checks: the site's rule, not Django model permissions.
-register_permission_policy(CheckType, CommissionerPermissionPolicy(CheckType), exact_class=True)
+register_permission_policy(CheckType, CommissionerPermissionPolicy(CheckType, permission=DECIDE), exact_class=True)
 register_snippet(VettingGroup)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.places.models import Place
 from marketplace.places.selectors import DISTRICT_PATTERN, POSTCODE_PATTERN
@@ -22,12 +23,8 @@ MAX_RATE_PENCE = 10_000  # £100 an hour: anything above is a typing mistake
 MAX_MESSAGE_LENGTH = 2000
 
 
-class AdvertError(Exception):
+class AdvertError(DomainError):
     """Something the advert rules do not allow; the message is for people."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.adverts.models import AdvertApplication
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.engagement.models import Enquiry
 from marketplace.providers.models import Provider, ServiceType
@@ -37,12 +38,8 @@ MAX_UNITS_PER_WEEK = Decimal("168")
 MAX_QUANTITY = Decimal("24")
 
 
-class AgreementError(Exception):
+class AgreementError(DomainError):
     """Something the agreement rules do not allow; the message is for people."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

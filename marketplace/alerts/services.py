@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.providers.models import Provider
 from search.filters import ProviderSearchFilterSet
@@ -23,7 +24,7 @@ UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 UNSUBSCRIBE_LINK_MAX_AGE_DAYS = 180
 
 
-class SavedSearchError(Exception):
+class SavedSearchError(DomainError):
     """Something saved searches do not allow; the message is for people."""
 
 

@@ -22,6 +22,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.accreditation.models import Accreditation, AccreditationDecision
 from marketplace.agreements.models import Agreement
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.engagement.models import ShortlistEntry
 from marketplace.providers.models import Provider
@@ -33,7 +34,7 @@ ABSENCE_MAX_DAYS_AHEAD = 366
 ABSENCE_MAX_LENGTH_DAYS = 366
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """A back-up plan or absence that cannot be saved, with a message a person can read."""
 
 

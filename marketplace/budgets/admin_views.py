@@ -9,8 +9,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from marketplace.accounts.models import DirectPaymentHolder, User
+from marketplace.core.commissioner_admin import CommissionersOnlyMixin
 
 from . import selectors, services
 from .forms import AdjustmentForm, ReverseForm
@@ -25,6 +25,7 @@ from .models import LedgerTransaction
 from .views import statement_csv
 
 STATEMENT_WEEKS = 12
+ADJUST_LEDGER = "budgets.adjust_ledger"
 
 
 def _holder_or_404(holder_uuid: UUID) -> DirectPaymentHolder:
@@ -34,16 +35,14 @@ def _holder_or_404(holder_uuid: UUID) -> DirectPaymentHolder:
     return holder
 
 
-class HolderLedgerView(WagtailAdminTemplateMixin, TemplateView):
+class HolderLedgerView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    commissioner_permission = ADJUST_LEDGER
     template_name = "budgets/admin/holder.html"
     header_icon = "table"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm("budgets.adjust_ledger"):
-            raise PermissionDenied
-        self.holder = _holder_or_404(kwargs["holder_uuid"])
+    def setup_after_permission_check(self) -> None:
+        self.holder = _holder_or_404(self.kwargs["holder_uuid"])
         self.page_title = f"Direct payment ledger: {self.holder.display_name}"
-        return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
         return [
@@ -101,22 +100,20 @@ class HolderLedgerView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class ReverseTransactionView(WagtailAdminTemplateMixin, TemplateView):
+class ReverseTransactionView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
     """Correct a movement with a reversing transaction (nothing is edited in place)."""
 
+    commissioner_permission = ADJUST_LEDGER
     template_name = "budgets/admin/reverse.html"
     header_icon = "table"
     page_title = "Correct a movement"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm("budgets.adjust_ledger"):
-            raise PermissionDenied
-        self.holder = _holder_or_404(kwargs["holder_uuid"])
-        record = LedgerTransaction.objects.filter(holder=self.holder, uuid=kwargs["transaction_uuid"]).first()
+    def setup_after_permission_check(self) -> None:
+        self.holder = _holder_or_404(self.kwargs["holder_uuid"])
+        record = LedgerTransaction.objects.filter(holder=self.holder, uuid=self.kwargs["transaction_uuid"]).first()
         if record is None:
             raise Http404("No movement matches that address")
         self.record = record
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=ReverseForm()))

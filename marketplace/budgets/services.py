@@ -28,6 +28,7 @@ from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.agreements.models import Invoice
 from marketplace.agreements.services import AgreementError, mark_invoice_paid
 from marketplace.core import virus_scan
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, validate_upload
 
@@ -52,12 +53,8 @@ FUND_ACCOUNTS = {
 FUND_CHOICES = [("direct_payment", "The direct payment"), ("own_money", "Your own money")]
 
 
-class BudgetError(Exception):
+class BudgetError(DomainError):
     """Something the ledger rules do not allow; the message is for people."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --- Accounts and the one way to post ------------------------------------------------------------

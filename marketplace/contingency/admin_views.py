@@ -1,16 +1,16 @@
 """The commissioners' contingency screens in the Wagtail admin.
 
-Thin: each form posts to its own URL, the view calls one service, and a
-refused change re-shows the flag page with the message and what was typed.
-Anyone without `contingency.manage_flags` gets a 404 on every screen, so the
-existence of a flag is never revealed.
+Thin: each form posts to its own URL, where an `AdminActionView` calls one
+service, and a refused change re-shows the flag page with the message and what
+was typed. Anyone without `contingency.manage_flags` gets a 403 on every
+screen, asked before any flag is looked up, so the existence of a flag is
+never revealed (decision 0043; the area is `wagtail_hooks.ContingencyViewSet`).
 """
 
 import datetime
 import mimetypes
-from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +23,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import AdminActionView, CommissionersOnlyMixin, commissioners_only
 from marketplace.providers.models import Provider
 
 from . import selectors, services
@@ -41,15 +42,8 @@ from .forms import (
     VisibilityForm,
 )
 from .models import AffectedPerson, ContingencyFlag
-from .services import ContingencyError
 
 PERMISSION = "contingency.manage_flags"
-
-
-def _require_permission(request: HttpRequest) -> User:
-    if not request.user.has_perm(PERMISSION):
-        raise Http404
-    return request.user  # type: ignore[return-value]
 
 
 def _flag_or_404(pk: int) -> ContingencyFlag:
@@ -64,7 +58,7 @@ def flag_url(flag: ContingencyFlag, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-class FlagListView(ReportView):
+class FlagListView(CommissionersOnlyMixin, ReportView):
     """Every flag, filterable by level, open or closed, locality and duty; exports to CSV and Excel."""
 
     page_title = "Contingency flags"
@@ -111,14 +105,11 @@ class FlagListView(ReportView):
         "closed_at": "Closed",
         "get_closing_outcome_display": "Outcome",
     }
+    commissioner_permission = PERMISSION
     custom_value_preprocess = {
         **ReportView.custom_value_preprocess,
         User: {"csv": str, "xlsx": str},
     }
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        _require_permission(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
         return selectors.flags_for_admin()
@@ -134,37 +125,52 @@ class FlagListView(ReportView):
         return row
 
 
-def open_flag(request: HttpRequest, provider_pk: int) -> HttpResponse:
+class OpenFlagView(AdminActionView):
     """Open a flag by hand from a provider (intelligence, self-report, safeguarding...)."""
-    user = _require_permission(request)
-    provider = get_object_or_404(Provider, pk=provider_pk)
-    existing = selectors.open_flag_for(provider)
-    if existing is not None:
-        messages.info(request, f"{provider.name} already has an open flag; add the concern to it.")
-        return redirect(flag_url(existing, "triggers"))
-    form = OpenFlagForm(request.POST or None, provider=provider, user=user)
-    if request.method == "POST" and form.is_valid():
+
+    commissioner_permission = PERMISSION
+    form_class = OpenFlagForm
+
+    def setup_after_permission_check(self) -> None:
+        self.provider = get_object_or_404(Provider, pk=self.kwargs["provider_pk"])
+        self.existing = selectors.open_flag_for(self.provider)
+
+    def precondition_response(self) -> HttpResponse | None:
+        if self.existing is None:
+            return None
+        messages.info(self.request, f"{self.provider.name} already has an open flag; add the concern to it.")
+        return redirect(flag_url(self.existing, "triggers"))
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"provider": self.provider, "user": self.commissioner}
+
+    def perform(self, form: forms.Form) -> ContingencyFlag:
         data = form.cleaned_data
-        try:
-            flag = services.contingency_open_flag(
-                provider=provider,
-                by=user,
-                kind=data["kind"],
-                detail=data["detail"],
-                level=data["level"],
-                duty=data["duty"],
-                scope=data["scope"],
-                scope_service=data["scope_service"],
-                scope_location=data["scope_location"],
-                scope_detail=data["scope_detail"],
-                lead_officer=data["lead_officer"],
-            )
-        except ContingencyError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"Flag opened for {provider.name} at “{flag.get_level_display()}”.")
-            return redirect(flag_url(flag))
-    return TemplateResponse(request, "contingency/admin/open_flag.html", {"provider": provider, "form": form})
+        return services.contingency_open_flag(
+            provider=self.provider,
+            by=self.commissioner,
+            kind=data["kind"],
+            detail=data["detail"],
+            level=data["level"],
+            duty=data["duty"],
+            scope=data["scope"],
+            scope_service=data["scope_service"],
+            scope_location=data["scope_location"],
+            scope_detail=data["scope_detail"],
+            lead_officer=data["lead_officer"],
+        )
+
+    def get_success_message(self, result: ContingencyFlag, form: forms.Form) -> str:
+        return f"Flag opened for {self.provider.name} at “{result.get_level_display()}”."
+
+    def get_success_url(self, result: Any = None) -> str:
+        return flag_url(result)
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        # A refusal re-shows the form with what was typed, as it always has (200, not 400).
+        return TemplateResponse(
+            self.request, "contingency/admin/open_flag.html", {"provider": self.provider, "form": form}
+        )
 
 
 def _flag_page(
@@ -199,206 +205,208 @@ def _flag_page(
     return TemplateResponse(request, "contingency/admin/flag.html", context, status=status)
 
 
+@commissioners_only(PERMISSION)
 def flag_page(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_permission(request)
     return _flag_page(request, _flag_or_404(pk))
 
 
-def _post_action(
-    request: HttpRequest,
-    pk: int,
-    *,
-    form_name: str,
-    make_form: Callable[[ContingencyFlag], forms.Form],
-    act: Callable[[ContingencyFlag, User, dict[str, Any]], Any],
-    done: str,
-    anchor: str,
-) -> HttpResponse:
-    """Validate one form, call its service, and redirect back; or re-show the page with the errors."""
-    user = _require_permission(request)
-    flag = _flag_or_404(pk)
-    if request.method != "POST":
-        return redirect(flag_url(flag, anchor))
-    form = make_form(flag)
-    if form.is_valid():
-        try:
-            act(flag, user, form.cleaned_data)
-        except ContingencyError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, done)
-            return redirect(flag_url(flag, anchor))
-    return _flag_page(request, _flag_or_404(pk), {form_name: form}, status=400)
+class FlagActionView(AdminActionView):
+    """One form on the flag's page: it posts here, and a refusal re-shows the page with the errors (400)."""
+
+    commissioner_permission = PERMISSION
+    # The form's name on the flag page, and the part of the page to go back to.
+    form_name = ""
+    anchor = ""
+    # Whether the form is made for the flag (it offers choices that depend on it).
+    form_takes_flag = False
+
+    def setup_after_permission_check(self) -> None:
+        self.flag = _flag_or_404(self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"flag": self.flag} if self.form_takes_flag else {}
+
+    def get_success_url(self, result: Any = None) -> str:
+        return flag_url(self.flag, self.anchor)
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        if not form.is_bound:  # the forms live on the flag's page; a GET goes there
+            return redirect(self.get_success_url())
+        return _flag_page(self.request, _flag_or_404(self.flag.pk), {self.form_name: form}, status=status)
 
 
-def change_level(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="level_form",
-        make_form=lambda flag: LevelForm(request.POST, flag=flag),
-        act=lambda flag, user, data: services.contingency_change_level(
-            flag=flag, to_level=data["to_level"], by=user, reason=data["reason"]
-        ),
-        done="Level changed.",
-        anchor="level",
-    )
+class ChangeLevelView(FlagActionView):
+    form_class = LevelForm
+    form_name = "level_form"
+    form_takes_flag = True
+    anchor = "level"
+    success_message = "Level changed."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_change_level(
+            flag=self.flag, to_level=data["to_level"], by=self.commissioner, reason=data["reason"]
+        )
 
 
-def add_trigger(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="trigger_form",
-        make_form=lambda flag: TriggerForm(request.POST),
-        act=lambda flag, user, data: services.contingency_record_trigger(
-            flag=flag, by=user, kind=data["kind"], detail=data["detail"]
-        ),
-        done="Concern recorded.",
-        anchor="triggers",
-    )
+class AddTriggerView(FlagActionView):
+    form_class = TriggerForm
+    form_name = "trigger_form"
+    anchor = "triggers"
+    success_message = "Concern recorded."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_record_trigger(
+            flag=self.flag, by=self.commissioner, kind=data["kind"], detail=data["detail"]
+        )
 
 
-def add_event(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="event_form",
-        make_form=lambda flag: EventForm(request.POST),
-        act=lambda flag, user, data: services.contingency_add_event(
-            flag=flag,
-            by=user,
+class AddEventView(FlagActionView):
+    form_class = EventForm
+    form_name = "event_form"
+    anchor = "timeline"
+    success_message = "Added to the timeline."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_add_event(
+            flag=self.flag,
+            by=self.commissioner,
             kind=data["kind"],
             party=data["party"],
             summary=data["summary"],
             occurred_at=data["occurred_at"],
-        ),
-        done="Added to the timeline.",
-        anchor="timeline",
-    )
+        )
 
 
-def set_visibility(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="visibility_form",
-        make_form=lambda flag: VisibilityForm(request.POST, flag=flag),
-        act=lambda flag, user, data: services.contingency_set_visibility(
-            flag=flag, by=user, visibility=data["visibility"], notice=data["notice"], reason=data["reason"]
-        ),
-        done="Public listing decision saved.",
-        anchor="visibility",
-    )
+class SetVisibilityView(FlagActionView):
+    form_class = VisibilityForm
+    form_name = "visibility_form"
+    form_takes_flag = True
+    anchor = "visibility"
+    success_message = "Public listing decision saved."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_set_visibility(
+            flag=self.flag,
+            by=self.commissioner,
+            visibility=data["visibility"],
+            notice=data["notice"],
+            reason=data["reason"],
+        )
 
 
-def change_details(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="details_form",
-        make_form=lambda flag: FlagDetailsForm(request.POST, flag=flag),
-        act=lambda flag, user, data: services.contingency_update_details(
-            flag=flag,
-            by=user,
+class ChangeDetailsView(FlagActionView):
+    form_class = FlagDetailsForm
+    form_name = "details_form"
+    form_takes_flag = True
+    anchor = "details"
+    success_message = "Details saved."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_update_details(
+            flag=self.flag,
+            by=self.commissioner,
             duty=data["duty"],
             scope=data["scope"],
             scope_service=data["scope_service"],
             scope_location=data["scope_location"],
             scope_detail=data["scope_detail"],
             lead_officer=data["lead_officer"],
-        ),
-        done="Details saved.",
-        anchor="details",
-    )
+        )
 
 
-def upload_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="plan_form",
-        make_form=lambda flag: PlanUploadForm(request.POST, request.FILES),
-        act=lambda flag, user, data: services.contingency_upload_plan(
-            flag=flag, by=user, upload=data["plan"], reviewed_on=data["reviewed_on"]
-        ),
-        done="Business continuity plan saved.",
-        anchor="plan",
-    )
+class UploadPlanView(FlagActionView):
+    form_class = PlanUploadForm
+    form_name = "plan_form"
+    anchor = "plan"
+    success_message = "Business continuity plan saved."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_upload_plan(
+            flag=self.flag, by=self.commissioner, upload=data["plan"], reviewed_on=data["reviewed_on"]
+        )
 
 
-def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="plan_review_form",
-        make_form=lambda flag: PlanReviewForm(request.POST),
-        act=lambda flag, user, data: services.contingency_review_plan(
-            flag=flag, by=user, reviewed_on=data["reviewed_on"]
-        ),
-        done="Review recorded.",
-        anchor="plan",
-    )
+class ReviewPlanView(FlagActionView):
+    form_class = PlanReviewForm
+    form_name = "plan_review_form"
+    anchor = "plan"
+    success_message = "Review recorded."
+
+    def perform(self, form: forms.Form) -> Any:
+        return services.contingency_review_plan(
+            flag=self.flag, by=self.commissioner, reviewed_on=form.cleaned_data["reviewed_on"]
+        )
 
 
-def add_person(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="person_form",
-        make_form=lambda flag: AffectedPersonForm(request.POST),
-        act=lambda flag, user, data: services.contingency_add_affected_person(
-            flag=flag,
-            by=user,
+class AddPersonView(FlagActionView):
+    form_class = AffectedPersonForm
+    form_name = "person_form"
+    anchor = "people"
+    success_message = "Person added."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_add_affected_person(
+            flag=self.flag,
+            by=self.commissioner,
             reference=data["reference"],
             needs_summary=data["needs_summary"],
             holder=data["holder_email"],
             status=data["status"],
             notes=data["notes"],
-        ),
-        done="Person added.",
-        anchor="people",
-    )
+        )
 
 
-def update_person(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
-    user = _require_permission(request)
-    flag = _flag_or_404(pk)
-    person = get_object_or_404(AffectedPerson, pk=person_pk, flag=flag)
-    if request.method != "POST":
-        return redirect(flag_url(flag, "people"))
-    form = AffectedPersonStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.contingency_update_affected_person(
-                person=person, by=user, status=form.cleaned_data["status"], notes=form.cleaned_data["notes"]
-            )
-        except ContingencyError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{person.reference} updated.")
-    else:
-        messages.error(request, "Select the person's status.")
-    return redirect(flag_url(flag, "people"))
+class UpdatePersonView(FlagActionView):
+    """A person's status, from the row in the people table: errors come back as a message, not a form."""
+
+    form_class = AffectedPersonStatusForm
+    anchor = "people"
+
+    def setup_after_permission_check(self) -> None:
+        super().setup_after_permission_check()
+        self.person = get_object_or_404(AffectedPerson, pk=self.kwargs["person_pk"], flag=self.flag)
+
+    def perform(self, form: forms.Form) -> Any:
+        return services.contingency_update_affected_person(
+            person=self.person,
+            by=self.commissioner,
+            status=form.cleaned_data["status"],
+            notes=form.cleaned_data["notes"],
+        )
+
+    def get_success_message(self, result: Any, form: forms.Form) -> str:
+        return f"{self.person.reference} updated."
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        if form.is_bound:
+            errors = form.non_field_errors()
+            messages.error(self.request, str(errors[0]) if errors else "Select the person's status.")
+        return redirect(self.get_success_url())
 
 
-def close_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    return _post_action(
-        request,
-        pk,
-        form_name="close_form",
-        make_form=lambda flag: CloseForm(request.POST),
-        act=lambda flag, user, data: services.contingency_close_flag(
-            flag=flag, by=user, outcome=data["outcome"], reason=data["reason"]
-        ),
-        done="Flag closed.",
-        anchor="",
-    )
+class CloseFlagView(FlagActionView):
+    form_class = CloseForm
+    form_name = "close_form"
+    success_message = "Flag closed."
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
+        return services.contingency_close_flag(
+            flag=self.flag, by=self.commissioner, outcome=data["outcome"], reason=data["reason"]
+        )
 
 
+@commissioners_only(PERMISSION)
 def plan_file(request: HttpRequest, pk: int) -> FileResponse:
     """Serve the business continuity plan from private storage, logging who opened it."""
-    user = _require_permission(request)
+    user = cast(User, request.user)
     flag = _flag_or_404(pk)
     if not flag.business_continuity_plan:
         raise Http404

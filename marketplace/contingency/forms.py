@@ -8,7 +8,17 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
 
-from .models import OPEN_LEVELS, AffectedPerson, ClosingOutcome, Duty, FlagEvent, Level, ManualKind, Scope, Visibility
+from .models import (
+    OPEN_LEVELS,
+    AffectedPerson,
+    ClosingOutcome,
+    Duty,
+    FlagEvent,
+    Level,
+    ManualTrigger,
+    Scope,
+    Visibility,
+)
 from .services import NEUTRAL_NOTICES, default_duty
 
 OPEN_LEVEL_CHOICES = [(value, label) for value, label in Level.choices if value in OPEN_LEVELS]
@@ -54,7 +64,9 @@ class ScopeFieldsMixin(PageForm):
 class OpenFlagForm(ScopeFieldsMixin):
     id_prefix = "open"
 
-    kind = forms.ChoiceField(choices=ManualKind.choices, widget=forms.RadioSelect, label="Where the concern came from")
+    kind = forms.ChoiceField(
+        choices=ManualTrigger.choices, widget=forms.RadioSelect, label="Where the concern came from"
+    )
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What the concern is")
     level = forms.ChoiceField(choices=OPEN_LEVEL_CHOICES, initial=Level.WATCH, label="Level")
 
@@ -90,7 +102,7 @@ class FlagDetailsForm(ScopeFieldsMixin):
 class TriggerForm(PageForm):
     id_prefix = "trigger"
 
-    kind = forms.ChoiceField(choices=ManualKind.choices, label="Where the concern came from")
+    kind = forms.ChoiceField(choices=ManualTrigger.choices, label="Where the concern came from")
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What the concern is")
 
 

@@ -35,8 +35,12 @@ LEVEL_RANK: dict[str, int] = {
 OPEN_LEVELS = [Level.WATCH, Level.AT_RISK, Level.FAILING, Level.FAILED]
 
 
-class Signal(models.TextChoices):
-    """Automatic triggers, raised by other apps through `services.contingency_signal`."""
+class AutomaticTrigger(models.TextChoices):
+    """The kinds of automatic trigger: what other apps report through `services.contingency_signal`.
+
+    Choices for `FlagTrigger.kind`, not a model and not a Django signal (it was
+    called `Signal` until decision 0043).
+    """
 
     CQC_INADEQUATE = "cqc_inadequate", "CQC rated Inadequate"
     CQC_DEREGISTERED = "cqc_deregistered", "Deregistered by the CQC"
@@ -48,8 +52,8 @@ class Signal(models.TextChoices):
     CAPACITY_FALL = "capacity_fall", "Sharp fall in capacity"
 
 
-class ManualKind(models.TextChoices):
-    """Triggers a commissioner records by hand."""
+class ManualTrigger(models.TextChoices):
+    """The kinds of trigger a commissioner records by hand (`FlagTrigger.kind`)."""
 
     INTELLIGENCE = "intelligence", "Intelligence"
     SELF_REPORT = "self_report", "Self-report by the provider"
@@ -155,7 +159,7 @@ class FlagTrigger(models.Model):
 
     flag = models.ForeignKey(ContingencyFlag, on_delete=models.CASCADE, related_name="triggers")
     source = models.CharField(max_length=16, choices=Source.choices)
-    # A Signal value for automatic triggers, a ManualKind value for manual ones.
+    # An AutomaticTrigger value for automatic triggers, a ManualTrigger value for manual ones.
     kind = models.CharField(max_length=32)
     detail = models.TextField()
     recorded_by = models.ForeignKey(
@@ -171,7 +175,7 @@ class FlagTrigger(models.Model):
 
     @property
     def kind_label(self) -> str:
-        labels = dict(Signal.choices) | dict(ManualKind.choices)
+        labels = dict(AutomaticTrigger.choices) | dict(ManualTrigger.choices)
         return str(labels.get(self.kind, self.kind))
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.backups.models import CannotCome
 from marketplace.backups.services import cannot_come_clear, cannot_come_tell
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import UploadError, check_upload
 from marketplace.providers.models import Provider, ProviderLocation, ServiceType
@@ -31,6 +32,7 @@ from .models import (
     LEVEL_RANK,
     OPEN_LEVELS,
     AffectedPerson,
+    AutomaticTrigger,
     BusinessContinuityPlanView,
     ClosingOutcome,
     ContingencyFlag,
@@ -39,30 +41,29 @@ from .models import (
     FlagLevelChange,
     FlagTrigger,
     Level,
-    ManualKind,
+    ManualTrigger,
     Scope,
-    Signal,
     Visibility,
 )
 
 logger = logging.getLogger(__name__)
 
 
-class ContingencyError(Exception):
+class ContingencyError(DomainError):
     """A change to a contingency flag that the rules do not allow; the message is for people."""
 
 
 # The level an automatic signal opens a flag at, or raises an open flag to
 # (never lowers it). Documented in docs/contingency.md; change both together.
-SIGNAL_LEVELS: dict[str, str] = {
-    Signal.ACCREDITATION_LAPSED: Level.WATCH,
-    Signal.OVERDUE_ACCOUNTS: Level.WATCH,
-    Signal.CAPACITY_FALL: Level.WATCH,
-    Signal.POOR_MONITORING_RATING: Level.AT_RISK,
-    Signal.CQC_INADEQUATE: Level.AT_RISK,
-    Signal.INSOLVENCY: Level.AT_RISK,
-    Signal.CQC_DEREGISTERED: Level.FAILING,
-    Signal.STRUCK_OFF: Level.FAILING,
+AUTOMATIC_TRIGGER_LEVELS: dict[str, str] = {
+    AutomaticTrigger.ACCREDITATION_LAPSED: Level.WATCH,
+    AutomaticTrigger.OVERDUE_ACCOUNTS: Level.WATCH,
+    AutomaticTrigger.CAPACITY_FALL: Level.WATCH,
+    AutomaticTrigger.POOR_MONITORING_RATING: Level.AT_RISK,
+    AutomaticTrigger.CQC_INADEQUATE: Level.AT_RISK,
+    AutomaticTrigger.INSOLVENCY: Level.AT_RISK,
+    AutomaticTrigger.CQC_DEREGISTERED: Level.FAILING,
+    AutomaticTrigger.STRUCK_OFF: Level.FAILING,
 }
 
 # A fall in capacity of at least this share (or to zero) is a signal.
@@ -173,13 +174,13 @@ def contingency_signal(
     with the same detail is already on the open flag). Never lowers a level.
     Commissioners are emailed about every new trigger.
     """
-    if signal not in SIGNAL_LEVELS:
+    if signal not in AUTOMATIC_TRIGGER_LEVELS:
         raise ContingencyError(f"“{signal}” is not a contingency signal.")
-    label = Signal(signal).label
+    label = AutomaticTrigger(signal).label
     detail = detail.strip() or label
     today = today or timezone.localdate()
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
-    signal_level = SIGNAL_LEVELS[signal]
+    signal_level = AUTOMATIC_TRIGGER_LEVELS[signal]
     reason = f"Automatic: {label}. {detail}"
     flag = _lock_open_flag(provider)
     if flag is None:
@@ -241,7 +242,9 @@ def contingency_check_capacity(
         falls.append(f"Capacity fell from {previous_places} to {new_places} places a day.")
     if not falls:
         return None
-    return contingency_signal(provider=provider, signal=Signal.CAPACITY_FALL, detail=" ".join(falls), today=today)
+    return contingency_signal(
+        provider=provider, signal=AutomaticTrigger.CAPACITY_FALL, detail=" ".join(falls), today=today
+    )
 
 
 def _clean_text(value: str, *, what: str, required: bool = True) -> str:
@@ -252,7 +255,7 @@ def _clean_text(value: str, *, what: str, required: bool = True) -> str:
 
 
 def _check_manual_kind(kind: str) -> None:
-    if kind not in ManualKind.values:
+    if kind not in ManualTrigger.values:
         raise ContingencyError("Select what the concern is: intelligence, self-report, safeguarding or other.")
 
 
@@ -321,12 +324,12 @@ def contingency_open_flag(
         flag.save(update_fields=["duty"])
     FlagTrigger.objects.create(flag=flag, source=FlagTrigger.Source.MANUAL, kind=kind, detail=detail, recorded_by=by)
     FlagLevelChange.objects.create(
-        flag=flag, from_level="", to_level=level, decided_by=by, reason=f"{ManualKind(kind).label}: {detail}"
+        flag=flag, from_level="", to_level=level, decided_by=by, reason=f"{ManualTrigger(kind).label}: {detail}"
     )
     _notify_commissioners(
         flag=flag,
         subject=f"Contingency flag opened: {provider.name} ({flag.get_level_display()})",
-        what=f"{by} opened a contingency flag at “{flag.get_level_display()}”: {ManualKind(kind).label}. {detail}",
+        what=f"{by} opened a contingency flag at “{flag.get_level_display()}”: {ManualTrigger(kind).label}. {detail}",
     )
     _tell_people_supported(flag, today=today)
     return flag

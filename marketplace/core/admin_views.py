@@ -7,7 +7,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from .commissioner_admin import CommissionersOnlyMixin
 from .exports import export_job_for, export_job_is_stuck, export_job_listing_url
 from .models import ExportJob, OutboxEmail
 from .outbox import outbox_resend
@@ -24,15 +24,11 @@ from .storage import private_storage
 MANAGE_OUTBOX = "core.manage_outbox"
 
 
-class OutboxView(WagtailAdminTemplateMixin, TemplateView):
+class OutboxView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    commissioner_permission = MANAGE_OUTBOX
     page_title = "Emails not sent"
     header_icon = "mail"
     template_name = "core/admin/outbox.html"
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm(MANAGE_OUTBOX):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), **outbox_problems()}

@@ -1,4 +1,12 @@
-"""When the database is busy or briefly unreachable: a "try again" page, never the 500 page.
+"""Errors every app shares: the domain error base, and the "try again" page when the database is busy.
+
+`DomainError` is the one base of every app's domain error (AccreditationError,
+MonitoringError, ContingencyError...): a service raises it with a message a
+person can read, and optionally the form field it belongs to. Views catch it
+in one way (`marketplace.core.commissioner_admin.AdminActionView` in the
+admin; decision 0043).
+
+When the database is busy or briefly unreachable: a "try again" page, never the 500 page.
 
 SQLite takes its write lock when a transaction begins (transaction_mode
 IMMEDIATE), so two writers queue instead of failing; PostgreSQL waits on row
@@ -19,6 +27,20 @@ from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Something the rules of the domain do not allow; the message is for people.
+
+    `field` names the form field the message belongs to, when there is one; a
+    view puts the message on that field, or at the top of the form.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
 
 RETRY_AFTER_SECONDS = 5
 

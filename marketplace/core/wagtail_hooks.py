@@ -1,36 +1,42 @@
-"""The "Emails not sent" screen, for commissioners only, under Settings; a large export's page, for whoever asked."""
+"""The "Emails not sent" area, for commissioners only, under Settings; a large export's page, for whoever asked."""
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import include, path
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from .admin_views import MANAGE_OUTBOX, ExportDownloadView, ExportStatusView, OutboxView, ResendView
+from .commissioner_admin import CommissionerViewSet
 
 
-class OutboxMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm(MANAGE_OUTBOX))
+class OutboxViewSet(CommissionerViewSet):
+    """Emails that could not be sent, each with a resend button (under /admin/emails/; decision 0043)."""
+
+    name = "outbox"
+    url_prefix = "emails"
+    permission = MANAGE_OUTBOX
+    icon = "mail"
+    menu_label = "Emails not sent"
+    menu_order = 900
+    add_to_settings_menu = True
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", OutboxView.as_view(), name="index"),
+            path("<int:pk>/resend/", ResendView.as_view(), name="resend"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_outbox_viewset() -> OutboxViewSet:
+    return OutboxViewSet()
 
 
 @hooks.register("register_admin_urls")
-def outbox_urls() -> list[Any]:
+def export_urls() -> list[Any]:
+    """Not a commissioner area: a large export's page belongs to whoever asked for it (core/exports.py)."""
     urls = [
-        path("", OutboxView.as_view(), name="index"),
-        path("<int:pk>/resend/", ResendView.as_view(), name="resend"),
-    ]
-    export_urls = [
         path("<uuid:token>/", ExportStatusView.as_view(), name="status"),
         path("<uuid:token>/download/", ExportDownloadView.as_view(), name="download"),
     ]
-    return [
-        path("emails/", include((urls, "outbox"), namespace="outbox")),
-        path("exports/", include((export_urls, "exports"), namespace="exports")),
-    ]
-
-
-@hooks.register("register_settings_menu_item")
-def outbox_menu_item() -> MenuItem:
-    return OutboxMenuItem("Emails not sent", "/admin/emails/", icon_name="mail", order=900)
+    return [path("exports/", include((urls, "exports"), namespace="exports"))]

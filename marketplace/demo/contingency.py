@@ -30,6 +30,7 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.contingency.models import (
     AffectedPerson,
+    AutomaticTrigger,
     ClosingOutcome,
     ContingencyFlag,
     Duty,
@@ -37,11 +38,10 @@ from marketplace.contingency.models import (
     FlagLevelChange,
     FlagTrigger,
     Level,
-    ManualKind,
-    Signal,
+    ManualTrigger,
     Visibility,
 )
-from marketplace.contingency.services import NEUTRAL_NOTICES, SIGNAL_LEVELS
+from marketplace.contingency.services import AUTOMATIC_TRIGGER_LEVELS, NEUTRAL_NOTICES
 from marketplace.monitoring.models import MonitoringVisit, Rating
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_set_public_notice
@@ -100,7 +100,7 @@ class FlagWriter:
             recorded_by=None if automatic else self.commissioner,
             recorded_at=opened_at,
         )
-        label = Signal(signal).label if automatic else ManualKind(kind).label
+        label = AutomaticTrigger(signal).label if automatic else ManualTrigger(kind).label
         FlagLevelChange.objects.create(
             flag=flag,
             from_level="",
@@ -200,9 +200,9 @@ def build_contingency_demo(*, seed: int, today: date, commissioner: User | None)
     for provider in take(inadequate, 3):
         writer.open(
             provider,
-            signal=Signal.CQC_INADEQUATE,
+            signal=AutomaticTrigger.CQC_INADEQUATE,
             detail="The CQC rated the service Inadequate overall at its latest inspection.",
-            level=SIGNAL_LEVELS[Signal.CQC_INADEQUATE],
+            level=AUTOMATIC_TRIGGER_LEVELS[AutomaticTrigger.CQC_INADEQUATE],
             days_ago=rng.randint(10, 90),
         )
     poor = _latest_poor_visits()
@@ -211,28 +211,28 @@ def build_contingency_demo(*, seed: int, today: date, commissioner: User | None)
         visit = poor[provider.pk]
         writer.open(
             provider,
-            signal=Signal.POOR_MONITORING_RATING,
+            signal=AutomaticTrigger.POOR_MONITORING_RATING,
             detail=f"{visit.get_visit_type_display()} on {visit.visited_on:%d %B %Y} rated Poor overall.",
-            level=SIGNAL_LEVELS[Signal.POOR_MONITORING_RATING],
+            level=AUTOMATIC_TRIGGER_LEVELS[AutomaticTrigger.POOR_MONITORING_RATING],
             days_ago=max(0, (today - visit.visited_on).days),
         )
 
     # The rest at watch, from Companies House, vetting, capacity or intelligence.
     watch_reasons = [
-        (Signal.OVERDUE_ACCOUNTS, "", "Companies House shows the annual accounts overdue."),
-        (Signal.ACCREDITATION_LAPSED, "", "Accreditation lapsed: public liability insurance expired."),
-        (Signal.CAPACITY_FALL, "", "Capacity fell from 120 to 40 hours a week."),
-        ("", ManualKind.INTELLIGENCE, "Two care workers told the brokerage team wages were paid late twice."),
-        ("", ManualKind.SELF_REPORT, "The owner called: the registered manager is leaving next month."),
+        (AutomaticTrigger.OVERDUE_ACCOUNTS, "", "Companies House shows the annual accounts overdue."),
+        (AutomaticTrigger.ACCREDITATION_LAPSED, "", "Accreditation lapsed: public liability insurance expired."),
+        (AutomaticTrigger.CAPACITY_FALL, "", "Capacity fell from 120 to 40 hours a week."),
+        ("", ManualTrigger.INTELLIGENCE, "Two care workers told the brokerage team wages were paid late twice."),
+        ("", ManualTrigger.SELF_REPORT, "The owner called: the registered manager is leaving next month."),
     ]
     remaining = max(0, target - len(used))
     everyone = organisations + [provider for provider in candidates if provider.kind == Kind.PERSONAL_ASSISTANT]
     for index, provider in enumerate(take(everyone, remaining)):
         signal, kind, detail = watch_reasons[index % len(watch_reasons)]
-        if signal == Signal.OVERDUE_ACCOUNTS and not provider.company_number:
-            signal, kind, detail = "", ManualKind.INTELLIGENCE, "A family told the council visits were often late."
+        if signal == AutomaticTrigger.OVERDUE_ACCOUNTS and not provider.company_number:
+            signal, kind, detail = "", ManualTrigger.INTELLIGENCE, "A family told the council visits were often late."
         level = Level.WATCH
-        if kind == ManualKind.INTELLIGENCE and rng.random() < 0.3:
+        if kind == ManualTrigger.INTELLIGENCE and rng.random() < 0.3:
             level = Level.AT_RISK
         writer.open(provider, signal=signal, kind=kind, detail=detail, level=level, days_ago=rng.randint(3, 120))
 
@@ -249,7 +249,7 @@ def build_contingency_demo(*, seed: int, today: date, commissioner: User | None)
     ):
         flag = writer.open(
             provider,
-            kind=ManualKind.INTELLIGENCE,
+            kind=ManualTrigger.INTELLIGENCE,
             detail="Reports of missed calls from the brokerage team.",
             level=Level.WATCH,
             days_ago=rng.randint(200, 300),
@@ -268,7 +268,7 @@ def _failing_story(writer: FlagWriter, provider: Provider, rng: random.Random) -
     start = today - timedelta(days=36)
     flag = writer.open(
         provider,
-        signal=Signal.POOR_MONITORING_RATING,
+        signal=AutomaticTrigger.POOR_MONITORING_RATING,
         detail=f"Unannounced visit on {start:%d %B %Y} rated Poor overall.",
         level=Level.AT_RISK,
         days_ago=36,
@@ -284,7 +284,7 @@ def _failing_story(writer: FlagWriter, provider: Provider, rng: random.Random) -
     FlagTrigger.objects.create(
         flag=flag,
         source=FlagTrigger.Source.MANUAL,
-        kind=ManualKind.INTELLIGENCE,
+        kind=ManualTrigger.INTELLIGENCE,
         detail="Staff told the brokerage team that wages were paid a week late.",
         recorded_by=writer.commissioner,
         recorded_at=_at(start + timedelta(days=12), 14),
@@ -298,7 +298,7 @@ def _failing_story(writer: FlagWriter, provider: Provider, rng: random.Random) -
     FlagTrigger.objects.create(
         flag=flag,
         source=FlagTrigger.Source.AUTOMATIC,
-        kind=Signal.INSOLVENCY,
+        kind=AutomaticTrigger.INSOLVENCY,
         detail="Companies House: a notice of intention to appoint an administrator was filed.",
         recorded_at=_at(start + timedelta(days=25), 7),
     )

@@ -4,7 +4,6 @@ authorised person for someone who lacks capacity. Each asks its rule first; writ
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -13,19 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.accounts import services as account_services
 from marketplace.accounts.forms import AuthorisedPersonForm
-from marketplace.accounts.models import ActingFor, User
+from marketplace.accounts.models import ActingFor
+from marketplace.core.commissioner_admin import commissioner_or_403
 
 from . import services
 from .forms import ReviewForm
 from .models import MessageReport
 
 REPORT_ICON = "warning"
-
-
-def _require(request: HttpRequest, permission: str) -> User:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    return request.user  # type: ignore[return-value]
 
 
 def _render(
@@ -48,7 +42,7 @@ def _render(
 @require_http_methods(["GET", "POST"])
 def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     """The reported message (and only it), who sent it for whom, the report, and the review."""
-    by = _require(request, "engagement.review_reports")
+    by = commissioner_or_403(request, "engagement.review_reports")
     report = get_object_or_404(
         MessageReport.objects.select_related(
             "message",
@@ -86,7 +80,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def authorised_person_appoint(request: HttpRequest) -> HttpResponse:
     """A commissioner appoints an authorised person for a holder who lacks capacity: an invitation they accept."""
-    by = _require(request, "accounts.appoint_authorised_person")
+    by = commissioner_or_403(request, "accounts.appoint_authorised_person")
     form = AuthorisedPersonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.accounts.selectors import commissioner_email_addresses, holder_email_addresses
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.providers.availability import FULL_WEEK
 from marketplace.providers.models import Provider, ServiceType
@@ -35,15 +36,11 @@ LATEST_START_DAYS = 366
 MAX_SHORTLIST = 50
 
 
-class EngagementError(Exception):
+class EngagementError(DomainError):
     """A shortlist, enquiry or message change the rules do not allow; the message is for people.
 
     `field` names the form field the message belongs to, when there is one.
     """
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _moment(now: datetime | None) -> datetime:

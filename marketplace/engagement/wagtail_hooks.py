@@ -5,7 +5,8 @@
 - Authorised people: appoint one for a holder who lacks capacity.
 
 Who may see them is the rules': `engagement.review_reports` and
-`accounts.appoint_authorised_person` (commissioners).
+`accounts.appoint_authorised_person` (commissioners), through the shared
+commissioner admin (decision 0043).
 """
 
 from typing import Any
@@ -13,40 +14,25 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
-from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import CommissionerArea, CommissionerPermissionPolicy, CommissionerViewSet
 
 from . import admin_views
 from .models import MessageReport
 
-
-class ReportPermissionPolicy(BasePermissionPolicy):
-    """Commissioners (engagement.review_reports) list and review reports; nobody adds or deletes them here."""
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        return action in {"view", "change"} and bool(user.has_perm("engagement.review_reports"))
-
-    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        if not set(actions) & {"view", "change"}:
-            return User.objects.none()
-        return User.objects.commissioners()
+# Commissioners list and review reports; nobody adds or deletes them here.
+register_permission_policy(
+    MessageReport,
+    CommissionerPermissionPolicy(MessageReport, permission="engagement.review_reports", actions={"view", "change"}),
+)
 
 
-register_permission_policy(MessageReport, ReportPermissionPolicy(MessageReport))
-
-
-class ReportViewSet(ModelViewSet):
+class ReportViewSet(CommissionerArea, ModelViewSet):
+    permission = "engagement.review_reports"
     model = MessageReport
     name = "engagement_reports"
     url_prefix = "engagement/reports"
@@ -86,21 +72,14 @@ class ReportViewSet(ModelViewSet):
         ]
 
 
-class AuthorisedPersonViewSet(ViewSet):
+class AuthorisedPersonViewSet(CommissionerViewSet):
+    permission = "accounts.appoint_authorised_person"
     name = "engagement_authorised_person"
     url_prefix = "engagement/authorised-person"
     icon = "user"
     menu_label = "Appoint an authorised person"
     menu_order = 141
     add_to_admin_menu = True
-
-    @cached_property
-    def menu_item_class(self) -> type[MenuItem]:
-        class CommissionersOnlyMenuItem(MenuItem):
-            def is_shown(self, request: HttpRequest) -> bool:
-                return bool(request.user.has_perm("accounts.appoint_authorised_person"))
-
-        return CommissionersOnlyMenuItem
 
     def get_urlpatterns(self) -> list[Any]:
         return [path("", admin_views.authorised_person_appoint, name="index")]

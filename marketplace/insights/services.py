@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accreditation.models import AccreditationDecision, CheckDecision, ProviderCheck
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 
 from .models import DigestRun
@@ -32,7 +33,7 @@ DIGEST_HOUR = time(7, 0)
 LINES_PER_SECTION = 15
 
 
-class DigestError(Exception):
+class DigestError(DomainError):
     """A digest asked for an impossible period; the message is for people."""
 
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -24,6 +23,7 @@ from wagtail.admin.views.reports import ReportView
 from marketplace.accreditation.selectors import review_queue_summary
 from marketplace.budgets import selectors as budget_selectors
 from marketplace.budgets.templatetags.budgets_tags import format_pence
+from marketplace.core.commissioner_admin import CommissionersOnlyMixin
 from marketplace.places.models import Locality
 
 from . import forms, market, selectors
@@ -49,17 +49,6 @@ def monitoring_due_report_url() -> str:
 
 def provider_admin_url(provider_id: int) -> str:
     return reverse("wagtailsnippets_providers_provider:edit", args=[provider_id])
-
-
-class CommissionersOnlyMixin:
-    """Refuse anyone without the dashboard permission (Wagtail shows them its 'no permission' message)."""
-
-    request: HttpRequest
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
 # --- The dashboard ------------------------------------------------------------------------------
@@ -153,6 +142,7 @@ def dashboard_headlines(
 
 
 class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+    commissioner_permission = PERMISSION
     template_name = "insights/dashboard.html"
     page_title = DASHBOARD_TITLE
     header_icon = "site"
@@ -278,6 +268,7 @@ def report_links() -> list[tuple[str, str, str]]:
 class InsightsReportView(CommissionersOnlyMixin, ReportView):
     """A report built from a selector's rows, with a filter form, an accessible chart and CSV/XLSX export."""
 
+    commissioner_permission = PERMISSION
     results_template_name = "insights/report_results.html"
     header_icon = "table"
     paginate_by = 50

@@ -1,50 +1,61 @@
-"""The morning dashboard in the Wagtail admin: its menu item (first), its reports and the home page panel."""
+"""The morning dashboard in the Wagtail admin (decision 0043): its area, its reports and the home page panel."""
 
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import include, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 
-from . import admin_urls
-from .views import DASHBOARD_TITLE, PERMISSION, REPORT_VIEWS, dashboard_headlines
+from marketplace.core.commissioner_admin import CommissionerMenuItem, CommissionerViewSet
+
+from .views import DASHBOARD_TITLE, PERMISSION, REPORT_VIEWS, DashboardView, dashboard_headlines
 
 
-class CommissionersMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm(PERMISSION))
+class InsightsViewSet(CommissionerViewSet):
+    """The dashboard (first in the main menu) and its reports (in Wagtail's Reports menu), under /admin/insights/."""
 
-
-@hooks.register("register_admin_urls")
-def register_insights_urls() -> list[Any]:
-    return [path("insights/", include((admin_urls.urlpatterns, "insights"), namespace="insights"))]
-
-
-@hooks.register("register_admin_menu_item")
-def register_dashboard_menu_item() -> MenuItem:
+    name = "insights"
+    url_prefix = "insights"
+    permission = PERMISSION
+    icon = "site"
+    menu_label = DASHBOARD_TITLE
+    menu_name = "morning-dashboard"
     # Ordered before Wagtail's own items (Pages is 100), so it is the first thing a commissioner sees.
-    return CommissionersMenuItem(
-        DASHBOARD_TITLE, reverse("insights:dashboard"), name="morning-dashboard", icon_name="site", order=1
-    )
+    menu_order = 1
+    add_to_admin_menu = True
 
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", DashboardView.as_view(), name="dashboard"),
+            *(
+                path(f"{view.url_name.replace('_', '-')}/", view.as_view(), name=view.url_name)
+                for view in REPORT_VIEWS
+            ),
+        ]
 
-def _register_report(view: Any, order: int) -> None:
-    @hooks.register("register_reports_menu_item")
-    def register() -> MenuItem:
-        return CommissionersMenuItem(
+    def register_menu_item(self) -> None:
+        super().register_menu_item()
+        for order, view in enumerate(REPORT_VIEWS, start=10):
+            hooks.register("register_reports_menu_item", partial(self.report_menu_item, view, order))
+
+    def report_menu_item(self, view: Any, order: int) -> MenuItem:
+        return CommissionerMenuItem(
             view.page_title,
-            reverse(f"insights:{view.url_name}"),
+            reverse(self.get_url_name(view.url_name)),
             name=f"insights-{view.url_name}",
             icon_name="table",
             order=order,
+            permission=self.permission,
         )
 
 
-for _order, _view in enumerate(REPORT_VIEWS):
-    _register_report(_view, 10 + _order)
+@hooks.register("register_admin_viewset")
+def register_insights_viewset() -> InsightsViewSet:
+    return InsightsViewSet()
 
 
 class MorningDashboardPanel(Component):

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.core.uploads import DetectedType, UploadError, check_upload
 from marketplace.providers import hooks as provider_hooks
@@ -48,7 +49,7 @@ FEEDBACK_MAX_LENGTH = 2000
 OVERDUE_ALERT_EVERY_DAYS = 7
 
 
-class MonitoringError(Exception):
+class MonitoringError(DomainError):
     """A change to monitoring records that the rules do not allow; the message is for people."""
 
 

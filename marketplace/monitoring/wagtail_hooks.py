@@ -7,8 +7,9 @@
 - Feedback: the moderation queue
 - Due and overdue: the risk-based schedule as a report with CSV/XLSX export
 
-Who may do anything here is `monitoring.manage` (commissioners), through one
-permission policy for every monitoring model. Nothing is ever deleted here:
+Who may do anything here is `monitoring.manage` (commissioners), through the
+shared commissioner admin (decision 0043): one permission policy for every
+monitoring model, the menu and the view guards. Nothing is ever deleted here:
 visits, decisions and feedback are records.
 """
 
@@ -22,16 +23,19 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
-from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import (
+    CommissionerArea,
+    CommissionerPermissionPolicy,
+    CommissionersOnlyMixin,
+    CommissionerViewSet,
+)
 from marketplace.providers.models import Provider
 
 from . import admin_views
@@ -47,26 +51,22 @@ def _day(day: date | None) -> str:
     return date_format(day, "j M Y") if day else "Never"
 
 
-class MonitoringPermissionPolicy(BasePermissionPolicy):
-    """Commissioners (rules: monitoring.manage) may do everything but delete; nobody else anything."""
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        return action != "delete" and bool(user.has_perm("monitoring.manage"))
-
-    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        if set(actions) <= {"delete"}:
-            return User.objects.none()
-        return User.objects.commissioners()
-
-
+MANAGE = "monitoring.manage"
+# Visits, decisions and feedback are records: commissioners add, change and view them; nobody deletes.
 for monitoring_model in (Arrangement, ArrangementMembership, MonitoringVisit, Feedback):
-    register_permission_policy(monitoring_model, MonitoringPermissionPolicy(monitoring_model))
+    register_permission_policy(
+        monitoring_model,
+        CommissionerPermissionPolicy(monitoring_model, permission=MANAGE, actions={"add", "change", "view"}),
+    )
 
 
-class ArrangementViewSet(ModelViewSet):
+class MonitoringViewSet(CommissionerArea, ModelViewSet):
+    """A monitoring listing: commissioners only, by the policy above and the menu."""
+
+    permission = MANAGE
+
+
+class ArrangementViewSet(MonitoringViewSet):
     model = Arrangement
     name = "monitoring_arrangements"
     url_prefix = "monitoring/arrangements"
@@ -96,7 +96,7 @@ class ArrangementViewSet(ModelViewSet):
         return Arrangement.objects.annotate(current_members=Count("memberships", filter=current))
 
 
-class MembershipViewSet(ModelViewSet):
+class MembershipViewSet(MonitoringViewSet):
     """Who is on which arrangement: a listing of its own, as a list can have hundreds of members."""
 
     model = ArrangementMembership
@@ -121,7 +121,7 @@ class MembershipViewSet(ModelViewSet):
         return {**super().get_index_view_kwargs(**kwargs), "queryset": queryset}
 
 
-class VisitViewSet(ModelViewSet):
+class VisitViewSet(MonitoringViewSet):
     """The visits listing comes from Wagtail; recording, the visit's page and every change are ours."""
 
     model = MonitoringVisit
@@ -188,22 +188,22 @@ class VisitViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("new/", admin_views.visit_create, name="add"),
+            path("new/", admin_views.VisitCreateView.as_view(), name="add"),
             path("<int:pk>/", admin_views.visit_page, name="edit"),
-            path("<int:pk>/draft/", admin_views.visit_edit_draft, name="edit_draft"),
-            path("<int:pk>/finalise/", admin_views.visit_finalise, name="finalise"),
-            path("<int:pk>/publish/", admin_views.visit_publish, name="publish"),
-            path("<int:pk>/amend/", admin_views.visit_amend, name="amend"),
-            path("<int:pk>/follow-up/", admin_views.visit_follow_up, name="follow_up"),
-            path("<int:visit_pk>/actions/new/", admin_views.action_add, name="action_add"),
-            path("actions/<int:pk>/", admin_views.action_change, name="action_change"),
-            path("<int:visit_pk>/attachments/new/", admin_views.attachment_add, name="attachment_add"),
+            path("<int:pk>/draft/", admin_views.VisitEditDraftView.as_view(), name="edit_draft"),
+            path("<int:pk>/finalise/", admin_views.VisitFinaliseView.as_view(), name="finalise"),
+            path("<int:pk>/publish/", admin_views.VisitPublishView.as_view(), name="publish"),
+            path("<int:pk>/amend/", admin_views.VisitAmendView.as_view(), name="amend"),
+            path("<int:pk>/follow-up/", admin_views.VisitFollowUpView.as_view(), name="follow_up"),
+            path("<int:visit_pk>/actions/new/", admin_views.ActionAddView.as_view(), name="action_add"),
+            path("actions/<int:pk>/", admin_views.ActionChangeView.as_view(), name="action_change"),
+            path("<int:visit_pk>/attachments/new/", admin_views.AttachmentAddView.as_view(), name="attachment_add"),
             path("attachments/<int:pk>/", admin_views.attachment_download, name="attachment_download"),
         ]
 
 
-class FeedbackViewSet(ModelViewSet):
-    """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.feedback_moderate`."""
+class FeedbackViewSet(MonitoringViewSet):
+    """The moderation queue: the listing comes from Wagtail, the decision from `admin_views.FeedbackModerateView`."""
 
     model = Feedback
     name = "monitoring_feedback"
@@ -253,14 +253,14 @@ class FeedbackViewSet(ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/", admin_views.feedback_moderate, name="edit"),
+            path("<int:pk>/", admin_views.FeedbackModerateView.as_view(), name="edit"),
         ]
 
 
 # The due-and-overdue report -------------------------------------------------------
 
 
-class MonitoringDueReportView(ReportView):
+class MonitoringDueReportView(CommissionersOnlyMixin, ReportView):
     """Providers on a current arrangement and when each is next due a monitoring visit, with why."""
 
     page_title = "Monitoring due and overdue"
@@ -268,7 +268,7 @@ class MonitoringDueReportView(ReportView):
     index_url_name = "monitoring_schedule:index"
     index_results_url_name = "monitoring_schedule:index_results"
     filterset_class = ScheduleFilterSet
-    permission_required = "view"
+    commissioner_permission = MANAGE
     paginate_by = 100
     list_export = [
         "provider.name",
@@ -294,9 +294,6 @@ class MonitoringDueReportView(ReportView):
         "days_overdue": "Days overdue",
         "reasons_text": "Why",
     }
-
-    def user_has_permission(self, permission: str) -> bool:
-        return bool(self.request.user.has_perm("monitoring.manage"))
 
     def get_filename(self) -> str:
         return f"monitoring-due-{timezone.localdate():%Y-%m-%d}"
@@ -347,19 +344,12 @@ class MonitoringDueReportView(ReportView):
         return rows
 
 
-class MonitoringDueViewSet(ViewSet):
+class MonitoringDueViewSet(CommissionerViewSet):
     name = "monitoring_schedule"
     url_prefix = "monitoring/due"
+    permission = MANAGE
     icon = "date"
     menu_label = "Due and overdue"
-
-    @cached_property
-    def menu_item_class(self) -> type[MenuItem]:
-        class ReportMenuItem(MenuItem):
-            def is_shown(self, request: HttpRequest) -> bool:
-                return bool(request.user.has_perm("monitoring.manage"))
-
-        return ReportMenuItem
 
     def get_urlpatterns(self) -> list[Any]:
         view = MonitoringDueReportView
@@ -385,7 +375,7 @@ def register_monitoring_viewsets() -> MonitoringGroup:
 @hooks.register("register_snippet_listing_buttons")
 def record_visit_button(snippet: Any, user: Any, next_url: str | None = None) -> Any:
     """A "Record a monitoring visit" button on each provider in the providers listing."""
-    if isinstance(snippet, Provider) and user.has_perm("monitoring.manage"):
+    if isinstance(snippet, Provider) and user.has_perm(MANAGE):
         yield Button(
             "Record a monitoring visit",
             reverse("monitoring_visits:add") + f"?provider={snippet.pk}",

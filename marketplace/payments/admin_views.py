@@ -3,8 +3,9 @@
 Thin: listings are Wagtail report views (filters, CSV and XLSX export, the
 project's background exports for large ones); the payment page shows its
 refunds and disputes and posts the refund form to one service. Anyone without
-`payments.view_payments` gets a 404 on every screen, as on the contingency
-screens, so nothing about a payment is revealed.
+`payments.view_payments` is refused (403) on every screen before anything is
+looked up, as on every commissioner screen (decision 0043), so nothing about a
+payment is revealed.
 """
 
 import datetime
@@ -12,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
-from django.contrib import messages
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,7 +25,7 @@ from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.coreutils import multigetattr
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import AdminActionView, CommissionersOnlyMixin, commissioners_only
 
 from . import commissioner_selectors as selectors
 from .admin_forms import PaymentFilterSet, PayoutFilterSet, PeriodForm, RefundForm
@@ -34,12 +35,6 @@ from .refunds import payment_refund, refundable_pence
 
 VIEW_PERMISSION = "payments.view_payments"
 REFUND_PERMISSION = "payments.refund_payments"
-
-
-def _require(request: HttpRequest, permission: str = VIEW_PERMISSION) -> User:
-    if not request.user.has_perm(permission):
-        raise Http404
-    return request.user  # type: ignore[return-value]
 
 
 def pounds(pence: int | None) -> Decimal | None:
@@ -53,16 +48,13 @@ def payment_url(payment: Payment) -> str:
     return reverse("payments_admin:payment", args=[payment.pk])
 
 
-class CommissionersReportView(ReportView):
-    """A payments listing: commissioners only (404 for anyone else), with the section's links and totals."""
+class CommissionersReportView(CommissionersOnlyMixin, ReportView):
+    """A payments listing: commissioners only (403 for anyone else), with the section's links and totals."""
 
+    commissioner_permission = VIEW_PERMISSION
     results_template_name = "payments/admin/report_results.html"
     header_icon = "pick"
     paginate_by = 50
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        _require(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_filename(self) -> str:
         return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
@@ -329,8 +321,8 @@ class ReconciliationListView(CommissionersReportView):
         return selectors.reconciliation_reports()
 
 
+@commissioners_only(VIEW_PERMISSION)
 def reconciliation_report(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
     try:
         report = selectors.reconciliation_reports().get(pk=pk)
     except ReconciliationReport.DoesNotExist as error:
@@ -364,34 +356,45 @@ def _payment_or_404(pk: int) -> Payment:
         raise Http404 from error
 
 
+@commissioners_only(VIEW_PERMISSION)
 def payment_page(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request)
     return _payment_page(request, _payment_or_404(pk))
 
 
-def refund(request: HttpRequest, pk: int) -> HttpResponse:
+class RefundView(AdminActionView):
     """Refund part or all of a payment; bad input or a refusal re-shows the page with what was typed."""
-    user = _require(request, REFUND_PERMISSION)
-    payment = _payment_or_404(pk)
-    if request.method != "POST":
-        return redirect(payment_url(payment))
-    form = RefundForm(request.POST)
-    if form.is_valid():
+
+    commissioner_permission = REFUND_PERMISSION
+    form_class = RefundForm
+
+    def setup_after_permission_check(self) -> None:
+        self.payment = _payment_or_404(self.kwargs["pk"])
+
+    def perform(self, form: forms.Form) -> Any:
+        data = form.cleaned_data
         try:
-            made = payment_refund(
-                payment=payment,
-                amount_pence=form.cleaned_data["amount"],
-                reason=form.cleaned_data["reason"],
-                by=user,
-                token=form.cleaned_data["token"],
+            return payment_refund(
+                payment=self.payment,
+                amount_pence=data["amount"],
+                reason=data["reason"],
+                by=self.commissioner,
+                token=data["token"],
             )
         except PaymentsError as error:
-            form.add_error("amount" if "amount" in error.message.lower() else None, error.message)
-        else:
-            messages.success(
-                request,
-                f"£{made.amount_pence / 100:,.2f} refunded to the card. The provider's share has been taken back "
-                "and the money returned to the person's funds.",
-            )
-            return redirect(payment_url(payment))
-    return _payment_page(request, _payment_or_404(pk), form, status=400)
+            # A refusal about the amount belongs beside the amount; any other at the top of the form.
+            field = "amount" if "amount" in error.message.lower() else None
+            raise PaymentsError(error.message, field=field, is_unreachable=error.is_unreachable) from error
+
+    def get_success_message(self, result: Any, form: forms.Form) -> str:
+        return (
+            f"£{result.amount_pence / 100:,.2f} refunded to the card. The provider's share has been taken back "
+            "and the money returned to the person's funds."
+        )
+
+    def get_success_url(self, result: Any = None) -> str:
+        return payment_url(self.payment)
+
+    def render_form(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        if not form.is_bound:  # the form lives on the payment's page
+            return redirect(self.get_success_url())
+        return _payment_page(self.request, _payment_or_404(self.payment.pk), cast(RefundForm, form), status=status)

@@ -1,46 +1,51 @@
-"""The "Online payments" area of the Wagtail admin: commissioners only."""
+"""The "Online payments" area of the Wagtail admin: commissioners only (decision 0043)."""
 
 from typing import Any
 
-from django.http import HttpRequest
-from django.urls import include, path, reverse
+from django.urls import path
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+
+from marketplace.core.commissioner_admin import CommissionerViewSet
 
 from . import admin_views
 
 
-class CommissionersMenuItem(MenuItem):
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm(admin_views.VIEW_PERMISSION))
+class PaymentsViewSet(CommissionerViewSet):
+    """Payments, payouts, totals by provider and the nightly checks against Stripe (under /admin/online-payments/)."""
+
+    name = "payments_admin"
+    url_prefix = "online-payments"
+    permission = admin_views.VIEW_PERMISSION
+    icon = "pick"
+    menu_label = "Online payments"
+    menu_name = "online-payments"
+    menu_order = 140
+    add_to_admin_menu = True
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", admin_views.PaymentListView.as_view(), name="index"),
+            path("results/", admin_views.PaymentListView.as_view(results_only=True), name="index_results"),
+            path("<int:pk>/", admin_views.payment_page, name="payment"),
+            path("<int:pk>/refund/", admin_views.RefundView.as_view(), name="refund"),
+            path("payouts/", admin_views.PayoutListView.as_view(), name="payouts"),
+            path("payouts/results/", admin_views.PayoutListView.as_view(results_only=True), name="payouts_results"),
+            path("providers/", admin_views.ProviderTotalsView.as_view(), name="providers"),
+            path(
+                "providers/results/",
+                admin_views.ProviderTotalsView.as_view(results_only=True),
+                name="providers_results",
+            ),
+            path("reconciliation/", admin_views.ReconciliationListView.as_view(), name="reports"),
+            path(
+                "reconciliation/results/",
+                admin_views.ReconciliationListView.as_view(results_only=True),
+                name="reports_results",
+            ),
+            path("reconciliation/<int:pk>/", admin_views.reconciliation_report, name="report"),
+        ]
 
 
-payments_admin_urls = [
-    path("", admin_views.PaymentListView.as_view(), name="index"),
-    path("results/", admin_views.PaymentListView.as_view(results_only=True), name="index_results"),
-    path("<int:pk>/", admin_views.payment_page, name="payment"),
-    path("<int:pk>/refund/", admin_views.refund, name="refund"),
-    path("payouts/", admin_views.PayoutListView.as_view(), name="payouts"),
-    path("payouts/results/", admin_views.PayoutListView.as_view(results_only=True), name="payouts_results"),
-    path("providers/", admin_views.ProviderTotalsView.as_view(), name="providers"),
-    path("providers/results/", admin_views.ProviderTotalsView.as_view(results_only=True), name="providers_results"),
-    path("reconciliation/", admin_views.ReconciliationListView.as_view(), name="reports"),
-    path(
-        "reconciliation/results/",
-        admin_views.ReconciliationListView.as_view(results_only=True),
-        name="reports_results",
-    ),
-    path("reconciliation/<int:pk>/", admin_views.reconciliation_report, name="report"),
-]
-
-
-@hooks.register("register_admin_urls")
-def register_payments_admin_urls() -> list[Any]:
-    return [path("online-payments/", include((payments_admin_urls, "payments_admin"), namespace="payments_admin"))]
-
-
-@hooks.register("register_admin_menu_item")
-def register_payments_menu_item() -> MenuItem:
-    return CommissionersMenuItem(
-        "Online payments", reverse("payments_admin:index"), name="online-payments", icon_name="pick", order=140
-    )
+@hooks.register("register_admin_viewset")
+def register_payments_viewset() -> PaymentsViewSet:
+    return PaymentsViewSet()

@@ -16,6 +16,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 
 if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
@@ -41,7 +42,7 @@ from .search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_
 from .selectors import provider_email_addresses
 
 
-class ProviderError(Exception):
+class ProviderError(DomainError):
     """A change to a provider that the rules do not allow; the message is for people."""
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
+from marketplace.core.commissioner_admin import commissioners_only
 from marketplace.core.submissions import submit_once
 
 if TYPE_CHECKING:  # accounts sits above providers (decision 0022): the user is named for types only
@@ -531,9 +532,8 @@ def withdraw_change_request(request: HttpRequest, provider_uuid: UUID, request_u
 # The commissioners' review of change requests (Wagtail admin).
 
 
+@commissioners_only("providers.review_change_request")
 def change_request_index(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("providers.review_change_request"):
-        raise PermissionDenied
     status = request.GET.get("status", ProviderChangeRequest.Status.PENDING)
     if status not in ProviderChangeRequest.Status.values and status != "all":
         status = ProviderChangeRequest.Status.PENDING
@@ -549,9 +549,8 @@ def change_request_index(request: HttpRequest) -> HttpResponse:
     )
 
 
+@commissioners_only("providers.review_change_request")
 def change_request_review(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.has_perm("providers.review_change_request"):
-        raise PermissionDenied
     change_request = get_object_or_404(
         ProviderChangeRequest.objects.select_related("provider", "submitted_by", "decided_by"), pk=pk
     )

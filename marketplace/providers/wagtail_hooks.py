@@ -3,15 +3,16 @@
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import include, path, reverse
+from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser as chooser_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from marketplace.core.commissioner_admin import CommissionerMenuItem, CommissionerViewSet
 
 from . import hooks as provider_hooks
 from .filters import ProviderAdminFilterSet, ProviderChooserFilterForm
@@ -205,31 +206,8 @@ def provider_status_button(snippet: Any, user: Any, next_url: str | None = None)
         )
 
 
-@hooks.register("register_admin_urls")
-def register_change_request_urls() -> list[Any]:
-    """Commissioners review the changes published providers asked for."""
-    return [
-        path(
-            "provider-changes/",
-            include(
-                (
-                    [
-                        path("", change_request_index, name="index"),
-                        path("<int:pk>/", change_request_review, name="review"),
-                    ],
-                    "providers_change_requests",
-                ),
-                namespace="providers_change_requests",
-            ),
-        )
-    ]
-
-
-class ChangeRequestMenuItem(MenuItem):
+class ChangeRequestMenuItem(CommissionerMenuItem):
     """Shown to commissioners only, with how many requests are waiting."""
-
-    def is_shown(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("providers.review_change_request"))
 
     def render_component(self, request: HttpRequest) -> Any:
         waiting = ProviderChangeRequest.objects.filter(status=ProviderChangeRequest.Status.PENDING).count()
@@ -243,11 +221,28 @@ class ChangeRequestMenuItem(MenuItem):
         )
 
 
-@hooks.register("register_admin_menu_item")
-def register_change_request_menu_item() -> MenuItem:
-    return ChangeRequestMenuItem(
-        "Provider changes", reverse("providers_change_requests:index"), icon_name="edit", order=105
-    )
+class ChangeRequestViewSet(CommissionerViewSet):
+    """Commissioners review the changes published providers asked for (under /admin/provider-changes/)."""
+
+    name = "providers_change_requests"
+    url_prefix = "provider-changes"
+    permission = "providers.review_change_request"
+    menu_item_class = ChangeRequestMenuItem
+    icon = "edit"
+    menu_label = "Provider changes"
+    menu_order = 105
+    add_to_admin_menu = True
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            path("", change_request_index, name="index"),
+            path("<int:pk>/", change_request_review, name="review"),
+        ]
+
+
+@hooks.register("register_admin_viewset")
+def register_change_request_viewset() -> ChangeRequestViewSet:
+    return ChangeRequestViewSet()
 
 
 @hooks.register("insert_global_admin_js")

@@ -13,13 +13,14 @@ from django.utils import timezone
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.agreements.models import Agreement, TimesheetEntry
+from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
 from marketplace.providers.selectors import provider_email_addresses
 
 from .models import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, TEXT_MIN_LENGTH, Moderation, Review
 
 
-class ReviewError(Exception):
+class ReviewError(DomainError):
     """A review, reply or decision that cannot be made, with a message a person can read."""
 
 

@@ -3,14 +3,14 @@
 The listing comes from Wagtail (a ModelViewSet with a filter, search and
 export); the decision is `moderate` below, which publishes or rejects the
 review, or then the provider's reply. Who may do anything here is
-`reviews.moderate` (commissioners). Nothing is added or deleted here.
+`reviews.moderate` (commissioners), through the shared commissioner admin
+(decision 0043). Nothing is added or deleted here.
 """
 
 from typing import Any
 
 import django_filters
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -20,32 +20,19 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from marketplace.accounts.models import User
+from marketplace.core.commissioner_admin import CommissionerArea, CommissionerPermissionPolicy, commissioner_or_403
 
 from . import services
 from .forms import ReviewModerationForm
 from .models import Moderation, Review
 
-
-class ReviewPermissionPolicy(BasePermissionPolicy):
-    """Commissioners (rules: reviews.moderate) may list and decide; nobody adds or deletes."""
-
-    def user_has_permission(self, user: Any, action: str) -> bool:
-        return action in {"view", "change"} and bool(user.has_perm("reviews.moderate"))
-
-    def user_has_any_permission(self, user: Any, actions: Any) -> bool:
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def users_with_any_permission(self, actions: Any) -> QuerySet[User]:
-        if not set(actions) & {"view", "change"}:
-            return User.objects.none()
-        return User.objects.commissioners()
-
-
-register_permission_policy(Review, ReviewPermissionPolicy(Review))
+MODERATE = "reviews.moderate"
+# Commissioners list and decide; nobody adds or deletes.
+register_permission_policy(
+    Review, CommissionerPermissionPolicy(Review, permission=MODERATE, actions={"view", "change"})
+)
 
 
 class ReviewFilterSet(WagtailFilterSet):
@@ -76,9 +63,7 @@ def _state(review: Review) -> str:
 
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     """Decide on a review waiting for moderation, or on the provider's reply to a published one."""
-    if not request.user.has_perm("reviews.moderate"):
-        raise PermissionDenied
-    by: User = request.user  # type: ignore[assignment]
+    by = commissioner_or_403(request, MODERATE)
     review = get_object_or_404(
         Review.objects.select_related("provider", "holder", "written_by", "moderated_by"), pk=pk
     )
@@ -118,9 +103,10 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class ReviewViewSet(ModelViewSet):
+class ReviewViewSet(CommissionerArea, ModelViewSet):
     """The moderation queue: reviews (and replies) waiting first, then the decided ones."""
 
+    permission = MODERATE
     model = Review
     name = "reviews_moderation"
     url_prefix = "reviews"

@@ -221,7 +221,7 @@ def test_rejecting_needs_a_reason_and_keeps_nothing_half_done(
 
     response = client.post(check_url(check), {f"{prefix}-decision": "reject", f"{prefix}-reason": "  "})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Give the reason for rejecting this check" in response.content.decode()
     check.refresh_from_db()
     assert check.status == ProviderCheck.Status.SUBMITTED
@@ -253,7 +253,7 @@ def test_a_service_refusal_is_shown_and_what_was_typed_is_kept(
     response = client.post(check_url(check), {f"{prefix}-decision": "verify", f"{prefix}-reason": "My careful note"})
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Only a check waiting for review can be verified" in html
     assert "My careful note" in html
     check.refresh_from_db()
@@ -269,7 +269,7 @@ def test_accrediting_before_every_check_is_verified_says_what_is_missing(
     response = client.post(decide_url(personal_assistant), {"outcome": "accredited", "reason": "Looks good to me"})
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Every required check must be verified and in date first" in html
     assert "Looks good to me" in html
     personal_assistant.refresh_from_db()
@@ -291,7 +291,7 @@ def test_accredit_then_suspend_is_recorded_in_order_and_the_provider_is_told(
     assert personal_assistant.accreditation.status == Accreditation.Status.ACCREDITED
 
     no_reason = client.post(decide_url(personal_assistant), {"outcome": "suspended", "reason": ""})
-    assert no_reason.status_code == 200
+    assert no_reason.status_code == 400
     assert "Give the reason for your decision" in no_reason.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -336,7 +336,7 @@ def test_an_unknown_outcome_is_a_form_error_not_a_500(
 ) -> None:
     response = client.post(decide_url(personal_assistant), {"outcome": "promoted", "reason": "x"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not AccreditationDecision.objects.exists()
 
 
@@ -429,15 +429,17 @@ def test_nobody_but_commissioners_reaches_any_vetting_screen(
     assert not EvidenceView.objects.exists()
 
 
-def test_object_screens_answer_404_to_an_editor(
+def test_every_screen_refuses_an_editor_before_looking_anything_up(
     client: Client, editor_user: Any, personal_assistant: Provider
 ) -> None:
     evidence = every_check(personal_assistant, status=ProviderCheck.Status.SUBMITTED)[0].evidence.get()
     client.force_login(editor_user)
+    ajax = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}  # Wagtail answers 403 itself, not its dashboard redirect
 
-    assert client.get(review_url(personal_assistant)).status_code == 404
-    assert client.get(reverse("accreditation_review:evidence_file", args=[evidence.uuid])).status_code == 404
-    # Wagtail turns a refusal inside the admin into a message on its dashboard.
+    assert client.get(review_url(personal_assistant), **ajax).status_code == 403
+    assert client.get(reverse("accreditation_review:review", args=[999_999]), **ajax).status_code == 403
+    assert client.get(reverse("accreditation_review:evidence_file", args=[evidence.uuid]), **ajax).status_code == 403
+    # Without it, Wagtail turns a refusal inside the admin into a message on its dashboard.
     response = client.get(QUEUE)
     assert (response.status_code, response["Location"]) == (302, "/admin/")
 
@@ -474,7 +476,7 @@ def test_only_the_decisions_the_state_allows_are_offered(
     assert re.findall(r'name="outcome" value="(\w+)"', accredited) == ["suspended"]
 
     response = client.post(decide_url(personal_assistant), {"outcome": "accredited", "reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose one of the decisions listed" in response.content.decode()
     assert not AccreditationDecision.objects.exists()
 

@@ -9,7 +9,7 @@ from marketplace.backups import services
 from marketplace.backups.models import BackupChoice, CannotCome
 from marketplace.backups.selectors import holder_current_alerts
 from marketplace.contingency import services as contingency
-from marketplace.contingency.models import Level, ManualKind
+from marketplace.contingency.models import Level, ManualTrigger
 from marketplace.core.models import OutboxEmail
 from marketplace.engagement.models import ShortlistEntry
 from tests.factories import ProviderFactory
@@ -146,7 +146,11 @@ def test_a_flag_at_failing_tells_people_once_and_closing_it_clears_the_alert(
     people: People, agreement, commissioner_user
 ) -> None:
     flag = contingency.contingency_open_flag(
-        provider=people.provider, by=commissioner_user, kind=ManualKind.INTELLIGENCE, detail="Watch this", today=TODAY
+        provider=people.provider,
+        by=commissioner_user,
+        kind=ManualTrigger.INTELLIGENCE,
+        detail="Watch this",
+        today=TODAY,
     )
     assert not CannotCome.objects.exists()  # "watch" affects nobody's care yet
     contingency.contingency_change_level(flag=flag, to_level=Level.FAILING, by=commissioner_user, reason="Staff left")

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.core import mail
 
-from marketplace.contingency.models import ContingencyFlag, FlagLevelChange, FlagTrigger, Level, Signal
+from marketplace.contingency.models import AutomaticTrigger, ContingencyFlag, FlagLevelChange, FlagTrigger, Level
 from marketplace.contingency.services import (
-    SIGNAL_LEVELS,
+    AUTOMATIC_TRIGGER_LEVELS,
     ContingencyError,
     contingency_check_capacity,
     contingency_signal,
@@ -47,13 +47,13 @@ def test_each_signal_opens_a_flag_at_its_documented_level(
     assert change.from_level == ""
     assert change.to_level == level
     assert change.decided_by is None
-    assert Signal(signal).label in change.reason
+    assert AutomaticTrigger(signal).label in change.reason
     assert [message.to for message in mail.outbox] == [[commissioner_user.email]]
     assert provider.name in mail.outbox[0].subject
 
 
 def test_every_signal_has_a_level() -> None:
-    assert set(SIGNAL_LEVELS) == set(Signal.values)
+    assert set(AUTOMATIC_TRIGGER_LEVELS) == set(AutomaticTrigger.values)
 
 
 def test_a_more_serious_signal_raises_the_open_flag() -> None:
@@ -151,5 +151,5 @@ def test_a_visit_finalised_poor_in_monitoring_flags_the_provider_at_risk(commiss
     flag = ContingencyFlag.objects.open().get(provider=provider)
     assert flag.level == Level.AT_RISK
     trigger = flag.triggers.get()
-    assert trigger.kind == Signal.POOR_MONITORING_RATING
+    assert trigger.kind == AutomaticTrigger.POOR_MONITORING_RATING
     assert "02 May 2025" in trigger.detail

@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 Source = RegisterAlert.Source
 NOT_FOUND = "Not found"
 
-# Contingency signals (marketplace.contingency.models.Signal) raised with alerts.
+# Automatic contingency triggers (marketplace.contingency.models.AutomaticTrigger) raised with alerts.
 SIGNAL_CQC_INADEQUATE = "cqc_inadequate"
 SIGNAL_CQC_DEREGISTERED = "cqc_deregistered"
 SIGNAL_INSOLVENCY = "insolvency"
