@@ -34,11 +34,12 @@ run: bootstrap ## Migrate, load the demo county if empty, and serve with a Celer
 serve: ## Serve without preparing anything (after make run once)
 	scripts/run-dev.sh
 
-lint: bootstrap ## ruff (lint and format check), mypy and the import layers (decision 0022)
+lint: bootstrap ## ruff (lint and format check), mypy, the import layers (decision 0022) and djLint on the templates
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 	$(RUN) lint-imports
+	$(RUN) djlint templates --lint
 
 format: bootstrap ## Fix what ruff can fix and format the code
 	$(RUN) ruff check --fix .

@@ -7,9 +7,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from django import template
+from django import forms, template
 from django.forms import BoundField
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from marketplace.core.forms import error_summary_items as form_error_summary_items
 
 register = template.Library()
 
@@ -87,6 +91,45 @@ def field_options(
             }
         )
     return options
+
+
+@register.filter
+def input_type(field: BoundField) -> str:
+    """How the field component draws a field: text, email, password, checkbox, textarea, radio or hidden."""
+    widget = field.field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.RadioSelect):
+        return "radio"
+    return str(getattr(widget, "input_type", "text"))
+
+
+@register.simple_tag
+def aria_describedby(field: BoundField, hint: Any = "") -> SafeString:
+    """' aria-describedby="name-hint name-error"' for a field with a hint or an error, else ''.
+
+    The ids follow the components' one rule: the field's name (with any form
+    prefix), then -hint and -error.
+    """
+    ids = [f"{field.html_name}-hint"] if hint else []
+    if field.errors:
+        ids.append(f"{field.html_name}-error")
+    return format_html(' aria-describedby="{}"', " ".join(ids)) if ids else SafeString("")
+
+
+@register.simple_tag
+def error_summary_items(errors: Any = None, form: Any = None) -> list[tuple[str, str]]:
+    """The error summary's (anchor, message) pairs: `errors` as given, else drawn from `form`.
+
+    A field's errors link to its first input (marketplace.core.forms.field_anchor).
+    """
+    if errors:
+        return list(errors)
+    if not form or not form.errors:
+        return []
+    return form_error_summary_items(form)
 
 
 @register.simple_tag

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from marketplace.core.fields import DateInputField
+from marketplace.core.forms import error_summary_items
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.core.uploads import UploadError, accept_attribute, megabytes, validate_upload
 
@@ -223,15 +224,7 @@ class CheckForm(OneTimeFormMixin):
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor, message) for the error summary: each links to the first box of its field."""
-        links = []
-        for name, errors in self.errors.items():
-            field = self.fields.get(name)
-            anchor = ""
-            if field is not None:
-                anchor = f"{name}_day" if isinstance(field, DateInputField) else name
-            for error in errors:
-                links.append((anchor, str(error)))
-        return links
+        return error_summary_items(self)
 
 
 class WorkerForm(OneTimeFormMixin):

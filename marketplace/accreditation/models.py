@@ -10,6 +10,7 @@ Writes go through `services.py`; reads through `selectors.py`.
 
 import uuid
 from datetime import date
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.models import Orderable
 
+from marketplace.core.choices import StatusChoices
 from marketplace.core.encryption import EncryptedTextField
 from marketplace.core.storage import private_storage
 from marketplace.providers.models import Provider
@@ -132,13 +134,24 @@ class Worker(models.Model):
 class Accreditation(models.Model):
     """A provider's place on the accredited supplier list: where its application stands."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         NOT_APPLIED = "not_applied", "Not applied"
         APPLIED = "applied", "Waiting for review"
         ACCREDITED = "accredited", "Accredited"
         REFUSED = "refused", "Refused"
         SUSPENDED = "suspended", "Suspended"
         LAPSED = "lapsed", "Lapsed"
+
+        tag_colours = nonmember(
+            {
+                "not_applied": "grey",
+                "applied": "blue",
+                "accredited": "green",
+                "refused": "red",
+                "suspended": "red",
+                "lapsed": "orange",
+            }
+        )
 
     provider = models.OneToOneField("providers.Provider", on_delete=models.CASCADE, related_name="accreditation")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_APPLIED)
@@ -189,12 +202,17 @@ class AccreditationDecision(models.Model):
 class ProviderCheck(models.Model):
     """One vetting check for a provider (or one of its workers), with its dates and state."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         NOT_STARTED = "not_started", "Not started"
         SUBMITTED = "submitted", "Waiting for review"
         VERIFIED = "verified", "Verified"
         REJECTED = "rejected", "Rejected"
         EXPIRED = "expired", "Expired"
+
+        tag_colours = nonmember(
+            {"not_started": "grey", "submitted": "blue", "verified": "green", "rejected": "red", "expired": "orange"}
+        )
+        tag_labels = nonmember({"rejected": "Not accepted"})
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider = models.ForeignKey("providers.Provider", on_delete=models.CASCADE, related_name="checks")

@@ -7,12 +7,14 @@ Writes go through `services.py`; reads through `selectors.py`.
 
 import uuid
 from datetime import date
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from marketplace.core.choices import StatusChoices
 from marketplace.providers.availability import WeeklyAvailability
 
 DEFAULT_NATIONAL_LIVING_WAGE_PENCE = 1271  # £12.71 an hour from April 2026 (21 and over)
@@ -56,11 +58,13 @@ class AdvertQuerySet(models.QuerySet["Advert"]):
 class Advert(models.Model):
     """What a holder needs from a personal assistant: support, area, times, hours, pay and requirements."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         DRAFT = "draft", "Not published yet"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
         EXPIRED = "expired", "Expired"
+
+        tag_colours = nonmember({"draft": "grey", "open": "green", "closed": "grey", "expired": "orange"})
 
     class Employment(models.TextChoices):
         EMPLOYED = "employed", "Employed by the person"
@@ -143,11 +147,14 @@ class Advert(models.Model):
 class AdvertApplication(models.Model):
     """A personal assistant's answer to an advert, with a message, and the advertiser's decision."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         APPLIED = "applied", "Applied"
         SHORTLISTED = "shortlisted", "Shortlisted"
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+        tag_colours = nonmember({"applied": "blue", "shortlisted": "green", "declined": "red", "withdrawn": "grey"})
+        tag_labels = nonmember({"applied": "New"})
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     advert = models.ForeignKey(Advert, on_delete=models.CASCADE, related_name="applications")

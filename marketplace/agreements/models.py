@@ -19,6 +19,7 @@ payments): they call `services.mark_invoice_paid`.
 import uuid
 from datetime import date
 from decimal import Decimal
+from enum import nonmember
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from marketplace.core.choices import StatusChoices
 from marketplace.providers.availability import WeeklyAvailability
 
 
@@ -60,10 +62,12 @@ class Side(models.TextChoices):
 class Agreement(models.Model):
     """Support one provider gives one holder, agreed in writing; the terms are in `versions`."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         PROPOSED = "proposed", "Waiting for both sides to accept"
         LIVE = "live", "Agreed"
         ENDED = "ended", "Ended"
+
+        tag_colours = nonmember({"proposed": "yellow", "live": "green", "ended": "grey"})
 
     class Employment(models.TextChoices):
         EMPLOYED = "employed", "The person employs the personal assistant"
@@ -184,10 +188,12 @@ class Invoice(models.Model):
     add up to `total_pence`.
     """
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         PAYABLE = "payable", "To pay"
         PAID = "paid", "Paid"
         CANCELLED = "cancelled", "Cancelled"
+
+        tag_colours = nonmember({"payable": "yellow", "paid": "green", "cancelled": "grey"})
 
     class Route(models.TextChoices):
         PREPAID_CARD = "prepaid_card", "Direct payment card"
@@ -248,11 +254,13 @@ class Invoice(models.Model):
 class TimesheetEntry(models.Model):
     """What the provider delivered on one day under an agreement, and the person's decision on it."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         SUBMITTED = "submitted", "Waiting for approval"
         APPROVED = "approved", "Approved"
         QUERIED = "queried", "Queried"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+        tag_colours = nonmember({"submitted": "blue", "approved": "green", "queried": "orange", "withdrawn": "grey"})
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="timesheet_entries")
@@ -328,11 +336,13 @@ class PoolMember(models.Model):
     support after their last day; invoices already issued never change.
     """
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         INVITED = "invited", "Invited"
         JOINED = "joined", "Sharing"
         DECLINED = "declined", "Declined"
         LEFT = "left", "Left"
+
+        tag_colours = nonmember({"invited": "yellow", "joined": "green", "declined": "grey", "left": "grey"})
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="pool_members")

@@ -19,6 +19,7 @@ Writes go through `services.py`; reads through `selectors.py`.
 
 import uuid
 from datetime import date
+from enum import nonmember
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,11 +30,16 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
+from marketplace.core.choices import StatusChoices
 from marketplace.core.storage import private_storage
 
 
-class Rating(models.TextChoices):
+class Rating(StatusChoices):
     """The four-point scale every quality domain and the overall outcome are rated on."""
+
+    tag_colours = nonmember(
+        {"excellent": "green", "good": "turquoise", "requires_improvement": "yellow", "poor": "red"}
+    )
 
     EXCELLENT = "excellent", "Excellent"
     GOOD = "good", "Good"
@@ -344,11 +350,13 @@ class VisitAttachment(models.Model):
 class Action(models.Model):
     """One line of a visit's action plan: what must be done, by whom, by when."""
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
         CLOSED = "closed", "Closed"
+
+        tag_colours = nonmember({"open": "blue", "in_progress": "yellow", "done": "turquoise", "closed": "grey"})
 
     class Owner(models.TextChoices):
         PROVIDER = "provider", "The provider"

@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 
-from marketplace.core.forms import ReasonNeededToRejectMixin
+from marketplace.core.forms import ReasonNeededToRejectMixin, error_summary_items
 from marketplace.core.submissions import OneTimeFormMixin
 from marketplace.places.models import Locality
 
@@ -50,13 +50,7 @@ class GovukErrorsMixin:
     """Errors in page order as (anchor, message) for the GOV.UK error summary."""
 
     def error_summary(self) -> list[tuple[str, str]]:
-        form = cast(forms.BaseForm, self)
-        items = [
-            (form.add_prefix(name), str(message)) for name in form.fields for message in form.errors.get(name, [])
-        ]
-        anchor = form.add_prefix(next(iter(form.fields))) if form.fields else ""
-        items += [(anchor, str(message)) for message in form.non_field_errors()]
-        return items
+        return error_summary_items(cast(forms.BaseForm, self))
 
 
 class JoinForm(GovukErrorsMixin, OneTimeFormMixin):

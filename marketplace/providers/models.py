@@ -5,6 +5,7 @@ Writes go through `services.py`; reads through `selectors.py`.
 
 import uuid
 from datetime import date, timedelta
+from enum import nonmember
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -13,6 +14,8 @@ from django.utils import timezone
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+
+from marketplace.core.choices import StatusChoices
 
 from .availability import WeeklyAvailability
 
@@ -95,12 +98,17 @@ class Provider(ClusterableModel):
         HOME_CARE_AGENCY = "home_care_agency", "Home care agency"
         OTHER = "other", "Other"
 
-    class Status(models.TextChoices):
+    class Status(StatusChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted for review"
         PUBLISHED = "published", "Published"
         SUSPENDED = "suspended", "Suspended"
         WITHDRAWN = "withdrawn", "Withdrawn"
+
+        tag_colours = nonmember(
+            {"draft": "grey", "submitted": "blue", "published": "green", "suspended": "red", "withdrawn": "grey"}
+        )
+        tag_labels = nonmember({"submitted": "Sent to the council"})
 
     class CqcRating(models.TextChoices):
         OUTSTANDING = "outstanding", "Outstanding"

@@ -146,7 +146,7 @@ def test_an_invitation_form_with_mistakes_explains_them_and_keeps_what_was_typed
     empty = client.post(team_url(provider), {"email": "", "role": ""})
     assert "Enter the email address of the person to invite" in page_text(empty)
     assert "Choose whether they will be an owner or staff" in page_text(empty)
-    assert 'href="#id_email"' in empty.content.decode()
+    assert 'href="#email"' in empty.content.decode()
 
     wrong = client.post(team_url(provider), {"email": "not-an-email", "role": "staff"})
     html = wrong.content.decode()

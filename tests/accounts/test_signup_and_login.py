@@ -128,7 +128,7 @@ def test_a_sign_up_with_mistakes_shows_an_error_summary_and_keeps_the_email(clie
     assert response.status_code == 200
     assert "<title>Error: Create an account" in html
     assert 'class="govuk-error-summary"' in html
-    assert 'href="#id_password1"' in html
+    assert 'href="#password1"' in html
     assert 'value="kim@example.org"' in html
     assert not User.objects.filter(email="kim@example.org").exists()
 

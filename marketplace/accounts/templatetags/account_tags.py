@@ -2,25 +2,12 @@
 
 from typing import Any
 
-from django import forms, template
+from django import template
 from django.urls import reverse
 
 from marketplace.accounts.selectors import user_acts_for_anyone, user_belongs_to_a_provider
 
 register = template.Library()
-
-
-@register.filter
-def input_type(bound_field: forms.BoundField) -> str:
-    """How a form field is drawn: text, email, password, checkbox, textarea or hidden."""
-    widget = bound_field.field.widget
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    if isinstance(widget, forms.RadioSelect):
-        return "radio"
-    return str(getattr(widget, "input_type", "text"))
 
 
 @register.simple_tag(takes_context=True)
@@ -63,23 +50,3 @@ def account_navigation(context: template.Context) -> list[dict[str, Any]]:
 
 def _is_under(request: Any, prefix: str) -> bool:
     return bool(request is not None and request.path.startswith(prefix))
-
-
-@register.simple_tag
-def choice_options(field: forms.BoundField) -> list[dict[str, Any]]:
-    """A choice field's options as GOV.UK radios or checkboxes: ids from the field's `auto_id`.
-
-    The first option takes the field's own id, so the error summary's link
-    lands on it; what the person chose is kept, even on a form with errors.
-    """
-    value = field.value()
-    chosen = {str(item) for item in value} if isinstance(value, list | tuple) else {str(value)}
-    return [
-        {
-            "id": field.auto_id if index == 0 else f"{field.auto_id}-{index + 1}",
-            "value": str(option_value),
-            "label": str(label),
-            "checked": str(option_value) in chosen,
-        }
-        for index, (option_value, label) in enumerate(getattr(field.field, "choices", ()))
-    ]
