@@ -130,7 +130,7 @@ def test_the_admin_visit_form_redraws_a_nonsense_provider_as_an_error(client, co
         {"provider": value, "visit_type": "unannounced", "visited_on": "2025-01-01", "arrangement": value},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400  # a refused admin action form (decision 0043)
     assert response.content.decode().count("Select a valid choice") == 2  # the provider and the contract
 
 
