@@ -206,9 +206,9 @@ def providers_for_user(*, user: Any) -> "QuerySet[Provider]":
 
 def provider_form_values(*, provider: Provider, section: str) -> dict[str, Any]:
     """What a task's form starts with: the listing, with changes waiting for review laid over it."""
-    from .services import LIVE_FIELDS, REVIEWED_FIELDS, _current_values
+    from .services.listing_values import LIVE_FIELDS, REVIEWED_FIELDS, current_values
 
-    values = _current_values(provider, [*LIVE_FIELDS[section], *REVIEWED_FIELDS[section]])
+    values = current_values(provider, [*LIVE_FIELDS[section], *REVIEWED_FIELDS[section]])
     pending = provider_pending_change_requests(provider=provider).filter(section=section).first()
     if pending is not None:
         values.update(pending.proposed_changes)
