@@ -6,6 +6,8 @@ class CmsConfig(AppConfig):
     verbose_name = "Site content"
 
     def ready(self) -> None:
+        from . import provider_readers
         from .invalidation import connect
 
         connect()
+        provider_readers.register()

@@ -1,14 +1,21 @@
-"""A new listings version when anything a cached public page shows is written (decision 0042).
+"""A new listings version when Wagtail itself writes something a cached public page shows (decisions 0042, 0045).
 
-The providers' services already give the listings a new version for every
-change to what a search answers (decision 0036). Whole cached pages show more:
-Wagtail pages and their menus, the council's settings and rates, a profile's
-published reviews, its council checks and whether it can be paid online. Their
-writes come from several apps (some written by other teams, and the admin's
-own forms), so rather than a call in each, these receivers watch the models
-and change the version inside the writing transaction.
+One rule for the listings version: the code that writes calls
+`listings_changed`. Every write the project's own services make calls it
+explicitly, inside the writing transaction: the providers' services through
+`provider_refresh_search_fields`, and the accreditation, reviews and payments
+services through `marketplace.providers.hooks.listings_changed` when a
+listing's checks, workers, published reviews or online payment change.
 
-This is cache invalidation, not domain logic: nothing but the version changes.
+Writes that no service of ours makes are Wagtail's own: pages (edited,
+published by hand or on a schedule, moved, deleted), sites, site settings
+(the council's settings and rates, payment settings) and the reference data
+edited in Wagtail's generic snippet views (check types and their
+requirements, taxonomy terms, localities). Wagtail's admin hooks do not see
+scheduled publishing or settings saves, so these receivers, on those models
+only, stand in for the service call Wagtail does not make. Nothing but the
+version changes here: no domain logic.
+
 Bulk loads (`bulk_create`, the demo builder) send no signals; the demo loader
 changes the version once at the end.
 """
@@ -23,21 +30,15 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from search.versioning import listings_changed
 
-# (app label, model name) of everything a cached public page shows besides the search columns.
+# (app label, model name) of what Wagtail's own views write and a cached public page shows. A model the
+# project's services write is not listed: its services call `listings_changed` themselves.
 WATCHED_MODELS = [
     ("wagtailcore", "Site"),
     ("cms", "CouncilSettings"),
     ("cms", "ManagedServiceRate"),
     ("payments", "PaymentSettings"),
-    ("payments", "PaymentAccount"),
-    ("reviews", "Review"),
     ("accreditation", "CheckType"),
     ("accreditation", "CheckRequirement"),
-    ("accreditation", "Worker"),
-    ("accreditation", "ProviderCheck"),
-    ("providers", "Provider"),
-    ("providers", "ProviderPrice"),
-    ("providers", "ProviderLocation"),
     ("providers", "ServiceType"),
     ("providers", "ClientGroup"),
     ("providers", "Specialism"),

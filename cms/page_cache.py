@@ -9,9 +9,10 @@ per address and listings version and then served from the cache:
   version (search/versioning.py), the local date and the same-site page
   above this one the visitor came from (a profile's back link returns to the
   search they came from). Every write that changes
-  what a public page shows gives the listings a new version: the providers'
-  services, and the receivers in `cms/invalidation.py` for Wagtail pages,
-  site settings, reviews, checks and payment accounts. So a change shows on
+  what a public page shows gives the listings a new version: the service
+  that writes it (providers, accreditation, reviews, payments), or for what
+  Wagtail itself writes (pages, sites, settings, snippets) the receivers in
+  `cms/invalidation.py` (decision 0045). So a change shows on
   the very next request in every worker and nothing has to be deleted.
 - Only plain successful HTML is kept: status 200, no cookie set by the page,
   no session written, no message queued, nothing private (`Cache-Control`),

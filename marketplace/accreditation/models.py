@@ -22,7 +22,7 @@ from wagtail.models import Orderable
 
 from marketplace.core.choices import StatusChoices
 from marketplace.core.encryption import EncryptedTextField
-from marketplace.core.storage import private_storage
+from marketplace.core.models import DecisionRecord, PrivateFile
 from marketplace.providers.models import Provider
 
 
@@ -166,7 +166,7 @@ class Accreditation(models.Model):
         return f"{self.provider}: {self.get_status_display()}"
 
 
-class AccreditationDecision(models.Model):
+class AccreditationDecision(DecisionRecord):
     """One decision on a provider's accreditation: who, when, what and why. Never edited."""
 
     class Outcome(models.TextChoices):
@@ -181,7 +181,7 @@ class AccreditationDecision(models.Model):
         "providers.Provider", on_delete=models.CASCADE, related_name="accreditation_decisions"
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    reason = models.TextField(blank=True)
+    # PROTECT: the person who decided on a listing's accreditation is never deleted from under it.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -190,10 +190,6 @@ class AccreditationDecision(models.Model):
         related_name="+",
         help_text="Empty when the system decided (a lapse)",
     )
-    decided_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-decided_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.get_outcome_display()}"
@@ -274,7 +270,7 @@ class ProviderCheck(models.Model):
         return self.expires_on is None or self.expires_on >= today
 
 
-class CheckDecision(models.Model):
+class CheckDecision(DecisionRecord):
     """One step in a check's history: submitted, verified, rejected, returned or expired. Never edited."""
 
     class Outcome(models.TextChoices):
@@ -286,14 +282,10 @@ class CheckDecision(models.Model):
 
     provider_check = models.ForeignKey(ProviderCheck, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    reason = models.TextField(blank=True)
+    # PROTECT: the person who verified or rejected a check is never deleted from under it.
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    decided_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-decided_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.provider_check}: {self.get_outcome_display()}"
@@ -304,25 +296,20 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
     return f"evidence/{instance.provider_check.provider_id}/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
+class Evidence(PrivateFile):
     """A document uploaded for a check, kept in private storage and served only through a logged view."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider_check = models.ForeignKey(ProviderCheck, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(storage=private_storage, upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=50, help_text="Detected from the content, not the name")
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
     was_virus_scanned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-uploaded_at"]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def upload_path(self, filename: str) -> str:
+        return evidence_path(self, filename)
 
 
 class EvidenceView(models.Model):

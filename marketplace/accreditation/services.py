@@ -66,9 +66,18 @@ def provider_checks_sync(*, provider: Provider) -> list[ProviderCheck]:
     Rows for checks no longer required (a worker left, food no longer served)
     are kept with their history but no longer count.
     """
-    for check_type, worker in required_checks(provider):
-        ProviderCheck.objects.get_or_create(provider=provider, check_type=check_type, worker=worker)
+    created = [
+        ProviderCheck.objects.get_or_create(provider=provider, check_type=check_type, worker=worker)[1]
+        for check_type, worker in required_checks(provider)
+    ]
+    if any(created):
+        _profile_changed(provider.pk)
     return provider_checks_for(provider=provider)
+
+
+def _profile_changed(provider_id: int) -> None:
+    """A listing's council checks and workers show on its public profile: cached pages need a new version."""
+    provider_hooks.listings_changed([provider_id])
 
 
 @transaction.atomic
@@ -91,6 +100,7 @@ def worker_add(*, provider: Provider, full_name: str, role: str = "", by: User |
     if provider.workers.filter(is_active=True, full_name__iexact=full_name).exists():
         raise AccreditationError(f"{full_name} is already on your list of workers.")
     worker = Worker.objects.create(provider=provider, full_name=full_name, role=role)
+    _profile_changed(provider.pk)
     provider_checks_sync(provider=provider)
     accreditation_recompute(provider=provider)
     return worker
@@ -104,6 +114,7 @@ def worker_remove(*, worker: Worker, by: User | None = None) -> Worker:
         raise AccreditationError(f"{worker.full_name} is not on your list of workers.")
     worker.is_active = False
     worker.save(update_fields=["is_active"])
+    _profile_changed(worker.provider_id)
     return worker
 
 
@@ -171,6 +182,7 @@ def check_submit(
     check.status = ProviderCheck.Status.SUBMITTED
     check.submitted_at = moment
     check.save()
+    _profile_changed(check.provider_id)
     CheckDecision.objects.create(
         provider_check=check, outcome=CheckDecision.Outcome.SUBMITTED, decided_by=by, decided_at=moment
     )
@@ -357,6 +369,7 @@ def check_verify(
     check.verified_by = by
     check.verified_expires_on = check.expires_on
     check.save(update_fields=["status", "verified_at", "verified_by", "verified_expires_on", "updated_at"])
+    _profile_changed(check.provider_id)
     CheckDecision.objects.create(
         provider_check=check,
         outcome=CheckDecision.Outcome.VERIFIED,
@@ -436,6 +449,7 @@ def _clear_verification(check: ProviderCheck, *, status: str) -> None:
     check.verified_by = None
     check.verified_expires_on = None
     check.save(update_fields=["status", "verified_at", "verified_by", "verified_expires_on", "updated_at"])
+    _profile_changed(check.provider_id)
 
 
 # --- Accreditation --------------------------------------------------------------------------------------------
@@ -691,6 +705,7 @@ def _expire_checks(*, today: date) -> int:
                 continue
             locked.status = ProviderCheck.Status.EXPIRED
             locked.save(update_fields=["status", "updated_at"])
+            _profile_changed(locked.provider_id)
             CheckDecision.objects.create(
                 provider_check=locked,
                 outcome=CheckDecision.Outcome.EXPIRED,

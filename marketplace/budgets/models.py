@@ -19,6 +19,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from marketplace.core.models import PrivateFile
 from marketplace.core.storage import private_storage
 
 PAYMENT_CYCLE_DAYS = 28
@@ -258,18 +259,13 @@ class EmployerDuty(models.Model):
         return f"{self.get_item_display()} for {self.holder}"
 
 
-class EmployerDutyEvidence(models.Model):
+class EmployerDutyEvidence(PrivateFile):
     """A document kept as evidence for an employer duty, in private storage."""
 
     duty = models.ForeignKey(EmployerDuty, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(storage=private_storage, upload_to=duty_evidence_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    uploaded_at = models.DateTimeField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
         ordering = ["duty", "uploaded_at", "pk"]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def upload_path(self, filename: str) -> str:
+        return duty_evidence_path(self, filename)

@@ -10,7 +10,6 @@ source key, unique per holder, so posting the same thing again does nothing.
 import csv
 import hashlib
 import io
-import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,10 +26,9 @@ from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.agreements.models import Invoice
 from marketplace.agreements.services import AgreementError, mark_invoice_paid
-from marketplace.core import virus_scan
 from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
-from marketplace.core.uploads import UploadError, validate_upload
+from marketplace.core.uploads import DetectedType, UploadError, check_upload
 
 from .models import (
     Account,
@@ -41,8 +39,6 @@ from .models import (
     PersonalBudget,
     Posting,
 )
-
-logger = logging.getLogger(__name__)
 
 Kind = Account.Kind
 MAX_AMOUNT_PENCE = 10_000_000  # £100,000: more than any one movement on a personal budget
@@ -385,25 +381,12 @@ def money_back_record(
     )
 
 
-def _check_receipt(upload: Any) -> Any:
-    """The project's upload check (by content) and the virus scan when one is configured."""
+def _checked_upload(upload: Any, *, field: str) -> DetectedType:
+    """The one upload check every stored file passes (by content, size, and the virus scan when configured)."""
     try:
-        detected = validate_upload(upload)
+        return check_upload(upload)
     except UploadError as error:
-        raise BudgetError(str(error), field="receipt") from error
-    if virus_scan.scanner_is_configured():
-        try:
-            result = virus_scan.scan_file(upload)
-        except virus_scan.VirusScanError as error:
-            logger.error("Virus scanner unavailable, upload refused: %s", error)
-            raise BudgetError(
-                "We could not check the file for viruses just now. Try again later.", field="receipt"
-            ) from error
-        if not result.is_clean:
-            logger.warning("Upload refused: %s", result.signature)
-            raise BudgetError("The selected file contains a virus. It has not been saved.", field="receipt")
-    upload.seek(0)
-    return detected
+        raise BudgetError(str(error), field=field) from error
 
 
 @transaction.atomic
@@ -431,7 +414,7 @@ def spending_record(
         raise BudgetError("The date must be today or in the past.", field="occurred_on")
     if not description.strip():
         raise BudgetError("Say what the money was spent on.", field="description")
-    detected = _check_receipt(receipt) if receipt is not None else None
+    detected = _checked_upload(receipt, field="receipt") if receipt is not None else None
     if kind == LedgerTransaction.Kind.OFF_PLATFORM and detected is None:
         raise BudgetError("Upload the receipt.", field="receipt")
     held, spent = FUND_ACCOUNTS[fund]
@@ -665,7 +648,7 @@ def employer_duty_evidence_add(
 ) -> EmployerDutyEvidence:
     if duty.evidence.count() >= MAX_DUTY_EVIDENCE:
         raise BudgetError(f"You can keep up to {MAX_DUTY_EVIDENCE} documents for each duty.", field="file")
-    detected = _check_receipt(upload)
+    detected = _checked_upload(upload, field="file")
     evidence = EmployerDutyEvidence(
         duty=duty,
         original_name=os.path.basename(getattr(upload, "name", "") or "document")[:200] or "document",

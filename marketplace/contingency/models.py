@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from marketplace.core.models import DecisionRecord
 from marketplace.core.storage import private_storage
 
 
@@ -179,20 +180,13 @@ class FlagTrigger(models.Model):
         return str(labels.get(self.kind, self.kind))
 
 
-class FlagLevelChange(models.Model):
+class FlagLevelChange(DecisionRecord):
     """One change of a flag's level: from, to, who (empty for the system), when and why. Never edited."""
 
     flag = models.ForeignKey(ContingencyFlag, on_delete=models.CASCADE, related_name="level_changes")
     from_level = models.CharField(max_length=16, choices=Level.choices, blank=True)
     to_level = models.CharField(max_length=16, choices=Level.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField()
-
-    class Meta:
-        ordering = ["-decided_at", "-id"]
+    reason = models.TextField()  # a change of level always says why
 
     def __str__(self) -> str:
         return f"{self.flag.provider}: {self.from_level or 'new'} → {self.to_level}"

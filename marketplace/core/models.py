@@ -1,6 +1,61 @@
-"""Operational records shared by every app."""
+"""Operational records shared by every app, and the abstract bases for shapes that repeat across apps."""
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+from .storage import private_storage
+
+
+def private_upload_path(instance: Any, filename: str) -> str:
+    """Where a private file is stored: the model's own `upload_path`, a random name saying nothing of anyone."""
+    return str(instance.upload_path(filename))
+
+
+class PrivateFile(models.Model):
+    """A file someone uploaded, kept in private storage with what is known about it.
+
+    Served only through a view that checks permission (marketplace/core/storage.py),
+    and stored only after the one upload check (`marketplace.core.uploads.check_upload`),
+    which also gives `content_type` from what the file contains. A subclass says
+    where its files go with `upload_path(filename)`, and adds what it is about.
+    """
+
+    file = models.FileField(storage=private_storage, upload_to=private_upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, help_text="Detected from the content, not the name")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def upload_path(self, filename: str) -> str:
+        raise NotImplementedError("A private file model says where its files are stored")
+
+
+class DecisionRecord(models.Model):
+    """One decision: who made it, when and why. A new row for every decision, never edited in place.
+
+    `decided_by` is empty when the system decided, or when the person's account
+    has since been deleted; a subclass whose decisions must always name a person
+    (or must stop that person being deleted) declares its own `decided_by`.
+    """
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-decided_at", "-id"]
 
 
 class ScheduledJobRun(models.Model):

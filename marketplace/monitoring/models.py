@@ -31,7 +31,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
 from marketplace.core.choices import StatusChoices
-from marketplace.core.storage import private_storage
+from marketplace.core.models import DecisionRecord, PrivateFile
 
 
 class Rating(StatusChoices):
@@ -295,7 +295,7 @@ class MonitoringVisit(DomainRatings):
         return self.status == self.Status.PUBLISHED
 
 
-class RatingDecision(DomainRatings):
+class RatingDecision(DomainRatings, DecisionRecord):
     """One decision on a visit's ratings: finalised, amended or published. Never edited.
 
     Each row is a snapshot of the six domain ratings and the overall rating at
@@ -312,11 +312,11 @@ class RatingDecision(DomainRatings):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     rule_explanation = models.CharField(max_length=300, help_text="Why the rule gave this overall rating")
     reason = models.TextField(blank=True, help_text="Why the officer made this decision")
+    # Always an officer, never the system, and never deleted from under the rating they decided.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-decided_at", "-id"]
+    class Meta(DecisionRecord.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.visit}: {self.get_kind_display()} ({self.get_overall_rating_display()})"
@@ -327,24 +327,19 @@ def attachment_path(instance: "VisitAttachment", filename: str) -> str:
     return f"monitoring/{instance.visit_id}/{uuid.uuid4().hex}"
 
 
-class VisitAttachment(models.Model):
+class VisitAttachment(PrivateFile):
     """A document or photo kept with a visit's evidence, in private storage; commissioners only."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     visit = models.ForeignKey(MonitoringVisit, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100, help_text="Detected from the content, not the name")
     size = models.PositiveIntegerField()
     description = models.CharField(max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
 
-    def __str__(self) -> str:
-        return self.original_name
+    def upload_path(self, filename: str) -> str:
+        return attachment_path(self, filename)
 
 
 class Action(models.Model):

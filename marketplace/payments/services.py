@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.models import Provider
 
 from . import gateway, refunds
@@ -115,9 +116,13 @@ def _apply(account: PaymentAccount, snapshot: AccountSnapshot, now: datetime) ->
     account.transfers_status = snapshot.transfers_status
     account.requirements_due = snapshot.requirements_due
     account.disabled_reason = snapshot.disabled_reason
+    was_payable = account.can_be_paid_online
     account.can_be_paid_online = is_ready_for_payments(snapshot)
     account.refreshed_at = now
     account.save()
+    if account.can_be_paid_online != was_payable:
+        # Whether a provider can be paid online shows on its public profile: cached pages need a new version.
+        provider_hooks.listings_changed([account.provider_id])
 
 
 def stripe_event_record(

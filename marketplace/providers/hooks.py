@@ -15,7 +15,11 @@ registered; each higher app registers its own in its AppConfig.ready():
 - contingency answers `risk_signal(...)`, an automatic trigger about a
   provider (a lapsed accreditation, a Poor monitoring rating, a register
   alert), and `capacity_changed(...)`, a live listing's capacity before and
-  after an update.
+  after an update;
+- cms, which keeps the council's settings as Wagtail site settings, answers
+  `managed_service_rates(site)`, the rates shown beside a provider's prices,
+  and `profile_preview(request, provider)`, the public profile as the
+  directory draws it, for a provider's own preview (decision 0045).
 
 With nothing registered a call does nothing: providers works on its own.
 Registering the same function twice is harmless.
@@ -23,6 +27,7 @@ Registering the same function twice is harmless.
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from .models import Provider
@@ -51,6 +56,11 @@ class Vetting(Protocol):
 
 
 _vetting: list[Vetting] = []
+# (service id, unit) -> what the council pays for it as a managed service.
+ManagedServiceRates = dict[tuple[int, str], Decimal]
+ManagedServiceRatesReader = Callable[[Any], ManagedServiceRates]
+_managed_service_rates: list[ManagedServiceRatesReader] = []
+_profile_preview: list[Callable[[Any, Provider], Any]] = []
 
 
 def register_vetting(vetting: Vetting) -> Vetting:
@@ -62,6 +72,32 @@ def register_vetting(vetting: Vetting) -> Vetting:
 def vetting() -> Vetting | None:
     """The registered vetting, or None when no app vets providers (onboarding then has no vetting task)."""
     return _vetting[0] if _vetting else None
+
+
+def register_managed_service_rates(
+    reader: Callable[[Any], ManagedServiceRates],
+) -> Callable[[Any], ManagedServiceRates]:
+    """The one reader of the council's managed-service rates for a Wagtail site (registering again replaces it)."""
+    _managed_service_rates[:] = [reader]
+    return reader
+
+
+def managed_service_rates(site: Any) -> ManagedServiceRates:
+    """The council's managed-service rates for this site; none when no app keeps them or there is no site."""
+    if site is None or not _managed_service_rates:
+        return {}
+    return _managed_service_rates[0](site)
+
+
+def register_profile_preview(renderer: Callable[[Any, Provider], Any]) -> Callable[[Any, Provider], Any]:
+    """The one app that draws a provider's public profile (registering again replaces it)."""
+    _profile_preview[:] = [renderer]
+    return renderer
+
+
+def profile_preview(request: Any, provider: Provider) -> Any:
+    """The public profile's template context for this provider, or None when no app draws profiles."""
+    return _profile_preview[0](request, provider) if _profile_preview else None
 
 
 def _register(hooks: list[Hook], hook: Hook) -> Hook:

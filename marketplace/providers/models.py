@@ -16,6 +16,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 
 from marketplace.core.choices import StatusChoices
+from marketplace.core.models import DecisionRecord
 
 from .availability import WeeklyAvailability
 
@@ -531,19 +532,11 @@ class ProviderChangeRequest(models.Model):
         return self.status == self.Status.PENDING
 
 
-class ProviderChangeRequestDecision(models.Model):
+class ProviderChangeRequestDecision(DecisionRecord):
     """One decision on a change request: who, when, what and why. Never edited."""
 
     change_request = models.ForeignKey(ProviderChangeRequest, on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(max_length=16, choices=ProviderChangeRequest.Status.choices)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-decided_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.change_request}: {self.get_outcome_display()}"

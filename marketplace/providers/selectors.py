@@ -31,13 +31,10 @@ class PriceComparison:
 def provider_profile_prices(*, provider: Provider, site: Any = None, council: Any = None) -> list[PriceComparison]:
     """The listing's prices beside the council's managed-service rates: from `council` (the settings the
     page already read for its request) or else the site's settings."""
-    from cms.models import CouncilSettings
-
-    if council is None and site is not None:
-        council = CouncilSettings.for_site(site)
-    rates = {}
     if council is not None:
         rates = {(rate.service_id, rate.unit): rate.amount for rate in council.managed_service_rates.all()}
+    else:
+        rates = hooks.managed_service_rates(site)
     return [
         PriceComparison(price=price, managed_service_rate=rates.get((price.service_id, price.unit)))
         for price in provider.prices.select_related("service")
@@ -206,9 +203,9 @@ def providers_for_user(*, user: Any) -> "QuerySet[Provider]":
 
 def provider_form_values(*, provider: Provider, section: str) -> dict[str, Any]:
     """What a task's form starts with: the listing, with changes waiting for review laid over it."""
-    from .services import LIVE_FIELDS, REVIEWED_FIELDS, _current_values
+    from .services.listing_values import LIVE_FIELDS, REVIEWED_FIELDS, current_values
 
-    values = _current_values(provider, [*LIVE_FIELDS[section], *REVIEWED_FIELDS[section]])
+    values = current_values(provider, [*LIVE_FIELDS[section], *REVIEWED_FIELDS[section]])
     pending = provider_pending_change_requests(provider=provider).filter(section=section).first()
     if pending is not None:
         values.update(pending.proposed_changes)
@@ -302,13 +299,10 @@ def change_requests_for_review(
 
 
 def council_rates(*, site: Any) -> dict[tuple[int, str], Decimal]:
-    """The council's managed-service rates by (service id, unit), to show beside a provider's prices."""
-    from cms.models import CouncilSettings
+    """The council's managed-service rates by (service id, unit), to show beside a provider's prices.
 
-    if site is None:
-        return {}
-    council = CouncilSettings.for_site(site)
-    return {(rate.service_id, rate.unit): rate.amount for rate in council.managed_service_rates.all()}
+    The council keeps them in its site settings, in cms above providers: cms registers the reader."""
+    return hooks.managed_service_rates(site)
 
 
 def availability_by_day(availability: WeeklyAvailability) -> list[tuple[str, list[str]]]:

@@ -436,15 +436,13 @@ def availability(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
 
 @login_required
 def preview(request: HttpRequest, provider_uuid: UUID) -> HttpResponse:
-    """The profile exactly as the public page draws it, with the "not published" banner."""
-    from cms.directory import profile_context
-    from cms.models import DirectoryPage
-
+    """The profile exactly as the public page draws it (cms registers how), with the "not published" banner."""
     provider = _provider_for_editing(request, provider_uuid)
-    context = profile_context(request, provider)
+    context = hooks.profile_preview(request, provider)
+    if context is None:
+        raise Http404("No app draws public profiles.")
     context.update(
         {
-            "page": DirectoryPage.objects.live().first(),
             "is_self_service_preview": True,
             "has_pending_changes": provider_pending_change_requests(provider=provider).exists(),
         }

@@ -15,6 +15,7 @@ from marketplace.accounts.selectors import holder_email_addresses
 from marketplace.agreements.models import Agreement, TimesheetEntry
 from marketplace.core.errors import DomainError
 from marketplace.core.notifications import email_send
+from marketplace.providers import hooks as provider_hooks
 from marketplace.providers.selectors import provider_email_addresses
 
 from .models import NAME_MAX_LENGTH, TEXT_MAX_LENGTH, TEXT_MIN_LENGTH, Moderation, Review
@@ -117,6 +118,7 @@ def review_moderate(
     review.moderated_at = now or timezone.now()
     review.moderation_reason = reason
     review.save(update_fields=["status", "moderated_by", "moderated_at", "moderation_reason"])
+    provider_hooks.listings_changed([review.provider_id])  # a published review shows on the cached profile
     context = {"review": review, "provider": review.provider}
     writer = [review.written_by.email] if review.written_by and review.written_by.is_active else []
     if decision == Moderation.PUBLISHED:
@@ -176,6 +178,7 @@ def review_reply_moderate(
     review.reply_moderated_at = now or timezone.now()
     review.reply_moderation_reason = reason
     review.save(update_fields=["reply_status", "reply_moderated_by", "reply_moderated_at", "reply_moderation_reason"])
+    provider_hooks.listings_changed([review.provider_id])  # a published reply shows on the cached profile
     context = {"review": review, "provider": review.provider}
     if decision == Moderation.PUBLISHED:
         email_send(

@@ -21,7 +21,7 @@ from cms.invalidation import WATCHED_MODELS
 from cms.models import HomePage
 from cms.page_cache import HEADER, page_to_keep
 from marketplace.providers.models import Provider
-from marketplace.providers.services import provider_set_accreditation
+from marketplace.providers.services import provider_saved_in_admin, provider_set_accreditation
 from tests.factories import ProviderFactory, ProviderMembershipFactory, ProviderPriceFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,8 @@ def test_a_change_to_a_listing_shows_at_once(client: Client, provider: Provider)
     assert "Help at home in Wendle" in client.get(path).content.decode()
 
     provider.summary = "Help at home across Wendleshire"
-    provider.save()  # as the admin's form does
+    provider.save()  # as the admin's form does, then the hook Wagtail calls after an edit in the admin:
+    provider_saved_in_admin(provider=provider)
 
     response = client.get(path)
     assert response[HEADER] == "miss"
