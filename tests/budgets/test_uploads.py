@@ -80,7 +80,8 @@ def assert_refused(response, *, field: str, message: str, stored) -> None:
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page  # the GOV.UK error summary
-    assert f'href="#id_{field}"' in page  # linking to the file input
+    assert f'href="#{field}"' in page  # linking to the file input (its id is its name: docs/govuk-components.md)
+    assert f'id="{field}"' in page
     assert message in page
     assert not stored()
 
