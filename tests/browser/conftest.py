@@ -13,14 +13,17 @@ installs it). Every public page should pass axe-core with zero violations:
 
 import os
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connections
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -45,6 +48,58 @@ AXE_CANDIDATES = [
     Path(settings.BASE_DIR) / "static" / "vendor" / "axe" / "axe.min.js",
     Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js",
 ]
+
+
+class _ReleasingResponse:
+    """A WSGI response that lets the next request in once the server has sent it and closed it."""
+
+    def __init__(self, response: Iterable[bytes], lock: threading.Lock) -> None:
+        self._response = response
+        self._lock = lock
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._response)
+
+    def close(self) -> None:
+        try:
+            closing = getattr(self._response, "close", None)
+            if closing is not None:
+                closing()
+        finally:
+            self._lock.release()
+
+
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, running one request at a time when the tests' database is SQLite.
+
+    With SQLite the live server's threads and the test share one in-memory
+    connection (Django's LiveServerThread), so two requests at once (the page
+    Stripe returns the browser to, and the fake Stripe's webhook about the same
+    payment) interleave their transactions on it and one fails with "no such
+    savepoint". Each connection keeps its own thread (a browser's keep-alive
+    connection blocks nobody); only the application call and the sending of its
+    response are taken in turn. PostgreSQL gives each thread its own connection
+    and is served as Django serves it.
+    """
+
+    def set_app(self, application: Any) -> None:
+        if connections["default"].vendor != "sqlite":
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> _ReleasingResponse:
+            lock.acquire()
+            try:
+                return _ReleasingResponse(application(environ, start_response), lock)
+            except BaseException:
+                lock.release()
+                raise
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.providers.models import ProviderLocation
+from marketplace.providers.services import provider_saved_in_admin
 from tests.factories import ProviderFactory, ProviderPriceFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +84,9 @@ def test_reads_are_cacheable_and_conditional_gets_answer_304(client, day_service
 
 def test_the_etag_changes_when_the_listing_changes(client, day_service):
     before = client.get("/openreferral/services")["ETag"]
-    day_service.name = "Riverside Centre"
+    day_service.name = "Riverside Centre"  # as a commissioner renames it in the admin, whose hook reports it
     day_service.save()
+    provider_saved_in_admin(provider=day_service)
 
     assert client.get("/openreferral/services")["ETag"] != before
 
@@ -182,8 +184,9 @@ def test_data_answers_come_from_the_cache_until_the_listings_change(client):
     assert second["ETag"] == first["ETag"]
     assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
-    provider.name = "Wendle Care at Home"
+    provider.name = "Wendle Care at Home"  # renamed in the admin, whose hook reports the change
     provider.save()
+    provider_saved_in_admin(provider=provider)
     assert client.get(path).json()["name"] == "Wendle Care at Home"
 
 
