@@ -15,6 +15,10 @@
 #   BENCH_SQLITE=0 scripts/bench.sh          skip the SQLite run (the Elasticsearch run reads its data)
 #   BENCH_HTTP=0 scripts/bench.sh            skip the whole-page HTTP load (PostgreSQL run only)
 #   BENCH_HTTP_SECONDS=10 scripts/bench.sh   seconds of wrk load per page (default 5, at most 10)
+#   BENCH_DATABASE_URL=postgres://... scripts/bench.sh
+#                                            benchmark a demo county already built there (say at
+#                                            scale 100, which takes long to build): no build, no
+#                                            SQLite or Elasticsearch run; the database is only read
 #
 # After the search benchmark on PostgreSQL, the same data is served by
 # gunicorn with the production settings (config/gunicorn.py) and every page in
@@ -69,17 +73,22 @@ bench_one() {
     local label="$1"
     local extra_args
     read -r -a extra_args <<<"${BENCH_ARGS:-}"
-    echo "== $label: building the demo county at scale $SCALE (seed $SEED)"
-    local started=$SECONDS
-    manage migrate --no-input -v 0
-    manage load_demo_data --scale "$SCALE" --seed "$SEED"
-    # Planner statistics and the visibility map (which index-only scans of the
-    # covering index need), as PostgreSQL's autovacuum would make them soon
-    # after a bulk load. SQLite is left as the embedded default runs it.
-    manage shell -c "from django.db import connection
+    if [[ "${BENCH_BUILD:-1}" != "0" ]]; then
+        echo "== $label: building the demo county at scale $SCALE (seed $SEED)"
+        local started=$SECONDS
+        manage migrate --no-input -v 0
+        manage load_demo_data --scale "$SCALE" --seed "$SEED"
+        # Planner statistics and the visibility map (which index-only scans of the
+        # covering index need), as PostgreSQL's autovacuum would make them soon
+        # after a bulk load. SQLite is left as the embedded default runs it.
+        manage shell -c "from django.db import connection
 if connection.vendor == 'postgresql':
     connection.cursor().execute('VACUUM ANALYZE')"
-    echo "== $label: data ready in $((SECONDS - started)) s; benchmarking"
+        echo "== $label: data ready in $((SECONDS - started)) s; benchmarking"
+    else
+        echo "== $label: $(manage shell -v 0 -c "from marketplace.providers.models import Provider
+print(f'{Provider.objects.count():,} listings, {Provider.objects.published().count():,} published')") already built; benchmarking"
+    fi
     manage bench_search --backend database --repeat "$REPEAT" "${extra_args[@]}"
     if [[ "${BENCH_HTTP:-1}" != "0" && "$DATABASE_URL" == postgres* ]]; then
         bench_http "$label"
@@ -93,10 +102,15 @@ bench_http() {
     local label="$1"
     local port
     port="$("$UV" run --frozen python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    # One key for the server and bench_pages, so the session bench_pages stores (a visitor with a
+    # shortlist) is one the server can read; the field keys stay those the data was written with.
+    local secret="bench-only-$RANDOM$RANDOM-not-a-secret"
+    local field_keys
+    field_keys="$(django_eval 'settings.FIELD_ENCRYPTION_KEYS[0]')"
     local -a production=(
         env DJANGO_SETTINGS_MODULE=config.settings.production
-        DJANGO_SECRET_KEY="bench-only-$RANDOM$RANDOM-not-a-secret"
-        FIELD_ENCRYPTION_KEYS="$(django_eval 'settings.FIELD_ENCRYPTION_KEYS[0]')"
+        DJANGO_SECRET_KEY="$secret"
+        FIELD_ENCRYPTION_KEYS="$field_keys"
         DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
         DJANGO_SECURE_SSL_REDIRECT=false
         CELERY_BROKER_URL=memory://
@@ -125,7 +139,8 @@ bench_http() {
 from django.contrib.staticfiles.storage import staticfiles_storage
 print(staticfiles_storage.stored_name("css/site.css"))')"
     echo "== $label: HTTP load, ${BENCH_HTTP_SECONDS:-5} s a page (wrk -t2 -c8), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0 manage bench_pages --base-url "http://127.0.0.1:$port" \
+    DJANGO_SECRET_KEY="$secret" FIELD_ENCRYPTION_KEYS="$field_keys" OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0 \
+        manage bench_pages --base-url "http://127.0.0.1:$port" \
         --duration "${BENCH_HTTP_SECONDS:-5}" --static-path "$static_path" || true
     echo "== $label: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     kill -TERM "$server" 2>/dev/null || true
@@ -145,6 +160,12 @@ bench_elasticsearch() {
 export -f bench_one bench_http bench_elasticsearch manage django_eval
 export UV ROOT SCRATCH SCALE SEED REPEAT ES_REPEAT
 export BENCH_ARGS="${BENCH_ARGS:-}"
+
+if [[ -n "${BENCH_DATABASE_URL:-}" ]]; then
+    export BENCH_BUILD=0
+    (export DATABASE_URL="$BENCH_DATABASE_URL"; bench_one "Existing database")
+    exit 0
+fi
 
 if [[ "${BENCH_SQLITE:-1}" != "0" ]]; then
     (export DATABASE_URL="sqlite:///$SCRATCH/bench.sqlite3"; bench_one "SQLite")

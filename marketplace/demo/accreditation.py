@@ -35,7 +35,9 @@ private storage (a one-page PDF made here, or a PNG drawn with Pillow), with
 its size, sha256 and content type. The verified checks of the other providers
 have none: their documents were seen before the platform existed (the council
 moved its accredited list over, not the paper). That keeps the demo load
-fast: a few hundred files at scale 1.
+fast: a few hundred files at scale 1. Above scale 1 the share of evidence
+drawn as a PNG is divided by the scale (the rest are PDFs, which cost next to
+nothing to make), so the pictures stay about the scale-1 number (decision 0046).
 
 Rows are written with bulk_create (the encrypted DBS numbers go through
 `EncryptedTextField.get_prep_value` there too). Deterministic for a seed: one
@@ -744,7 +746,10 @@ def _login_users() -> dict[int, User]:
 # --- Evidence -----------------------------------------------------------------------------------------------
 
 
-def _evidence(planner: AccreditationPlanner, items: list[PlannedCheck], users: dict[int, User]) -> list[Evidence]:
+def _evidence(
+    planner: AccreditationPlanner, items: list[PlannedCheck], users: dict[int, User], *, scale: float = 1.0
+) -> list[Evidence]:
+    png_share = PNG_EVIDENCE_SHARE / max(1.0, scale)
     rows = []
     for item in items:
         check = item.check
@@ -762,7 +767,7 @@ def _evidence(planner: AccreditationPlanner, items: list[PlannedCheck], users: d
             f"Rating: {check.rating}" if check.rating else "",
         ]
         lines = [line for line in lines if line]
-        as_png = planner.chance(PNG_EVIDENCE_SHARE)
+        as_png = planner.chance(png_share)
         data = demo_png(lines) if as_png else demo_pdf(lines)
         extension, content_type = ("png", "image/png") if as_png else ("pdf", "application/pdf")
         stem = slugify(_ascii(check_type.name))[:60] or "document"
@@ -848,7 +853,9 @@ def _tell_story(
     return "not_applied", [], False
 
 
-def build_accreditation_demo(*, seed: int, today: date, commissioner: User | None) -> AccreditationDemoResult:
+def build_accreditation_demo(
+    *, seed: int, today: date, commissioner: User | None, scale: float = 1.0
+) -> AccreditationDemoResult:
     """Checks, evidence, applications and decisions for every demo provider; keeps the badge true to them."""
     started_at = monotonic()
     accreditation_demo_clear()
@@ -895,7 +902,7 @@ def build_accreditation_demo(*, seed: int, today: date, commissioner: User | Non
         lapsing_soon += is_soon
 
     _write(planner, providers)
-    files = _evidence(planner, with_files, users)
+    files = _evidence(planner, with_files, users, scale=scale)
     return AccreditationDemoResult(
         states=dict(states),
         workers=sum(len(rows) for rows in workers.values()),

@@ -10,16 +10,25 @@ locality, so it fits that advert, two more open ones and any she posts.
 
 Rows are written directly (no emails are sent), with what the services
 would have recorded. Deterministic for a seed; dates count back from `today`.
+
+The personal assistants an advert fits are found in memory, by the rule of
+`adverts.selectors.personal_assistants_fitting` (a district the listing names
+or a locality it serves, and at least one shared slot), from the published
+listings read once in the selector's order: one query per advert was most of
+this step's time. A test checks that both give the same listings for every
+advert. Above scale 1 the share of holders who advertise is divided by the
+scale, so the county keeps about the scale-1 number of adverts (decision 0046).
 """
 
 import random
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
 from marketplace.accounts.models import DirectPaymentHolder, User
 from marketplace.adverts.models import Advert, AdvertApplication, AdvertMessage
-from marketplace.adverts.selectors import personal_assistants_fitting
 from marketplace.places.models import Place
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import Provider, ProviderMembership, ServiceType
@@ -54,10 +63,66 @@ REPLIES = [
 ]
 
 
+class FittingAssistants:
+    """Published personal assistant listings, held in memory to find those an advert fits.
+
+    The same rule as `personal_assistants_fitting`, in that query's order (by
+    name, then id), and each listing's first team member (by email, users' order) as the
+    applicant, as `User.objects.filter(provider_memberships__provider=...).first()` gives.
+    """
+
+    def __init__(self) -> None:
+        self.listings: list[Provider] = list(
+            Provider.objects.published()
+            .filter(kind=Provider.Kind.PERSONAL_ASSISTANT)
+            .only("pk", "name", "postcode_districts_served", "availability_mask")
+            .order_by("name", "pk")
+        )
+        self.position = {listing.pk: index for index, listing in enumerate(self.listings)}
+        self.by_district: dict[str, set[int]] = defaultdict(set)
+        for index, listing in enumerate(self.listings):
+            for district in (listing.postcode_districts_served or "").upper().split(" "):
+                if district:
+                    self.by_district[district].add(index)
+        self.by_locality: dict[int, set[int]] = defaultdict(set)
+        through = Provider.localities_served.through
+        for provider_id, locality_id in through.objects.filter(provider_id__in=self.position).values_list(
+            "provider_id", "locality_id"
+        ):
+            self.by_locality[locality_id].add(self.position[provider_id])
+        self.applicants: dict[int, User] = {}
+        for membership in (
+            ProviderMembership.objects.filter(provider_id__in=self.position)
+            .select_related("user")
+            .order_by("user__email", "user_id")
+        ):
+            self.applicants.setdefault(membership.provider_id, membership.user)
+
+    def fitting(self, advert: Advert) -> list[Provider]:
+        indexes = set(self.by_district.get(advert.postcode_district.upper(), ()))
+        if advert.locality_id:
+            indexes |= self.by_locality.get(advert.locality_id, set())
+        return [
+            self.listings[index]
+            for index in sorted(indexes)
+            if self.listings[index].availability_mask & advert.availability_mask > 0
+        ]
+
+    def applicant(self, provider: Provider) -> User | None:
+        return self.applicants.get(provider.pk)
+
+    def served(self, provider_id: int, locality_id: int) -> None:
+        """The demo PA now serves this locality too (written by the caller)."""
+        if provider_id in self.position:
+            self.by_locality[locality_id].add(self.position[provider_id])
+
+
 @transaction.atomic
-def build_adverts_demo(*, seed: int, today: date, now: datetime) -> int:
+def build_adverts_demo(*, seed: int, today: date, now: datetime, scale: float = 1.0) -> int:
     """Write the demo adverts and applications; returns how many adverts."""
     rng = random.Random(f"adverts-{seed}")
+    share = ADVERT_SHARE / max(1.0, scale)
+    assistants = FittingAssistants()
     # The planner's time of day on its `today`, so every date here counts back from the same day.
     now = datetime.combine(today, now.timetz())
     services = {service.slug: service for service in ServiceType.objects.all()}
@@ -75,7 +140,7 @@ def build_adverts_demo(*, seed: int, today: date, now: datetime) -> int:
         .order_by("pk")
     )
     for holder in holders:
-        if rng.random() >= ADVERT_SHARE or holder.locality_id not in districts_by_locality:
+        if rng.random() >= share or holder.locality_id not in districts_by_locality:
             continue
         poster = (
             holder.user or User.objects.filter(acting_for__holder=holder, acting_for__may_post_adverts=True).first()
@@ -101,11 +166,19 @@ def build_adverts_demo(*, seed: int, today: date, now: datetime) -> int:
             advert.closed_by = poster if filled else None
             advert.close_reason = "Found a personal assistant" if filled else "Reached its closing date"
             advert.save()
-        _applications(rng, advert, poster=poster, now=now, limit=rng.choice([0, 1, 2, 2, 3, 4]))
+        _applications(
+            rng,
+            advert,
+            assistants.fitting(advert),
+            assistants,
+            poster=poster,
+            now=now,
+            limit=rng.choice([0, 1, 2, 2, 3, 4]),
+        )
         count += 1
 
     count += _demo_holder_adverts(
-        rng, services=services, districts_by_locality=districts_by_locality, today=today, now=now
+        rng, assistants, services=services, districts_by_locality=districts_by_locality, today=today, now=now
     )
     Advert.objects.update(matches_notified_at=now)  # the demo county's first daily run emails only new adverts
     return count
@@ -163,15 +236,21 @@ def _advert(
 
 
 def _applications(
-    rng: random.Random, advert: Advert, *, poster: User, now: datetime, limit: int, exclude: set[int] | None = None
+    rng: random.Random,
+    advert: Advert,
+    fitting: Iterable[Provider],
+    assistants: FittingAssistants,
+    *,
+    poster: User,
+    now: datetime,
+    limit: int,
+    exclude: set[int] | None = None,
 ) -> list[AdvertApplication]:
-    candidates = [
-        provider for provider in personal_assistants_fitting(advert=advert) if provider.pk not in (exclude or set())
-    ]
+    candidates = [provider for provider in fitting if provider.pk not in (exclude or set())]
     rng.shuffle(candidates)
     made = []
     for index, provider in enumerate(candidates[:limit]):
-        applicant = User.objects.filter(provider_memberships__provider=provider).first()
+        applicant = assistants.applicant(provider)
         assert advert.published_at is not None
         applied_at: datetime = advert.published_at + timedelta(hours=6 + 20 * index)
         if applied_at >= now:
@@ -210,6 +289,7 @@ def _applications(
 
 def _demo_holder_adverts(
     rng: random.Random,
+    assistants: FittingAssistants,
     *,
     services: dict[str, ServiceType],
     districts_by_locality: dict[int, list[Place]],
@@ -228,6 +308,7 @@ def _demo_holder_adverts(
         return 0
     pa_listing: Provider = pa_membership.provider
     Provider.localities_served.through.objects.get_or_create(provider_id=pa_listing.pk, locality_id=holder.locality_id)
+    assistants.served(pa_listing.pk, holder.locality_id)
     district_names = pa_listing.postcode_districts or []
     places = {place.name.upper(): place for places in districts_by_locality.values() for place in places}
     fitting_places = [places[name.upper()] for name in district_names if name.upper() in places]
@@ -258,7 +339,16 @@ def _demo_holder_adverts(
         "Help getting up, washed and dressed, and breakfast. I like a chat about gardening and the radio."
     )
     margaret.save()
-    _applications(rng, margaret, poster=family, now=now, limit=1, exclude={pa_listing.pk})
+    _applications(
+        rng,
+        margaret,
+        assistants.fitting(margaret),
+        assistants,
+        poster=family,
+        now=now,
+        limit=1,
+        exclude={pa_listing.pk},
+    )
     others = DirectPaymentHolder.objects.exclude(pk=holder.pk).exclude(user__isnull=True).order_by("pk")[:2]
     for index, other in enumerate(others):
         _advert(

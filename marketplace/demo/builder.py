@@ -103,6 +103,9 @@ DEMO_EMAIL_DOMAIN = "demo.example"
 # Generated people (not the demo logins) sign in nowhere: their passwords are unusable.
 PEOPLE_EMAIL_DOMAIN = f"people.{DEMO_EMAIL_DOMAIN}"
 SEARCH_REFRESH_BATCH = 1000
+# The long steps report how far they are every this many listings.
+PROGRESS_EVERY = 5000
+RUNNING_REPORT_SECONDS = 5.0
 MILES_PER_DEGREE_LATITUDE = 69.1
 
 STATUS_SHARES = {
@@ -1435,12 +1438,87 @@ def demo_data_clear() -> None:
     User.objects.filter(email__iendswith=DEMO_EMAIL_DOMAIN).delete()
 
 
+def _plan_listings(planner: CountyPlanner, counts: dict[str, int], steps: "BuildSteps") -> list[PlannedProvider]:
+    planned = sum(counts.values())
+    plans: list[PlannedProvider] = []
+    for kind, count in counts.items():
+        for index in range(count):
+            if kind == Kind.PERSONAL_ASSISTANT:
+                plans.append(planner.personal_assistant())
+            elif kind == Kind.DAY_SERVICE:
+                plans.append(planner.day_service())
+            elif kind == Kind.OTHER:
+                plans.append(planner.other(index))
+            else:
+                plans.append(planner.organisation(kind))
+            if len(plans) % PROGRESS_EVERY == 0:
+                steps.running("listings planned", len(plans), planned)
+    return plans
+
+
+class BuildSteps:
+    """Lines for `report`: each step's counts, its own time and the time since the build began."""
+
+    def __init__(self, report: Callable[[str], object] | None) -> None:
+        self.report = report
+        self.started = self.step_started = time.monotonic()
+        self.last_running = 0.0
+
+    def running(self, label: str, done: int, total: int) -> None:
+        """Within a long step: at most one line every few seconds."""
+        now = time.monotonic()
+        if self.report is not None and done < total and now - self.last_running >= RUNNING_REPORT_SECONDS:
+            self.last_running = now
+            self.report(f"  {label}: {done:,} of {total:,} ({now - self.step_started:.1f} s)")
+
+    def done(self, label: str, made: object = None) -> None:
+        now = time.monotonic()
+        if self.report is not None:
+            counts = f": {_counts(made)}" if made is not None else ""
+            self.report(f"{label}{counts} ({now - self.step_started:.1f} s; {now - self.started:.0f} s in all)")
+        self.step_started = self.last_running = now
+
+
+def _counts(made: object) -> str:
+    """'384' for a number, 'checks 8,802, workers 420' for a step's result, the text as it is."""
+    if isinstance(made, str):
+        return made
+    if isinstance(made, int):
+        return f"{made:,}"
+    values = made if isinstance(made, dict) else getattr(made, "__dict__", {})
+    numbers = [(name, value) for name, value in values.items() if isinstance(value, int) and name != "seconds"]
+    return ", ".join(f"{name.replace('_', ' ')} {value:,}" for name, value in numbers) or type(made).__name__
+
+
+def _build_activity(
+    planner: CountyPlanner, steps: BuildSteps, *, seed: int, scale: float, commissioner: User | None
+) -> None:
+    """What people have done in the county: vetting, visits, flags, enquiries, adverts, agreements, money."""
+    today, now = planner.today, planner.now
+    steps.done(
+        "accreditation", build_accreditation_demo(seed=seed, today=today, commissioner=commissioner, scale=scale)
+    )
+    steps.done("monitoring", build_monitoring_demo(seed=seed, today=today, commissioner=commissioner))
+    steps.done("contingency", build_contingency_demo(seed=seed, today=today, commissioner=commissioner))
+    steps.done("engagement", build_engagement_demo(seed=seed, today=today, now=now))
+    steps.done("adverts", build_adverts_demo(seed=seed, today=today, now=now, scale=scale))
+    steps.done("agreements", build_agreements_demo(seed=seed, today=today, now=now))
+    steps.done("saved searches", build_saved_searches_demo(seed=seed, now=now, scale=scale))
+    # Reviews and back-up plans for whatever agreements the demos above made (none: nothing).
+    steps.done(
+        "reviews and back-up plans",
+        build_reviews_and_backups_demo(seed=seed, today=today, now=now, commissioner=commissioner),
+    )
+    # After the agreements' demo: it posts every invoice that demo marked paid.
+    steps.done("budgets", build_budgets_demo(seed=seed, today=today, now=now))
+
+
 def demo_county_build(
     *,
     scale: float = 1.0,
     seed: int = DEFAULT_SEED,
     force: bool = False,
-    progress: Callable[[int], object] | None = None,
+    report: Callable[[str], object] | None = None,
     today: date | None = None,
     now: datetime | None = None,
 ) -> DemoBuildResult:
@@ -1451,9 +1529,9 @@ def demo_county_build(
     the same seed builds the same county on any day it is run.
 
     Refuses when providers already exist unless `force`, which first deletes
-    every provider, direct payment holder and demo person. `progress` is
-    called with counts of work done: each provider planned, written and
-    refreshed for search (three steps per provider).
+    every provider, direct payment holder and demo person. `report` is
+    called with a line for each step done (what it made and how long it took)
+    and, in the long steps, every few thousand listings.
     """
     started = time.monotonic()
     counts = planned_provider_counts(scale)
@@ -1463,59 +1541,46 @@ def demo_county_build(
             "every direct payment holder and demo person) and build the demo county again, or --if-empty to do "
             "nothing when there is data."
         )
-    step = progress or (lambda done: None)
+    steps = BuildSteps(report)
     with transaction.atomic():
         if force:
             demo_data_clear()
+            steps.done("cleared the old demo data")
         taxonomy = taxonomy_ensure_terms()
         places = places_load_postcodes(path=DEMO_PLACES_FILE, locality_map_path=DEMO_LOCALITY_MAP_FILE)
         places_load_towns(path=DEMO_TOWNS_FILE)
         demo_localities = read_locality_map(path=DEMO_LOCALITY_MAP_FILE).rural_by_locality
         geography = Geography(locality_names=demo_localities)
         planner = CountyPlanner(seed=seed, geography=geography, now=now or moment_on(today))
+        steps.done("taxonomy and places", f"{places.postcodes_loaded:,} postcodes")
 
-        plans: list[PlannedProvider] = []
-        for kind, count in counts.items():
-            for index in range(count):
-                if kind == Kind.PERSONAL_ASSISTANT:
-                    plans.append(planner.personal_assistant())
-                elif kind == Kind.DAY_SERVICE:
-                    plans.append(planner.day_service())
-                elif kind == Kind.OTHER:
-                    plans.append(planner.other(index))
-                else:
-                    plans.append(planner.organisation(kind))
-                step(1)
+        planned = sum(counts.values())
+        plans = _plan_listings(planner, counts, steps)
+        steps.done("listings planned", f"{len(plans):,}")
 
         logins, commissioner = _create_staff_logins()
         provider_ids = []
         for start in range(0, len(plans), 1000):
             chunk = plans[start : start + 1000]
             provider_ids += _write_plans(chunk, taxonomy, commissioner, now=planner.now)
-            step(len(chunk))
+            steps.running("listings written", len(provider_ids), planned)
+        steps.done("listings written", f"{len(provider_ids):,} with their terms, prices and places")
         for start in range(0, len(provider_ids), SEARCH_REFRESH_BATCH):
             batch = provider_ids[start : start + SEARCH_REFRESH_BATCH]
             provider_refresh_search_fields(provider_ids=batch)
-            step(len(batch))
+            steps.running("search fields", start + len(batch), len(provider_ids))
+        steps.done("search fields", f"{len(provider_ids):,} listings")
 
         logins += _create_provider_logins(plans)
         holders, links, holder_logins = _create_direct_payment_holders(
             planner, max(1, round(DIRECT_PAYMENT_HOLDERS_AT_SCALE_ONE * scale))
         )
         logins += holder_logins
+        steps.done("direct payment holders", f"{holders:,}, {links:,} with someone acting for them")
         council_settings_configure(service_ids=taxonomy.services)
         advice_pages_create()
-        build_accreditation_demo(seed=seed, today=planner.today, commissioner=commissioner)
-        build_monitoring_demo(seed=seed, today=planner.today, commissioner=commissioner)
-        build_contingency_demo(seed=seed, today=planner.today, commissioner=commissioner)
-        build_engagement_demo(seed=seed, today=planner.today, now=planner.now)
-        build_adverts_demo(seed=seed, today=planner.today, now=planner.now)
-        build_agreements_demo(seed=seed, today=planner.today, now=planner.now)
-        build_saved_searches_demo(seed=seed, now=planner.now)
-        # Reviews and back-up plans for whatever agreements the demos above made (none: nothing).
-        build_reviews_and_backups_demo(seed=seed, today=planner.today, now=planner.now, commissioner=commissioner)
-        # After the agreements' demo: it posts every invoice that demo marked paid.
-        build_budgets_demo(seed=seed, today=planner.today, now=planner.now)
+        steps.done("council settings and advice pages")
+        _build_activity(planner, steps, seed=seed, scale=scale, commissioner=commissioner)
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(

@@ -319,3 +319,16 @@ def test_the_market_view_shows_the_gaps_of_a_real_county(county):
     villages = rural_gaps(service=default_gap_service(), miles=5)
     assert villages.gaps
     assert villages.covered_count > len(villages.gaps)
+
+
+@pytest.mark.django_db
+def test_the_command_reports_each_step_with_its_counts_and_time():
+    out = StringIO()
+    call_command("load_demo_data", "--scale", "0.01", "--seed", "4", stdout=out)
+    lines = out.getvalue().splitlines()
+    planned = sum(planned_provider_counts(0.01).values())
+    assert lines[0] == f"Building the demo county: {planned} listings at scale 0.01."
+    labels = (f"listings planned: {planned}", f"search fields: {planned} listings", "accreditation: ", "budgets: ")
+    for label in labels:
+        assert any(line.startswith(label) and line.endswith(" s in all)") for line in lines), label
+    assert any(line.startswith("Took ") for line in lines)

@@ -8,7 +8,15 @@ it takes, and the SQL queries the page runs (counted in this process with
 Django's test client against the same database: cold, just after a new
 listings version, and warm; wrk sends no cookies, so a warm public page is a
 whole-page cache hit, decision 0042). The floor is the open data metadata endpoint,
-the cheapest Django response the site has. The commissioners' dashboard
+the cheapest Django response the site has.
+
+Two directory pages measure what the whole-page cache hides (decision 0046):
+one with a session cookie (a visitor with a shortlist: the page is rendered
+every time, the search itself comes from the results cache), and one where
+every request is a different search (wrk rotates through a few thousand
+filter combinations with a Lua script, each thread its own share), so the
+page, the search and its facet counts are all computed afresh: the honest
+cold case. The commissioners' dashboard
 needs a signed-in session with two-factor authentication, so it is timed in
 this process (median of several requests) rather than over HTTP.
 
@@ -16,15 +24,20 @@ The machine is shared: read the ratios, which come from one run, rather than
 the absolute figures.
 """
 
+import itertools
+import random
 import re
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client
@@ -32,13 +45,18 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
-from marketplace.providers.models import Provider, ServiceType
+from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
+from search.filters import DAY_CHOICES, PART_CHOICES
 from search.versioning import listings_changed
 
 FLOOR = "floor: /openreferral/ metadata"
 SEARCH_TARGET = 10.0
 PAGE_TARGET = 4.0
 DASHBOARD_BUDGET_MS = 300.0
+# Distinct searches for the cold page: more than wrk can request in ten seconds here.
+COLD_SEARCHES = 3000
+# The session key the directory keeps an anonymous visitor's shortlist under (marketplace.engagement.views).
+SESSION_SHORTLIST = "support_shortlist"
 
 
 @dataclass
@@ -47,6 +65,8 @@ class Page:
     path: str
     target: float | None = None  # most times the floor's time per request
     count_queries: bool = True
+    rotate: list[str] = field(default_factory=list)  # wrk requests these in turn instead of `path`
+    cookie: str = ""  # sent with every request
 
 
 @dataclass
@@ -76,6 +96,32 @@ def parse_wrk(output: str) -> Load:
     )
 
 
+def rotation_script(paths: list[str], *, threads: int) -> str:
+    """A wrk Lua script: each thread requests every `threads`-th path in turn, so no two requests repeat."""
+    quoted = ",\n".join(f"  {lua_string(path)}" for path in paths)
+    return f"""paths = {{
+{quoted}
+}}
+local started = 0
+function setup(thread)
+  thread:set("id", started)
+  started = started + 1
+end
+function init(args)
+  position = id
+end
+function request()
+  local path = paths[(position % #paths) + 1]
+  position = position + {threads}
+  return wrk.format("GET", path)
+end
+"""
+
+
+def lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class Command(BaseCommand):
     help = "Bounded HTTP load on the floor and each public page, with SQL queries per page (see docs/benchmarks.md)."
 
@@ -97,7 +143,7 @@ class Command(BaseCommand):
         rows = []
         for page in pages:
             cold, warm = self.queries(client, page) if page.count_queries else (None, None)
-            load = self.load(wrk, options["base_url"] + page.path, duration, options)
+            load = self.load(wrk, options["base_url"], page, duration, options)
             rows.append((page, load, cold, warm))
         floor = rows[0][1].requests_per_second
         self.stdout.write("")
@@ -132,23 +178,70 @@ class Command(BaseCommand):
             Page("directory with a filter set", f"/directory/?service={service}&accredited=true", SEARCH_TARGET),
             Page("directory browse, no filters", "/directory/", SEARCH_TARGET),
             Page("directory text search", "/directory/?q=personal+care", SEARCH_TARGET),
+            Page(
+                "directory with a filter set, a visitor with a shortlist (rendered; search from its cache)",
+                f"/directory/?service={service}&accredited=true",
+                SEARCH_TARGET,
+                cookie=f"{settings.SESSION_COOKIE_NAME}={self.shortlist_session(slug)}",
+            ),
         ]
+        searches = self.cold_searches()
+        pages.append(
+            Page(
+                f"directory, a different search every request (cold: {len(searches):,} searches in turn), first:",
+                searches[0],
+                SEARCH_TARGET,
+                rotate=searches,
+            )
+        )
         return pages
 
+    def shortlist_session(self, slug: str) -> str:
+        """A stored session holding a shortlist of one listing, as the directory keeps it for a visitor."""
+        provider_uuid = Provider.objects.filter(slug=slug).values_list("uuid", flat=True).get()
+        session = SessionStore()
+        session[SESSION_SHORTLIST] = [str(provider_uuid)]
+        session.create()
+        return session.session_key  # type: ignore[return-value]
+
+    def cold_searches(self) -> list[str]:
+        """Distinct directory searches (services, who for, day, time, language, accredited) in a fixed shuffle."""
+        services = list(ServiceType.objects.order_by("sort_order", "name").values_list("slug", flat=True))
+        groups = ["", *ClientGroup.objects.order_by("sort_order", "name").values_list("slug", flat=True)]
+        languages = ["", *Language.objects.order_by("sort_order", "name").values_list("slug", flat=True)[:3]]
+        days = ["", *(code for code, _ in DAY_CHOICES)]
+        times = ["", *(code for code, _ in PART_CHOICES)]
+        paths = []
+        for service, group, language, day, part, accredited in itertools.product(
+            services, groups, languages, days, times, ("", "true")
+        ):
+            query = [("service", service), ("client_group", group), ("language", language)]
+            query += [("day", day), ("time", part), ("accredited", accredited)]
+            paths.append("/directory/?" + urlencode([(name, value) for name, value in query if value]))
+        random.Random(17).shuffle(paths)
+        return paths[:COLD_SEARCHES]
+
     def queries(self, client: Client, page: Page) -> tuple[int, int]:
-        """SQL queries the page runs just after a new listings version (cold), then again (warm)."""
+        """SQL queries the page runs just after a new listings version (cold), then again (warm).
+
+        For the rotating page, "again" is the next search in turn, as wrk asks for it.
+        """
+        if page.cookie:
+            client.cookies.load(page.cookie)
         client.get(page.path)  # the process's own first-use caches (content types, site root paths)
         listings_changed()
         counts = []
-        for _ in range(2):
+        paths = page.rotate[-2:] if page.rotate else [page.path, page.path]
+        for path in paths:
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(page.path)
+                response = client.get(path)
             if response.status_code != 200:
-                raise CommandError(f"{page.path} answered {response.status_code}")
+                raise CommandError(f"{path} answered {response.status_code}")
             counts.append(len(captured))
+        client.cookies.clear()
         return counts[0], counts[1]
 
-    def load(self, wrk: str, url: str, duration: int, options: dict[str, Any]) -> Load:
+    def load(self, wrk: str, base_url: str, page: Page, duration: int, options: dict[str, Any]) -> Load:
         command = [
             wrk,
             f"-t{options['threads']}",
@@ -157,11 +250,18 @@ class Command(BaseCommand):
             "--latency",
             "--timeout",
             "10s",
-            url,
         ]
-        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=duration + 60)
+        if page.cookie:
+            command += ["-H", f"Cookie: {page.cookie}"]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+            if page.rotate:
+                script.write(rotation_script(page.rotate, threads=options["threads"]))
+                script.flush()
+                command += ["-s", script.name]
+            command.append(base_url + page.path)
+            result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=duration + 60)
         if result.returncode != 0:
-            raise CommandError(f"wrk failed on {url}: {result.stderr.strip()}")
+            raise CommandError(f"wrk failed on {page.path}: {result.stderr.strip()}")
         return parse_wrk(result.stdout)
 
     def dashboard(self) -> None:

@@ -1,0 +1,45 @@
+"""bench_pages' cold rows: distinct valid searches for wrk to rotate through, and a session the server can read."""
+
+import re
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import QueryDict
+
+from marketplace.alerts.selectors import search_filterset
+from search.management.commands.bench_pages import COLD_SEARCHES, Command, rotation_script
+from tests.factories import ClientGroupFactory, LanguageFactory, ProviderFactory, ServiceTypeFactory
+
+
+@pytest.mark.django_db
+def test_cold_searches_are_distinct_valid_directory_searches():
+    for index in range(3):
+        ServiceTypeFactory(slug=f"service-{index}", name=f"Service {index}")
+        ClientGroupFactory(slug=f"group-{index}", name=f"Group {index}")
+        LanguageFactory(slug=f"language-{index}", name=f"Language {index}")
+
+    searches = Command().cold_searches()
+
+    assert len(searches) == min(COLD_SEARCHES, 3 * 4 * 4 * 8 * 4 * 2)
+    assert len(set(searches)) == len(searches)
+    assert searches == Command().cold_searches()  # the same order every run
+    for path in searches[:50]:
+        assert path.startswith("/directory/?service=")
+        assert search_filterset(QueryDict(path.partition("?")[2])).is_valid(), path
+
+
+@pytest.mark.django_db
+def test_the_shortlist_session_is_stored_with_the_listing():
+    provider = ProviderFactory()
+
+    key = Command().shortlist_session(provider.slug)
+
+    assert SessionStore(session_key=key).load() == {"support_shortlist": [str(provider.uuid)]}
+
+
+def test_the_rotation_script_gives_each_wrk_thread_its_own_share_of_the_paths():
+    script = rotation_script(['/directory/?q="x"', "/directory/?service=a"], threads=2)
+
+    assert '"/directory/?q=\\"x\\""' in script
+    assert re.search(r"position = position \+ 2\b", script)
+    assert 'thread:set("id", started)' in script
