@@ -266,6 +266,7 @@ def _attempt_failed(payment: Payment, error: PaymentGatewayError, now: datetime)
 
 
 CANCELLED_MESSAGE = "You cancelled this payment, so nothing was taken."
+PAID_BEFORE_CANCEL_MESSAGE = "This payment was made before it could be cancelled."
 CANCELLABLE = (Payment.Status.QUEUED, Payment.Status.OPEN)
 
 
@@ -295,11 +296,11 @@ def payment_cancel(*, payment: Payment, now: datetime) -> Payment:
                 ) from error
             synced = payment_sync(payment=current, now=now)
             if synced.status == Payment.Status.SUCCEEDED:
-                raise PaymentsError("This payment was made before it could be cancelled.") from error
+                raise PaymentsError(PAID_BEFORE_CANCEL_MESSAGE) from error
             raise PaymentsError(error.message) from error
         if snapshot.status == "complete":
             payment_apply(payment=current, snapshot=snapshot, now=now)
-            raise PaymentsError("This payment was made before it could be cancelled.")
+            raise PaymentsError(PAID_BEFORE_CANCEL_MESSAGE)
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=current.pk)
         if locked.status in CANCELLABLE:

@@ -92,7 +92,7 @@ def _transfer_amount_fixed(payment: Payment, *, now: datetime | None) -> int:
             locked.refunds.filter(status__in=COUNTED_REFUND_STATUSES, stripe_transfer_reversal_id="")
         )
         refunded = sum(refund.amount_pence for refund in refunded_before)
-        amount = max(locked.amount_pence - locked.application_fee_pence - provider_part_pence(locked, refunded), 0)
+        amount = locked.amount_pence - locked.application_fee_pence - provider_part_pence(locked, refunded)
         if amount <= 0:
             return 0
         locked.transfer_requested_pence = amount

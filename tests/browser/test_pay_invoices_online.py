@@ -54,6 +54,16 @@ def fill_card(page: Page, number: str) -> None:
     page.get_by_label("Security code").fill("123")
 
 
+def start_paying_the_first_invoice(page: Page, live_site: Any, world: dict[str, Any]) -> None:
+    """The family member chooses the £60 invoice and goes on to Stripe's page."""
+    first = world["invoices"][0]
+    sign_in_with_session(page, live_site, world["family"])
+    page.goto(live_site.url(f"/payments/holder/{world['holder'].uuid}/pay/"))
+    page.get_by_label(f"Invoice {first.number}").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Pay £60.00 with Stripe").click()
+
+
 def test_family_pays_two_invoices_online_and_the_ledger_and_the_pa_see_it(
     page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
@@ -117,11 +127,7 @@ def test_a_declined_card_is_said_plainly_and_nothing_changes(
     page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
     holder, first, _ = world["holder"], *world["invoices"]
-    sign_in_with_session(page, live_site, world["family"])
-    page.goto(live_site.url(f"/payments/holder/{holder.uuid}/pay/"))
-    page.get_by_label(f"Invoice {first.number}").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Pay £60.00 with Stripe").click()
+    start_paying_the_first_invoice(page, live_site, world)
 
     fill_card(page, "4000 0000 0000 0002")
     page.get_by_role("button", name="Pay £60.00").click()
@@ -143,11 +149,7 @@ def test_the_family_cancels_a_payment_they_started_and_the_invoice_can_be_paid_a
     page: Page, live_site: Any, world: dict[str, Any], axe_check: Any, screenshot: Any
 ) -> None:
     holder, first, _ = world["holder"], *world["invoices"]
-    sign_in_with_session(page, live_site, world["family"])
-    page.goto(live_site.url(f"/payments/holder/{holder.uuid}/pay/"))
-    page.get_by_label(f"Invoice {first.number}").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="Pay £60.00 with Stripe").click()
+    start_paying_the_first_invoice(page, live_site, world)
     page.get_by_role("link", name="Go back without paying").click()
     expect(page.locator("#payment-state")).to_contain_text("page without paying.")
 
