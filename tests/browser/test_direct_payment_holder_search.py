@@ -63,8 +63,18 @@ def market(live_site):
     return near
 
 
-def result_names(page: Page) -> list[str]:
-    return [name.strip() for name in page.locator("main ul.app-results > li h3 a").all_inner_texts()]
+RESULT_LINKS = "main ul.app-results > li h3 a"
+
+
+def result_names(page: Page, count: int) -> list[str]:
+    """The names listed, once the page lists `count` results.
+
+    Reading the list at once could catch the page a click has only begun to
+    load (all_inner_texts does not wait), and find no results at all.
+    """
+    names = page.locator(RESULT_LINKS)
+    expect(names).to_have_count(count)
+    return [name.strip() for name in names.all_inner_texts()]
 
 
 def test_direct_payment_holder_finds_gujarati_speaking_pa_for_tuesday_mornings(
@@ -79,7 +89,7 @@ def test_direct_payment_holder_finds_gujarati_speaking_pa_for_tuesday_mornings(
     expect(page.locator("h2", has_text=re.compile(r"results? offering personal care"))).to_contain_text(
         "near Wendlebury"
     )
-    first_results = result_names(page)
+    first_results = result_names(page, 5)
     assert "Too Far Away" not in first_results, "outside the 10-mile default radius"
     assert "Cleaning Only" not in first_results, "does not offer personal care"
     assert set(first_results) >= {"Hetal Makwana", "Rupal Lad", "Nilesh Patel", "Only Monday", "No Gujarati"}
@@ -90,14 +100,16 @@ def test_direct_payment_holder_finds_gujarati_speaking_pa_for_tuesday_mornings(
     page.get_by_role("checkbox", name=re.compile(r"^Gujarati")).check()
     page.get_by_role("button", name="Apply filters").click()
 
-    narrowed = result_names(page)
+    narrowed = result_names(page, 3)
     assert sorted(narrowed) == ["Hetal Makwana", "Nilesh Patel", "Rupal Lad"]
     assert narrowed[0] == "Rupal Lad", "relevance puts the accredited provider first"
     expect(page.get_by_role("checkbox", name=re.compile(r"^Gujarati"))).to_be_checked()
 
     page.get_by_label("Sort by").select_option("distance")
     page.get_by_role("button", name="Sort").click()
-    assert result_names(page) == ["Hetal Makwana", "Nilesh Patel", "Rupal Lad"]
+    expect(page).to_have_url(re.compile(r"sort=distance"))
+    # The same three, now nearest first (to_have_text waits for the sorted page).
+    expect(page.locator(RESULT_LINKS)).to_have_text(["Hetal Makwana", "Nilesh Patel", "Rupal Lad"])
     expect(page.locator("main")).to_contain_text("1 mile away")
     axe_check(page)
     screenshot(page, "results-gujarati-tuesday-mornings")

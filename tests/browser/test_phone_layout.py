@@ -98,7 +98,7 @@ def test_a_skip_link_takes_keyboard_users_to_the_results(page: Page, live_site, 
     skip.focus()
     expect(skip).to_be_visible()
     page.keyboard.press("Enter")
-    assert page.url.endswith("#results")
+    expect(page).to_have_url(re.compile(r"#results$"))
     page.keyboard.press("Tab")
     # The next stop is in the results (the sort control), not among the filters.
     assert page.evaluate("() => document.activeElement.closest('#results') !== null")
