@@ -63,6 +63,7 @@ class ScheduleFilterSet(WagtailFilterSet):
     """Narrows the providers the due-and-overdue report considers; `show` and `within_days` pick the rows."""
 
     SHOW_DUE = "due"
+    SHOW_UPCOMING = "upcoming"
     SHOW_OVERDUE = "overdue"
     SHOW_ALL = "all"
 
@@ -70,6 +71,7 @@ class ScheduleFilterSet(WagtailFilterSet):
         label="Show",
         choices=[
             (SHOW_DUE, "Due soon or overdue"),
+            (SHOW_UPCOMING, "Due soon, not yet overdue"),
             (SHOW_OVERDUE, "Overdue only"),
             (SHOW_ALL, "Every provider on an arrangement"),
         ],

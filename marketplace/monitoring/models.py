@@ -281,6 +281,13 @@ class MonitoringVisit(DomainRatings):
         indexes = [
             models.Index(fields=["provider", "status", "visited_on"], name="visit_provider_status_date"),
             models.Index(fields=["status", "visited_on"], name="visit_status_date"),
+            # Each provider's latest decided visit (the schedule and the ratings charts read it for thousands
+            # of providers at once): read from the top of this index, with no sort.
+            models.Index(
+                fields=["provider", "-visited_on", "-id"],
+                name="visit_latest_decided",
+                condition=models.Q(status__in=["finalised", "published"]),
+            ),
         ]
 
     def __str__(self) -> str:

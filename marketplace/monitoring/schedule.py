@@ -26,6 +26,7 @@ visit is the latest finalised or published one (drafts are not decided yet).
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -59,7 +60,7 @@ def _months(count: int) -> str:
     return f"{count} month{'s' if count != 1 else ''}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScheduleFacts:
     """What the schedule needs to know about one provider."""
 
@@ -72,7 +73,7 @@ class ScheduleFacts:
     member_since: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NextMonitoring:
     due_on: date
     interval_months: int | None  # None when never visited
@@ -175,7 +176,7 @@ def monitoring_schedule(
     return _rows(_schedule(today=today, providers=providers), today=today)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Due:
     """One provider's schedule before its row is loaded: plain values, no model instance."""
 
@@ -188,6 +189,25 @@ class _Due:
 
 def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
     """The schedule as plain values, soonest first (two queries; no provider rows are built)."""
+    schedule = [
+        _Due(
+            provider_id=pk,
+            provider_name=name,
+            result=next_monitoring_due(facts, today=today),
+            facts=facts,
+            arrangements=arrangements,
+        )
+        for pk, name, facts, arrangements in _facts(today=today, providers=providers)
+    ]
+    schedule.sort(key=lambda due: (due.result.due_on, due.provider_name, due.provider_id))
+    return schedule
+
+
+def _facts(
+    *, today: date, providers: QuerySet[Provider] | None
+) -> Iterator[tuple[int, str, ScheduleFacts, list[str]]]:
+    """Each provider on a current arrangement: id, name, the facts its date depends on and its arrangements
+    (two queries, plain values)."""
     from marketplace.accreditation.models import ProviderCheck
 
     memberships = ArrangementMembership.objects.current(today)
@@ -204,7 +224,7 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
         frequency[provider_id] = min(frequency.get(provider_id, months), months)
         member_since[provider_id] = min(member_since.get(provider_id, start_on), start_on)
     if not frequency:
-        return []
+        return
 
     last_visit = MonitoringVisit.objects.decided().filter(provider=OuterRef("pk")).order_by("-visited_on", "-id")
     complaints = (
@@ -225,7 +245,9 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
         check_type__requirements__provider_kind=OuterRef("kind"),
     )
     facts_by_provider = (
-        Provider.objects.filter(pk__in=list(frequency))
+        # The same memberships as a subquery, not a list of ids: thousands of parameters cost more
+        # to send and plan than the subquery costs to run.
+        Provider.objects.filter(pk__in=memberships.values("provider_id"))
         .annotate(
             last_visited_on=Subquery(last_visit.values("visited_on")[:1]),
             last_overall_rating=Subquery(last_visit.values("overall_rating")[:1]),
@@ -243,8 +265,9 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
             "has_lapsed_check",
         )
     )
-    schedule: list[_Due] = []
     for pk, name, cqc_rating, last_visited_on, last_rating, complaint_count, has_lapsed in facts_by_provider:
+        if pk not in frequency:  # a membership that began between the two queries
+            continue
         facts = ScheduleFacts(
             last_visited_on=last_visited_on,
             last_overall_rating=last_rating or "",
@@ -254,17 +277,7 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
             has_lapsed_required_check=has_lapsed,
             member_since=member_since[pk],
         )
-        schedule.append(
-            _Due(
-                provider_id=pk,
-                provider_name=name,
-                result=next_monitoring_due(facts, today=today),
-                facts=facts,
-                arrangements=arrangements_by_provider[pk],
-            )
-        )
-    schedule.sort(key=lambda due: (due.result.due_on, due.provider_name, due.provider_id))
-    return schedule
+        yield pk, name, facts, arrangements_by_provider[pk]
 
 
 def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
@@ -288,15 +301,31 @@ def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
     ]
 
 
+def _due(*, today: date, within_days: int, providers: QuerySet[Provider] | None) -> list[_Due]:
+    horizon = today + timedelta(days=within_days)
+    return [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on <= horizon]
+
+
 def monitoring_due(
     *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
 ) -> list[ScheduleRow]:
     """Providers due a visit within `within_days` from today, overdue ones included, soonest first."""
     today = today or timezone.localdate()
-    horizon = today + timedelta(days=within_days)
     # Rows (with their providers) only for those due: most providers on a long schedule are not.
-    due = [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on <= horizon]
-    return _rows(due, today=today)
+    return _rows(_due(today=today, within_days=within_days, providers=providers), today=today)
+
+
+def monitoring_due_dates(
+    *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
+) -> list[date]:
+    """The due dates of the providers `monitoring_due` lists, in its order, without loading the providers
+    or keeping anything else about them (two queries): for counts such as the morning dashboard's."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=within_days)
+    due_dates = (
+        next_monitoring_due(facts, today=today).due_on for _, _, facts, _ in _facts(today=today, providers=providers)
+    )
+    return sorted(due_on for due_on in due_dates if due_on <= horizon)
 
 
 def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:

@@ -338,9 +338,11 @@ class MonitoringDueReportView(CommissionersOnlyMixin, ReportView):
         show, within_days = self._choices()
         if show == ScheduleFilterSet.SHOW_OVERDUE:
             return [row for row in rows if row.is_overdue]
+        horizon = date.fromordinal(today.toordinal() + within_days)
         if show == ScheduleFilterSet.SHOW_DUE:
-            horizon = date.fromordinal(today.toordinal() + within_days)
             return [row for row in rows if row.due_on <= horizon]
+        if show == ScheduleFilterSet.SHOW_UPCOMING:
+            return [row for row in rows if not row.is_overdue and row.due_on <= horizon]
         return rows
 
 

@@ -2,11 +2,12 @@
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace.monitoring.models import (
     DOMAIN_FIELDS,
@@ -16,6 +17,7 @@ from marketplace.monitoring.models import (
     MonitoringVisit,
     RatingDecision,
 )
+from marketplace.monitoring.schedule import add_months
 from tests.factories import (
     ArrangementFactory,
     ArrangementMembershipFactory,
@@ -347,6 +349,21 @@ def test_the_report_lists_due_and_overdue_providers_and_exports_them(client, com
     assert rows[0]["State"] == "Overdue"
     assert rows[0]["Contracts and lists"] == "Home care framework"
     assert rows[1]["State"] == "Due"
+
+
+def test_the_report_lists_those_due_soon_and_not_yet_overdue(client, commissioner, schedule, make_visit):
+    """The morning dashboard's "due within 30 days" headline links here: overdue providers are left out."""
+    soon = ProviderFactory(name="Soon Care")
+    framework = schedule["overdue"].arrangement_memberships.get().arrangement
+    ArrangementMembershipFactory(arrangement=framework, provider=soon, start_on=date(2024, 1, 1))
+    make_visit(provider=soon, visited_on=add_months(timezone.localdate(), -12) + timedelta(days=10))
+
+    url = reverse("monitoring_schedule:index")
+    rows = read_csv(client.get(url, {"show": "upcoming", "within_days": "30", "export": "csv"}))
+    assert [row["Provider"] for row in rows] == ["Soon Care"]
+    assert rows[0]["State"] == "Due"
+    both = read_csv(client.get(url, {"show": "due", "within_days": "30", "export": "csv"}))
+    assert [row["Provider"] for row in both] == ["Brightwater Home Care", "Soon Care"]
 
 
 def test_the_report_survives_nonsense_in_its_filters(client, commissioner, schedule):

@@ -12,6 +12,7 @@ from marketplace.monitoring.schedule import (
     ScheduleFacts,
     add_months,
     monitoring_due,
+    monitoring_due_dates,
     monitoring_overdue,
     monitoring_schedule,
     next_monitoring_due,
@@ -265,6 +266,24 @@ def test_due_and_overdue_load_only_the_providers_they_list(framework, make_visit
     assert [row.provider for row in rows] == [overdue]
     with django_assert_num_queries(3):
         assert [row.provider for row in monitoring_overdue(today=TODAY)] == [overdue]
+
+
+def test_due_dates_are_those_of_the_due_rows_without_loading_providers(
+    framework, make_visit, django_assert_num_queries
+):
+    """The dashboard's counts: the dates of the rows `monitoring_due` lists, in two queries whatever the size."""
+    for days in (800, 400, 350, 340, 10):
+        make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=days))
+    member(framework)  # never visited: due from the day it joined
+    with django_assert_num_queries(2):
+        dates = monitoring_due_dates(today=TODAY, within_days=30)
+    assert dates == [row.due_on for row in monitoring_due(today=TODAY, within_days=30)]
+    assert len(dates) == 5
+    for _ in range(10):
+        make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=500))
+    with django_assert_num_queries(2):
+        assert len(monitoring_due_dates(today=TODAY, within_days=30)) == 15
+    assert monitoring_due_dates(today=TODAY, within_days=30, providers=Provider.objects.none()) == []
 
 
 def test_the_schedule_can_be_narrowed_to_some_providers(framework):
