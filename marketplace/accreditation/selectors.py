@@ -200,8 +200,20 @@ class ReviewQueueSummary:
 
 
 def review_queue_summary(*, today: date | None = None) -> ReviewQueueSummary:
-    """How many providers wait for a commissioner and the longest wait: the review queue's own numbers."""
+    """How many providers wait for a commissioner and the longest wait: the review queue's own numbers.
+
+    The count is the queue's rows. The longest wait is the earliest `waiting_since` of any row, which is the
+    earlier of the earliest waiting application and the earliest check sent for review: every provider with
+    either is in the queue. So no provider's own wait is worked out (three queries; the two earliest dates
+    come from the tops of the (status, applied_at) and (status, submitted_at) indexes).
+    """
     today = today or timezone.localdate()
-    # One statement for both numbers (the dashboard's busiest headline): no sort, one pass over the queue.
-    totals = review_queue().order_by().aggregate(count=Count("pk"), oldest=Min("waiting_since"))
-    return ReviewQueueSummary(count=totals["count"], oldest_days=days_waiting_since(totals["oldest"], today=today))
+    count = review_queue().order_by().count()
+    oldest_application = Accreditation.objects.filter(status=Accreditation.Status.APPLIED).aggregate(
+        oldest=Min("applied_at")
+    )["oldest"]
+    oldest_check = ProviderCheck.objects.filter(status=ProviderCheck.Status.SUBMITTED).aggregate(
+        oldest=Min("submitted_at")
+    )["oldest"]
+    oldest = min((moment for moment in (oldest_application, oldest_check) if moment is not None), default=None)
+    return ReviewQueueSummary(count=count, oldest_days=days_waiting_since(oldest, today=today))
