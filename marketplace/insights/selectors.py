@@ -9,10 +9,10 @@ querysets and never writes.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -68,29 +68,17 @@ def _days_between(earlier: date, later: date) -> int:
 
 
 @dataclass(frozen=True)
-class WaitingApplication:
-    provider_id: int
-    provider_name: str
-    provider_kind: str
-    applied_at: datetime | None
-    days_waiting: int
-
-
-@dataclass(frozen=True)
 class AccreditationPipeline:
-    """Where every provider stands on the accredited supplier list, and who is waiting for a decision."""
+    """Where every provider stands on the accredited supplier list, and how long the oldest application has
+    waited for a decision (None when none is waiting)."""
 
     tally: Tally
-    waiting: tuple[WaitingApplication, ...]
+    oldest_waiting_days: int | None
     today: date
 
     @property
     def waiting_count(self) -> int:
         return self.tally[Accreditation.Status.APPLIED]
-
-    @property
-    def oldest_waiting_days(self) -> int | None:
-        return max((row.days_waiting for row in self.waiting), default=None)
 
 
 def providers_with_accreditation_status() -> Any:
@@ -101,9 +89,11 @@ def providers_with_accreditation_status() -> Any:
 
 
 def accreditation_pipeline(*, today: date | None = None) -> AccreditationPipeline:
-    """Counts of providers by accreditation status, with the waiting applications oldest first (2 queries).
+    """Counts of providers by accreditation status, and the longest wait of an application, in the days the
+    pipeline report's "Days waiting" column shows (2 aggregate queries: no application is loaded).
 
-    Every provider is counted once; one without an accreditation record has not applied.
+    Every provider is counted once; one without an accreditation record has not applied. An application with
+    no date has waited 0 days, as in the report.
     """
     today = today or timezone.localdate()
     found = dict(
@@ -113,21 +103,18 @@ def accreditation_pipeline(*, today: date | None = None) -> AccreditationPipelin
         .annotate(count=Count("id"))
         .values_list("accreditation_status", "count")
     )
-    waiting = tuple(
-        WaitingApplication(
-            provider_id=accreditation.provider_id,
-            provider_name=accreditation.provider.name,
-            provider_kind=accreditation.provider.get_kind_display(),
-            applied_at=accreditation.applied_at,
-            days_waiting=(
-                _days_between(timezone.localdate(accreditation.applied_at), today) if accreditation.applied_at else 0
-            ),
-        )
-        for accreditation in Accreditation.objects.filter(status=Accreditation.Status.APPLIED)
-        .select_related("provider")
-        .order_by("applied_at", "id")
+    # The index on (status, applied_at) answers the earliest date without reading the applications.
+    waiting = Accreditation.objects.filter(status=Accreditation.Status.APPLIED).aggregate(
+        count=Count("pk"), oldest=Min("applied_at"), undated=Count("pk", filter=Q(applied_at__isnull=True))
     )
-    return AccreditationPipeline(tally=_tally(Accreditation.Status.choices, found), waiting=waiting, today=today)
+    waits = [0] if waiting["undated"] else []
+    if waiting["oldest"] is not None:
+        waits.append(_days_between(timezone.localdate(waiting["oldest"]), today))
+    return AccreditationPipeline(
+        tally=_tally(Accreditation.Status.choices, found),
+        oldest_waiting_days=max(waits) if waiting["count"] else None,
+        today=today,
+    )
 
 
 @dataclass(frozen=True)
@@ -190,32 +177,25 @@ class CheckRow:
     days_left: int
 
     @property
-    def has_expired(self) -> bool:
-        return self.days_left < 0
-
-    @property
     def days_ago(self) -> int:
-        """Days since it expired (0 if it has not)."""
+        """Days since it expired (0 if its date has not passed: marked expired all the same)."""
         return max(0, -self.days_left)
 
 
 @dataclass(frozen=True)
-class ExpiringChecks:
-    """Checks that expire within the window, and required checks already out of date."""
+class CheckExpiry:
+    """How many checks expire within the window (by week), and how many required checks have expired."""
 
-    expiring_count: int
     expired_count: int
-    rows: tuple[CheckRow, ...]
+    within_7_days: int
+    within_8_to_14_days: int
+    expiring_count: int
     today: date
     within_days: int
 
     @property
-    def expiring(self) -> tuple[CheckRow, ...]:
-        return tuple(row for row in self.rows if not row.has_expired)
-
-    @property
-    def expired(self) -> tuple[CheckRow, ...]:
-        return tuple(row for row in self.rows if row.has_expired)
+    def after_14_days(self) -> int:
+        return self.expiring_count - self.within_7_days - self.within_8_to_14_days
 
 
 def required_checks() -> QuerySet[ProviderCheck]:
@@ -231,25 +211,48 @@ def required_checks() -> QuerySet[ProviderCheck]:
     )
 
 
-def checks_expiring_and_expired(*, today: date | None = None, within_days: int = EXPIRY_WINDOW_DAYS) -> ExpiringChecks:
-    """Checks expiring from today to `within_days` ahead, exactly as the accreditation app's expiring-checks
-    report lists them (its `checks_expiring_within`), and required checks already expired: marked expired, or
-    sent or verified with a date in the past that the nightly sweep has not reached yet (2 queries).
-    """
-    from marketplace.accreditation.selectors import checks_expiring_within
-
-    today = today or timezone.localdate()
+def expired_required_checks(*, today: date) -> QuerySet[ProviderCheck]:
+    """Required checks already expired: marked expired, or sent or verified with a date in the past that the
+    nightly sweep has not reached yet. The expired checks report lists exactly these."""
     expired = Q(status=ProviderCheck.Status.EXPIRED, expires_on__isnull=False) | Q(
         status__in=CURRENT_CHECK_STATUSES, expires_on__lt=today
     )
-    expired_checks = (
-        required_checks()
-        .filter(expired)
-        .select_related("provider", "check_type", "worker")
-        .order_by("expires_on", "id")
+    return required_checks().filter(expired)
+
+
+def check_expiry(*, today: date | None = None, within_days: int = EXPIRY_WINDOW_DAYS) -> CheckExpiry:
+    """Counts only (2 aggregate queries): the expired required checks, and the checks expiring from today to
+    `within_days` ahead exactly as the accreditation app's expiring-checks report lists them (its
+    `checks_expiring_within`), by week."""
+    from marketplace.accreditation.selectors import checks_expiring_within
+
+    today = today or timezone.localdate()
+    expired_count = expired_required_checks(today=today).count()
+    expiring = (
+        checks_expiring_within(days=within_days, today=today)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            within_7=Count("pk", filter=Q(expires_on__lte=today + timedelta(days=7))),
+            within_14=Count(
+                "pk", filter=Q(expires_on__gt=today + timedelta(days=7), expires_on__lte=today + timedelta(days=14))
+            ),
+        )
     )
-    expiring_checks = checks_expiring_within(days=within_days, today=today)
-    rows = tuple(
+    return CheckExpiry(
+        expired_count=expired_count,
+        within_7_days=expiring["within_7"],
+        within_8_to_14_days=expiring["within_14"],
+        expiring_count=expiring["total"],
+        today=today,
+        within_days=within_days,
+    )
+
+
+def expired_check_rows(*, today: date | None = None) -> tuple[CheckRow, ...]:
+    """The expired required checks, longest expired first (1 query)."""
+    today = today or timezone.localdate()
+    return tuple(
         CheckRow(
             check_id=check.pk,
             provider_id=check.provider_id,
@@ -260,17 +263,10 @@ def checks_expiring_and_expired(*, today: date | None = None, within_days: int =
             expires_on=check.expires_on,
             days_left=_days_between(today, check.expires_on),
         )
-        for checks in (expired_checks, expiring_checks)
-        for check in checks
+        for check in expired_required_checks(today=today)
+        .select_related("provider", "check_type", "worker")
+        .order_by("expires_on", "id")
         if check.expires_on is not None
-    )
-    expired_count = sum(1 for row in rows if row.has_expired)
-    return ExpiringChecks(
-        expiring_count=len(rows) - expired_count,
-        expired_count=expired_count,
-        rows=rows,
-        today=today,
-        within_days=within_days,
     )
 
 
@@ -288,10 +284,22 @@ class RatingsDistribution:
 
 
 def cqc_ratings_distribution() -> tuple[Tally, int]:
-    """Published providers by CQC overall rating, and the registered ones with no rating yet (2 queries)."""
-    published = Provider.objects.published().order_by()
-    rated = dict(published.exclude(cqc_rating="").values_list("cqc_rating").annotate(count=Count("id")))
-    unrated = published.filter(cqc_rating="").filter(~Q(cqc_location_id="") | ~Q(cqc_provider_id="")).count()
+    """Published providers by CQC overall rating, and the registered ones with no rating yet (1 query: one
+    pass over the published providers)."""
+    registered = ~Q(cqc_location_id="") | ~Q(cqc_provider_id="")
+    counts = (
+        Provider.objects.published()
+        .order_by()
+        .values_list("cqc_rating")
+        .annotate(count=Count("id"), registered=Count("id", filter=registered))
+        .values_list("cqc_rating", "count", "registered")
+    )
+    rated, unrated = {}, 0
+    for rating, count, registered_count in counts:
+        if rating:
+            rated[rating] = count
+        else:
+            unrated = registered_count
     return _tally(Provider.CqcRating.choices, rated), unrated
 
 
@@ -346,19 +354,22 @@ def rating_rows(*, cqc_rating: str | None = None, monitoring_rating: str | None 
 
 
 def monitoring_ratings_distribution() -> Tally:
-    """Providers by the overall rating of their latest finalised or published monitoring visit (1 query)."""
-    from marketplace.monitoring.models import Rating
+    """Published providers by the overall rating of their latest finalised or published monitoring visit, as
+    the ratings report lists them (1 query). Only providers with a decided visit are read."""
+    from marketplace.monitoring.models import MonitoringVisit, Rating
 
-    found = dict(
-        Provider.objects.annotate(latest_rating=Subquery(_latest_decided_visit().values("overall_rating")[:1]))
-        .exclude(latest_rating__isnull=True)
-        .exclude(latest_rating="")
+    counts = (
+        Provider.objects.published()
+        .filter(pk__in=MonitoringVisit.objects.decided().values("provider_id"))
+        .annotate(latest_rating=Subquery(_latest_decided_visit().values("overall_rating")[:1]))
         .order_by()
         .values_list("latest_rating")
         .annotate(count=Count("id"))
         .values_list("latest_rating", "count")
     )
-    return _tally(Rating.choices, found)
+    # Those whose latest visit has no overall rating are left out here, not in SQL: a filter on the
+    # subquery would run it again for every provider.
+    return _tally(Rating.choices, {rating: count for rating, count in counts if rating})
 
 
 def ratings_distribution() -> RatingsDistribution:
@@ -396,14 +407,18 @@ class OpenFlags:
         return sum(self.tally[level] for level in (Level.AT_RISK, Level.FAILING, Level.FAILED))
 
 
-def open_flags_by_level(*, today: date | None = None) -> OpenFlags:
-    """Every open contingency flag, counted by level (2 queries)."""
+def open_flags_by_level(*, today: date | None = None, with_rows: bool = True) -> OpenFlags:
+    """Every open contingency flag, counted by level (1 query), and its rows unless `with_rows` is False
+    (1 more)."""
     from marketplace.contingency.models import LEVEL_RANK, OPEN_LEVELS, ContingencyFlag, Level
 
     today = today or timezone.localdate()
     flags = ContingencyFlag.objects.open()
     found = dict(flags.order_by().values_list("level").annotate(count=Count("id")).values_list("level", "count"))
     labels = dict(Level.choices)
+    tally = _tally([(level, labels[level]) for level in OPEN_LEVELS], found)
+    if not with_rows:
+        return OpenFlags(tally=tally, rows=())
     rows = sorted(
         (
             FlagRow(
@@ -420,36 +435,23 @@ def open_flags_by_level(*, today: date | None = None) -> OpenFlags:
         ),
         key=lambda row: (-LEVEL_RANK.get(row.level, 0), row.opened_on, row.flag_id),
     )
-    return OpenFlags(tally=_tally([(level, labels[level]) for level in OPEN_LEVELS], found), rows=tuple(rows))
+    return OpenFlags(tally=tally, rows=tuple(rows))
 
 
 # --- Monitoring visits due and overdue ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MonitoringRow:
-    provider_id: int
-    provider_name: str
-    state: str
-    due_on: date
-    days_overdue: int
-    last_visited_on: date | None
-    last_rating: str
-    arrangements: str
-    reasons: str
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.state == "Overdue"
+LONG_OVERDUE_DAYS = 90
 
 
 @dataclass(frozen=True)
 class MonitoringDue:
-    """Providers on a council arrangement due a monitoring visit within the window, and those overdue."""
+    """How many providers on a council arrangement are due a monitoring visit within the window (not yet
+    past), and how many are overdue (and of those, overdue over 90 days)."""
 
     due_count: int
     overdue_count: int
-    rows: tuple[MonitoringRow, ...]
+    long_overdue_count: int
     today: date
     within_days: int
 
@@ -457,26 +459,20 @@ class MonitoringDue:
 def monitoring_due_and_overdue(
     *, today: date | None = None, within_days: int = MONITORING_WINDOW_DAYS
 ) -> MonitoringDue:
-    """Read through the monitoring app's schedule (`monitoring_due`, a fixed few queries): due within
-    `within_days` but not yet past (due), and past due (overdue), most overdue first."""
-    from marketplace.monitoring.schedule import monitoring_due
+    """Counted from the monitoring app's schedule (`monitoring_due_dates`, the dates of the rows its due and
+    overdue report lists; two queries, no provider loaded): due within `within_days` but not yet past (due),
+    and past due (overdue)."""
+    from marketplace.monitoring.schedule import monitoring_due_dates
 
     today = today or timezone.localdate()
-    rows = tuple(
-        MonitoringRow(
-            provider_id=row.provider.pk,
-            provider_name=row.provider.name,
-            state=row.state,
-            due_on=row.due_on,
-            days_overdue=row.days_overdue,
-            last_visited_on=row.last_visited_on,
-            last_rating=row.last_overall_rating_label,
-            arrangements=row.arrangements_text,
-            reasons=row.reasons_text,
-        )
-        for row in monitoring_due(today=today, within_days=within_days)
-    )
-    overdue = sum(1 for row in rows if row.is_overdue)
+    days_overdue = [
+        _days_between(due_on, today) for due_on in monitoring_due_dates(today=today, within_days=within_days)
+    ]
+    overdue = sum(1 for days in days_overdue if days > 0)
     return MonitoringDue(
-        due_count=len(rows) - overdue, overdue_count=overdue, rows=rows, today=today, within_days=within_days
+        due_count=len(days_overdue) - overdue,
+        overdue_count=overdue,
+        long_overdue_count=sum(1 for days in days_overdue if days > LONG_OVERDUE_DAYS),
+        today=today,
+        within_days=within_days,
     )

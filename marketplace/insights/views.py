@@ -73,7 +73,7 @@ def dashboard_headlines(
     *,
     today: Any = None,
     pipeline: selectors.AccreditationPipeline | None = None,
-    checks: selectors.ExpiringChecks | None = None,
+    checks: selectors.CheckExpiry | None = None,
     flags: selectors.OpenFlags | None = None,
     monitoring: selectors.MonitoringDue | None = None,
 ) -> list[Headline]:
@@ -81,8 +81,8 @@ def dashboard_headlines(
     read already) and the Wagtail home panel."""
     today = today or timezone.localdate()
     pipeline = pipeline or selectors.accreditation_pipeline(today=today)
-    checks = checks or selectors.checks_expiring_and_expired(today=today)
-    flags = flags or selectors.open_flags_by_level(today=today)
+    checks = checks or selectors.check_expiry(today=today)
+    flags = flags or selectors.open_flags_by_level(today=today, with_rows=False)
     monitoring = monitoring or selectors.monitoring_due_and_overdue(today=today)
     gap_service = market.default_gap_service()
     gaps = market.rural_gaps(service=gap_service) if gap_service else None
@@ -112,7 +112,8 @@ def dashboard_headlines(
             count=monitoring.due_count,
             label=plural(monitoring.due_count, "monitoring visit", "monitoring visits")
             + f" due within {monitoring.within_days} days",
-            url=monitoring_due_report_url() + "?show=due",
+            # The report's "due soon, not yet overdue" rows: overdue ones have their own headline.
+            url=monitoring_due_report_url() + f"?show=upcoming&within_days={monitoring.within_days}",
         ),
         Headline(
             count=monitoring.overdue_count,
@@ -155,8 +156,8 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         pipeline = selectors.accreditation_pipeline(today=today)
-        checks = selectors.checks_expiring_and_expired(today=today)
-        flags = selectors.open_flags_by_level(today=today)
+        checks = selectors.check_expiry(today=today)
+        flags = selectors.open_flags_by_level(today=today, with_rows=False)
         ratings = selectors.ratings_distribution()
         monitoring = selectors.monitoring_due_and_overdue(today=today)
         pipeline_url = reverse("insights:accreditation_pipeline")
@@ -209,18 +210,15 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
         return context
 
 
-def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
+def expiry_chart(checks: selectors.CheckExpiry) -> BarChart:
     """Checks by how soon they expire: required ones already expired, then the weeks ahead."""
-    bands = [("Expired", None, -1), ("Within 7 days", 0, 7), ("8 to 14 days", 8, 14)]
+    bars = [
+        Bar(label="Expired", value=checks.expired_count),
+        Bar(label="Within 7 days", value=checks.within_7_days),
+        Bar(label="8 to 14 days", value=checks.within_8_to_14_days),
+    ]
     if checks.within_days > 14:
-        bands.append((f"15 to {checks.within_days} days", 15, checks.within_days))
-    bars = []
-    for label, low, high in bands:
-        if low is None:
-            value = sum(1 for row in checks.rows if row.days_left < 0)
-        else:
-            value = sum(1 for row in checks.rows if low <= row.days_left <= high)
-        bars.append(Bar(label=label, value=value))
+        bars.append(Bar(label=f"15 to {checks.within_days} days", value=checks.after_14_days))
     return BarChart(
         title="Checks by expiry", bars=tuple(bars), category_label="When", value_label="Checks", slug="expiry"
     )
@@ -228,14 +226,14 @@ def expiry_chart(checks: selectors.ExpiringChecks) -> BarChart:
 
 def monitoring_chart(monitoring: selectors.MonitoringDue) -> BarChart:
     """Providers due a monitoring visit by how overdue or how soon."""
-    bands = [
-        ("Overdue over 90 days", lambda row: row.days_overdue > 90),
-        ("Overdue up to 90 days", lambda row: row.is_overdue and row.days_overdue <= 90),
-        (f"Due within {monitoring.within_days} days", lambda row: not row.is_overdue),
-    ]
+    bars = (
+        Bar(label="Overdue over 90 days", value=monitoring.long_overdue_count),
+        Bar(label="Overdue up to 90 days", value=monitoring.overdue_count - monitoring.long_overdue_count),
+        Bar(label=f"Due within {monitoring.within_days} days", value=monitoring.due_count),
+    )
     return BarChart(
         title="Monitoring visits due and overdue",
-        bars=tuple(Bar(label=label, value=sum(1 for row in monitoring.rows if test(row))) for label, test in bands),
+        bars=bars,
         category_label="When",
         value_label="Providers",
         slug="monitoring",
@@ -401,15 +399,11 @@ class ExpiredChecksReport(InsightsReportView):
         "days_ago": "Days ago",
     }
 
-    @cached_property
-    def checks(self) -> selectors.ExpiringChecks:
-        return selectors.checks_expiring_and_expired()
-
     def get_rows(self) -> list[Any]:
-        return list(self.checks.expired)
+        return list(selectors.expired_check_rows())
 
     def get_chart(self, rows: list[Any]) -> BarChart:
-        return expiry_chart(self.checks)
+        return expiry_chart(selectors.check_expiry())
 
 
 class OpenFlagsReport(InsightsReportView):

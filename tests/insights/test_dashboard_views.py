@@ -2,10 +2,11 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -293,6 +294,64 @@ def test_every_headline_equals_the_rows_of_the_report_or_queue_it_links_to(as_co
         assert len(rows) - 1 == headline.count, headline.label
     queue = csv_rows(as_commissioner.get(reverse("accreditation_review:queue") + "?export=csv"))
     assert max(int(row[5]) for row in queue[1:]) == 30
+
+
+@pytest.fixture
+def on_a_leap_day():
+    """The dashboard reads today's date itself: fix it (a leap day, so month arithmetic is tested too)."""
+    from tests.insights.conftest import moment
+
+    with time_machine.travel(moment(date(2028, 2, 29)), tick=False):
+        yield
+
+
+def test_every_headline_and_chart_equals_its_report_with_monitoring_and_many_checks(
+    on_a_leap_day, as_commissioner, county
+):
+    """The same over a bigger county with providers due and overdue a monitoring visit, many applications
+    waiting and checks in every band: each headline is the row count of the page it links to, and the charts'
+    bands are those pages' rows counted by date."""
+    from marketplace.accreditation.selectors import checks_expiring_within
+    from marketplace.insights.views import dashboard_headlines
+    from marketplace.monitoring.schedule import monitoring_due
+
+    grow_county(county, size=12)
+    today = timezone.localdate()
+    assert today == date(2028, 2, 29)
+    headlines = dashboard_headlines(today=today)
+    monitoring = [headline for headline in headlines if "monitoring visit" in headline.label]
+    assert [headline.count for headline in monitoring] == [1, 11]  # visited 340 days ago: due in 25 days
+    for headline in headlines:
+        separator = "&" if "?" in headline.url else "?"
+        rows = csv_rows(as_commissioner.get(f"{headline.url}{separator}export=csv"))
+        assert len(rows) - 1 == headline.count, headline.label
+
+    page = as_commissioner.get(url("dashboard")).content.decode()
+    assert "11 providers overdue a monitoring visit; 1 more due within 30 days." in page
+    due = monitoring_due(today=today, within_days=30)
+    bands = [
+        sum(1 for row in due if row.days_overdue > 90),
+        sum(1 for row in due if row.is_overdue and row.days_overdue <= 90),
+        sum(1 for row in due if not row.is_overdue),
+    ]
+    assert bands == [8, 3, 1]  # overdue by 30 x (index - 1) + 5 or 6 days
+    assert (
+        "Monitoring visits due and overdue, bar chart: Overdue over 90 days {}, Overdue up to 90 days {}, "
+        "Due within 30 days {}.".format(*bands)
+        in page
+    )
+    days_left = [(check.expires_on - today).days for check in checks_expiring_within(days=30, today=today)]
+    bands = [
+        len(csv_rows(as_commissioner.get(url("expired_checks") + "?export=csv"))) - 1,
+        sum(1 for days in days_left if days <= 7),
+        sum(1 for days in days_left if 8 <= days <= 14),
+        sum(1 for days in days_left if days >= 15),
+    ]
+    assert bands == [1, 3, 8, 2]  # expiring in 5 to 16 days, and the county's own in 9
+    assert (
+        "Checks by expiry, bar chart: Expired {}, Within 7 days {}, 8 to 14 days {}, 15 to 30 days {}.".format(*bands)
+        in page
+    )
 
 
 def test_no_rural_gaps_is_shown_as_a_finding_not_as_no_data(as_commissioner, county):

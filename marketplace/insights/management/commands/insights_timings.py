@@ -29,7 +29,7 @@ class Command(BaseCommand):
             ),
             (
                 "checks expiring and expired",
-                selectors.checks_expiring_and_expired,
+                selectors.check_expiry,
                 lambda result: f"{result.expiring_count} expiring within 30 days, {result.expired_count} expired",
             ),
             (
@@ -37,7 +37,11 @@ class Command(BaseCommand):
                 selectors.monitoring_due_and_overdue,
                 lambda result: f"{result.due_count} due within 30 days, {result.overdue_count} overdue",
             ),
-            ("open flags by level", selectors.open_flags_by_level, lambda result: str(result.tally.as_dict())),
+            (
+                "open flags by level",
+                lambda: selectors.open_flags_by_level(with_rows=False),
+                lambda result: str(result.tally.as_dict()),
+            ),
             (
                 "ratings",
                 selectors.ratings_distribution,
