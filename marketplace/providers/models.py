@@ -323,6 +323,12 @@ class Provider(ClusterableModel):
                 ],
                 name="provider_search_covering",
             ),
+            # The morning dashboard's CQC ratings chart counts published providers by rating from the index
+            # alone, not the wide rows (decision 0047).
+            models.Index(
+                fields=["status", "cqc_rating", "cqc_location_id", "cqc_provider_id", "id"],
+                name="provider_cqc_ratings",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
