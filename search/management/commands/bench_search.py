@@ -61,7 +61,7 @@ def facet_counts_only(backend: SearchBackend, search: ProviderSearch) -> None:
     """The facet part of a search alone: the database backend's facet queries, or an
     Elasticsearch request for the aggregations and no rows."""
     if isinstance(backend, DatabaseSearchBackend):
-        backend.facets(Provider.objects.published(), search)
+        backend.facets(search)
     else:
         backend.search(replace(search, page_size=0))
 
