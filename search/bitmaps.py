@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
 from typing import Any
 
 from pyroaring import BitMap
@@ -51,12 +52,18 @@ def _bits(mask: int) -> Iterable[int]:
     """The bits set in a mask, lowest first (masks are never negative)."""
     if mask < 0:
         raise ValueError(f"A mask of bits cannot be negative: {mask}")
-    bit = 0
     while mask:
-        if mask & 1:
-            yield bit
-        mask >>= 1
-        bit += 1
+        lowest = mask & -mask
+        yield lowest.bit_length() - 1
+        mask ^= lowest
+
+
+def _group_by_value(ids: Iterable[int], values: Iterable[Any]) -> dict[Any, list[int]]:
+    """The ids having each value."""
+    groups: dict[Any, list[int]] = defaultdict(list)
+    for pk, value in zip(ids, values, strict=True):
+        groups[value].append(pk)
+    return groups
 
 
 @dataclass(frozen=True)
@@ -72,30 +79,27 @@ class ListingBitmaps:
 
     @classmethod
     def build(cls) -> "ListingBitmaps":
-        """One query over the published listings' narrow columns."""
-        ids: list[int] = []
-        kinds: dict[str, list[int]] = defaultdict(list)
-        flags: dict[str, list[int]] = {field: [] for field in FLAG_FIELDS}
-        bits: dict[str, dict[int, list[int]]] = {
-            field: defaultdict(list) for field in (*TERM_MASKS, "availability_mask")
-        }
-        flag_columns = list(enumerate(FLAG_FIELDS, start=2))
-        mask_columns = list(enumerate(BIT_FIELDS, start=2 + len(flag_columns)))
-        for row in Provider.objects.published().order_by().values_list(*COLUMNS).iterator(chunk_size=5000):
-            pk = row[0]
-            ids.append(pk)
-            kinds[row[1]].append(pk)
-            for column, field in flag_columns:
-                if row[column]:
-                    flags[field].append(pk)
-            for column, field in mask_columns:
-                for bit in _bits(row[column] or 0):
-                    bits[field][bit].append(pk)
+        """One query over the published listings' narrow columns (an index-only scan on PostgreSQL).
+
+        Listings are grouped by each column's value first: there are far fewer
+        distinct masks than listings, so each bit's members are gathered a
+        group at a time rather than a listing at a time.
+        """
+        rows = list(Provider.objects.published().order_by().values_list(*COLUMNS))
+        columns = dict(zip(COLUMNS, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(COLUMNS, ())
+        ids = columns["pk"]
+        bits: dict[str, dict[int, BitMap]] = {}
+        for field in BIT_FIELDS:
+            by_bit: dict[int, list[int]] = defaultdict(list)
+            for mask, members in _group_by_value(ids, columns[field]).items():
+                for bit in _bits(mask or 0):
+                    by_bit[bit].extend(members)
+            bits[field] = {bit: BitMap(members) for bit, members in by_bit.items()}
         return cls(
             published=BitMap(ids),
-            kinds={kind: BitMap(members) for kind, members in kinds.items()},
-            flags={field: BitMap(members) for field, members in flags.items()},
-            bits={field: {bit: BitMap(members) for bit, members in by_bit.items()} for field, by_bit in bits.items()},
+            kinds={kind: BitMap(members) for kind, members in _group_by_value(ids, columns["kind"]).items()},
+            flags={field: BitMap(compress(ids, columns[field])) for field in FLAG_FIELDS},
+            bits=bits,
         )
 
     def kind(self, kind: str) -> BitMap:

@@ -47,7 +47,7 @@ from marketplace.providers.models import (
 from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words
 
 from .. import sqlite_fts
-from ..bitmaps import GENDER_FIELDS, ListingBitmaps, affordable_services, listing_bitmaps, remembered_ids
+from ..bitmaps import GENDER_FIELDS, ListingBitmaps, affordable_services, listing_bitmaps, parts_memo, remembered_ids
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
 from ..versioning import listings_version
@@ -75,7 +75,19 @@ class Term:
 
 
 class TermCatalogue:
-    """The terms of every taxonomy, read once per search (four small queries)."""
+    """The terms of every taxonomy (four small queries), read once per listings version in a worker.
+
+    A term's name, order or bit changes only with a new listings version
+    (the providers service and the taxonomy admin hooks call listings_changed).
+    """
+
+    @classmethod
+    def of_version(cls, version: str) -> "TermCatalogue":
+        catalogue = parts_memo.get(version, "catalogue")
+        if catalogue is None:
+            catalogue = cls()
+            parts_memo.set(version, "catalogue", catalogue)
+        return catalogue
 
     def __init__(self) -> None:
         self.terms: dict[str, list[Term]] = {
@@ -110,9 +122,11 @@ class DatabaseSearchBackend:
     name = "database"
 
     def search(self, search: ProviderSearch) -> SearchResults:
-        catalogue = TermCatalogue()
+        version = listings_version()
+        catalogue = TermCatalogue.of_version(version)
         base = Provider.objects.published()
-        total, facets = self._count_and_facets(search, catalogue, listings_version())
+        chosen, facets = self._count_and_facets(search, catalogue, version)
+        total = len(chosen)
         matching = self.filter_queryset(base, search, catalogue=catalogue)
         page_rows = self._page(matching, search, catalogue) if search.offset < total else []
         hits = [
@@ -349,12 +363,14 @@ class DatabaseSearchBackend:
     # Facets ----------------------------------------------------------------
 
     def facets(self, search: ProviderSearch) -> dict[str, list[FacetValue]]:
-        return self._count_and_facets(search, TermCatalogue(), listings_version())[1]
+        version = listings_version()
+        return self._count_and_facets(search, TermCatalogue.of_version(version), version)[1]
 
     def _count_and_facets(
         self, search: ProviderSearch, catalogue: TermCatalogue, version: str
-    ) -> tuple[int, dict[str, list[FacetValue]]]:
-        """The total and every facet count, from this worker's bitmaps of the listings (search/bitmaps.py).
+    ) -> tuple[BitMap, dict[str, list[FacetValue]]]:
+        """The listings matching the search (their number is its total) and every facet count,
+        from this worker's bitmaps of the listings (search/bitmaps.py).
 
         Each count is the total the search would have with that choice made
         (tests/search/contract/test_facet_counts_property.py). They are counted
@@ -419,7 +435,7 @@ class DatabaseSearchBackend:
                 count=chosen.intersection_cardinality(index.flag("is_taking_new_clients")),
             ),
         ]
-        return len(chosen), facets
+        return chosen, facets
 
     def _matching_but_the_choices(
         self, index: ListingBitmaps, search: ProviderSearch, catalogue: TermCatalogue, version: str
