@@ -16,6 +16,7 @@ entries simply age out.
 import hashlib
 import threading
 import uuid
+import weakref
 from typing import Any
 
 from django.db import transaction
@@ -64,7 +65,11 @@ class VersionMemo:
     values are shared by the worker's threads and must be treated as read-only.
     """
 
+    # Every memo made, so the tests can empty them all.
+    instances: "weakref.WeakSet[VersionMemo]" = weakref.WeakSet()
+
     def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        VersionMemo.instances.add(self)
         self.entries = entries
         self.lock = threading.Lock()
         self.version = ""
@@ -83,6 +88,11 @@ class VersionMemo:
     def clear(self) -> None:
         with self.lock:
             self.version, self.values = "", {}
+
+    @classmethod
+    def clear_all(cls) -> None:
+        for instance in list(cls.instances):
+            instance.clear()
 
 
 memo = VersionMemo()

@@ -96,10 +96,10 @@ def _empty_cache() -> None:
     version, which lives in the database each test rolls back, so a version could otherwise repeat."""
     from django.core.cache import cache
 
-    from search.versioning import memo
+    from search.versioning import VersionMemo
 
     cache.clear()
-    memo.clear()
+    VersionMemo.clear_all()
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     Exists,
     F,
     FloatField,
@@ -36,8 +35,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ACos, Concat, Cos, Least, Radians, Sin, Upper
-from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from pyroaring import BitMap
 
 from marketplace.providers.availability import required_masks
 from marketplace.providers.models import (
@@ -48,8 +47,10 @@ from marketplace.providers.models import (
 from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words
 
 from .. import sqlite_fts
+from ..bitmaps import GENDER_FIELDS, ListingBitmaps, affordable_services, listing_bitmaps, parts_memo, remembered_ids
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
+from ..versioning import listings_version
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
@@ -74,7 +75,19 @@ class Term:
 
 
 class TermCatalogue:
-    """The terms of every taxonomy, read once per search (four small queries)."""
+    """The terms of every taxonomy (four small queries), read once per listings version in a worker.
+
+    A term's name, order or bit changes only with a new listings version
+    (the providers service and the taxonomy admin hooks call listings_changed).
+    """
+
+    @classmethod
+    def of_version(cls, version: str) -> "TermCatalogue":
+        catalogue = parts_memo.get(version, "catalogue")
+        if catalogue is None:
+            catalogue = cls()
+            parts_memo.set(version, "catalogue", catalogue)
+        return catalogue
 
     def __init__(self) -> None:
         self.terms: dict[str, list[Term]] = {
@@ -105,20 +118,15 @@ class TermCatalogue:
         return mask
 
 
-GENDER_FIELDS = {
-    WorkerGender.FEMALE: "has_female_workers",
-    WorkerGender.MALE: "has_male_workers",
-    WorkerGender.NON_BINARY: "has_non_binary_workers",
-}
-
-
 class DatabaseSearchBackend:
     name = "database"
 
     def search(self, search: ProviderSearch) -> SearchResults:
-        catalogue = TermCatalogue()
+        version = listings_version()
+        catalogue = TermCatalogue.of_version(version)
         base = Provider.objects.published()
-        total, facets = self._count_and_facets(base, search, catalogue)
+        chosen, facets = self._count_and_facets(search, catalogue, version)
+        total = len(chosen)
         matching = self.filter_queryset(base, search, catalogue=catalogue)
         page_rows = self._page(matching, search, catalogue) if search.offset < total else []
         hits = [
@@ -354,74 +362,120 @@ class DatabaseSearchBackend:
 
     # Facets ----------------------------------------------------------------
 
-    def facets(self, base: QuerySet[Provider], search: ProviderSearch) -> dict[str, list[FacetValue]]:
-        return self._count_and_facets(base, search, TermCatalogue())[1]
+    def facets(self, search: ProviderSearch) -> dict[str, list[FacetValue]]:
+        version = listings_version()
+        return self._count_and_facets(search, TermCatalogue.of_version(version), version)[1]
 
     def _count_and_facets(
-        self, base: QuerySet[Provider], search: ProviderSearch, catalogue: TermCatalogue
-    ) -> tuple[int, dict[str, list[FacetValue]]]:
-        """The total and every facet count, in one aggregate query.
+        self, search: ProviderSearch, catalogue: TermCatalogue, version: str
+    ) -> tuple[BitMap, dict[str, list[FacetValue]]]:
+        """The listings matching the search (their number is its total) and every facet count,
+        from this worker's bitmaps of the listings (search/bitmaps.py).
 
         Each count is the total the search would have with that choice made
-        (tests/search/contract/test_facet_counts_property.py). The query runs
+        (tests/search/contract/test_facet_counts_property.py). They are counted
         over the listings that match everything but the two one-of choices,
         kinds and gender of worker: each kind is counted with the gender
         chosen, each gender with the kinds chosen, and every other count, and
         the total, with both.
         """
-        without_choices = self.filter_queryset(
-            base, search, ignore_kinds=True, ignore_gender=True, catalogue=catalogue
-        ).order_by()
-        in_kinds = Q(kind__in=search.kinds) if search.kinds else Q()
-        of_gender = Q(**{GENDER_FIELDS[search.worker_gender]: True}) if search.worker_gender else Q()
-        chosen = in_kinds & of_gender
-        aggregates: dict[str, Any] = {"total": Count("pk", filter=chosen)}
-        aggregates |= {
-            f"kind_{kind.value}": Count("pk", filter=of_gender & Q(kind=kind.value)) for kind in Provider.Kind
-        }
-        term_keys: dict[str, list[tuple[str, Term]]] = {}
-        for facet in TAXONOMY_FACETS:
-            mask_field = TERM_TAXONOMIES[facet][1]
-            term_keys[facet] = []
-            for index, term in enumerate(catalogue.terms[facet]):
-                if term.bit is None:
-                    continue
-                key = f"{facet}_{index}"
-                has_term = Q(GreaterThan(F(mask_field).bitand(1 << term.bit), 0))
-                if facet == "services" and search.max_hourly_price is not None:
-                    # Ticking a service also asks for its hourly price within the limit.
-                    has_term &= Q(Exists(affordable_price(search.max_hourly_price, service_id=term.id)))
-                aggregates[key] = Count("pk", filter=chosen & has_term)
-                term_keys[facet].append((key, term))
-        aggregates |= {
-            gender.value: Count("pk", filter=in_kinds & Q(**{field: True})) for gender, field in GENDER_FIELDS.items()
-        }
-        aggregates["accredited"] = Count("pk", filter=chosen & Q(is_accredited=True))
-        aggregates["taking_new_clients"] = Count("pk", filter=chosen & Q(is_taking_new_clients=True))
-        counts = without_choices.aggregate(**aggregates)
+        index = listing_bitmaps(version)
+        matching = self._matching_but_the_choices(index, search, catalogue, version)
+        in_kinds = BitMap.union(*(index.kind(kind) for kind in search.kinds)) if search.kinds else index.published
+        of_gender = index.flag(GENDER_FIELDS[search.worker_gender]) if search.worker_gender else index.published
+        of_gender_matching = matching & of_gender
+        chosen = of_gender_matching & in_kinds
+        in_kinds_matching = matching & in_kinds
 
         facets: dict[str, list[FacetValue]] = {
             "kinds": [
-                FacetValue(value=kind.value, label=str(kind.label), count=counts[f"kind_{kind.value}"])
+                FacetValue(
+                    value=kind.value,
+                    label=str(kind.label),
+                    count=of_gender_matching.intersection_cardinality(index.kind(kind.value)),
+                )
                 for kind in Provider.Kind
             ]
         }
-        for facet, keyed_terms in term_keys.items():
+        affordable = (
+            affordable_services(version, search.max_hourly_price) if search.max_hourly_price is not None else None
+        )
+        for facet in TAXONOMY_FACETS:
+            mask_field = TERM_TAXONOMIES[facet][1]
+            values = []
             # Taxonomy order (sort order, then name); only terms some matching listing has.
-            facets[facet] = [
-                FacetValue(value=term.slug, label=term.name, count=counts[key])
-                for key, term in keyed_terms
-                if counts[key]
-            ]
+            for term in catalogue.terms[facet]:
+                if term.bit is None:
+                    continue
+                having = chosen
+                if facet == "services" and affordable is not None:
+                    # Ticking a service also asks for its hourly price within the limit.
+                    having = chosen & affordable.get(term.id, BitMap())
+                count = having.intersection_cardinality(index.with_bit(mask_field, term.bit))
+                if count:
+                    values.append(FacetValue(value=term.slug, label=term.name, count=count))
+            facets[facet] = values
         facets["worker_gender"] = [
-            FacetValue(value=gender.value, label=gender_label(gender), count=counts[gender.value])
-            for gender in WorkerGender
+            FacetValue(
+                value=gender.value,
+                label=gender_label(gender),
+                count=in_kinds_matching.intersection_cardinality(index.flag(field)),
+            )
+            for gender, field in GENDER_FIELDS.items()
         ]
         facets["flags"] = [
-            FacetValue(value="accredited", label="Accredited", count=counts["accredited"]),
-            FacetValue(value="taking_new_clients", label="Taking new clients", count=counts["taking_new_clients"]),
+            FacetValue(
+                value="accredited",
+                label="Accredited",
+                count=chosen.intersection_cardinality(index.flag("is_accredited")),
+            ),
+            FacetValue(
+                value="taking_new_clients",
+                label="Taking new clients",
+                count=chosen.intersection_cardinality(index.flag("is_taking_new_clients")),
+            ),
         ]
-        return counts["total"], facets
+        return chosen, facets
+
+    def _matching_but_the_choices(
+        self, index: ListingBitmaps, search: ProviderSearch, catalogue: TermCatalogue, version: str
+    ) -> BitMap:
+        """The published listings matching the search apart from its kinds and gender of worker.
+
+        The words, distance, price limit, area served and time of change are
+        asked of the database (one query for the ids, once per version); every
+        other filter is an intersection of the bitmaps.
+        """
+        matching = index.published
+        asked_of_database = database_part(search)
+        if asked_of_database is not None:
+            ids = (
+                self.filter_queryset(Provider.objects.published(), asked_of_database)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            matching = matching & remembered_ids(version, f"ids:{asked_of_database!r}", ids)
+        for facet, slugs in (
+            ("services", search.services),
+            ("client_groups", search.client_groups),
+            ("languages", search.languages),
+            ("specialisms", search.specialisms),
+        ):
+            if not slugs:
+                continue
+            required = catalogue.required_bits(facet, slugs)
+            if required is None:
+                return BitMap()
+            matching = matching & index.with_every_bit(TERM_TAXONOMIES[facet][1], required)
+        for facet in search.has_any_term_in:
+            matching = matching & index.with_any_bit(TERM_TAXONOMIES[facet][1], -1)
+        for mask in required_masks(search.days, search.parts_of_day):
+            matching = matching & index.with_any_bit("availability_mask", mask)
+        if search.is_taking_new_clients_only:
+            matching = matching & index.flag("is_taking_new_clients")
+        if search.is_accredited_only:
+            matching = matching & index.flag("is_accredited")
+        return matching
 
     # Indexing: the database is its own index --------------------------------
 
@@ -430,6 +484,25 @@ class DatabaseSearchBackend:
 
     def health(self) -> dict[str, Any]:
         return {"backend": self.name, "status": "ok", "engine": connection.vendor}
+
+
+def database_part(search: ProviderSearch) -> ProviderSearch | None:
+    """The part of a search only the database can answer, or None if it asks none of it.
+
+    The words typed, the distance from a place, the hourly price limit (with
+    the services it applies to), the area served and the time of a change;
+    the rest is answered from the bitmaps.
+    """
+    part = ProviderSearch(
+        text=search.text.strip(),
+        max_hourly_price=search.max_hourly_price,
+        services=search.services if search.max_hourly_price is not None else (),
+        near=search.near,
+        radius_miles=search.radius_miles if search.near else ProviderSearch.radius_miles,
+        served_place=search.served_place,
+        modified_after=search.modified_after,
+    )
+    return None if part == ProviderSearch() else part
 
 
 def distance_expression(latitude: float, longitude: float) -> Any:

@@ -31,12 +31,12 @@ from elasticsearch.helpers import streaming_bulk
 from marketplace.providers.availability import WeeklyAvailability, required_masks
 from marketplace.providers.models import STALE_AVAILABILITY_DAYS, ClientGroup, Language, Provider, ServiceType
 
+from ..bitmaps import GENDER_FIELDS
 from ..documents import MAPPING_VERSION, ProviderDocumentSource, document_version, index_body, provider_documents
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
 from .database import (
     EARTH_RADIUS_MILES,
-    GENDER_FIELDS,
     DatabaseSearchBackend,
     gender_label,
     matched_hourly_price,

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from marketplace.providers.availability import Day, PartOfDay
 from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
+from search.backends.database import DatabaseSearchBackend
 from search.query import ProviderSearch, Sort, WorkerGender
 
 from .test_contract import TOWN, world  # noqa: F401  (the fixture)
@@ -85,3 +86,19 @@ def test_every_facet_count_equals_the_results_of_choosing_it(backend, world, sea
     for facet, value, after in choices_and_their_searches(search):
         shown = {facet_value.value: facet_value.count for facet_value in results.facets[facet]}.get(value, 0)
         assert backend.search(after).total == shown, (facet, value, search)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(search=searches)
+def test_the_counts_from_bitmaps_equal_what_the_database_filters_find(world, search):  # noqa: F811
+    """The database backend counts from its bitmaps of the listings (search/bitmaps.py) and pages
+    from SQL: the total and every count must equal the rows its SQL filters find."""
+    backend = DatabaseSearchBackend()
+    published = Provider.objects.published()
+    results = backend.search(search)
+    assert results.total == backend.filter_queryset(published, search).count(), search
+    for facet, value, after in choices_and_their_searches(search):
+        shown = {facet_value.value: facet_value.count for facet_value in results.facets[facet]}.get(value, 0)
+        found = backend.filter_queryset(published, after).count()
+        assert found == shown, (facet, value, search)
+        assert backend.search(after).total == found, (facet, value, search)
