@@ -18,8 +18,11 @@ for the current version, like the search results:
 - `footer_links` keeps the footer's addresses as plain strings.
 
 Page view restrictions are still checked on every request by Wagtail's own
-hook (they are per visitor). What is kept is shared by the threads of a
-worker and only read: the page objects are Wagtail's, routed once.
+hook (whether a visitor passes one is theirs), but which restrictions the
+page and its ancestors have is kept with the route (a restriction's writes
+change the version too). What is kept is shared by the threads of a worker
+and only read: the page objects are Wagtail's, routed once, and used only to
+serve.
 """
 
 import copy
@@ -57,6 +60,12 @@ def prime_wagtail_request(request: HttpRequest, path: str) -> None:
         if site is None or route is None:
             return  # no site, or a 404: Wagtail answers it as usual
         council = CouncilSettings.for_site(site)
+        page = route[0]
+        # Wagtail's own hook checks the page's view restrictions on every request (whether this visitor
+        # passes them is theirs); which restrictions there are is kept with the route. The page object
+        # is this memo's own, used only to serve, so the admin still asks the database.
+        restrictions = list(page.get_view_restrictions())
+        page.get_view_restrictions = lambda: restrictions
         kept = (site, route, getattr(request, "routable_resolver_match", None), council)
         route_memo.set(version, key, kept)
     site, route, resolver_match, council = kept
