@@ -109,7 +109,13 @@ def results_key(request: HttpRequest, page: Any) -> str:
 
 
 def rendered_results(request: HttpRequest, page: Any) -> RenderedResults:
-    """The results page for this address, from this process's memo, then the shared cache, else rendered."""
+    """The results page for this address, from this process's memo, then the shared cache, else rendered.
+
+    An editor's preview of a draft comes at the live page's address with the draft's words: it is
+    rendered afresh and never kept.
+    """
+    if getattr(request, "is_preview", False):
+        return render_results(request, page)
     version = listings_version(request)
     key = results_key(request, page)
     rendered: RenderedResults | None = results_memo.get(version, key)

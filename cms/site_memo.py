@@ -99,7 +99,8 @@ class WagtailRouteMemoMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if request.method in ("GET", "HEAD"):
+        # Not for the request Wagtail makes up to preview a draft (it serves the draft, not the route).
+        if request.method in ("GET", "HEAD") and not getattr(request, "is_dummy", False):
             try:
                 match = resolve(request.path_info)
             except Resolver404:

@@ -215,6 +215,21 @@ def test_pages_settings_and_privacy_changes_show_at_once(
     assert visitor.get(URL).status_code == 404
 
 
+def test_a_preview_of_a_draft_is_rendered_afresh_and_never_kept(care: Any, directory_page: DirectoryPage) -> None:
+    visitor = shortlisting(Client(), add_providers(1, care)[0])
+    live_intro = directory_page.intro
+    assert live_intro in html(visitor)
+
+    for draft_intro in ("Draft words, not yet published", "Second draft words"):
+        directory_page.intro = draft_intro  # as the editor's form holds it, unsaved
+        preview = directory_page.make_preview_request(preview_mode="")
+        preview.render()
+        assert draft_intro in preview.content.decode()
+        page = html(visitor)
+        assert draft_intro not in page
+        assert live_intro in page
+
+
 def test_a_failed_search_server_answer_is_not_kept(care: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from search.query import SearchResults
 
