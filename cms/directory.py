@@ -4,9 +4,15 @@ Thin: validation is the FilterSet's, searching the search API's, reading the
 providers selectors'.
 """
 
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.accreditation.public import accredited_suppliers_by_kind_and_locality, public_check_summary
 from marketplace.payments.selectors import provider_can_be_paid_online, provider_uuids_paid_online
@@ -16,7 +22,7 @@ from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
-from search.versioning import listings_version
+from search.versioning import CACHE_SECONDS, VersionMemo, cache_key, listings_version
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
 ERROR_ORDER = [
@@ -52,6 +58,120 @@ def filter_panel_key(query: QueryDict, *, has_results: bool) -> str:
     query string (not the page or the sort, which the panel does not show) and whether there are counts."""
     chosen = sorted((name, values) for name, values in query.lists() if name not in ("page", "sort"))
     return f"{has_results}:{chosen!r}"
+
+
+@dataclass(frozen=True)
+class RenderedResults:
+    """The directory's results page as every visitor sees it, with a hole where each result's shortlist button goes.
+
+    `segments` is the rendered body cut at the holes: the HTML before the first
+    result's button, then for each result its listing's uuid, the button for a
+    visitor whose shortlist has it ("On your shortlist", Remove), the button
+    for one whose shortlist does not (Add to shortlist), and the HTML up to the
+    next hole. Nothing in it depends on who is looking (decision 0048).
+    """
+
+    title: SafeString
+    segments: tuple[str, ...]
+    has_results: bool
+    # False when the search answered with a notice (the search server was down): like the results
+    # themselves (search/api.py), such a page is not kept, so the next request tries the server again.
+    may_be_kept: bool = True
+
+    @property
+    def shortlist_holes(self) -> int:
+        return (len(self.segments) - 1) // 4
+
+    def html_for(self, shortlisted: set[str]) -> SafeString:
+        """The body with this visitor's own buttons: theirs for the listings on their shortlist, "Add" for the rest."""
+        parts = [self.segments[0]]
+        for start in range(1, len(self.segments), 4):
+            listing, on_shortlist, not_on_shortlist, after = self.segments[start : start + 4]
+            parts.append(on_shortlist if listing in shortlisted else not_on_shortlist)
+            parts.append(after)
+        return mark_safe("".join(parts))
+
+
+# The results pages this process rendered for the current listings version, as objects (no unpickling).
+results_memo = VersionMemo(entries=128)
+
+
+def results_key(request: HttpRequest, page: Any) -> str:
+    """What the results page shows besides the listings version: the page, the full address (the search, its
+    sort and page, the host its links use) and the day (the order and "not confirmed recently" depend on it)."""
+    return cache_key(
+        "directory-results",
+        listings_version(request),
+        page.pk,
+        request.build_absolute_uri(),
+        timezone.localdate().isoformat(),
+    )
+
+
+def rendered_results(request: HttpRequest, page: Any) -> RenderedResults:
+    """The results page for this address, from this process's memo, then the shared cache, else rendered.
+
+    An editor's preview of a draft comes at the live page's address with the draft's words: it is
+    rendered afresh and never kept.
+    """
+    if getattr(request, "is_preview", False):
+        return render_results(request, page)
+    version = listings_version(request)
+    key = results_key(request, page)
+    rendered: RenderedResults | None = results_memo.get(version, key)
+    if rendered is None:
+        rendered = cache.get(key)
+        if rendered is None:
+            rendered = render_results(request, page)
+            if not rendered.may_be_kept:
+                return rendered
+            cache.set(key, rendered, CACHE_SECONDS)
+        results_memo.set(version, key, rendered)
+    return rendered
+
+
+def render_results(request: HttpRequest, page: Any) -> RenderedResults:
+    """Search and render the results for everyone: the templates get the query, never the request or the visitor."""
+    context = search_context(request)
+    # A new random mark each render: no listing, search words or page text can contain it.
+    hole = f"\x00{secrets.token_hex(16)}\x00"
+    context.update(
+        {
+            "page": page,
+            "hole": hole,
+            "first_page_query": query_without(request.GET, "page"),
+            "words_query": query_with(request.GET, "match", "words"),
+        }
+    )
+    # No request given: a plain context, without the context processors' user, session, CSRF token or nonce.
+    body = render_to_string("cms/includes/directory_results_body.html", context)
+    title = render_to_string("cms/includes/directory_results_title.html", context)
+    segments = tuple(body.split(hole))
+    if len(segments) % 4 != 1:
+        raise ValueError("Each result's shortlist hole needs its uuid and both of its buttons")
+    return RenderedResults(
+        title=mark_safe(title.strip()),
+        segments=segments,
+        has_results=context["results"] is not None,
+        may_be_kept=not (context["results"] is not None and context["results"].notices),
+    )
+
+
+def query_without(query: QueryDict, *names: str) -> str:
+    """The query string without some parameters, for links like 'go to the first page'."""
+    params = query.copy()
+    for name in names:
+        params.pop(name, None)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def query_with(query: QueryDict, name: str, value: str) -> str:
+    """The query string with one parameter set (and back to the first page)."""
+    params = query.copy()
+    params.pop("page", None)
+    params[name] = value
+    return f"?{params.urlencode()}"
 
 
 def search_context(request: HttpRequest) -> dict[str, Any]:

@@ -34,6 +34,8 @@ from search.versioning import listings_changed
 # project's services write is not listed: its services call `listings_changed` themselves.
 WATCHED_MODELS = [
     ("wagtailcore", "Site"),
+    # Which pages are public: the footer's statement links are kept per version (cms/site_memo.py).
+    ("wagtailcore", "PageViewRestriction"),
     ("cms", "CouncilSettings"),
     ("cms", "ManagedServiceRate"),
     ("payments", "PaymentSettings"),

@@ -104,10 +104,12 @@ class DirectoryPage(RoutablePageMixin, Page):
 
     @path("")
     def results(self, request: HttpRequest) -> HttpResponse:
-        from .directory import search_context
+        from .directory import rendered_results
 
         context = self.get_context(request)
-        context.update(search_context(request))
+        # The search and its results as everyone sees them (cached by the listings version, decision 0048);
+        # the template puts in this visitor's shortlist buttons and CSRF tokens.
+        context["directory"] = rendered_results(request, self)
         return TemplateResponse(request, "cms/directory_results.html", context)
 
     # Before the profile route, which would otherwise take "accredited" for a provider's slug.

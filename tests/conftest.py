@@ -92,8 +92,9 @@ def _wagtail_test_users_have_an_authenticator_app() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: search results and filter panels are cached by the listings
-    version, which lives in the database each test rolls back, so a version could otherwise repeat."""
+    """Each test starts with an empty cache and empty per-process memos: search results, pages, routes and
+    filter panels are kept by the listings version, which lives in the database each test rolls back, so a
+    version could otherwise repeat."""
     from django.core.cache import cache
 
     from search.versioning import VersionMemo

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from django import forms, template
 from django.forms import BoundField
-from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -140,23 +139,10 @@ def facet_count(facet: list[Any] | str | None, value: str) -> int | None:
     return next((facet_value.count for facet_value in facet if facet_value.value == value), 0)
 
 
-@register.simple_tag
-def query_without(request: HttpRequest, *names: str) -> str:
-    """The current query string without some parameters, for links like 'go to the first page'."""
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-@register.simple_tag
-def query_with(request: HttpRequest, name: str, value: str) -> str:
-    """The current query string with one parameter set (and back to the first page)."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    params[name] = value
-    return f"?{params.urlencode()}"
+@register.filter
+def with_shortlist(rendered: Any, shortlisted: Any) -> SafeString:
+    """The directory's cached results with this visitor's own shortlist buttons put in (cms/directory.py)."""
+    return rendered.html_for(shortlisted if isinstance(shortlisted, set) else set())
 
 
 @register.filter
@@ -182,24 +168,36 @@ def miles_away(distance: float | None) -> str:
 
 @register.simple_tag(takes_context=True)
 def directory_url(context: template.Context) -> str:
-    """The address of the live directory page ('/directory/'), or '' if there is none."""
+    """The address of the live directory page ('/directory/'), or '' if there is none (once per listings version)."""
     from cms.models import DirectoryPage
+    from cms.site_memo import footer_links
 
-    directory = DirectoryPage.objects.live().first()
-    if directory is None:
-        return ""
-    return directory.get_url(context.get("request")) or ""
+    request = context.get("request")
+
+    def find() -> str:
+        directory = DirectoryPage.objects.live().first()
+        return (directory.get_url(request) or "") if directory is not None else ""
+
+    return str(footer_links(request, "directory_url", find))
 
 
 @register.simple_tag(takes_context=True)
 def statement_links(context: template.Context) -> list[tuple[str, str]]:
-    """(address, title) of the live accessibility statement, privacy notice and cookies page, in that order."""
-    from cms.models import StatementKind, StatementPage
+    """(address, title) of the live accessibility statement, privacy notice and cookies page, in that order.
 
-    order = list(StatementKind.values)
-    pages = sorted(StatementPage.objects.live().public(), key=lambda page: order.index(page.kind))
+    Looked up once per listings version (cms/site_memo.py): publishing, moving or editing a page changes it.
+    """
+    from cms.models import StatementKind, StatementPage
+    from cms.site_memo import footer_links
+
     request = context.get("request")
-    return [(url, page.title) for page in pages if (url := page.get_url(request))]
+
+    def find() -> tuple[tuple[str, str], ...]:
+        order = list(StatementKind.values)
+        pages = sorted(StatementPage.objects.live().public(), key=lambda page: order.index(page.kind))
+        return tuple((url, page.title) for page in pages if (url := page.get_url(request)))
+
+    return list(footer_links(request, "statement_links", find))
 
 
 UNIT_PHRASES = {"hour": "an hour", "session": "a session", "day": "a day", "night": "a night"}

@@ -88,6 +88,9 @@ MIDDLEWARE = [
     # Whole public pages for visitors without a session; after the session, CSRF and messages
     # middleware, inside the CSP one (cms/page_cache.py, decision 0042).
     "cms.page_cache.PublicPageCacheMiddleware",
+    # For the pages the cache above does not answer: Wagtail's site, route and settings kept per
+    # listings version instead of looked up on every request (cms/site_memo.py, decision 0048).
+    "cms.site_memo.WagtailRouteMemoMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -261,6 +261,7 @@ def test_the_money_page_runs_a_fixed_number_of_queries(live_budget, family):
             by=None,
             now=moment(today),
         )
+    count()  # the footer's links are kept per listings version (decision 0048), which the writes above renewed
     assert count() == small
     print(f"money page: {small} queries with 1 and with 16 agreements")
 
@@ -293,6 +294,7 @@ def test_your_support_runs_a_fixed_number_of_queries_with_the_money_section(hold
             by=None,
             now=moment(today),
         )
+    count()  # the footer's links are kept per listings version (decision 0048), which the writes above renewed
     assert count() == small
 
 

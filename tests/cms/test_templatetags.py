@@ -7,13 +7,13 @@ from django.http import QueryDict
 from django.template import Context
 from django.test import RequestFactory
 
+from cms.directory import query_with, query_without
 from cms.templatetags.govuk import (
     absolute,
     back_to_search_url,
     miles_away,
     per_unit,
     pounds,
-    query_without,
     safe_brand_colour,
 )
 
@@ -60,10 +60,16 @@ def test_distances_are_rounded_to_a_tenth_of_a_mile(distance: float, expected: s
 
 
 def test_query_without_drops_only_the_named_parameters() -> None:
-    request = RequestFactory().get("/directory/", QueryDict("q=respite&page=4&service=a&service=b"))
+    query = QueryDict("q=respite&page=4&service=a&service=b")
 
-    assert query_without(request, "page") == "?q=respite&service=a&service=b"
-    assert query_without(request, "page", "q", "service") == "?"
+    assert query_without(query, "page") == "?q=respite&service=a&service=b"
+    assert query_without(query, "page", "q", "service") == "?"
+
+
+def test_query_with_sets_one_parameter_and_goes_back_to_the_first_page() -> None:
+    query = QueryDict("q=personal+care&page=4&service=a")
+
+    assert query_with(query, "match", "words") == "?q=personal+care&service=a&match=words"
 
 
 @pytest.mark.parametrize(

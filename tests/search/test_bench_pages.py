@@ -43,3 +43,19 @@ def test_the_rotation_script_gives_each_wrk_thread_its_own_share_of_the_paths():
     assert '"/directory/?q=\\"x\\""' in script
     assert re.search(r"position = position \+ 2\b", script)
     assert 'thread:set("id", started)' in script
+
+
+@pytest.mark.django_db
+def test_on_a_shared_database_queries_are_counted_without_a_new_listings_version():
+    from django.test import Client
+
+    from search.management.commands.bench_pages import FLOOR, Page
+    from search.versioning import listings_changed, listings_version
+
+    before = listings_changed()
+    cold, warm = Command().queries(Client(), Page(FLOOR, "/openreferral/"), new_version=False)
+
+    assert (cold, warm) == (-1, 0)
+    assert listings_version() == before
+    assert Command().queries(Client(), Page(FLOOR, "/openreferral/"))[0] == 0  # a new version by default
+    assert listings_version() != before

@@ -131,6 +131,18 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=8)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--static-path", default="", help="A static file to load through whitenoise")
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            help="Load only the rows whose label contains this (repeatable; the floor is always loaded)",
+        )
+        parser.add_argument(
+            "--no-new-version",
+            action="store_true",
+            help="Count only warm queries and never give the listings a new version: for a database others "
+            "share (the only write left is the shortlist visitor's session)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         wrk = shutil.which("wrk")
@@ -139,10 +151,16 @@ class Command(BaseCommand):
         duration = min(10, max(1, options["duration"]))
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
         pages = self.pages(options["static_path"])
+        if options["only"]:
+            pages = [pages[0], *(page for page in pages[1:] if any(part in page.label for part in options["only"]))]
         client = Client()
         rows = []
         for page in pages:
-            cold, warm = self.queries(client, page) if page.count_queries else (None, None)
+            cold, warm = (
+                self.queries(client, page, new_version=not options["no_new_version"])
+                if page.count_queries
+                else (None, None)
+            )
             load = self.load(wrk, options["base_url"], page, duration, options)
             rows.append((page, load, cold, warm))
         floor = rows[0][1].requests_per_second
@@ -155,13 +173,16 @@ class Command(BaseCommand):
             ratio = floor / load.requests_per_second if load.requests_per_second else float("inf")
             target = f"at most {page.target:g}x" if page.target else ""
             verdict = "" if not page.target else (" (met)" if ratio <= page.target else " (NOT met)")
-            queries = f"{cold} / {warm}" if cold is not None else ""
+            queries = (
+                f"{cold} / {warm}" if cold is not None and cold >= 0 else (f"- / {warm}" if warm is not None else "")
+            )
             errors = f" ({load.errors} errors)" if load.errors else ""
             self.stdout.write(
                 f"| {page.label} `{page.path}` | {load.requests_per_second:,.0f}{errors} | {load.p50_ms:.1f} | "
                 f"{load.p99_ms:.1f} | {ratio:.1f}x | {target}{verdict} | {queries} |"
             )
-        self.dashboard()
+        if not options["only"]:
+            self.dashboard()
 
     def pages(self, static_path: str) -> list[Page]:
         slug = Provider.objects.published().order_by("pk").values_list("slug", flat=True).first()
@@ -221,15 +242,17 @@ class Command(BaseCommand):
         random.Random(17).shuffle(paths)
         return paths[:COLD_SEARCHES]
 
-    def queries(self, client: Client, page: Page) -> tuple[int, int]:
+    def queries(self, client: Client, page: Page, *, new_version: bool = True) -> tuple[int, int]:
         """SQL queries the page runs just after a new listings version (cold), then again (warm).
 
-        For the rotating page, "again" is the next search in turn, as wrk asks for it.
+        For the rotating page, "again" is the next search in turn, as wrk asks for it. Without a new
+        version (a shared database) the cold count is -1 and both requests are warm.
         """
         if page.cookie:
             client.cookies.load(page.cookie)
         client.get(page.path)  # the process's own first-use caches (content types, site root paths)
-        listings_changed()
+        if new_version:
+            listings_changed()
         counts = []
         paths = page.rotate[-2:] if page.rotate else [page.path, page.path]
         for path in paths:
@@ -239,7 +262,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} answered {response.status_code}")
             counts.append(len(captured))
         client.cookies.clear()
-        return counts[0], counts[1]
+        return (counts[0] if new_version else -1), counts[1]
 
     def load(self, wrk: str, base_url: str, page: Page, duration: int, options: dict[str, Any]) -> Load:
         command = [
