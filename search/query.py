@@ -72,6 +72,16 @@ class ProviderSearch:
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
 
+    @property
+    def chosen_terms(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(taxonomy, the slugs chosen in it) for each taxonomy a listing must match every chosen term of."""
+        return (
+            ("services", self.services),
+            ("client_groups", self.client_groups),
+            ("languages", self.languages),
+            ("specialisms", self.specialisms),
+        )
+
 
 @dataclass(frozen=True)
 class FacetValue:

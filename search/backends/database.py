@@ -178,12 +178,7 @@ class DatabaseSearchBackend:
             queryset = self._filter_text(queryset, search.text)
         if search.kinds and not ignore_kinds:
             queryset = queryset.filter(kind__in=search.kinds)
-        for facet, slugs in (
-            ("services", search.services),
-            ("client_groups", search.client_groups),
-            ("languages", search.languages),
-            ("specialisms", search.specialisms),
-        ):
+        for facet, slugs in search.chosen_terms:
             if not slugs:
                 continue
             catalogue = catalogue or TermCatalogue()
@@ -455,12 +450,7 @@ class DatabaseSearchBackend:
                 .values_list("pk", flat=True)
             )
             matching = matching & remembered_ids(version, f"ids:{asked_of_database!r}", ids)
-        for facet, slugs in (
-            ("services", search.services),
-            ("client_groups", search.client_groups),
-            ("languages", search.languages),
-            ("specialisms", search.specialisms),
-        ):
+        for facet, slugs in search.chosen_terms:
             if not slugs:
                 continue
             required = catalogue.required_bits(facet, slugs)

@@ -202,12 +202,7 @@ class ElasticsearchSearchBackend:
         if search.text.strip():
             for group in expand_terms(search.text):
                 filters.append(Q("bool", should=[phrase_query("text", phrase) for phrase in group]))
-        for field, slugs in (
-            ("services", search.services),
-            ("client_groups", search.client_groups),
-            ("languages", search.languages),
-            ("specialisms", search.specialisms),
-        ):
+        for field, slugs in search.chosen_terms:
             filters += [Q("term", **{field: slug}) for slug in slugs]
         filters += [Q("exists", field=facet) for facet in search.has_any_term_in]
         for mask in required_masks(search.days, search.parts_of_day):
