@@ -56,7 +56,7 @@ class PaymentFilterSet(WagtailFilterSet):
 
     def filter_problem(self, queryset: QuerySet[Payment], name: str, value: Any) -> QuerySet[Payment]:
         if value == "failed":
-            return queryset.filter(status__in=[Payment.Status.FAILED, Payment.Status.EXPIRED])
+            return queryset.filter(status__in=Payment.NOT_PAID_STATUSES)
         if value == "disputed":
             return queryset.filter(disputes__isnull=False).distinct()
         if value == "refunded":

@@ -103,7 +103,7 @@ def provider_totals(*, start: date, end: date) -> list[ProviderTotals]:
             paid=Sum("amount_pence", filter=charged),
             fees=Sum("application_fee_pence", filter=charged),
             refunded=Sum("refunded_pence", filter=charged),
-            failed=Count("pk", filter=Q(status__in=[Payment.Status.FAILED, Payment.Status.EXPIRED])),
+            failed=Count("pk", filter=Q(status__in=Payment.NOT_PAID_STATUSES)),
             disputed=Count("pk", filter=Q(status=Payment.Status.DISPUTED)),
         )
     )

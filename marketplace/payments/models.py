@@ -115,6 +115,9 @@ class Payment(models.Model):
         PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
         DISPUTED = "disputed", "Disputed"
 
+    # Payments that ended without the money being taken, not by the person's choice (a cancelled one is apart).
+    NOT_PAID_STATUSES = (Status.FAILED, Status.EXPIRED)
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     holder = models.ForeignKey("accounts.DirectPaymentHolder", on_delete=models.PROTECT, related_name="payments")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="payments")

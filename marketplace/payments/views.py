@@ -334,6 +334,6 @@ def payment_cancel(request: HttpRequest, holder_uuid: UUID, payment_uuid: UUID) 
     return TemplateResponse(
         request,
         "payments/payment_cancel.html",
-        {"holder": holder, "payment": payment, "errors": errors, "payment_url": page},
+        {"holder": holder, "payment": payment, "errors": errors, "payment_url": page, "is_demo": gateway.is_demo()},
         status=400 if errors else 200,
     )

@@ -400,6 +400,7 @@ def test_cancelling_an_open_payment_closes_its_session_at_stripe_and_frees_the_i
     client = signed_in(world["family"])
     question = client.get(cancel_url(world, payment)).content.decode()
     assert "Cancel the payment of £105.50 to" in question
+    assert "These are demo payments. No real money moves." in question
 
     response = client.post(cancel_url(world, payment))
 
