@@ -84,12 +84,7 @@ def footer_links(request: HttpRequest | None, name: str, compute: Callable[[], A
     if request is None:
         return compute()
     version = listings_version(request)
-    key = f"{_site_root(request)}|{name}"
-    value = footer_memo.get(version, key)
-    if value is None:
-        value = compute()
-        footer_memo.set(version, key, value)
-    return value
+    return footer_memo.get_or_set(version, f"{_site_root(request)}|{name}", compute)
 
 
 class WagtailRouteMemoMiddleware:

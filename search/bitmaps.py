@@ -11,7 +11,7 @@ bitmaps, and every count is the size of one more intersection: microseconds.
 What the bitmaps cannot hold (the words typed, the distance from a place, the
 hourly price limit, the area served and the time of a change) is asked of
 the database as one query for the matching ids, remembered for the version
-(`database_part_ids`). The bitmaps are keyed by the listings version
+(`remembered_ids`). The bitmaps are keyed by the listings version
 (search/versioning.py), which every write that changes a listing moves, so
 they are never stale; a version's bitmaps are dropped with it.
 """
@@ -136,22 +136,17 @@ def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
 
 def remembered_ids(version: str, key: str, ids: Any) -> BitMap:
     """The ids a database query finds (a queryset of primary keys), asked once per version and key."""
-    found = parts_memo.get(version, key)
-    if found is None:
-        found = BitMap(ids)
-        parts_memo.set(version, key, found)
-    return found
+    return parts_memo.get_or_set(version, key, lambda: BitMap(ids))
 
 
 def affordable_services(version: str, max_price: Decimal) -> dict[int, BitMap]:
     """Per service id, the listings with an hourly price for it within the limit."""
-    key = f"affordable:{max_price}"
-    found = parts_memo.get(version, key)
-    if found is None:
+
+    def find() -> dict[int, BitMap]:
         members: dict[int, list[int]] = defaultdict(list)
         prices = ProviderPrice.objects.filter(unit=ProviderPrice.Unit.HOUR, amount__lte=max_price)
         for provider_id, service_id in prices.order_by().values_list("provider_id", "service_id").iterator():
             members[service_id].append(provider_id)
-        found = {service_id: BitMap(ids) for service_id, ids in members.items()}
-        parts_memo.set(version, key, found)
-    return found
+        return {service_id: BitMap(ids) for service_id, ids in members.items()}
+
+    return parts_memo.get_or_set(version, f"affordable:{max_price}", find)

@@ -17,11 +17,14 @@ import hashlib
 import threading
 import uuid
 import weakref
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db import transaction
 
 from .models import ListingsVersion
+
+T = TypeVar("T")
 
 # Cached search results and filter panels live this long (seconds) at most.
 CACHE_SECONDS = 600
@@ -84,6 +87,14 @@ class VersionMemo:
             if version != self.version or len(self.values) >= self.entries:
                 self.version, self.values = version, {}
             self.values[key] = value
+
+    def get_or_set(self, version: str, key: str, make: Callable[[], T]) -> T:
+        """The value kept for this version and key, else `make()`'s, kept for the next asker."""
+        value = self.get(version, key)
+        if value is None:
+            value = make()
+            self.set(version, key, value)
+        return value
 
     def clear(self) -> None:
         with self.lock:

@@ -319,13 +319,9 @@ def monitoring_due_dates(
     *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
 ) -> list[date]:
     """The due dates of the providers `monitoring_due` lists, in its order, without loading the providers
-    or keeping anything else about them (two queries): for counts such as the morning dashboard's."""
+    (two queries): for counts such as the morning dashboard's."""
     today = today or timezone.localdate()
-    horizon = today + timedelta(days=within_days)
-    due_dates = (
-        next_monitoring_due(facts, today=today).due_on for _, _, facts, _ in _facts(today=today, providers=providers)
-    )
-    return sorted(due_on for due_on in due_dates if due_on <= horizon)
+    return [entry.result.due_on for entry in _due(today=today, within_days=within_days, providers=providers)]
 
 
 def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:

@@ -83,11 +83,7 @@ class TermCatalogue:
 
     @classmethod
     def of_version(cls, version: str) -> "TermCatalogue":
-        catalogue = parts_memo.get(version, "catalogue")
-        if catalogue is None:
-            catalogue = cls()
-            parts_memo.set(version, "catalogue", catalogue)
-        return catalogue
+        return parts_memo.get_or_set(version, "catalogue", cls)
 
     def __init__(self) -> None:
         self.terms: dict[str, list[Term]] = {
