@@ -11,18 +11,31 @@ bitmaps, and every count is the size of one more intersection: microseconds.
 What the bitmaps cannot hold (the words typed, the distance from a place, the
 hourly price limit, the area served and the time of a change) is asked of
 the database as one query for the matching ids, remembered for the version
-(`remembered_ids`). The bitmaps are keyed by the listings version
+(`parts_memo`, `bitmap_of`). The bitmaps are keyed by the listings version
 (search/versioning.py), which every write that changes a listing moves, so
 they are never stale; a version's bitmaps are dropped with it.
+
+The relevance order is a few yes-or-no questions (accredited? availability
+fresh? a service named by the words? the words in the name?) and then the
+name (decision 0050). So the bitmaps also keep the listings' name order, as
+the database sorts it, and their names: a page is the first members of a few
+intersections in name order (`ordered_page`), and the database is asked only
+for the page's own rows. It never sorts the matches or reads their words a
+second time.
 """
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from itertools import compress
 from typing import Any
 
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.functions import Upper
 from pyroaring import BitMap
 
 from marketplace.providers.models import Provider, ProviderPrice
@@ -41,7 +54,9 @@ GENDER_FIELDS = {
 }
 FLAG_FIELDS = (*GENDER_FIELDS.values(), "is_accredited", "is_taking_new_clients")
 BIT_FIELDS = (*TERM_MASKS, "availability_mask")
-COLUMNS = ("pk", "kind", *FLAG_FIELDS, *BIT_FIELDS)
+COLUMNS = ("pk", "kind", "availability_confirmed_on", *FLAG_FIELDS, *BIT_FIELDS)
+# The directory's name order, the last of every order's tie-breakers.
+NAME_ORDER = ("name", "id")
 
 # This worker's bitmaps of the current version: the index itself, and the answers of the database parts.
 index_memo = VersionMemo(entries=2)
@@ -68,7 +83,7 @@ def _group_by_value(ids: Iterable[int], values: Iterable[Any]) -> dict[Any, list
 
 @dataclass(frozen=True)
 class ListingBitmaps:
-    """The published listings of one version, as bitmaps of their ids."""
+    """The published listings of one version, as bitmaps of their ids, and their name order."""
 
     published: BitMap
     kinds: dict[str, BitMap]
@@ -76,50 +91,120 @@ class ListingBitmaps:
     flags: dict[str, BitMap]
     # service_mask, ..., availability_mask -> bit -> the listings with that bit set.
     bits: dict[str, dict[int, BitMap]]
+    # The day each listing's availability was last confirmed (None: never) -> the listings.
+    confirmed_on: dict[date | None, BitMap]
+    # The listings in name order (name, then id, as the database sorts them), their names in capitals
+    # (as the database writes them), and each listing's place in that order.
+    ids_by_name: tuple[int, ...]
+    capitalised_names: tuple[str, ...]
+    place_by_id: dict[int, int]
+    _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls) -> "ListingBitmaps":
-        """One query over the published listings' narrow columns (an index-only scan on PostgreSQL).
+        """One query over the published listings' narrow columns in name order (an index-only scan on
+        PostgreSQL, then a sort).
 
         Listings are grouped by each column's value first: there are far fewer
         distinct masks than listings, so each bit's members are gathered a
         group at a time rather than a listing at a time.
         """
-        rows = list(Provider.objects.published().order_by().values_list(*COLUMNS))
-        columns = dict(zip(COLUMNS, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(COLUMNS, ())
+        read = (*COLUMNS, "capitalised_name")
+        rows = list(
+            Provider.objects.published()
+            .annotate(capitalised_name=Upper("name"))
+            .order_by(*NAME_ORDER)
+            .values_list(*read)
+        )
+        columns = dict(zip(read, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(read, ())
         ids = columns["pk"]
         bits: dict[str, dict[int, BitMap]] = {}
-        for field in BIT_FIELDS:
+        for name in BIT_FIELDS:
             by_bit: dict[int, list[int]] = defaultdict(list)
-            for mask, members in _group_by_value(ids, columns[field]).items():
+            for mask, members in _group_by_value(ids, columns[name]).items():
                 for bit in _bits(mask or 0):
                     by_bit[bit].extend(members)
-            bits[field] = {bit: BitMap(members) for bit, members in by_bit.items()}
+            bits[name] = {bit: BitMap(members) for bit, members in by_bit.items()}
         return cls(
             published=BitMap(ids),
             kinds={kind: BitMap(members) for kind, members in _group_by_value(ids, columns["kind"]).items()},
-            flags={field: BitMap(compress(ids, columns[field])) for field in FLAG_FIELDS},
+            flags={name: BitMap(compress(ids, columns[name])) for name in FLAG_FIELDS},
             bits=bits,
+            confirmed_on={
+                day: BitMap(members)
+                for day, members in _group_by_value(ids, columns["availability_confirmed_on"]).items()
+            },
+            ids_by_name=tuple(ids),
+            capitalised_names=columns["capitalised_name"],
+            place_by_id={pk: place for place, pk in enumerate(ids)},
         )
 
     def kind(self, kind: str) -> BitMap:
         return self.kinds.get(kind) or BitMap()
 
-    def flag(self, field: str) -> BitMap:
-        return self.flags[field]
+    def flag(self, name: str) -> BitMap:
+        return self.flags[name]
 
-    def with_bit(self, field: str, bit: int) -> BitMap:
-        return self.bits[field].get(bit) or BitMap()
+    def with_bit(self, name: str, bit: int) -> BitMap:
+        return self.bits[name].get(bit) or BitMap()
 
-    def with_every_bit(self, field: str, mask: int) -> BitMap:
-        """The listings whose `field` has every bit of `mask`."""
-        return BitMap.intersection(self.published, *(self.with_bit(field, bit) for bit in _bits(mask)))
+    def with_every_bit(self, name: str, mask: int) -> BitMap:
+        """The listings whose `name` field has every bit of `mask`."""
+        return BitMap.intersection(self.published, *(self.with_bit(name, bit) for bit in _bits(mask)))
 
-    def with_any_bit(self, field: str, mask: int) -> BitMap:
-        """The listings whose `field` shares at least one bit with `mask` (all bits of the field if mask is -1)."""
-        by_bit = self.bits[field]
+    def with_any_bit(self, name: str, mask: int) -> BitMap:
+        """The listings whose `name` field shares a bit with `mask` (any bit of the field if mask is -1)."""
+        by_bit = self.bits[name]
         chosen = by_bit.values() if mask == -1 else [by_bit[bit] for bit in _bits(mask) if bit in by_bit]
         return BitMap.union(*chosen) if chosen else BitMap()
+
+    def confirmed_since(self, day: date) -> BitMap:
+        """The listings whose availability was confirmed on or after the day."""
+        since = self._confirmed_since.get(day)
+        if since is None:
+            recent = [members for confirmed, members in self.confirmed_on.items() if confirmed and confirmed >= day]
+            since = self._confirmed_since[day] = BitMap.union(*recent) if recent else BitMap()
+        return since
+
+    def named(self, capitalised_words: str) -> BitMap:
+        """The listings whose name contains the words (both in capitals, as the database writes them)."""
+        return BitMap(compress(self.ids_by_name, (capitalised_words in name for name in self.capitalised_names)))
+
+    def in_name_order(self, group: BitMap, offset: int, limit: int) -> list[int]:
+        """`limit` listings of the group from `offset`, in name order.
+
+        A large group is met soon walking the name order from the start; a small
+        one is quicker sorted by place. Each way costs about the smaller of the
+        two: the listings walked past, or the group's size.
+        """
+        wanted = offset + limit
+        if wanted * len(self.ids_by_name) < len(group) * len(group):
+            found: list[int] = []
+            for pk in self.ids_by_name:
+                if pk in group:
+                    found.append(pk)
+                    if len(found) == wanted:
+                        break
+            return found[offset:]
+        return heapq.nsmallest(wanted, group, key=self.place_by_id.__getitem__)[offset:]
+
+
+def ordered_page(index: ListingBitmaps, matching: BitMap, keys: list[BitMap], offset: int, limit: int) -> list[int]:
+    """One page of the matching listings: those in every key first, then down the keys in
+    turn (like ORDER BY key_1 DESC, key_2 DESC, ...), each group in name order."""
+    groups = [matching]
+    for key in keys:
+        groups = [part for group in groups for part in (group & key, group - key)]
+    page: list[int] = []
+    for group in groups:
+        if len(page) == limit:
+            break
+        if offset >= len(group):
+            offset -= len(group)
+            continue
+        page.extend(index.in_name_order(group, offset, limit - len(page)))
+        offset = 0
+    return page
 
 
 def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
@@ -134,19 +219,50 @@ def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
     return index
 
 
-def remembered_ids(version: str, key: str, ids: Any) -> BitMap:
-    """The ids a database query finds (a queryset of primary keys), asked once per version and key."""
-    return parts_memo.get_or_set(version, key, lambda: BitMap(ids))
+def bitmap_of(ids: QuerySet[Any]) -> BitMap:
+    """The ids a query of one column finds."""
+    return _found(ids, keyed=False).get(None) or BitMap()
+
+
+def bitmaps_by_key(pairs: QuerySet[Any]) -> dict[Any, BitMap]:
+    """For a query of (key, id) rows, the ids found with each key."""
+    return _found(pairs, keyed=True)
+
+
+def _found(query: QuerySet[Any], *, keyed: bool) -> dict[Any, BitMap]:
+    """The ids a query finds, by key (or all under None).
+
+    On PostgreSQL they come back as one array a key: for a common word, a row
+    per id took longer to fetch and convert than the database took to find them.
+    """
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            key, columns = ("found.key", "key, id") if keyed else ("NULL", "id")
+            cursor.execute(
+                f"SELECT {key}, array_agg(found.id) FROM ({sql}) AS found ({columns}) GROUP BY 1",
+                params,
+            )
+            return {key: BitMap(ids) for key, ids in cursor.fetchall()}
+        cursor.execute(sql, params)
+        members: dict[Any, list[int]] = defaultdict(list)
+        for row in cursor.fetchall():
+            members[row[0] if keyed else None].append(row[-1])
+        return {key: BitMap(ids) for key, ids in members.items()}
+
+
+def capitalised(words: str) -> str:
+    """The words in capitals as the database writes them (its UPPER, which a name is compared in)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT UPPER(%s)", [words])
+        return str(cursor.fetchone()[0])
 
 
 def affordable_services(version: str, max_price: Decimal) -> dict[int, BitMap]:
     """Per service id, the listings with an hourly price for it within the limit."""
 
     def find() -> dict[int, BitMap]:
-        members: dict[int, list[int]] = defaultdict(list)
         prices = ProviderPrice.objects.filter(unit=ProviderPrice.Unit.HOUR, amount__lte=max_price)
-        for provider_id, service_id in prices.order_by().values_list("provider_id", "service_id").iterator():
-            members[service_id].append(provider_id)
-        return {service_id: BitMap(ids) for service_id, ids in members.items()}
+        return bitmaps_by_key(prices.order_by().values_list("service_id", "provider_id"))
 
     return parts_memo.get_or_set(version, f"affordable:{max_price}", find)

@@ -140,8 +140,12 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs more than it saves on the directory's short queries
-    # (about a third of a text search's time in the benchmark).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # (about a third of a text search's time in the benchmark). A random page read
+    # costs about what a sequential one does when the data is cached or on SSD
+    # (PostgreSQL's default of 4 assumes spinning disks); at 4 the planner reads
+    # every listing's text for a common word rather than the text index, 5 to 10
+    # times slower (decision 0050).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c random_page_cost=1.1")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {

@@ -168,7 +168,7 @@ class AccreditedSupplierReportView(CommissionerReportView):
         return (
             Provider.objects.filter(is_accredited=True)
             .select_related("locality")
-            .defer("description", "search_text", "search_vector")
+            .defer("description", "search_text")
             .prefetch_related(
                 Prefetch(
                     "checks",

@@ -29,7 +29,7 @@ FULL_SERVICE_PREFETCHES = (
 )
 
 # Internal columns no serializer reads; not worth carrying out of the database.
-UNPUBLISHED_COLUMNS = ("search_text", "search_vector")
+UNPUBLISHED_COLUMNS = ("search_text",)
 
 # Crawls page through these in a stable order, so no listing is skipped or repeated.
 SERVICE_ORDER = ("name", "pk")

@@ -203,7 +203,6 @@ class Provider(ClusterableModel):
     # Derived by services.provider_refresh_search_fields; never edited by hand.
     lowest_hourly_price = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -373,6 +372,24 @@ class Provider(ClusterableModel):
         if self.has_non_binary_workers:
             genders.append("Non-binary")
         return genders
+
+
+class ListingText(models.Model):
+    """A listing's words for full-text search on PostgreSQL (its name weighted above the rest), apart
+    from the listing's own row (decision 0050).
+
+    In a table of its own, stored out of line, the words of every listing are
+    not read to find the few that match: the text index names the matching
+    listings and this table's rows, a few dozen bytes each, give their ids.
+    Kept by services.provider_refresh_search_fields; SQLite matches
+    Provider.search_text instead.
+    """
+
+    provider = models.OneToOneField(Provider, on_delete=models.CASCADE, primary_key=True, related_name="listing_text")
+    search_vector = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"Words of listing {self.provider_id}"
 
 
 class ProviderPrice(models.Model):

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from .. import hooks
-from ..models import Provider, ProviderPrice
+from ..models import ListingText, Provider, ProviderPrice
 from ..search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_of
 from .taxonomy import taxonomy_assign_bits
 
@@ -27,7 +27,6 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     taxonomy_assign_bits()
     providers = (
         Provider.objects.filter(pk__in=ids)
-        .defer("search_vector")  # rewritten below, never read here
         .select_related("locality")
         .prefetch_related(
             "services",
@@ -50,11 +49,23 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     # change shows at once) and rewrites their full-text rows.
     hooks.listings_changed(ids)
     if connection.vendor == "postgresql":
-        Provider.objects.filter(pk__in=ids).update(
-            search_vector=SearchVector("name", weight="A", config="english")
-            + SearchVector("search_text", weight="B", config="english")
-        )
+        _write_listing_text(ids)
     return len(changed)
+
+
+def _write_listing_text(ids: list[int]) -> None:
+    """Each listing's weighted words (its name above the rest), in their own table (decision 0050)."""
+    ListingText.objects.bulk_create([ListingText(provider_id=pk) for pk in ids], ignore_conflicts=True)
+    ListingText.objects.filter(provider_id__in=ids).update(
+        search_vector=Subquery(
+            Provider.objects.filter(pk=OuterRef("provider_id"))
+            .annotate(
+                words=SearchVector("name", weight="A", config="english")
+                + SearchVector("search_text", weight="B", config="english")
+            )
+            .values("words")[:1]
+        )
+    )
 
 
 def _write_search_columns(providers: list[Provider], field_names: list[str]) -> None:

@@ -91,8 +91,8 @@ def test_every_facet_count_equals_the_results_of_choosing_it(backend, world, sea
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(search=searches)
 def test_the_counts_from_bitmaps_equal_what_the_database_filters_find(world, search):  # noqa: F811
-    """The database backend counts from its bitmaps of the listings (search/bitmaps.py) and pages
-    from SQL: the total and every count must equal the rows its SQL filters find."""
+    """The database backend counts from its bitmaps of the listings (search/bitmaps.py): the total
+    and every count must equal the rows its SQL filters find."""
     backend = DatabaseSearchBackend()
     published = Provider.objects.published()
     results = backend.search(search)
@@ -102,3 +102,16 @@ def test_the_counts_from_bitmaps_equal_what_the_database_filters_find(world, sea
         found = backend.filter_queryset(published, after).count()
         assert found == shown, (facet, value, search)
         assert backend.search(after).total == found, (facet, value, search)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(search=searches, page_size=st.sampled_from([1, 3, 7]))
+def test_the_pages_ordered_from_bitmaps_follow_the_database_order(world, search, page_size):  # noqa: F811
+    """The database backend orders relevance pages from its bitmaps, in name order (decision
+    0050): page after page, they must list exactly what the database's ORDER BY lists."""
+    backend = DatabaseSearchBackend()
+    expected = list(backend.ordered_queryset(search).values_list("pk", flat=True))
+    listed: list[int] = []
+    for page in range(1, len(expected) // page_size + 2):
+        listed += [hit.provider.pk for hit in backend.search(replace(search, page=page, page_size=page_size)).hits]
+    assert listed == expected, search
