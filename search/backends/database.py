@@ -598,10 +598,17 @@ def text_index_only() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    nested = connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-        yield
+        try:
+            yield
+        finally:
+            if nested:
+                # SET LOCAL lasts until the outer transaction ends: put it back for what follows.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL enable_seqscan = on")
 
 
 def distance_expression(latitude: float, longitude: float) -> Any:
