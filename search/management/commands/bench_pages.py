@@ -16,9 +16,9 @@ every time, the search itself comes from the results cache), and one where
 every request is a different search (wrk rotates through a few thousand
 filter combinations with a Lua script, each thread its own share), so the
 page, the search and its facet counts are all computed afresh: the honest
-cold case. The commissioners' dashboard
-needs a signed-in session with two-factor authentication, so it is timed in
-this process (median of several requests) rather than over HTTP.
+cold case. The commissioners' morning dashboard is requested one at a time
+over HTTP with a commissioner's stored session (median of ten, after one to
+warm it), and its queries counted in this process.
 
 The machine is shared: read the ratios, which come from one run, rather than
 the absolute figures.
@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -182,7 +183,7 @@ class Command(BaseCommand):
                 f"{load.p99_ms:.1f} | {ratio:.1f}x | {target}{verdict} | {queries} |"
             )
         if not options["only"]:
-            self.dashboard()
+            self.dashboard(options["base_url"].rstrip("/"))
 
     def pages(self, static_path: str) -> list[Page]:
         slug = Provider.objects.published().order_by("pk").values_list("slug", flat=True).first()
@@ -287,8 +288,8 @@ class Command(BaseCommand):
             raise CommandError(f"wrk failed on {page.path}: {result.stderr.strip()}")
         return parse_wrk(result.stdout)
 
-    def dashboard(self) -> None:
-        """The commissioners' morning dashboard, in this process: median time and SQL queries."""
+    def dashboard(self, base_url: str) -> None:
+        """The commissioners' morning dashboard over HTTP, one request at a time: median time and SQL queries."""
         commissioner = User.objects.filter(groups__name=COMMISSIONERS, is_active=True).order_by("pk").first()
         if commissioner is None:
             self.stdout.write("Dashboard: no commissioner in the database; skipped")
@@ -296,21 +297,33 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(commissioner)
         path = "/admin/insights/"
-        timings, counts = [], []
-        for _ in range(5):
+        counts = []
+        for _ in range(2):
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
                 response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 self.stdout.write(f"Dashboard: {path} answered {response.status_code}; skipped")
                 return
             counts.append(len(captured))
+        # The same signed-in session, sent by cookie to the server.
+        request = urllib.request.Request(
+            base_url + path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.session.session_key}"}
+        )
+        timings = []
+        for turn in range(11):
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                answer.read()
+                if answer.status != 200 or answer.url != base_url + path:
+                    self.stdout.write(f"Dashboard: {path} answered {answer.status} at {answer.url}; skipped")
+                    return
+            if turn:  # the first warms the worker
+                timings.append((time.perf_counter() - started) * 1000)
         median = statistics.median(timings)
         verdict = "met" if median < DASHBOARD_BUDGET_MS else "NOT met"
         self.stdout.write("")
         self.stdout.write(
-            f"Commissioners' dashboard `{path}` in process: median {median:.0f} ms of 5 "
-            f"(budget {DASHBOARD_BUDGET_MS:.0f} ms: {verdict}), {counts[-1]} SQL queries "
-            f"(the same every time: {len(set(counts)) == 1})"
+            f"Commissioners' dashboard `{path}` over HTTP: median {median:.0f} ms of {len(timings)} "
+            f"(p90 {statistics.quantiles(timings, n=10)[-1]:.0f} ms; budget {DASHBOARD_BUDGET_MS:.0f} ms: "
+            f"{verdict}), {counts[-1]} SQL queries (the same every time: {len(set(counts)) == 1})"
         )
