@@ -35,3 +35,24 @@ def normalise_search_words(text: str) -> str:
     so a search can match whole words or the start of a word."""
     words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
     return f" {' '.join(words)} " if words else ""
+
+
+# A listing's words on PostgreSQL (ListingText.search_vector): its name weighted A, its other words
+# B, and every pair of adjacent words as one more word, "first second", without a position
+# (decision 0050). Asking for the pair finds exactly what the phrase "first second" finds, from
+# the index alone, where the phrase would be checked again against every candidate's words.
+WORDS_SQL = (
+    "setweight(to_tsvector('english'::regconfig, COALESCE({table}.name, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, COALESCE({table}.search_text, '')), 'B')"
+)
+WORDS_WITH_PAIRS_SQL = """{words} || COALESCE((
+    SELECT array_to_tsvector(array_agg(DISTINCT first.lexeme || ' ' || second.lexeme))
+    FROM (SELECT lexeme, unnest(positions) AS position FROM unnest({words})) AS first
+    JOIN (SELECT lexeme, unnest(positions) AS position FROM unnest({words})) AS second
+        ON second.position = first.position + 1
+), ''::tsvector)"""
+
+
+def word_pair(first: str, second: str) -> str:
+    """The word ListingText's vector holds for two adjacent words (both as PostgreSQL stems them)."""
+    return f"{first} {second}"

@@ -11,15 +11,16 @@ three prefetches for it.
 
 import math
 import operator
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery
+from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -27,6 +28,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     Min,
     OuterRef,
     Q,
@@ -47,7 +49,7 @@ from marketplace.providers.models import (
     Provider,
     ProviderPrice,
 )
-from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words
+from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words, word_pair
 
 from .. import sqlite_fts
 from ..bitmaps import (
@@ -556,8 +558,17 @@ def text_matches(text: str) -> QuerySet[Any] | None:
     """
     groups = expand_terms(text)
     if connection.vendor == "postgresql":
+        pairs = word_pairs(tuple(phrase for group in groups for phrase in group if len(phrase.split()) > 1))
         group_queries = [
-            reduce(operator.or_, (SearchQuery(phrase, search_type="phrase", config="english") for phrase in group))
+            reduce(
+                operator.or_,
+                (
+                    WordPairQuery(pairs[phrase])
+                    if phrase in pairs
+                    else SearchQuery(phrase, search_type="phrase", config="english")
+                    for phrase in group
+                ),
+            )
             for group in groups
         ]
         return ListingText.objects.filter(search_vector=reduce(operator.and_, group_queries)).values_list(
@@ -585,6 +596,42 @@ def text_matches(text: str) -> QuerySet[Any] | None:
         if condition:
             conditions.append(condition)
     return Provider.objects.filter(*conditions).values_list("pk", flat=True) if conditions else None
+
+
+class WordPairQuery(SearchQueryCombinable, Func):  # type: ignore[misc]
+    """Two adjacent words as the one word ListingText's vector holds for them (decision 0050)."""
+
+    output_field = SearchQueryField()
+    template = "%(expressions)s::tsquery"
+
+    def __init__(self, pair: str) -> None:
+        self.config = None
+        super().__init__(Value("'" + pair.replace("\\", "\\\\").replace("'", "''") + "'"))
+
+
+# A phrase of two words, as PostgreSQL's phraseto_tsquery writes it: 'first' <-> 'second'.
+TWO_STEMS = re.compile(r"^'([a-z0-9]+)' <-> '([a-z0-9]+)'$")
+
+
+@lru_cache(maxsize=4096)
+def word_pairs(phrases: tuple[str, ...]) -> dict[str, str]:
+    """For each phrase that is two adjacent words once stemmed, the pair word standing for it.
+
+    Its stems are asked of PostgreSQL (one small query, remembered by the process: they depend
+    on the phrase alone). A phrase with a stop word inside ('care <2> home'), one word, or other
+    characters keeps its phrase query.
+    """
+    if not phrases:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT phrase, phraseto_tsquery('english', phrase)::text FROM unnest(%s::text[]) AS phrase",
+            [list(phrases)],
+        )
+        stems = cursor.fetchall()
+    return {
+        phrase: word_pair(*match.groups()) for phrase, query in stems if (match := TWO_STEMS.match(query)) is not None
+    }
 
 
 @contextmanager

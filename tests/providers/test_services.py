@@ -291,6 +291,21 @@ def test_refresh_counts_what_it_refreshed_and_ignores_an_empty_list():
     assert provider_refresh_search_fields(provider_ids=[p.pk for p in providers]) == 3
 
 
+def test_every_listings_words_are_stored_out_of_line_on_postgresql():
+    """A row of ListingText is a few dozen bytes, so finding matches reads few pages (decision 0050):
+    the words go to the TOAST table however short they are."""
+    ProviderFactory(name="Al Ng", summary="Short.", description="")
+    ProviderFactory(name="Bea Okoro", summary="Support at home, shopping and trips out. " * 5)
+    if connection.vendor != "postgresql":
+        assert not ListingText.objects.exists()  # SQLite matches search_text instead
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE relname = 'providers_listingtext'")
+        toast_table = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(DISTINCT chunk_id) FROM {toast_table}")
+        assert cursor.fetchone()[0] >= 2
+
+
 def test_the_weighted_search_vector_is_kept_on_postgresql_only():
     provider = ProviderFactory(name="Chloe Dunmore", summary="Dementia support")
     words = ListingText.objects.filter(provider=provider).values_list("search_vector", flat=True)

@@ -5,11 +5,12 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
-from marketplace.providers.models import Provider, ProviderPrice
+from marketplace.providers.models import ListingText, Provider, ProviderPrice
 from search.backends.database import DatabaseSearchBackend, text_index_only, text_matches
 from search.query import Point, ProviderSearch, SearchResults, Sort, WorkerGender
 from search.versioning import VersionMemo
@@ -90,6 +91,29 @@ def test_synonyms_pa_finds_personal_assistant():
     ProviderFactory(name="Jo Reed", kind=Provider.Kind.PERSONAL_ASSISTANT, summary="Help at home.", description="")
     assert found(text="PA") == {"Harbour Micro Care", "Jo Reed"}
     assert found(text="personal assistant") == {"Harbour Micro Care", "Jo Reed"}
+
+
+def test_a_phrase_matches_its_words_side_by_side_and_in_order_only():
+    """On PostgreSQL a two-word phrase is asked as the pair word the listing's words hold
+    (decision 0050): it must find exactly what the phrase itself finds."""
+    for name, summary in (
+        ("Harbour Micro Care", "Your personal assistant at home."),
+        ("Quay Micro Care", "Personal, assistant."),
+        ("Mill Micro Care", "An assistant for personal care."),
+        ("Brook Micro Care", "A personal care assistant."),
+        ("Ash Micro Care", "Personal support; an assistant for shopping."),
+    ):
+        ProviderFactory(name=name, kind=Provider.Kind.MICRO_PROVIDER, summary=summary, description="")
+    expected = {"Harbour Micro Care", "Quay Micro Care"}
+    assert found(text="PA") == expected  # "PA" or "personal assistant"
+    matches = text_matches("PA")
+    assert matches is not None
+    assert set(Provider.objects.filter(pk__in=matches).values_list("name", flat=True)) == expected
+    if connection.vendor == "postgresql":
+        phrase = SearchQuery("personal assistant", search_type="phrase", config="english")
+        by_phrase = ListingText.objects.filter(search_vector=phrase).values_list("provider__name", flat=True)
+        assert set(by_phrase) == expected
+        assert "::tsquery" in str(matches.query)  # asked as the pair word, not the phrase
 
 
 def test_synonyms_work_both_ways_for_respite_and_short_breaks():

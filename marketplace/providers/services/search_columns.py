@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchVector
 from django.db import connection
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch
 
 from .. import hooks
 from ..models import ListingText, Provider, ProviderPrice
-from ..search_fields import TERM_MASK_FIELDS, normalise_search_words, term_masks_of
+from ..search_fields import (
+    TERM_MASK_FIELDS,
+    WORDS_SQL,
+    WORDS_WITH_PAIRS_SQL,
+    normalise_search_words,
+    term_masks_of,
+)
 from .taxonomy import taxonomy_assign_bits
 
 
@@ -53,19 +58,23 @@ def provider_refresh_search_fields(*, provider_ids: Iterable[int]) -> int:
     return len(changed)
 
 
+# See ListingText.ballast.
+LISTING_TEXT_BALLAST = bytes(2048)
+
+
 def _write_listing_text(ids: list[int]) -> None:
-    """Each listing's weighted words (its name above the rest), in their own table (decision 0050)."""
-    ListingText.objects.bulk_create([ListingText(provider_id=pk) for pk in ids], ignore_conflicts=True)
-    ListingText.objects.filter(provider_id__in=ids).update(
-        search_vector=Subquery(
-            Provider.objects.filter(pk=OuterRef("provider_id"))
-            .annotate(
-                words=SearchVector("name", weight="A", config="english")
-                + SearchVector("search_text", weight="B", config="english")
-            )
-            .values("words")[:1]
+    """Each listing's weighted words and their adjacent pairs, in their own table (decision 0050)."""
+    words = WORDS_SQL.format(table="provider")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ListingText._meta.db_table} (provider_id, ballast, search_vector) "
+            f"SELECT provider.id, %s, {WORDS_WITH_PAIRS_SQL.format(words=words)} "
+            f"FROM {Provider._meta.db_table} AS provider WHERE provider.id = ANY(%s) "
+            # The ballast written again too: the new row must be over the threshold (ListingText.ballast).
+            "ON CONFLICT (provider_id) DO UPDATE SET search_vector = EXCLUDED.search_vector, "
+            "ballast = EXCLUDED.ballast",
+            [LISTING_TEXT_BALLAST, ids],
         )
-    )
 
 
 def _write_search_columns(providers: list[Provider], field_names: list[str]) -> None:
