@@ -42,3 +42,8 @@ def when_ready(server: Any) -> None:
     warm_up()
     gc.freeze()
     server.log.info("The app is loaded, warmed and frozen; starting workers")
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A worker collects garbage a tenth as often as Python's default (700 new objects)."""
+    gc.set_threshold(7000, 10, 10)
