@@ -1,12 +1,13 @@
 """Directory search answered by the database.
 
-PostgreSQL full-text search (a weighted tsvector kept by the providers
-service) on PostgreSQL; on SQLite, the same words matched at word starts in a
-normalised text column. Taxonomy terms are tested as bits of the listing's
-term masks, so the total and every facet count come from one aggregate query.
-Every search runs the same fixed set of queries whatever the page size: four
-small taxonomy reads, one aggregate for the total and facets, one page and
-three prefetches for it.
+The words: PostgreSQL full-text search over each listing's weighted words in
+their own table (ListingText, kept by the providers service); on SQLite, word
+starts in a full-text table. What only the database can answer (the words,
+distance, price limit, area served, time of change) is asked once per
+listings version; the total, every facet count and the default order's page
+come from this worker's bitmaps of the listings (search/bitmaps.py, decisions
+0049 and 0050), and a distance or price sort is ordered in SQL. Every search
+runs a fixed set of queries whatever the page size (docs/search.md).
 """
 
 import math
