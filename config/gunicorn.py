@@ -45,5 +45,11 @@ def when_ready(server: Any) -> None:
 
 
 def post_fork(server: Any, worker: Any) -> None:
-    """A worker collects garbage a tenth as often as Python's default (700 new objects)."""
+    """A worker collects garbage a tenth as often as Python's default (every 7,000 new objects, not 700).
+
+    A page allocates tens of thousands of objects (the dashboard about 75,000), so at the default a
+    worker holding its remembered searches ran a full collection every few requests: the dashboard's
+    median over HTTP after the benchmark's load was 306 and 369 ms at the default, 253 and 257 ms
+    with this (docs/benchmarks.md).
+    """
     gc.set_threshold(7000, 10, 10)
