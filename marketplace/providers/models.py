@@ -25,6 +25,11 @@ STALE_AVAILABILITY_DAYS = 30
 MAX_TERMS_PER_TAXONOMY = 63
 
 
+def fresh_availability_since(today: date | None = None) -> date:
+    """Availability confirmed on or after this day is fresh; before it (or never), stale."""
+    return (today or timezone.localdate()) - timedelta(days=STALE_AVAILABILITY_DAYS)
+
+
 class TaxonomyTerm(models.Model):
     """A term in a vocabulary editors manage in the Wagtail admin."""
 
@@ -354,9 +359,8 @@ class Provider(ClusterableModel):
 
     def availability_is_stale(self, today: date | None = None) -> bool:
         """Availability not confirmed for 30 days is shown as such."""
-        today = today or timezone.localdate()
         confirmed = self.availability_confirmed_on
-        return confirmed is None or confirmed < today - timedelta(days=STALE_AVAILABILITY_DAYS)
+        return confirmed is None or confirmed < fresh_availability_since(today)
 
     @property
     def postcode_districts(self) -> list[str]:

@@ -15,8 +15,7 @@ import operator
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache, reduce
 from typing import Any
@@ -40,15 +39,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ACos, Concat, Cos, Least, Radians, Sin, Upper
-from django.utils import timezone
 from pyroaring import BitMap
 
 from marketplace.providers.availability import required_masks
 from marketplace.providers.models import (
-    STALE_AVAILABILITY_DAYS,
     ListingText,
     Provider,
     ProviderPrice,
+    fresh_availability_since,
 )
 from marketplace.providers.search_fields import TERM_MASK_FIELDS, normalise_search_words, word_pair
 
@@ -177,7 +175,7 @@ class DatabaseSearchBackend:
             keys.append(index.with_any_bit("service_mask", catalogue.service_bits_named_by(search.text)))
             keys.append(self._named_by_the_words(index, search.text, version))
         keys.append(index.flag("is_accredited"))
-        keys.append(index.confirmed_since(fresh_since()))
+        keys.append(index.confirmed_since(fresh_availability_since()))
         return keys
 
     def ordered_queryset(self, search: ProviderSearch, catalogue: TermCatalogue | None = None) -> QuerySet[Provider]:
@@ -319,7 +317,7 @@ class DatabaseSearchBackend:
     ) -> QuerySet[Provider]:
         queryset = queryset.annotate(
             has_fresh_availability=Case(
-                When(availability_confirmed_on__gte=fresh_since(), then=Value(True)),
+                When(availability_confirmed_on__gte=fresh_availability_since(), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )
@@ -457,21 +455,20 @@ class DatabaseSearchBackend:
     ) -> BitMap:
         """The published listings matching the search apart from its kinds and gender of worker.
 
-        The words, distance, price limit, area served and time of change are
-        asked of the database (one query for the ids, once per version); every
-        other filter is an intersection of the bitmaps.
+        The words, and then the distance, price limit, area served and time of
+        change, are asked of the database (a query each for the ids, once per
+        version); every other filter is an intersection of the bitmaps.
         """
         matching = index.published
+        if search.text.strip():
+            matching = matching & self._matching_the_words(index, search.text, version)
         part = database_part(search)
-        if part is not None and part.text:
-            matching = matching & self._matching_the_words(index, part.text, version)
-        rest = database_part(replace(search, text=""))
-        if rest is not None:
+        if part is not None:
             matching = matching & parts_memo.get_or_set(
                 version,
-                f"database:{rest!r}",
+                f"database:{part!r}",
                 lambda: bitmap_of(
-                    self.filter_queryset(Provider.objects.published(), rest).order_by().values_list("pk", flat=True)
+                    self.filter_queryset(Provider.objects.published(), part).order_by().values_list("pk", flat=True)
                 ),
             )
         for facet, slugs in search.chosen_terms:
@@ -521,14 +518,13 @@ class DatabaseSearchBackend:
 
 
 def database_part(search: ProviderSearch) -> ProviderSearch | None:
-    """The part of a search only the database can answer, or None if it asks none of it.
+    """The part of a search besides its words that only the database can answer, or None if it asks none of it.
 
-    The words typed, the distance from a place, the hourly price limit (with
-    the services it applies to), the area served and the time of a change;
-    the rest is answered from the bitmaps.
+    The distance from a place, the hourly price limit (with the services it
+    applies to), the area served and the time of a change; the words are asked
+    on their own (`_matching_the_words`), and the rest is answered from the bitmaps.
     """
     part = ProviderSearch(
-        text=search.text.strip(),
         max_hourly_price=search.max_hourly_price,
         services=search.services if search.max_hourly_price is not None else (),
         near=search.near,
@@ -537,11 +533,6 @@ def database_part(search: ProviderSearch) -> ProviderSearch | None:
         modified_after=search.modified_after,
     )
     return None if part == ProviderSearch() else part
-
-
-def fresh_since() -> date:
-    """Availability confirmed on or after this day is fresh, and ranks higher."""
-    return timezone.localdate() - timedelta(days=STALE_AVAILABILITY_DAYS)
 
 
 def name_contains(text: str) -> Q:

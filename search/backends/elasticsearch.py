@@ -16,7 +16,6 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +28,7 @@ from elasticsearch.dsl.query import Query
 from elasticsearch.helpers import streaming_bulk
 
 from marketplace.providers.availability import WeeklyAvailability, required_masks
-from marketplace.providers.models import STALE_AVAILABILITY_DAYS, ClientGroup, Language, Provider, ServiceType
+from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType, fresh_availability_since
 
 from ..bitmaps import GENDER_FIELDS
 from ..documents import MAPPING_VERSION, ProviderDocumentSource, document_version, index_body, provider_documents
@@ -265,7 +264,7 @@ class ElasticsearchSearchBackend:
             return self._price_score(search, filters)
         if search.sort == Sort.DISTANCE and search.near:
             return Q("bool", filter=filters)
-        fresh_since = timezone.localdate() - timedelta(days=STALE_AVAILABILITY_DAYS)
+        fresh_since = fresh_availability_since()
         rules: list[Query] = []
         if search.text.strip():
             phrases = [phrase for group in expand_terms(search.text) for phrase in group]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -13,7 +13,7 @@ from marketplace.core.notifications import email_send
 
 from .. import hooks
 from ..availability import WeeklyAvailability
-from ..models import STALE_AVAILABILITY_DAYS, Provider
+from ..models import Provider, fresh_availability_since
 from ..selectors import provider_email_addresses
 from .errors import ProviderFieldError
 from .search_columns import after_provider_change
@@ -109,7 +109,7 @@ def provider_send_availability_reminders() -> int:
     Returns the number of providers reminded.
     """
     today = timezone.localdate()
-    stale_before = today - timedelta(days=STALE_AVAILABILITY_DAYS)
+    stale_before = fresh_availability_since(today)
     due = (
         Provider.objects.published()
         .filter(Q(availability_confirmed_on__lt=stale_before) | Q(availability_confirmed_on__isnull=True))
