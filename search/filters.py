@@ -11,10 +11,12 @@ from django.db.models import QuerySet
 
 from marketplace.places.selectors import PlaceNotFound, place_resolve
 from marketplace.providers.availability import Day, PartOfDay
-from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
+from marketplace.providers.models import Provider
 
+from .backends.database import TermCatalogue
 from .query import Point, ProviderSearch, Sort, WorkerGender
 from .synonyms import service_named_by
+from .versioning import listings_version
 
 MAX_TEXT_LENGTH = 100
 MAX_PAGE = 1000
@@ -37,14 +39,19 @@ SORT_CHOICES = [
 ]
 
 
-class SlugMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
-    """Taxonomy terms chosen by slug; filtering is done by the search backend."""
+class TermsFilter(django_filters.MultipleChoiceFilter):
+    """Taxonomy terms chosen by slug (the cleaned value is the slugs); filtering is done by the search backend.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "slug")
+    The choices are the terms of the listings version the search is made at,
+    from the search's own catalogue of them (`ProviderSearchFilterSet`), so
+    drawing and checking them asks nothing of the database.
+    """
+
+    def __init__(self, *args: Any, facet: str, **kwargs: Any) -> None:
+        self.facet = facet
         kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         kwargs.setdefault("method", "filter_by_search")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, choices=(), **kwargs)
 
 
 class ProviderSearchFilterSet(django_filters.FilterSet):
@@ -73,9 +80,9 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         method="filter_by_search",
     )
-    service = SlugMultipleChoiceFilter(label="Services", queryset=ServiceType.objects.all())
-    client_group = SlugMultipleChoiceFilter(label="Who the support is for", queryset=ClientGroup.objects.all())
-    language = SlugMultipleChoiceFilter(label="Languages spoken", queryset=Language.objects.all())
+    service = TermsFilter(label="Services", facet="services")
+    client_group = TermsFilter(label="Who the support is for", facet="client_groups")
+    language = TermsFilter(label="Languages spoken", facet="languages")
     gender = django_filters.ChoiceFilter(
         label="Gender of worker", choices=GENDER_CHOICES, empty_label="Any", method="filter_by_search"
     )
@@ -121,10 +128,15 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         model = Provider
         fields: list[str] = []
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, version: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._place: Point | None = None
         form = self.form
+        # The terms as the search will read them: one catalogue per listings version in this process.
+        self.catalogue = TermCatalogue.of_version(version or listings_version(self.request))
+        for name, term_filter in self.filters.items():
+            if isinstance(term_filter, TermsFilter):
+                form.fields[name].choices = self.catalogue.choices(term_filter.facet)
         form.fields["page"].error_messages.update(
             {
                 "invalid": "Page must be a whole number.",
@@ -182,10 +194,10 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         """The validated search. Call only when the form is valid."""
         data = self.form.cleaned_data
         text = (data.get("q") or "").strip()
-        services = tuple(term.slug for term in data.get("service") or ())
+        services = tuple(data.get("service") or ())
         named: tuple[str, str] | None = None
         if self.reads_service_names and text and data.get("match") != MATCH_WORDS:
-            named = service_named_by(text, ServiceType.objects.values_list("slug", "name"))
+            named = service_named_by(text, self.catalogue.choices("services"))
         if named:
             services = services if named[0] in services else (*services, named[0])
         return ProviderSearch(
@@ -194,8 +206,8 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
             named_service=named[1] if named else "",
             kinds=tuple(data.get("kind") or ()),
             services=services,
-            client_groups=tuple(term.slug for term in data.get("client_group") or ()),
-            languages=tuple(term.slug for term in data.get("language") or ()),
+            client_groups=tuple(data.get("client_group") or ()),
+            languages=tuple(data.get("language") or ()),
             worker_gender=WorkerGender(data["gender"]) if data.get("gender") else None,
             days=tuple(day for day in Day if day.code in (data.get("day") or ())),
             parts_of_day=tuple(part for part in PartOfDay if part.code in (data.get("time") or ())),

@@ -47,9 +47,9 @@ def describe_search(filterset: ProviderSearchFilterSet) -> str:
     if data.get("q"):
         parts.append(f'"{data["q"].strip()}"')
     for name in ("service", "client_group", "language"):
-        terms = list(data.get(name) or [])
-        if terms:
-            parts.append(", ".join(term.name for term in terms))
+        names = dict(filterset.form.fields[name].choices)
+        if data.get(name):
+            parts.append(", ".join(names[slug] for slug in data[name]))
     if data.get("kind"):
         labels = dict(Provider.Kind.choices)
         parts.append(", ".join(labels[kind] for kind in data["kind"]))

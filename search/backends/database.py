@@ -31,6 +31,7 @@ from django.db.models import (
     Func,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -106,6 +107,10 @@ class TermCatalogue:
             ]
             for facet, (model, _) in TERM_TAXONOMIES.items()
         }
+
+    def choices(self, facet: str) -> list[tuple[str, str]]:
+        """The terms as form choices, (slug, name), in the taxonomy's own order."""
+        return [(term.slug, term.name) for term in self.terms[facet]]
 
     def required_bits(self, facet: str, slugs: tuple[str, ...]) -> int | None:
         """The bits a listing needs for all these terms; None if a term has no bit
@@ -196,13 +201,7 @@ class DatabaseSearchBackend:
     @staticmethod
     def _rows(page: list[dict[str, Any]], extra: list[str]) -> list[Provider]:
         """The page's listings in its order, with what the results show (and `extra` values set on them)."""
-        rows = (
-            Provider.objects.filter(pk__in=[row["pk"] for row in page])
-            .defer(*HEAVY_COLUMNS)
-            .select_related("locality")
-            .prefetch_related("services", "languages", "prices__service")
-            .in_bulk()
-        )
+        rows = page_listings([row["pk"] for row in page])
         for row in page:
             for name in extra:
                 setattr(rows[row["pk"]], name, row[name])
@@ -667,6 +666,15 @@ def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPri
     return ProviderPrice.objects.filter(
         provider=OuterRef("pk"), unit=ProviderPrice.Unit.HOUR, amount__lte=max_price, **service
     )
+
+
+def page_listings(ids: list[int], among: QuerySet[Provider] | None = None) -> dict[int, Provider]:
+    """The listings of a page of results by id, with what a result shows: the row without its
+    long texts, its locality, and its prices with their services (`matched_hourly_price`).
+    Two queries whatever the page size; both backends load their pages here."""
+    among = Provider.objects.all() if among is None else among
+    prices = Prefetch("prices", queryset=ProviderPrice.objects.select_related("service"))
+    return among.filter(pk__in=ids).defer(*HEAVY_COLUMNS).select_related("locality").prefetch_related(prices).in_bulk()
 
 
 def matched_hourly_price(provider: Provider, services: tuple[str, ...]) -> Decimal | None:

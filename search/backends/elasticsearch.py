@@ -1,8 +1,8 @@
 """Directory search answered by Elasticsearch, with the database backend's behaviour.
 
 Elasticsearch finds, counts, orders and aggregates; the page of providers is
-then loaded from the database by id (in Elasticsearch's order, with the same
-prefetches as the database backend), so what people see is always the
+then loaded from the database by id (in Elasticsearch's order, with the database backend's
+`page_listings`), so what people see is always the
 current, published row. Any failure to answer quickly becomes
 `SearchUnavailable`, and `search.api` answers from the database instead.
 
@@ -39,6 +39,7 @@ from .database import (
     DatabaseSearchBackend,
     gender_label,
     matched_hourly_price,
+    page_listings,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,13 +115,7 @@ class ElasticsearchSearchBackend:
             logger.warning("Elasticsearch search failed: %s", error)
             raise search_unavailable()(str(error)) from error
         ids = [int(hit.meta.id) for hit in response.hits]
-        rows = (
-            Provider.objects.published()
-            .filter(pk__in=ids)
-            .select_related("locality")
-            .prefetch_related("services", "languages", "prices__service")
-        )
-        by_id = {row.pk: row for row in rows}
+        by_id = page_listings(ids, among=Provider.objects.published())
         hits = [
             ProviderHit(
                 provider=by_id[provider_id],
