@@ -143,6 +143,7 @@ def render_results(request: HttpRequest, page: Any) -> RenderedResults:
             "words_query": query_with(request.GET, "match", "words"),
         }
     )
+    context["cards"] = result_cards(context, page_url=page.url, hole=hole)
     # No request given: a plain context, without the context processors' user, session, CSRF token or nonce.
     body = render_to_string("cms/includes/directory_results_body.html", context)
     title = render_to_string("cms/includes/directory_results_title.html", context)
@@ -155,6 +156,37 @@ def render_results(request: HttpRequest, page: Any) -> RenderedResults:
         has_results=context["results"] is not None,
         may_be_kept=not (context["results"] is not None and context["results"].notices),
     )
+
+
+# Each result as rendered for the current listings version, as its text cut at the shortlist holes.
+cards_memo = VersionMemo(entries=4096)
+
+
+def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[SafeString]:
+    """The results' cards, each from this process's memo when any search of this version showed it today.
+
+    A card is the same in every search that shows it, but for what its key
+    holds: the listing (which changes only with the listings version), the
+    day (availability goes stale), the page's address, whether it can be paid
+    online, and the hit's distance and price. Kept cut at the hole, so a
+    render's own random hole is put back in.
+    """
+    results: SearchResults | None = context["results"]
+    if results is None:
+        return []
+    version, today = context["listings_version"], timezone.localdate().isoformat()
+    cards = []
+    for hit in results.hits:
+        provider = hit.provider
+        paid_online = str(provider.uuid) in context["paid_online"]
+        key = f"{provider.pk}:{today}:{page_url}:{paid_online}:{hit.distance_miles!r}:{hit.matched_price}"
+        parts: tuple[str, ...] | None = cards_memo.get(version, key)
+        if parts is None:
+            card = {"hit": hit, "provider": provider, "page_url": page_url, "paid_online": paid_online, "hole": hole}
+            parts = tuple(render_to_string("cms/includes/directory_result.html", card).split(hole))
+            cards_memo.set(version, key, parts)
+        cards.append(mark_safe(hole.join(parts)))
+    return cards
 
 
 def query_without(query: QueryDict, *names: str) -> str:
@@ -175,9 +207,9 @@ def query_with(query: QueryDict, name: str, value: str) -> str:
 
 
 def search_context(request: HttpRequest) -> dict[str, Any]:
-    filterset = ProviderSearchFilterSet(request.GET, queryset=Provider.objects.published())
-    form = filterset.form
     version = listings_version(request)
+    filterset = ProviderSearchFilterSet(request.GET, queryset=Provider.objects.published(), version=version)
+    form = filterset.form
     context: dict[str, Any] = {
         "filterset": filterset,
         "form": form,

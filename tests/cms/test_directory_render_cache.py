@@ -160,6 +160,40 @@ def test_a_new_listings_version_shows_at_once_to_a_visitor_with_a_session(care: 
     assert "Accredited by the council (3)" in html(visitor)
 
 
+def cards_rendered_during(action: Any) -> list[str]:
+    """The listings whose result cards were rendered (not taken from the memo) during `action`."""
+    rendered: list[str] = []
+    render_to_string = directory.render_to_string
+
+    def spy(template_name: str, context: Any = None, *args: Any, **kwargs: Any) -> str:
+        if template_name == "cms/includes/directory_result.html":
+            rendered.append(context["provider"].name)
+        return render_to_string(template_name, context, *args, **kwargs)
+
+    with mock.patch.object(directory, "render_to_string", spy):
+        action()
+    return sorted(rendered)
+
+
+def test_a_result_is_rendered_once_a_version_and_reused_by_every_search_that_shows_it(care: Any) -> None:
+    providers = add_providers(3, care)  # Care 1 is the accredited one
+    visitor = shortlisting(Client(), providers[1])
+
+    assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1", "Care 2"]
+    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == []
+    page = html(visitor, f"{URL}?accredited=true")
+    assert ON_SHORTLIST.format("Care 1") in page  # the kept card with this render's holes filled
+    assert page.count('class="app-result"') == 1
+
+    provider_set_accreditation(provider=providers[0], is_accredited=True, since=date(2026, 1, 5))
+
+    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == ["Care 0", "Care 1"]
+    page = html(visitor, f"{URL}?accredited=true")
+    card = page.split(">Care 0</a>", 1)[1].split('class="app-result"', 1)[0]
+    assert "accredited since January 2026" in card
+    assert ADD.format("Care 0") in card
+
+
 def label_count(page: str, label: str) -> str:
     return re.search(rf">{re.escape(label)} \((\d+)\)</label>", page).group(1)  # type: ignore[union-attr]
 
