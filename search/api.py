@@ -28,7 +28,7 @@ class SearchUnavailable(Exception):
 class SearchBackend(Protocol):
     name: str
 
-    def search(self, search: ProviderSearch) -> SearchResults: ...
+    def search(self, search: ProviderSearch, *, version: str | None = None) -> SearchResults: ...
 
     def filter_queryset(
         self, queryset: QuerySet[Provider], search: ProviderSearch, *, ignore_kinds: bool = False
@@ -77,21 +77,21 @@ def search_providers(search: ProviderSearch, *, version: str | None = None) -> S
             memo.set(version, key, cached)
     if cached is not None:
         return cached
-    results = _search_backend(search)
+    results = _search_backend(search, version)
     if not results.notices:
         cache.set(key, results, CACHE_SECONDS)
         memo.set(version, key, results)
     return results
 
 
-def _search_backend(search: ProviderSearch) -> SearchResults:
+def _search_backend(search: ProviderSearch, version: str) -> SearchResults:
     backend = get_backend()
     try:
-        return backend.search(search)
+        return backend.search(search, version=version)
     except SearchUnavailable:
         if backend.name == "database":
             raise
         logger.warning("Search backend %s unavailable; answering from the database", backend.name)
-        results = database_backend().search(search)
+        results = database_backend().search(search, version=version)
         results.notices.append(FALLBACK_NOTICE)
         return results

@@ -31,7 +31,6 @@ from django.db.models import (
     Func,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -137,8 +136,9 @@ class TermCatalogue:
 class DatabaseSearchBackend:
     name = "database"
 
-    def search(self, search: ProviderSearch) -> SearchResults:
-        version = listings_version()
+    def search(self, search: ProviderSearch, *, version: str | None = None) -> SearchResults:
+        """One page of results with its count and facets, at `version` (the listings version: read if not given)."""
+        version = version or listings_version()
         catalogue = TermCatalogue.of_version(version)
         index = listing_bitmaps(version)
         chosen, facets = self._count_and_facets(search, catalogue, version)
@@ -669,21 +669,22 @@ def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPri
 
 
 def page_listings(ids: list[int], among: QuerySet[Provider] | None = None) -> dict[int, Provider]:
-    """The listings of a page of results by id, with what a result shows: the row without its
-    long texts, its locality, and its prices with their services (`matched_hourly_price`).
-    Two queries whatever the page size; both backends load their pages here."""
+    """The listings of a page of results by id, with what a result shows: the row without its long
+    texts and its locality, and as `hourly_prices` its (service slug, amount) an hour for
+    `matched_hourly_price`. Two queries whatever the page size; both backends load their pages here."""
     among = Provider.objects.all() if among is None else among
-    prices = Prefetch("prices", queryset=ProviderPrice.objects.select_related("service"))
-    return among.filter(pk__in=ids).defer(*HEAVY_COLUMNS).select_related("locality").prefetch_related(prices).in_bulk()
+    listings = among.filter(pk__in=ids).defer(*HEAVY_COLUMNS).select_related("locality").in_bulk()
+    for listing in listings.values():
+        listing.hourly_prices = []
+    hourly = ProviderPrice.objects.filter(provider_id__in=listings, unit=ProviderPrice.Unit.HOUR)
+    for provider_id, service, amount in hourly.values_list("provider_id", "service__slug", "amount"):
+        listings[provider_id].hourly_prices.append((service, amount))
+    return listings
 
 
-def matched_hourly_price(provider: Provider, services: tuple[str, ...]) -> Decimal | None:
-    """The hourly price to show: for the chosen services if any, else the lowest."""
-    hourly = [
-        price.amount
-        for price in provider.prices.all()
-        if price.unit == ProviderPrice.Unit.HOUR and (not services or price.service.slug in services)
-    ]
+def matched_hourly_price(listing: Provider, services: tuple[str, ...]) -> Decimal | None:
+    """The hourly price to show for a listing from `page_listings`: for the chosen services if any, else the lowest."""
+    hourly = [amount for service, amount in listing.hourly_prices if not services or service in services]
     return min(hourly) if hourly else None
 
 

@@ -107,7 +107,8 @@ class ElasticsearchSearchBackend:
     def client(self) -> Elasticsearch:
         return self._given_client or get_client()
 
-    def search(self, search: ProviderSearch) -> SearchResults:
+    def search(self, search: ProviderSearch, *, version: str | None = None) -> SearchResults:
+        """One page of results with its count and facets. The index follows the listings: `version` is unread."""
         request = self._request(search)
         try:
             response = request.execute()
