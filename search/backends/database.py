@@ -63,7 +63,7 @@ from ..bitmaps import (
 )
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
-from ..versioning import listings_version
+from ..versioning import VersionMemo, listings_version
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
@@ -144,21 +144,22 @@ class DatabaseSearchBackend:
         chosen, facets = self._count_and_facets(search, catalogue, version)
         total = len(chosen)
         if search.offset >= total:
-            page_rows = []
+            page: list[dict[str, Any]] = []
         elif self._ordered_by_bitmaps(search):
             page_ids = ordered_page(
                 index, chosen, self._relevance_keys(index, search, catalogue, version), search.offset, search.page_size
             )
-            page_rows = self._rows([{"pk": pk} for pk in page_ids], extra=[])
+            page = [{"pk": pk} for pk in page_ids]
         else:
-            page_rows = self._page(search, catalogue)
+            page = self._page(search, catalogue)
+        listings = page_listings([row["pk"] for row in page], version=version)
         hits = [
             ProviderHit(
-                provider=row,
-                distance_miles=getattr(row, "distance_miles", None),
-                matched_price=matched_hourly_price(row, search.services),
+                provider=listings[row["pk"]],
+                distance_miles=row.get("distance_miles"),
+                matched_price=matched_hourly_price(listings[row["pk"]], search.services),
             )
-            for row in page_rows
+            for row in page
         ]
         return SearchResults(
             hits=hits, total=total, page=search.page, page_size=search.page_size, facets=facets, backend=self.name
@@ -189,23 +190,13 @@ class DatabaseSearchBackend:
         matching = self.filter_queryset(Provider.objects.published(), search, catalogue=catalogue)
         return self._order(self._annotate(matching, search, catalogue), search)
 
-    def _page(self, search: ProviderSearch, catalogue: TermCatalogue) -> list[Provider]:
-        """One page of listings ordered by the database: ordered ids first (from the covering
-        index where the filters allow), then only those rows with what the page shows."""
+    def _page(self, search: ProviderSearch, catalogue: TermCatalogue) -> list[dict[str, Any]]:
+        """One page of listing ids (with their distances when near a place) ordered by the
+        database, from the covering index where the filters allow."""
         ordered = self.ordered_queryset(search, catalogue)
         extra = [name for name in ("distance_miles",) if search.near]
         with text_index_only() if search.text.strip() else nullcontext():
-            page = list(ordered.values("pk", *extra)[search.offset : search.offset + search.page_size])
-        return self._rows(page, extra)
-
-    @staticmethod
-    def _rows(page: list[dict[str, Any]], extra: list[str]) -> list[Provider]:
-        """The page's listings in its order, with what the results show (and `extra` values set on them)."""
-        rows = page_listings([row["pk"] for row in page])
-        for row in page:
-            for name in extra:
-                setattr(rows[row["pk"]], name, row[name])
-        return [rows[row["pk"]] for row in page]
+            return list(ordered.values("pk", *extra)[search.offset : search.offset + search.page_size])
 
     # Filtering -------------------------------------------------------------
 
@@ -668,18 +659,36 @@ def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPri
     )
 
 
-def page_listings(ids: list[int], among: QuerySet[Provider] | None = None) -> dict[int, Provider]:
+# The listings pages of results showed, as loaded by `page_listings`, for the current listings version.
+listings_memo = VersionMemo(entries=8192)
+
+
+def page_listings(
+    ids: list[int], among: QuerySet[Provider] | None = None, *, version: str | None = None
+) -> dict[int, Provider]:
     """The listings of a page of results by id, with what a result shows: the row without its long
     texts and its locality, and as `hourly_prices` its (service slug, amount) an hour for
-    `matched_hourly_price`. Two queries whatever the page size; both backends load their pages here."""
+    `matched_hourly_price`. Both backends load their pages here.
+
+    At a listings version (`version`), the listings any page showed are kept in this process
+    until the version changes, as every change to a listing makes a new one: only the rest are
+    read, in two queries whatever the page size. The listings are shared: read-only.
+    """
+    kept = {pk: listing for pk in ids if version and (listing := listings_memo.get(version, str(pk))) is not None}
+    missing = [pk for pk in ids if pk not in kept]
+    if not missing:
+        return kept
     among = Provider.objects.all() if among is None else among
-    listings = among.filter(pk__in=ids).defer(*HEAVY_COLUMNS).select_related("locality").in_bulk()
+    listings = among.filter(pk__in=missing).defer(*HEAVY_COLUMNS).select_related("locality").in_bulk()
     for listing in listings.values():
         listing.hourly_prices = []
     hourly = ProviderPrice.objects.filter(provider_id__in=listings, unit=ProviderPrice.Unit.HOUR)
     for provider_id, service, amount in hourly.values_list("provider_id", "service__slug", "amount"):
         listings[provider_id].hourly_prices.append((service, amount))
-    return listings
+    if version:
+        for pk, listing in listings.items():
+            listings_memo.set(version, str(pk), listing)
+    return kept | listings
 
 
 def matched_hourly_price(listing: Provider, services: tuple[str, ...]) -> Decimal | None:

@@ -108,7 +108,7 @@ class ElasticsearchSearchBackend:
         return self._given_client or get_client()
 
     def search(self, search: ProviderSearch, *, version: str | None = None) -> SearchResults:
-        """One page of results with its count and facets. The index follows the listings: `version` is unread."""
+        """One page of results with its count and facets; its listings as kept for `version` (`page_listings`)."""
         request = self._request(search)
         try:
             response = request.execute()
@@ -116,7 +116,7 @@ class ElasticsearchSearchBackend:
             logger.warning("Elasticsearch search failed: %s", error)
             raise search_unavailable()(str(error)) from error
         ids = [int(hit.meta.id) for hit in response.hits]
-        by_id = page_listings(ids, among=Provider.objects.published())
+        by_id = page_listings(ids, among=Provider.objects.published(), version=version)
         hits = [
             ProviderHit(
                 provider=by_id[provider_id],

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import ListingText, Provider, ProviderPrice
+from marketplace.providers.services import provider_set_accreditation
 from search.backends.database import DatabaseSearchBackend, text_index_only, text_matches
 from search.query import Point, ProviderSearch, SearchResults, Sort, WorkerGender
-from search.versioning import VersionMemo
+from search.versioning import VersionMemo, listings_version
 from tests.factories import (
     ClientGroupFactory,
     LanguageFactory,
@@ -418,6 +420,27 @@ def test_pages_split_the_results_without_overlap():
     assert pages[0].page_count == 3
     assert (pages[1].first_index, pages[1].last_index) == (4, 6)
     assert search(page=4, page_size=3).hits == []
+
+
+def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
+    care = ServiceTypeFactory(slug="personal-care", name="Personal care")
+    listings = [ProviderFactory(name=f"Care provider {index}", services=[care]) for index in range(3)]
+    ProviderPriceFactory(provider=listings[0], service=care, amount=Decimal("17.50"))
+    backend = DatabaseSearchBackend()
+    version = listings_version()
+    first = backend.search(ProviderSearch(), version=version)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = backend.search(ProviderSearch(services=("personal-care",)), version=version)
+    assert not [query for query in queries if '"providers_provider"."summary"' in query["sql"]]
+    assert [hit.provider for hit in again.hits] == [hit.provider for hit in first.hits]
+    assert again.hits[0].matched_price == Decimal("17.50")
+
+    provider_set_accreditation(provider=listings[2], is_accredited=True, since=date(2026, 1, 5))
+
+    changed = backend.search(ProviderSearch(), version=listings_version())
+    assert changed.hits[0].provider.name == "Care provider 2"
+    assert changed.hits[0].provider.accredited_since == date(2026, 1, 5)
 
 
 @pytest.mark.parametrize(
