@@ -659,8 +659,9 @@ def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPri
     )
 
 
-# The listings pages of results showed, as loaded by `page_listings`, for the current listings version.
-listings_memo = VersionMemo(entries=8192)
+# The listings pages of results showed, as loaded by `page_listings`, for the current listings version
+# (about 4 KB each, so at most about 17 MB a worker).
+listings_memo = VersionMemo(entries=4096)
 
 
 def page_listings(
