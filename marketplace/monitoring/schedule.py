@@ -26,7 +26,7 @@ visit is the latest finalised or published one (drafts are not decided yet).
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -80,46 +80,57 @@ class NextMonitoring:
     reasons: tuple[str, ...]
 
 
-def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None) -> NextMonitoring:
-    """When the next monitoring visit is due, how long the interval is and why (pure: no database)."""
+def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None, explain: bool = True) -> NextMonitoring:
+    """When the next monitoring visit is due, how long the interval is and why (pure: no database).
+
+    `explain=False` leaves the reasons out: for counting dates over every provider, where writing
+    each one's reasons would cost more than the rule itself.
+    """
     today = today or timezone.localdate()
     if facts.last_visited_on is None:
         due_on = min(facts.member_since, today) if facts.member_since else today
-        return NextMonitoring(due_on=due_on, interval_months=None, reasons=("Never visited: due now",))
+        return NextMonitoring(
+            due_on=due_on, interval_months=None, reasons=("Never visited: due now",) if explain else ()
+        )
 
     base = facts.frequency_months or DEFAULT_FREQUENCY_MONTHS
     interval = base
-    reasons = [f"Every {_months(base)} under the arrangement"]
+    reasons = [f"Every {_months(base)} under the arrangement"] if explain else []
     rating = facts.last_overall_rating
     if rating in RATING_INTERVAL_MONTHS:
         interval = min(interval, RATING_INTERVAL_MONTHS[rating])
-        reasons.append(f"Last rated {Rating(rating).label}: within {_months(RATING_INTERVAL_MONTHS[rating])}")
+        if explain:
+            reasons.append(f"Last rated {Rating(rating).label}: within {_months(RATING_INTERVAL_MONTHS[rating])}")
     elif rating == Rating.EXCELLENT:
         interval = max(base, int(base * EXCELLENT_EXTENSION))
-        reasons.append(f"Last rated Excellent: interval extended to {interval} months")
-
-    caps: list[tuple[bool, int, str]] = [
-        (facts.cqc_rating == Provider.CqcRating.INADEQUATE, CQC_INADEQUATE_MONTHS, "CQC rated Inadequate"),
-        (
-            facts.cqc_rating == Provider.CqcRating.REQUIRES_IMPROVEMENT,
-            CQC_REQUIRES_IMPROVEMENT_MONTHS,
-            "CQC rated Requires improvement",
-        ),
-        (
-            facts.approved_complaints_recently > 0,
-            COMPLAINT_MONTHS,
-            f"{facts.approved_complaints_recently} approved complaint"
-            f"{'s' if facts.approved_complaints_recently != 1 else ''} in the last {COMPLAINT_WINDOW_MONTHS} months",
-        ),
-        (facts.has_lapsed_required_check, LAPSED_CHECK_MONTHS, "A required vetting check has expired"),
-    ]
-    for applies, months, reason in caps:
-        if applies:
-            interval = min(interval, months)
-            reasons.append(f"{reason}: within {_months(months)}")
+        if explain:
+            reasons.append(f"Last rated Excellent: interval extended to {interval} months")
+    for months, reason in _caps(facts):
+        interval = min(interval, months)
+        if explain:
+            reasons.append(f"{reason()}: within {_months(months)}")
     return NextMonitoring(
         due_on=add_months(facts.last_visited_on, interval), interval_months=interval, reasons=tuple(reasons)
     )
+
+
+def _caps(facts: ScheduleFacts) -> Iterator[tuple[int, Callable[[], str]]]:
+    """The "at most" rules that apply to these facts: each cap in months, and its reason (written only if asked)."""
+    if facts.cqc_rating == Provider.CqcRating.INADEQUATE:
+        yield CQC_INADEQUATE_MONTHS, lambda: "CQC rated Inadequate"
+    if facts.cqc_rating == Provider.CqcRating.REQUIRES_IMPROVEMENT:
+        yield CQC_REQUIRES_IMPROVEMENT_MONTHS, lambda: "CQC rated Requires improvement"
+    complaints = facts.approved_complaints_recently
+    if complaints > 0:
+        yield (
+            COMPLAINT_MONTHS,
+            lambda: (
+                f"{complaints} approved complaint{'s' if complaints != 1 else ''} "
+                f"in the last {COMPLAINT_WINDOW_MONTHS} months"
+            ),
+        )
+    if facts.has_lapsed_required_check:
+        yield LAPSED_CHECK_MONTHS, lambda: "A required vetting check has expired"
 
 
 @dataclass
@@ -188,12 +199,12 @@ class _Due:
 
 
 def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
-    """The schedule as plain values, soonest first (two queries; no provider rows are built)."""
+    """The schedule as plain values, soonest first, without reasons (two queries; no provider rows are built)."""
     schedule = [
         _Due(
             provider_id=pk,
             provider_name=name,
-            result=next_monitoring_due(facts, today=today),
+            result=next_monitoring_due(facts, today=today, explain=False),
             facts=facts,
             arrangements=arrangements,
         )
@@ -290,7 +301,7 @@ def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
             provider=providers[due.provider_id],
             due_on=due.result.due_on,
             interval_months=due.result.interval_months,
-            reasons=due.result.reasons,
+            reasons=next_monitoring_due(due.facts, today=today).reasons,
             last_visited_on=due.facts.last_visited_on,
             last_overall_rating=due.facts.last_overall_rating,
             arrangements=due.arrangements,

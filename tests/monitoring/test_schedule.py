@@ -51,6 +51,28 @@ def test_never_visited_is_due_from_the_day_it_joined():
     assert result.reasons == ("Never visited: due now",)
 
 
+def test_leaving_the_reasons_out_gives_the_same_date_and_interval():
+    ratings = ["", "poor", "requires_improvement", "good", "excellent"]
+    for visited in (None, LAST_VISIT):
+        for rating in ratings:
+            for cqc in ("", Provider.CqcRating.INADEQUATE, Provider.CqcRating.REQUIRES_IMPROVEMENT):
+                for complaints, lapsed in ((0, False), (2, False), (0, True), (1, True)):
+                    facts = ScheduleFacts(
+                        last_visited_on=visited,
+                        last_overall_rating=rating,
+                        frequency_months=6,
+                        cqc_rating=cqc,
+                        approved_complaints_recently=complaints,
+                        has_lapsed_required_check=lapsed,
+                        member_since=date(2026, 1, 5),
+                    )
+                    explained = next_monitoring_due(facts, today=TODAY)
+                    counted = next_monitoring_due(facts, today=TODAY, explain=False)
+                    assert (counted.due_on, counted.interval_months) == (explained.due_on, explained.interval_months)
+                    assert counted.reasons == ()
+                    assert explained.reasons
+
+
 def test_never_visited_without_a_start_date_is_due_today():
     assert next_monitoring_due(ScheduleFacts(), today=TODAY).due_on == TODAY
 
