@@ -53,13 +53,6 @@ def chosen_filter_count(query: QueryDict) -> int:
     return sum(len([value for value in query.getlist(name) if value.strip()]) for name in FILTER_FIELDS)
 
 
-def filter_panel_key(query: QueryDict, *, has_results: bool) -> str:
-    """What the rendered filter panel depends on besides the listings version: the choices in the
-    query string (not the page or the sort, which the panel does not show) and whether there are counts."""
-    chosen = sorted((name, values) for name, values in query.lists() if name not in ("page", "sort"))
-    return f"{has_results}:{chosen!r}"
-
-
 @dataclass(frozen=True)
 class RenderedResults:
     """The directory's results page as every visitor sees it, with a hole where each result's shortlist button goes.
@@ -215,9 +208,8 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "results": None,
         "chosen_filter_count": chosen_filter_count(request.GET),
-        # The rendered filter panel is cached by these two (templates/cms/directory_results.html).
+        # The version the kept cards and choice groups belong to (result_cards, govuk's facet_choices).
         "listings_version": version,
-        "filter_panel_key": filter_panel_key(request.GET, has_results=False),
     }
     if not form.is_valid():
         context["error_list"] = [
@@ -226,7 +218,6 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         return context
     search = filterset.search_query()
     results = search_providers(search, version=version)
-    context["filter_panel_key"] = filter_panel_key(request.GET, has_results=True)
     context["search"] = search
     context["results"] = results
     # One query for the page of results, whatever its length.

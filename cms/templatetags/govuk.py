@@ -3,16 +3,20 @@ query strings for links, money and distance in plain English, and the
 council's brand colour made safe to put in a style sheet."""
 
 import re
+import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms, template
 from django.forms import BoundField
+from django.template.loader import render_to_string
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.core.forms import error_summary_items as form_error_summary_items
+from search.versioning import VersionMemo
 
 register = template.Library()
 
@@ -90,6 +94,56 @@ def field_options(
             }
         )
     return options
+
+
+# Search forms' groups of choices as rendered for the current listings version, cut at their count holes.
+choices_memo = VersionMemo(entries=1024)
+# A new random mark each process: no label or hint can contain it.
+COUNT_HOLE = f"\x00{secrets.token_hex(16)}\x00"
+
+
+@dataclass(frozen=True)
+class _CountHole:
+    """A facet value whose count is a hole: `field_options` reads `value` and `count` from each."""
+
+    value: str
+    count: str
+
+
+@register.simple_tag(takes_context=True)
+def facet_choices(
+    context: template.Context,
+    template_name: str,
+    field: BoundField,
+    facet: list[Any] | str | None = None,
+    **options: Any,
+) -> SafeString:
+    """`{% include template_name with field=field facet=facet ... only %}`, kept between searches (decision 0051).
+
+    A search's checkboxes or radios differ from one search to the next only by
+    what is ticked and by their counts. So each group is rendered once per
+    listings version (`listings_version` in the context) and ticked values,
+    with a hole where each count goes, and each search puts its own counts in.
+    A field with errors, or a page without a listings version, is rendered afresh.
+    """
+    version = context.get("listings_version")
+    if not version or field.errors:
+        return render_to_string(template_name, {"field": field, "facet": facet, **options})
+    counts = {facet_value.value: facet_value.count for facet_value in facet} if isinstance(facet, list) else None
+    values = [str(value) for value, _ in getattr(field.field, "choices", ())]
+    key = repr(
+        (template_name, field.html_name, sorted(_chosen_values(field)), counts is None, sorted(options.items()))
+    )
+    parts: tuple[str, ...] | None = choices_memo.get(version, key)
+    if parts is None:
+        holes = [_CountHole(value, f"{COUNT_HOLE}{index}{COUNT_HOLE}") for index, value in enumerate(values)]
+        with_holes = {"field": field, "facet": facet if counts is None else holes, **options}
+        parts = tuple(render_to_string(template_name, with_holes).split(COUNT_HOLE))
+        choices_memo.set(version, key, parts)
+    if counts is None:
+        return mark_safe(parts[0])  # the component's own output: no holes without counts
+    filled = [part if index % 2 == 0 else str(counts.get(values[int(part)], 0)) for index, part in enumerate(parts)]
+    return mark_safe("".join(filled))  # the component's output with whole numbers in its holes
 
 
 @register.filter

@@ -1,0 +1,103 @@
+"""The search form's groups of choices, kept per listings version with holes for their counts (decision 0051).
+
+`facet_choices` must draw exactly what the GOV.UK component draws when included
+directly, whatever is ticked and whatever the counts, and must not draw a kept
+group again for another search's counts.
+"""
+
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.http import QueryDict
+from django.template import Context
+from django.template.loader import render_to_string
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cms.templatetags import govuk
+from search.filters import ProviderSearchFilterSet
+from search.query import FacetValue
+from search.versioning import listings_version
+from tests.factories import ServiceTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+SERVICES = ["personal-care", "respite", "day-opportunities"]
+# (component, field, its facet in the results, the options the directory gives it)
+GROUPS: list[tuple[str, str, bool, dict[str, Any]]] = [
+    ("govuk/checkboxes.html", "kind", True, {"small": True, "hide_when_empty": True}),
+    ("govuk/checkboxes.html", "service", True, {"legend": "Support offered", "small": True, "hide_when_empty": True}),
+    ("govuk/radios.html", "gender", True, {"legend": "Gender", "small": True, "empty_is_default": True}),
+    ("govuk/checkboxes.html", "day", False, {"legend": "Days support is needed", "small": True}),
+]
+
+
+@pytest.fixture
+def services() -> None:
+    for slug in SERVICES:
+        ServiceTypeFactory(slug=slug, name=slug.replace("-", " ").capitalize())
+
+
+def both_ways(query: str, group: tuple[str, str, bool, dict[str, Any]], counts: dict[str, int]) -> tuple[str, str]:
+    """The group drawn by including its component directly, and by `facet_choices`."""
+    template_name, name, has_facet, options = group
+    version = listings_version()
+    form = ProviderSearchFilterSet(QueryDict(query), version=version).form
+    assert form.is_valid(), form.errors
+    field = form[name]
+    facet = [FacetValue(value=value, label=value, count=count) for value, count in counts.items()]
+    if not has_facet:
+        facet = None
+    direct = render_to_string(template_name, {"field": field, "facet": facet, **options})
+    kept = govuk.facet_choices(Context({"listings_version": version}), template_name, field, facet, **options)
+    return direct, kept
+
+
+choice_values = {
+    "kind": ["personal_assistant", "micro_provider", "day_service", "home_care_agency"],
+    "service": SERVICES,
+    "gender": ["female", "male", "non_binary"],
+    "day": ["mon", "tue", "sun"],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    group=st.sampled_from(GROUPS),
+    data=st.data(),
+)
+def test_a_kept_group_draws_what_the_component_draws_for_any_ticks_and_counts(services, group, data):
+    values = choice_values[group[1]]
+    ticked = data.draw(st.lists(st.sampled_from(values), unique=True, max_size=1 if group[1] == "gender" else 3))
+    query = "&".join(f"{group[1]}={value}" for value in ticked)
+    for _ in range(2):  # drawn, then from the memo with other counts
+        counts = data.draw(st.dictionaries(st.sampled_from(values), st.integers(0, 200_000)))
+        direct, kept = both_ways(query, group, counts)
+        assert kept == direct
+
+
+def test_a_kept_group_is_drawn_once_for_every_search_with_the_same_ticks(services):
+    group = GROUPS[1]
+    with mock.patch.object(govuk, "render_to_string", wraps=govuk.render_to_string) as draw:
+        _, first = both_ways("service=respite", group, {"respite": 3, "personal-care": 12})
+        _, second = both_ways("service=respite", group, {"respite": 1, "personal-care": 40})
+        assert draw.call_count == 1
+        both_ways("service=respite&service=personal-care", group, {"respite": 1})
+        assert draw.call_count == 2
+    assert ">Respite (3)</label>" in first
+    assert ">Respite (1)</label>" in second
+    assert ">Personal care (40)</label>" in second
+    assert ">Day opportunities (0)</label>" in second
+
+
+def test_a_field_with_errors_is_drawn_afresh(services):
+    version = listings_version()
+    form = ProviderSearchFilterSet(QueryDict("service=nonsense"), version=version).form
+    assert not form.is_valid()
+    with mock.patch.object(govuk, "render_to_string", wraps=govuk.render_to_string) as draw:
+        for _ in range(2):
+            context = Context({"listings_version": version})
+            html = govuk.facet_choices(context, "govuk/checkboxes.html", form["service"])
+            assert "Choose from the options in the list." in html
+        assert draw.call_count == 2
