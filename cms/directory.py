@@ -6,6 +6,7 @@ providers selectors'.
 
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -173,13 +174,15 @@ def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[S
         provider = hit.provider
         paid_online = str(provider.uuid) in context["paid_online"]
         key = f"{provider.pk}:{today}:{page_url}:{paid_online}:{hit.distance_miles!r}:{hit.matched_price}"
-        parts: tuple[str, ...] | None = cards_memo.get(version, key)
-        if parts is None:
-            card = {"hit": hit, "provider": provider, "page_url": page_url, "paid_online": paid_online, "hole": hole}
-            parts = tuple(render_to_string("cms/includes/directory_result.html", card).split(hole))
-            cards_memo.set(version, key, parts)
+        card = {"hit": hit, "provider": provider, "page_url": page_url, "paid_online": paid_online, "hole": hole}
+        parts = cards_memo.get_or_set(version, key, partial(_card_parts, card))
         cards.append(mark_safe(hole.join(parts)))
     return cards
+
+
+def _card_parts(card: dict[str, Any]) -> tuple[str, ...]:
+    """One result card rendered, cut at its shortlist holes."""
+    return tuple(render_to_string("cms/includes/directory_result.html", card).split(card["hole"]))
 
 
 def query_without(query: QueryDict, *names: str) -> str:

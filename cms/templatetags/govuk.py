@@ -134,12 +134,13 @@ def facet_choices(
     key = repr(
         (template_name, field.html_name, sorted(_chosen_values(field)), counts is None, sorted(options.items()))
     )
-    parts: tuple[str, ...] | None = choices_memo.get(version, key)
-    if parts is None:
+
+    def with_holes() -> tuple[str, ...]:
         holes = [_CountHole(value, f"{COUNT_HOLE}{index}{COUNT_HOLE}") for index, value in enumerate(values)]
-        with_holes = {"field": field, "facet": facet if counts is None else holes, **options}
-        parts = tuple(render_to_string(template_name, with_holes).split(COUNT_HOLE))
-        choices_memo.set(version, key, parts)
+        context = {"field": field, "facet": facet if counts is None else holes, **options}
+        return tuple(render_to_string(template_name, context).split(COUNT_HOLE))
+
+    parts = choices_memo.get_or_set(version, key, with_holes)
     if counts is None:
         return mark_safe(parts[0])  # the component's own output: no holes without counts
     filled = [part if index % 2 == 0 else str(counts.get(values[int(part)], 0)) for index, part in enumerate(parts)]
