@@ -55,7 +55,11 @@ CSRF_MARK = b"\x00page-cache-csrf\x00"
 CACHEABLE_TYPES = ("text/html",)
 ALLOWED_VARY = {"cookie", "accept-encoding"}
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
-ANY_TOKEN = re.compile(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+# Every byte but an ASCII letter or digit made a space: the page's runs of letters and digits are then its
+# words, and a CSRF token is one of 64. Three times quicker over a results page than a regular expression
+# with lookarounds, which tries every position (decision 0052).
+TOKEN_LENGTH = 64
+NOT_TOKEN_TO_SPACE = bytes(byte if chr(byte).isascii() and chr(byte).isalnum() else 32 for byte in range(256))
 
 # Whole pages in this process, without pickling, for the current version (a few dozen addresses
 # take most visits; each entry is one page's bytes).
@@ -131,6 +135,11 @@ def _wrote_state(request: HttpRequest) -> bool:
     return bool(messages is not None and getattr(messages, "_queued_messages", None))
 
 
+def possible_tokens(body: bytes) -> list[bytes]:
+    """Every run of exactly 64 ASCII letters and digits in the body: where a CSRF token could be."""
+    return [word for word in body.translate(NOT_TOKEN_TO_SPACE).split() if len(word) == TOKEN_LENGTH]
+
+
 def page_to_keep(request: HttpRequest, response: HttpResponseBase) -> CachedPage | None:
     """The response as it may be served to the next visitor, or None when it must not be kept."""
     if not isinstance(response, HttpResponse) or response.streaming or response.status_code != 200:
@@ -163,7 +172,7 @@ def page_to_keep(request: HttpRequest, response: HttpResponseBase) -> CachedPage
             return match.group(0).replace(match.group(1), CSRF_MARK)
 
         body = CSRF_INPUT.sub(to_mark, body)
-        if any(is_this_token(token) for token in ANY_TOKEN.findall(body)):
+        if any(is_this_token(token) for token in possible_tokens(body)):
             return None  # the token is somewhere other than a form's hidden input
     session = getattr(request, "session", None)
     vary = response.get("Vary", "")

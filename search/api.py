@@ -8,7 +8,6 @@ import logging
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from marketplace.providers.models import Provider
@@ -55,31 +54,28 @@ def database_backend() -> SearchBackend:
 
 
 def search_providers(search: ProviderSearch, *, version: str | None = None) -> SearchResults:
-    """The results of a search, from the cache when the listings have not changed since it was last asked.
+    """The results of a search, from this worker's memo when the listings have not changed since it was last asked.
 
-    Results are cached by the listings version (search/versioning.py), the
+    Results are kept by the listings version (search/versioning.py), the
     day (the order puts recently confirmed availability first) and the whole
-    search, so a cached answer is exactly what the backend would say now.
-    Answers from the fallback are never cached: the search server may be back
-    on the next request.
+    search, so a kept answer is exactly what the backend would say now. They
+    are kept in this process only, as objects: what the workers share is the
+    rendered page (cms.directory, cms.page_cache), and pickling a page of
+    listings into the shared cache cost a new search about a tenth of its time
+    (decision 0052). Answers from the fallback are never kept: the search
+    server may be back on the next request.
     """
     from django.utils import timezone
 
-    from .versioning import CACHE_SECONDS, cache_key, listings_version, memo
+    from .versioning import cache_key, listings_version, memo
 
     version = version or listings_version()
     key = cache_key("results", version, settings.SEARCH_BACKEND, timezone.localdate().isoformat(), search)
-    # This worker's own copy first (no unpickling), then the cache the workers share.
     cached = memo.get(version, key)
-    if cached is None:
-        cached = cache.get(key)
-        if cached is not None:
-            memo.set(version, key, cached)
     if cached is not None:
         return cached
     results = _search_backend(search, version)
     if not results.notices:
-        cache.set(key, results, CACHE_SECONDS)
         memo.set(version, key, results)
     return results
 

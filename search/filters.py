@@ -16,7 +16,7 @@ from marketplace.providers.models import Provider
 from .backends.database import TermCatalogue
 from .query import Point, ProviderSearch, Sort, WorkerGender
 from .synonyms import service_named_by
-from .versioning import listings_version
+from .versioning import VersionMemo, listings_version
 
 MAX_TEXT_LENGTH = 100
 MAX_PAGE = 1000
@@ -37,6 +37,10 @@ SORT_CHOICES = [
     (Sort.DISTANCE.value, "Distance"),
     (Sort.PRICE.value, "Price (lowest first)"),
 ]
+
+
+# Each FilterSet class's form for the current listings version, made once per process (get_form_class).
+form_classes = VersionMemo(entries=16)
 
 
 class TermsFilter(django_filters.MultipleChoiceFilter):
@@ -131,13 +135,27 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
     def __init__(self, *args: Any, version: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._place: Point | None = None
-        form = self.form
+        self.version = version or listings_version(self.request)
         # The terms as the search will read them: one catalogue per listings version in this process.
-        self.catalogue = TermCatalogue.of_version(version or listings_version(self.request))
+        self.catalogue = TermCatalogue.of_version(self.version)
+        self.form.clean = self._clean_form
+
+    def get_form_class(self) -> type[forms.Form]:
+        """This FilterSet's form with the version's terms as choices and the directory's messages.
+
+        Made once per class and listings version in each process and kept
+        (decision 0052): each request's form is then only an instance of it.
+        """
+        key = f"{type(self).__module__}.{type(self).__qualname__}"
+        return form_classes.get_or_set(self.version, key, self._make_form_class)
+
+    def _make_form_class(self) -> type[forms.Form]:
+        form_class: type[forms.Form] = super().get_form_class()
+        fields = form_class.base_fields
         for name, term_filter in self.filters.items():
             if isinstance(term_filter, TermsFilter):
-                form.fields[name].choices = self.catalogue.choices(term_filter.facet)
-        form.fields["page"].error_messages.update(
+                fields[name].choices = self.catalogue.choices(term_filter.facet)  # type: ignore[attr-defined]
+        fields["page"].error_messages.update(
             {
                 "invalid": "Page must be a whole number.",
                 "min_value": "Page must be 1 or more.",
@@ -145,7 +163,7 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
                 "max_decimal_places": "Page must be a whole number.",
             }
         )
-        form.fields["max_price"].error_messages.update(
+        fields["max_price"].error_messages.update(
             {
                 "invalid": "Enter the maximum price as a number of pounds, like 18 or 18.50.",
                 "min_value": "Maximum price must be more than £0.",
@@ -154,17 +172,17 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
                 "max_digits": f"Maximum price must be £{MAX_PRICE} or less.",
             }
         )
-        form.fields["q"].error_messages["max_length"] = f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."
-        form.fields["near"].error_messages["max_length"] = "Postcode or town must be 60 characters or fewer."
+        fields["q"].error_messages["max_length"] = f"Search words must be {MAX_TEXT_LENGTH} characters or fewer."
+        fields["near"].error_messages["max_length"] = "Postcode or town must be 60 characters or fewer."
         for name, noun in (("day", "day"), ("time", "time of day"), ("kind", "type of provider")):
-            form.fields[name].error_messages["invalid_choice"] = f"Choose a {noun} from the list."
+            fields[name].error_messages["invalid_choice"] = f"Choose a {noun} from the list."
         for name in ("service", "client_group", "language"):
-            form.fields[name].error_messages["invalid_choice"] = "Choose from the options in the list."
-        form.fields["radius"].error_messages["invalid_choice"] = "Choose a distance from the list."
-        form.fields["sort"].error_messages["invalid_choice"] = "Choose how to sort from the list."
-        form.fields["gender"].error_messages["invalid_choice"] = "Choose a gender from the list."
-        form.fields["match"].error_messages["invalid_choice"] = "Choose what to match from the list."
-        form.clean = self._clean_form
+            fields[name].error_messages["invalid_choice"] = "Choose from the options in the list."
+        fields["radius"].error_messages["invalid_choice"] = "Choose a distance from the list."
+        fields["sort"].error_messages["invalid_choice"] = "Choose how to sort from the list."
+        fields["gender"].error_messages["invalid_choice"] = "Choose a gender from the list."
+        fields["match"].error_messages["invalid_choice"] = "Choose what to match from the list."
+        return form_class
 
     def _clean_form(self) -> dict[str, Any]:
         form = self.form

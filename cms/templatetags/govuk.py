@@ -96,8 +96,8 @@ def field_options(
     return options
 
 
-# Search forms' groups of choices as rendered for the current listings version, cut at their count holes.
-choices_memo = VersionMemo(entries=1024)
+# Search forms' fields as rendered for the current listings version, cut at their count holes.
+fields_memo = VersionMemo(entries=1024)
 # A new random mark each process: no label or hint can contain it.
 COUNT_HOLE = f"\x00{secrets.token_hex(16)}\x00"
 
@@ -111,20 +111,22 @@ class _CountHole:
 
 
 @register.simple_tag(takes_context=True)
-def facet_choices(
+def search_field(
     context: template.Context,
     template_name: str,
     field: BoundField,
     facet: list[Any] | str | None = None,
     **options: Any,
 ) -> SafeString:
-    """`{% include template_name with field=field facet=facet ... only %}`, kept between searches (decision 0051).
+    """`{% include template_name with field=field facet=facet ... only %}`, kept between searches.
 
-    A search's checkboxes or radios differ from one search to the next only by
-    what is ticked and by their counts. So each group is rendered once per
-    listings version (`listings_version` in the context) and ticked values,
-    with a hole where each count goes, and each search puts its own counts in.
-    A field with errors, or a page without a listings version, is rendered afresh.
+    A search form's field differs from one search to the next only by its
+    value (what is typed, chosen or ticked) and, for a group of checkboxes or
+    radios, by the counts beside its choices. So each field is rendered once
+    per listings version (`listings_version` in the context), value and
+    options, with a hole where each count goes, and each search puts its own
+    counts in (decisions 0051 and 0052). A field with errors, or a page
+    without a listings version, is rendered afresh.
     """
     version = context.get("listings_version")
     if not version or field.errors:
@@ -140,7 +142,7 @@ def facet_choices(
         context = {"field": field, "facet": facet if counts is None else holes, **options}
         return tuple(render_to_string(template_name, context).split(COUNT_HOLE))
 
-    parts = choices_memo.get_or_set(version, key, with_holes)
+    parts = fields_memo.get_or_set(version, key, with_holes)
     if counts is None:
         return mark_safe(parts[0])  # the component's own output: no holes without counts
     filled = [part if index % 2 == 0 else str(counts.get(values[int(part)], 0)) for index, part in enumerate(parts)]

@@ -16,10 +16,12 @@ from django.http import HttpResponse
 from django.middleware.csrf import _mask_cipher_secret, _unmask_cipher_token  # type: ignore[attr-defined]
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cms.invalidation import WATCHED_MODELS
 from cms.models import HomePage
-from cms.page_cache import HEADER, page_to_keep
+from cms.page_cache import HEADER, page_to_keep, possible_tokens
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_saved_in_admin, provider_set_accreditation
 from tests.factories import ProviderFactory, ProviderMembershipFactory, ProviderPriceFactory, ServiceTypeFactory
@@ -197,6 +199,23 @@ def test_a_page_showing_its_token_outside_a_form_is_not_kept() -> None:
     token = _mask_cipher_secret("a" * 32)
     assert keep(f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">') is not None
     assert keep(f"<script>const token = '{token}';</script>") is None
+
+
+# Runs of letters and digits of lengths around a token's, between bytes a page may hold (non-ASCII too).
+RUN = st.sampled_from([1, 63, 64, 65, 128]).flatmap(
+    lambda length: st.text("aZ09", min_size=length, max_size=length).map(str.encode)
+)
+GAP = st.binary(min_size=1, max_size=3).filter(
+    lambda gap: not any(chr(byte).isascii() and chr(byte).isalnum() for byte in gap)
+)
+
+
+@given(st.lists(st.tuples(RUN, GAP), max_size=6), st.booleans())
+def test_the_token_scan_finds_every_run_of_exactly_64_letters_and_digits(parts: list[Any], gap_first: bool) -> None:
+    body = b"".join(run + gap for run, gap in parts)
+    body = b"<" + body if gap_first else body
+    expected = re.findall(rb"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])", body)
+    assert possible_tokens(body) == expected
 
 
 def test_private_or_varying_responses_are_not_kept() -> None:

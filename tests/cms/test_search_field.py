@@ -1,12 +1,14 @@
-"""The search form's groups of choices, kept per listings version with holes for their counts (decision 0051).
+"""The search form's fields, kept per listings version and value, groups of choices with holes for their counts.
 
-`facet_choices` must draw exactly what the GOV.UK component draws when included
-directly, whatever is ticked and whatever the counts, and must not draw a kept
-group again for another search's counts.
+`search_field` (decisions 0051 and 0052) must draw exactly what the GOV.UK
+component draws when included directly, whatever is typed or ticked and
+whatever the counts, and must not draw a kept field again for another
+search's counts.
 """
 
 from typing import Any
 from unittest import mock
+from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
@@ -30,6 +32,10 @@ GROUPS: list[tuple[str, str, bool, dict[str, Any]]] = [
     ("govuk/checkboxes.html", "service", True, {"legend": "Support offered", "small": True, "hide_when_empty": True}),
     ("govuk/radios.html", "gender", True, {"legend": "Gender", "small": True, "empty_is_default": True}),
     ("govuk/checkboxes.html", "day", False, {"legend": "Days support is needed", "small": True}),
+    ("govuk/input.html", "q", False, {"label": "What support?", "hint": "For example", "limit_length": True}),
+    ("govuk/input.html", "max_price", False, {"prefix": "£", "width": 5, "inputmode": "decimal"}),
+    ("govuk/select.html", "radius", False, {"label": "Distance from there", "default": 10}),
+    ("govuk/select.html", "sort", False, {}),
 ]
 
 
@@ -40,17 +46,17 @@ def services() -> None:
 
 
 def both_ways(query: str, group: tuple[str, str, bool, dict[str, Any]], counts: dict[str, int]) -> tuple[str, str]:
-    """The group drawn by including its component directly, and by `facet_choices`."""
+    """The field drawn by including its component directly, and by `search_field`."""
     template_name, name, has_facet, options = group
     version = listings_version()
     form = ProviderSearchFilterSet(QueryDict(query), version=version).form
-    assert form.is_valid(), form.errors
+    form.is_valid()
     field = form[name]
     facet = [FacetValue(value=value, label=value, count=count) for value, count in counts.items()]
     if not has_facet:
         facet = None
     direct = render_to_string(template_name, {"field": field, "facet": facet, **options})
-    kept = govuk.facet_choices(Context({"listings_version": version}), template_name, field, facet, **options)
+    kept = govuk.search_field(Context({"listings_version": version}), template_name, field, facet, **options)
     return direct, kept
 
 
@@ -59,7 +65,14 @@ choice_values = {
     "service": SERVICES,
     "gender": ["female", "male", "non_binary"],
     "day": ["mon", "tue", "sun"],
+    # Typed values, some the form refuses (drawn afresh with their error), some with characters to escape.
+    "q": ["personal care", " care ", "<b>&amp;\"'", "x" * 101],
+    "max_price": ["18", "18.50", "0", "lots", "18.505"],
+    "radius": ["1", "10", "40", "7"],
+    "sort": ["relevance", "price", "distance", "sideways"],
 }
+# One value at most: a text box or a select has a single value.
+SINGLE = {"gender", "q", "max_price", "radius", "sort"}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -67,17 +80,17 @@ choice_values = {
     group=st.sampled_from(GROUPS),
     data=st.data(),
 )
-def test_a_kept_group_draws_what_the_component_draws_for_any_ticks_and_counts(services, group, data):
+def test_a_kept_field_draws_what_the_component_draws_for_any_value_and_counts(services, group, data):
     values = choice_values[group[1]]
-    ticked = data.draw(st.lists(st.sampled_from(values), unique=True, max_size=1 if group[1] == "gender" else 3))
-    query = "&".join(f"{group[1]}={value}" for value in ticked)
+    ticked = data.draw(st.lists(st.sampled_from(values), unique=True, max_size=1 if group[1] in SINGLE else 3))
+    query = urlencode([(group[1], value) for value in ticked])
     for _ in range(2):  # drawn, then from the memo with other counts
         counts = data.draw(st.dictionaries(st.sampled_from(values), st.integers(0, 200_000)))
         direct, kept = both_ways(query, group, counts)
         assert kept == direct
 
 
-def test_a_kept_group_is_drawn_once_for_every_search_with_the_same_ticks(services):
+def test_a_kept_field_is_drawn_once_for_every_search_with_the_same_value(services):
     group = GROUPS[1]
     with mock.patch.object(govuk, "render_to_string", wraps=govuk.render_to_string) as draw:
         _, first = both_ways("service=respite", group, {"respite": 3, "personal-care": 12})
@@ -98,6 +111,6 @@ def test_a_field_with_errors_is_drawn_afresh(services):
     with mock.patch.object(govuk, "render_to_string", wraps=govuk.render_to_string) as draw:
         for _ in range(2):
             context = Context({"listings_version": version})
-            html = govuk.facet_choices(context, "govuk/checkboxes.html", form["service"])
+            html = govuk.search_field(context, "govuk/checkboxes.html", form["service"])
             assert "Choose from the options in the list." in html
         assert draw.call_count == 2
