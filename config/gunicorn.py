@@ -13,7 +13,7 @@ scripts/run-dev.sh, scripts/bench.sh): `gunicorn -c config/gunicorn.py config.ws
   shared.
 
 Everything can be changed from the environment: WEB_CONCURRENCY (workers),
-GUNICORN_THREADS, GUNICORN_BIND, GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS,
+GUNICORN_THREADS, GUNICORN_WORKER_CONNECTIONS, GUNICORN_BIND, GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS,
 GUNICORN_ACCESS_LOG ("-" for standard output, empty for none).
 """
 
@@ -26,6 +26,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 keepalive = 5
+# Connections a worker holds at once: its threads' and two kept alive between requests. A worker
+# then cannot take every connection of a small pool of kept-alive ones (a proxy's, the benchmark's
+# eight) while the other worker idles: the rest wait in the shared backlog for a worker with room.
+# At gunicorn's default of 1,000, wrk's eight sometimes all landed on one worker, and that page
+# measured a third of its throughput (decision 0052).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(threads + 2)))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # Workers are replaced after this many requests (0: never; the benchmark's load would otherwise
 # restart them mid-run).

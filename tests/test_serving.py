@@ -92,6 +92,9 @@ def test_gunicorn_uses_threaded_workers_and_loads_the_app_before_forking() -> No
     assert config.threads >= 2
     assert config.preload_app is True
     assert config.keepalive > 0
+    # Room for connections kept alive, but few enough that a small pool of them spreads over the workers
+    # rather than all landing on one (decision 0052).
+    assert config.threads < config.worker_connections < 2 * config.threads
 
 
 @pytest.mark.parametrize("path", ["Dockerfile", "docker-compose.yml", "scripts/run-dev.sh", "scripts/bench.sh"])
