@@ -20,7 +20,7 @@ def test_cold_searches_are_distinct_valid_directory_searches():
 
     searches = Command().cold_searches()
 
-    assert len(searches) == min(COLD_SEARCHES, 3 * 4 * 4 * 8 * 4 * 2)
+    assert len(searches) == min(2 * COLD_SEARCHES, 3 * 4 * 4 * 8 * 5 * 2)
     assert len(set(searches)) == len(searches)
     assert searches == Command().cold_searches()  # the same order every run
     for path in searches[:50]:

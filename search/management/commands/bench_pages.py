@@ -12,13 +12,17 @@ the cheapest Django response the site has.
 
 Two directory pages measure what the whole-page cache hides (decision 0046):
 one with a session cookie (a visitor with a shortlist: the page is rendered
-every time, the search itself comes from the results cache), and one where
+every time, the search itself comes from the results memo), and two where
 every request is a different search (wrk rotates through a few thousand
 filter combinations with a Lua script, each thread its own share), so the
 page, the search and its facet counts are all computed afresh: the honest
-cold case. The commissioners' morning dashboard is requested one at a time
-over HTTP with a commissioner's stored session (median of ten, after one to
-warm it), and its queries counted in this process.
+cold case. The first of those starts just after a new listings version, as
+after a start or any change to a listing, when each worker's per-listing
+memos are empty; the second follows it on the same version with another
+few thousand searches, as on a worker that has been serving searches.
+The commissioners' morning dashboard is requested one at a time over HTTP
+with a commissioner's stored session (median of ten, after one to warm it),
+and its queries counted in this process.
 
 The machine is shared: read the ratios, which come from one run, rather than
 the absolute figures.
@@ -68,6 +72,8 @@ class Page:
     count_queries: bool = True
     rotate: list[str] = field(default_factory=list)  # wrk requests these in turn instead of `path`
     cookie: str = ""  # sent with every request
+    # Count its queries without a new listings version first, so the server keeps what the row above left
+    keeps_version: bool = False
 
 
 @dataclass
@@ -158,7 +164,7 @@ class Command(BaseCommand):
         rows = []
         for page in pages:
             cold, warm = (
-                self.queries(client, page, new_version=not options["no_new_version"])
+                self.queries(client, page, new_version=not (options["no_new_version"] or page.keeps_version))
                 if page.count_queries
                 else (None, None)
             )
@@ -207,13 +213,29 @@ class Command(BaseCommand):
                 cookie=f"{settings.SESSION_COOKIE_NAME}={self.shortlist_session(slug)}",
             ),
         ]
+        # Two sets of distinct searches, one after the other: the first meets a worker whose per-listing memos
+        # (listings, result cards, form fields; decision 0051) hold only what the rows above left in them,
+        # as just after a start or a change to any listing; the second meets one that has been serving
+        # searches (the first set's), but never these.
         searches = self.cold_searches()
+        first, then = searches[:COLD_SEARCHES], searches[COLD_SEARCHES:]
         pages.append(
             Page(
-                f"directory, a different search every request (cold: {len(searches):,} searches in turn), first:",
-                searches[0],
+                f"directory, a different search every request, just after a start or a change (cold: {len(first):,} "
+                "searches in turn), first:",
+                first[0],
                 SEARCH_TARGET,
-                rotate=searches,
+                rotate=first,
+            )
+        )
+        pages.append(
+            Page(
+                f"directory, a different search every request, on a worker already serving searches (cold: another "
+                f"{len(then):,} in turn), first:",
+                then[0],
+                SEARCH_TARGET,
+                rotate=then,
+                keeps_version=True,
             )
         )
         return pages
@@ -227,7 +249,8 @@ class Command(BaseCommand):
         return session.session_key  # type: ignore[return-value]
 
     def cold_searches(self) -> list[str]:
-        """Distinct directory searches (services, who for, day, time, language, accredited) in a fixed shuffle."""
+        """Distinct directory searches (services, who for, day, time, language, accredited) in a fixed shuffle:
+        two rows' worth (2 x COLD_SEARCHES) when there are that many."""
         services = list(ServiceType.objects.order_by("sort_order", "name").values_list("slug", flat=True))
         groups = ["", *ClientGroup.objects.order_by("sort_order", "name").values_list("slug", flat=True)]
         languages = ["", *Language.objects.order_by("sort_order", "name").values_list("slug", flat=True)[:3]]
@@ -241,7 +264,7 @@ class Command(BaseCommand):
             query += [("day", day), ("time", part), ("accredited", accredited)]
             paths.append("/directory/?" + urlencode([(name, value) for name, value in query if value]))
         random.Random(17).shuffle(paths)
-        return paths[:COLD_SEARCHES]
+        return paths[: 2 * COLD_SEARCHES]
 
     def queries(self, client: Client, page: Page, *, new_version: bool = True) -> tuple[int, int]:
         """SQL queries the page runs just after a new listings version (cold), then again (warm).
