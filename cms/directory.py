@@ -211,7 +211,7 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "results": None,
         "chosen_filter_count": chosen_filter_count(request.GET),
-        # The version the kept cards and choice groups belong to (result_cards, govuk's search_field).
+        # The version the kept cards and form fields belong to (result_cards, govuk's search_field).
         "listings_version": version,
     }
     if not form.is_valid():
