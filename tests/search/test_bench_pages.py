@@ -29,6 +29,20 @@ def test_cold_searches_are_distinct_valid_directory_searches():
 
 
 @pytest.mark.django_db
+def test_the_two_cold_rows_rotate_through_different_searches_even_for_a_small_taxonomy():
+    ServiceTypeFactory(slug="only-service", name="Only service")
+    ProviderFactory()
+
+    first, then = [page for page in Command().pages("") if page.rotate]
+
+    assert first.rotate
+    assert then.rotate
+    assert not set(first.rotate) & set(then.rotate)
+    assert len(first.rotate) + len(then.rotate) == len(Command().cold_searches())
+    assert (first.keeps_version, then.keeps_version) == (False, True)
+
+
+@pytest.mark.django_db
 def test_the_shortlist_session_is_stored_with_the_listing():
     provider = ProviderFactory()
 

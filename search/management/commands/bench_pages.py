@@ -218,7 +218,9 @@ class Command(BaseCommand):
         # as just after a start or a change to any listing; the second meets one that has been serving
         # searches (the first set's), but never these.
         searches = self.cold_searches()
-        first, then = searches[:COLD_SEARCHES], searches[COLD_SEARCHES:]
+        # Halves when a small taxonomy gives fewer than two rows' worth.
+        split = min(COLD_SEARCHES, (len(searches) + 1) // 2)
+        first, then = searches[:split], searches[split:]
         pages.append(
             Page(
                 f"directory, a different search every request, just after a start or a change (cold: {len(first):,} "
