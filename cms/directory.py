@@ -234,10 +234,14 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
 def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
     """GOV.UK pagination: previous, next and a window of numbered pages."""
 
+    # The query around its page number encoded once, not once a link: each link is the same query with
+    # its own page, where the address had one (else last).
+    names = list(query)
+    at = names.index("page") if "page" in query else len(names)
+    before, after = _encoded(query, names[:at]), _encoded(query, names[at + 1 :])
+
     def url_for(page: int) -> str:
-        params = query.copy()
-        params["page"] = str(page)
-        return "?" + params.urlencode()
+        return "?" + "&".join(part for part in (before, f"page={page}", after) if part)
 
     current, last = results.page, results.page_count
     window = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
@@ -254,6 +258,13 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
         "next": url_for(current + 1) if current < last else None,
         "first": url_for(1),
     }
+
+
+def _encoded(query: QueryDict, names: list[str]) -> str:
+    part = QueryDict(mutable=True)
+    for name in names:
+        part.setlist(name, query.getlist(name))
+    return part.urlencode()
 
 
 def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:
