@@ -1,6 +1,7 @@
 """The directory search form: one FilterSet validates the query string, drives
 the HTML form and the open data API, and turns into a `ProviderSearch`."""
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +9,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.choices import BaseChoiceIterator
 
 from marketplace.places.selectors import PlaceNotFound, place_resolve
 from marketplace.providers.availability import Day, PartOfDay
@@ -43,6 +45,31 @@ SORT_CHOICES = [
 form_classes = VersionMemo(entries=16)
 
 
+class FixedChoices(BaseChoiceIterator):
+    """Choices no request changes, shared by each request's copies of the filters and form fields.
+
+    A FilterSet deep-copies its class's filters and its form deep-copies the
+    form class's fields, each request: copying every choice list was most of
+    the cost of reading a search (decision 0053). Django and django-filter
+    take a `BaseChoiceIterator` as it is, and copying this one gives itself.
+    """
+
+    def __init__(self, choices: Iterable[tuple[Any, Any]]) -> None:
+        self.choices = tuple(choices)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+    def __copy__(self) -> "FixedChoices":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "FixedChoices":
+        return self
+
+
 class TermsFilter(django_filters.MultipleChoiceFilter):
     """Taxonomy terms chosen by slug (the cleaned value is the slugs); filtering is done by the search backend.
 
@@ -55,7 +82,7 @@ class TermsFilter(django_filters.MultipleChoiceFilter):
         self.facet = facet
         kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
         kwargs.setdefault("method", "filter_by_search")
-        super().__init__(*args, choices=(), **kwargs)
+        super().__init__(*args, choices=FixedChoices(()), **kwargs)
 
 
 class ProviderSearchFilterSet(django_filters.FilterSet):
@@ -73,14 +100,14 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
     near = django_filters.CharFilter(label="Postcode or town", method="filter_by_search", max_length=60)
     radius = django_filters.TypedChoiceFilter(
         label="Distance",
-        choices=RADIUS_CHOICES,
+        choices=FixedChoices(RADIUS_CHOICES),
         coerce=int,
         empty_value=None,
         method="filter_by_search",
     )
     kind = django_filters.MultipleChoiceFilter(
         label="Type of provider",
-        choices=Provider.Kind.choices,
+        choices=FixedChoices(Provider.Kind.choices),
         widget=forms.CheckboxSelectMultiple,
         method="filter_by_search",
     )
@@ -88,13 +115,16 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
     client_group = TermsFilter(label="Who the support is for", facet="client_groups")
     language = TermsFilter(label="Languages spoken", facet="languages")
     gender = django_filters.ChoiceFilter(
-        label="Gender of worker", choices=GENDER_CHOICES, empty_label="Any", method="filter_by_search"
+        label="Gender of worker", choices=FixedChoices(GENDER_CHOICES), empty_label="Any", method="filter_by_search"
     )
     day = django_filters.MultipleChoiceFilter(
-        label="Days", choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple, method="filter_by_search"
+        label="Days", choices=FixedChoices(DAY_CHOICES), widget=forms.CheckboxSelectMultiple, method="filter_by_search"
     )
     time = django_filters.MultipleChoiceFilter(
-        label="Time of day", choices=PART_CHOICES, widget=forms.CheckboxSelectMultiple, method="filter_by_search"
+        label="Time of day",
+        choices=FixedChoices(PART_CHOICES),
+        widget=forms.CheckboxSelectMultiple,
+        method="filter_by_search",
     )
     max_price = django_filters.NumberFilter(
         label="Maximum price per hour, in pounds",
@@ -111,11 +141,11 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         label="Only show accredited providers", widget=forms.CheckboxInput, method="filter_by_search"
     )
     sort = django_filters.ChoiceFilter(
-        label="Sort by", choices=SORT_CHOICES, empty_label=None, method="filter_by_search"
+        label="Sort by", choices=FixedChoices(SORT_CHOICES), empty_label=None, method="filter_by_search"
     )
     match = django_filters.ChoiceFilter(
         label="Match",
-        choices=MATCH_CHOICES,
+        choices=FixedChoices(MATCH_CHOICES),
         method="filter_by_search",
         widget=forms.HiddenInput,
     )
@@ -154,7 +184,7 @@ class ProviderSearchFilterSet(django_filters.FilterSet):
         fields = form_class.base_fields
         for name, term_filter in self.filters.items():
             if isinstance(term_filter, TermsFilter):
-                fields[name].choices = self.catalogue.choices(term_filter.facet)  # type: ignore[attr-defined]
+                fields[name].choices = FixedChoices(self.catalogue.choices(term_filter.facet))  # type: ignore[attr-defined]
         fields["page"].error_messages.update(
             {
                 "invalid": "Page must be a whole number.",

@@ -203,3 +203,18 @@ def test_the_filterset_narrows_a_queryset_as_the_search_backend_does():
     ProviderFactory(name="Does not")
     filterset = ProviderSearchFilterSet(QueryDict("language=gujarati"), queryset=Provider.objects.published())
     assert [provider.name for provider in filterset.qs] == ["Speaks Gujarati"]
+
+
+def test_each_search_shares_the_choices_and_still_offers_and_refuses_the_same_values(vocabulary):
+    """The choices are not copied for each request (FixedChoices, decision 0053), and behave as a list would."""
+    one = ProviderSearchFilterSet(QueryDict("service=personal-care&day=mon"), queryset=Provider.objects.none())
+    other = ProviderSearchFilterSet(QueryDict("service=unknown&day=someday"), queryset=Provider.objects.none())
+
+    for name in ("service", "day", "kind", "gender", "radius", "sort"):
+        assert list(one.form.fields[name].choices) == list(other.form.fields[name].choices)
+    # django-filter wraps a field's choices in its own iterator, around the shared ones.
+    assert one.form.fields["service"].choices.choices is other.form.fields["service"].choices.choices
+    assert [value for value, _ in one.form.fields["service"].choices] == ["personal-care", "sitting-service"]
+    assert one.is_valid()
+    assert not other.is_valid()
+    assert set(other.form.errors) == {"service", "day"}
