@@ -23,7 +23,7 @@ from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
-from search.versioning import CACHE_SECONDS, VersionMemo, cache_key, listings_version
+from search.versioning import CACHE_SECONDS, ListingMemo, VersionMemo, cache_key, listings_version
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
 ERROR_ORDER = [
@@ -152,18 +152,18 @@ def render_results(request: HttpRequest, page: Any) -> RenderedResults:
     )
 
 
-# Each result as rendered for the current listings version, as its text cut at the shortlist holes.
-cards_memo = VersionMemo(entries=4096)
+# Each result as rendered, as its text cut at the shortlist holes, kept until a change to its listing.
+cards_memo = ListingMemo(entries=4096)
 
 
 def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[SafeString]:
     """The results' cards, each from this process's memo when any search of this version showed it today.
 
     A card is the same in every search that shows it, but for what its key
-    holds: the listing (which changes only with the listings version), the
-    day (availability goes stale), the page's address, whether it can be paid
-    online, and the hit's distance and price. Kept cut at the hole, so a
-    render's own random hole is put back in.
+    holds: the listing (kept until a change names it, or may be to every
+    listing: `ListingMemo`), the day (availability goes stale), the page's
+    address, whether it can be paid online, and the hit's distance and price.
+    Kept cut at the hole, so a render's own random hole is put back in.
     """
     results: SearchResults | None = context["results"]
     if results is None:

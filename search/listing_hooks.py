@@ -8,8 +8,10 @@ from .versioning import listings_changed
 
 
 def search_listings_changed(provider_ids: list[int]) -> None:
-    """A new listings version (cached searches and filter panels are keyed by it), and the listings' full-text rows."""
-    listings_changed()
+    """A new listings version (cached searches and filter panels are keyed by it), and the listings' full-text rows.
+
+    No ids: the change may be to every listing (a taxonomy term renamed, a listing deleted in the admin)."""
+    listings_changed(provider_ids or None)
     if provider_ids:
         sqlite_fts.replace_rows(provider_ids)
 

@@ -11,18 +11,22 @@ web worker and never collides with a version from before a restore or a test
 rollback. Reading it is one primary-key query per request; cached entries
 carry the token in their key, so a change needs no cache deletion and stale
 entries simply age out.
+
+Each change is also logged with the listings it was to (`ListingsChange`),
+so what a worker keeps of each listing (`ListingMemo`: the listing loaded,
+its result card drawn) outlives a change to another listing (decision 0053).
 """
 
 import hashlib
 import threading
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
 
-from .models import ListingsVersion
+from .models import ListingsChange, ListingsVersion
 
 T = TypeVar("T")
 
@@ -30,18 +34,51 @@ T = TypeVar("T")
 CACHE_SECONDS = 600
 REQUEST_ATTRIBUTE = "_listings_version"
 VERSION_SQL = f"SELECT token FROM {ListingsVersion._meta.db_table} WHERE id = %s"
-# Values this process keeps for the current version without pickling (see `memo_get`).
+# Values this process keeps for the current version without pickling (see `VersionMemo`).
 MEMO_ENTRIES = 256
+# The changes the log keeps (`ListingsChange`): a worker that has seen none of them since its values'
+# version draws everything again. A change to more listings than this names none.
+CHANGES_KEPT = 1000
+CHANGE_NAMES_AT_MOST = 500
 
 
-def listings_changed() -> str:
-    """Give the published listings a new version (call inside the writing transaction)."""
+def listings_changed(provider_ids: Iterable[int] | None = None) -> str:
+    """Give the published listings a new version (call inside the writing transaction).
+
+    `provider_ids` names the listings the change was to; None (or more than
+    `CHANGE_NAMES_AT_MOST`) says it may be to every listing, as a change to a
+    taxonomy term's name, the council's settings or a page does.
+    """
     token = uuid.uuid4().hex
+    ids = None if provider_ids is None else sorted(set(provider_ids))
+    if ids is not None and (not ids or len(ids) > CHANGE_NAMES_AT_MOST):
+        ids = None
     with transaction.atomic():
+        # The version row first: its lock puts concurrent changes in the log in the order they commit.
         updated = ListingsVersion.objects.filter(pk=ListingsVersion.ROW).update(token=token)
         if not updated:
             ListingsVersion.objects.update_or_create(pk=ListingsVersion.ROW, defaults={"token": token})
+        change = ListingsChange.objects.create(token=token, provider_ids=ids)
+        ListingsChange.objects.filter(pk__lte=change.pk - CHANGES_KEPT).delete()
     return token
+
+
+def listings_changed_between(old: str, new: str) -> set[int] | None:
+    """The listings changed after version `old` up to version `new`, from the log of changes.
+
+    None when a change between may have been to every listing, or when the log
+    cannot say (either version is not in it, or `new` is not after `old`).
+    """
+    places = dict(ListingsChange.objects.filter(token__in=[old, new]).values_list("token", "pk"))
+    if old not in places or new not in places or places[new] <= places[old]:
+        return None
+    changed: set[int] = set()
+    between = ListingsChange.objects.filter(pk__gt=places[old], pk__lte=places[new])
+    for ids in between.values_list("provider_ids", flat=True):
+        if ids is None:
+            return None
+        changed.update(ids)
+    return changed
 
 
 def listings_version(request: Any = None) -> str:
@@ -110,6 +147,61 @@ class VersionMemo:
     def clear_all(cls) -> None:
         for instance in list(cls.instances):
             instance.clear()
+
+
+# What the log said changed between a version and the current one, for every `ListingMemo` of the process.
+changes_memo = VersionMemo(entries=8)
+
+
+def changes_since(old: str, new: str) -> set[int] | None:
+    """`listings_changed_between`, asked once for each pair of versions in this process."""
+    answer: tuple[set[int] | None] = changes_memo.get_or_set(new, old, lambda: (listings_changed_between(old, new),))
+    return answer[0]
+
+
+class ListingMemo(VersionMemo):
+    """A `VersionMemo` of values each about one listing, kept across versions for the listings not changed.
+
+    A key is the listing's id, alone or followed by ":" and more. Asked at a
+    newer version, the memo asks the log of changes (`listings_changed_between`)
+    which listings changed since its own version and drops only theirs; when
+    the log cannot say (an older version, one the log no longer holds, a change
+    that may be to every listing), it drops everything, as a `VersionMemo`
+    does (decision 0053). That is two queries, once a version in each process
+    (`changes_since`), whatever the memo holds, so a page's queries are fixed.
+    """
+
+    def get(self, version: str, key: str) -> Any:
+        if version != self.version:
+            self._move_to(version)
+        return super().get(version, key)
+
+    def set(self, version: str, key: str, value: Any) -> None:
+        if version != self.version:
+            self._move_to(version)
+        with self.lock:
+            if version != self.version:
+                return  # another thread moved the memo on meanwhile: keep nothing for another version
+            if len(self.values) >= self.entries:
+                self.values = {}
+            self.values[key] = value
+
+    def _move_to(self, version: str) -> None:
+        """Keep the values of the listings not changed since this memo's version, at `version`."""
+        with self.lock:
+            old = self.version
+        # Asked outside the lock: the other threads go on reading the memo meanwhile.
+        changed = changes_since(old, version) if old else None
+        with self.lock:
+            if self.version != old:
+                return  # another thread moved it first
+            if changed is None:
+                self.values = {}
+            else:
+                self.values = {
+                    key: value for key, value in self.values.items() if int(key.partition(":")[0]) not in changed
+                }
+            self.version = version
 
 
 memo = VersionMemo()

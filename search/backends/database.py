@@ -63,7 +63,7 @@ from ..bitmaps import (
 )
 from ..query import FacetValue, Point, ProviderHit, ProviderSearch, SearchResults, Sort, WorkerGender
 from ..synonyms import expand_terms
-from ..versioning import VersionMemo, listings_version
+from ..versioning import ListingMemo, listings_version
 
 EARTH_RADIUS_MILES = 3958.8
 MILES_PER_DEGREE_LATITUDE = 69.0
@@ -659,9 +659,9 @@ def affordable_price(max_price: Decimal, **service: Any) -> QuerySet[ProviderPri
     )
 
 
-# The listings pages of results showed, as loaded by `page_listings`, for the current listings version
+# The listings pages of results showed, as loaded by `page_listings`, kept until a change to them
 # (about 4 KB each, so at most about 17 MB a worker).
-listings_memo = VersionMemo(entries=4096)
+listings_memo = ListingMemo(entries=4096)
 
 
 def page_listings(
@@ -672,8 +672,9 @@ def page_listings(
     `matched_hourly_price`. Both backends load their pages here.
 
     At a listings version (`version`), the listings any page showed are kept in this process
-    until the version changes, as every change to a listing makes a new one: only the rest are
-    read, in two queries whatever the page size. The listings are shared: read-only.
+    until a change to them (`ListingMemo`: every change to a listing makes a new version and names
+    it): only the rest are read, in two queries whatever the page size. The listings are shared:
+    read-only.
     """
     kept = {pk: listing for pk in ids if version and (listing := listings_memo.get(version, str(pk))) is not None}
     missing = [pk for pk in ids if pk not in kept]

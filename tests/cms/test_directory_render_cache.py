@@ -175,7 +175,9 @@ def cards_rendered_during(action: Any) -> list[str]:
     return sorted(rendered)
 
 
-def test_a_result_is_rendered_once_a_version_and_reused_by_every_search_that_shows_it(care: Any) -> None:
+def test_a_result_is_rendered_once_and_reused_by_every_search_that_shows_it_until_its_listing_changes(
+    care: Any,
+) -> None:
     providers = add_providers(3, care)  # Care 1 is the accredited one
     visitor = shortlisting(Client(), providers[1])
 
@@ -187,7 +189,8 @@ def test_a_result_is_rendered_once_a_version_and_reused_by_every_search_that_sho
 
     provider_set_accreditation(provider=providers[0], is_accredited=True, since=date(2026, 1, 5))
 
-    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == ["Care 0", "Care 1"]
+    # Only the changed listing's card is drawn again: Care 1's outlives a change to another listing (decision 0053).
+    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == ["Care 0"]
     page = html(visitor, f"{URL}?accredited=true")
     card = page.split(">Care 0</a>", 1)[1].split('class="app-result"', 1)[0]
     assert "accredited since January 2026" in card

@@ -20,7 +20,7 @@ def test_cold_searches_are_distinct_valid_directory_searches():
 
     searches = Command().cold_searches()
 
-    assert len(searches) == min(2 * COLD_SEARCHES, 3 * 4 * 4 * 8 * 5 * 2)
+    assert len(searches) == min(3 * COLD_SEARCHES, 3 * 4 * 4 * 8 * 5 * 2)
     assert len(set(searches)) == len(searches)
     assert searches == Command().cold_searches()  # the same order every run
     for path in searches[:50]:
@@ -29,17 +29,37 @@ def test_cold_searches_are_distinct_valid_directory_searches():
 
 
 @pytest.mark.django_db
-def test_the_two_cold_rows_rotate_through_different_searches_even_for_a_small_taxonomy():
+def test_the_three_cold_rows_rotate_through_different_searches_even_for_a_small_taxonomy():
     ServiceTypeFactory(slug="only-service", name="Only service")
     ProviderFactory()
 
-    first, then = [page for page in Command().pages("") if page.rotate]
+    rows = [page for page in Command().pages("") if page.rotate]
 
-    assert first.rotate
-    assert then.rotate
-    assert not set(first.rotate) & set(then.rotate)
-    assert len(first.rotate) + len(then.rotate) == len(Command().cold_searches())
-    assert (first.keeps_version, then.keeps_version) == (False, True)
+    assert len(rows) == 3
+    assert all(page.rotate for page in rows)
+    assert sum(len(page.rotate) for page in rows) == len({path for page in rows for path in page.rotate})
+    assert sum(len(page.rotate) for page in rows) == len(Command().cold_searches())
+    assert [(page.changes_every_listing, page.keeps_version) for page in rows] == [
+        (True, False),
+        (False, False),
+        (False, True),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_change_to_one_listing_is_logged_as_that_listing_and_one_to_every_listing_as_none():
+    from search.models import ListingsChange
+    from search.versioning import listings_version
+
+    first, second = ProviderFactory(), ProviderFactory()
+
+    Command.change_listings(every=False)
+    one = ListingsChange.objects.get(token=listings_version())
+    Command.change_listings(every=True)
+    every = ListingsChange.objects.get(token=listings_version())
+
+    assert one.provider_ids == [min(first.pk, second.pk)]
+    assert every.provider_ids is None
 
 
 @pytest.mark.django_db
@@ -66,6 +86,7 @@ def test_on_a_shared_database_queries_are_counted_without_a_new_listings_version
     from search.management.commands.bench_pages import FLOOR, Page
     from search.versioning import listings_changed, listings_version
 
+    ProviderFactory()  # the default new version is a change to a listing
     before = listings_changed()
     cold, warm = Command().queries(Client(), Page(FLOOR, "/openreferral/"), new_version=False)
 

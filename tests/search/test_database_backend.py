@@ -438,7 +438,12 @@ def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
 
     provider_set_accreditation(provider=listings[2], is_accredited=True, since=date(2026, 1, 5))
 
-    changed = backend.search(ProviderSearch(), version=listings_version())
+    with CaptureQueriesContext(connection) as queries:
+        changed = backend.search(ProviderSearch(), version=listings_version())
+    # Only the changed listing is read again: the change is logged as being to it (decision 0053).
+    reads = [query["sql"] for query in queries if '"providers_provider"."summary"' in query["sql"]]
+    assert len(reads) == 1
+    assert f'"providers_provider"."id" IN ({listings[2].pk})' in reads[0]
     assert changed.hits[0].provider.name == "Care provider 2"
     assert changed.hits[0].provider.accredited_since == date(2026, 1, 5)
 

@@ -5,21 +5,25 @@
 For each page of the table in docs/benchmarks.md it prints requests/s, p50
 and p99 latency (wrk --latency), how many times the floor's time per request
 it takes, and the SQL queries the page runs (counted in this process with
-Django's test client against the same database: cold, just after a new
-listings version, and warm; wrk sends no cookies, so a warm public page is a
-whole-page cache hit, decision 0042). The floor is the open data metadata endpoint,
-the cheapest Django response the site has.
+Django's test client against the same database: cold, just after a change
+to one listing (its search columns refreshed, as a provider's edit does),
+and warm; wrk sends no cookies, so a warm public page is a whole-page cache
+hit, decision 0042). The floor is the open data metadata endpoint, the
+cheapest Django response the site has.
 
-Two directory pages measure what the whole-page cache hides (decision 0046):
+Directory pages measure what the whole-page cache hides (decision 0046):
 one with a session cookie (a visitor with a shortlist: the page is rendered
-every time, the search itself comes from the results memo), and two where
+every time, the search itself comes from the results memo), and three where
 every request is a different search (wrk rotates through a few thousand
 filter combinations with a Lua script, each thread its own share), so the
 page, the search and its facet counts are all computed afresh: the honest
-cold case. The first of those starts just after a new listings version, as
-after a start or any change to a listing, when each worker's per-listing
-memos are empty; the second follows it on the same version with another
-few thousand searches, as on a worker that has been serving searches.
+cold case. Three sets of a few thousand such searches follow each other:
+the first just after a change that may be to every listing (as after a
+start, or an edit to a taxonomy term, the council's settings or a page),
+when each worker's per-listing memos are empty; the second just after a
+change to one listing (a provider's edit), when they keep the other
+listings (decision 0053); the third on the same version, as on a worker
+that has been serving searches.
 The commissioners' morning dashboard is requested one at a time over HTTP
 with a commissioner's stored session (median of ten, after one to warm it),
 and its queries counted in this process.
@@ -51,6 +55,7 @@ from django.test.utils import CaptureQueriesContext
 from marketplace.accounts.models import User
 from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
+from marketplace.providers.services import provider_refresh_search_fields
 from search.filters import DAY_CHOICES, PART_CHOICES
 from search.versioning import listings_changed
 
@@ -74,6 +79,8 @@ class Page:
     cookie: str = ""  # sent with every request
     # Count its queries without a new listings version first, so the server keeps what the row above left
     keeps_version: bool = False
+    # Its new listings version is of a change that may be to every listing, not to one listing.
+    changes_every_listing: bool = False
 
 
 @dataclass
@@ -213,33 +220,31 @@ class Command(BaseCommand):
                 cookie=f"{settings.SESSION_COOKIE_NAME}={self.shortlist_session(slug)}",
             ),
         ]
-        # Two sets of distinct searches, one after the other: the first meets a worker whose per-listing memos
-        # (listings, result cards, form fields; decision 0051) hold only what the rows above left in them,
-        # as just after a start or a change to any listing; the second meets one that has been serving
-        # searches (the first set's), but never these.
+        # Three sets of distinct searches, one after the other: the first meets a worker whose per-listing
+        # memos (listings, result cards; decision 0051) are empty, as just after a start or a change that may
+        # be to every listing; the second meets one that keeps them for all but the one listing changed
+        # (decision 0053); the third one that has been serving searches (the others'), but never these.
         searches = self.cold_searches()
-        # Halves when a small taxonomy gives fewer than two rows' worth.
-        split = min(COLD_SEARCHES, (len(searches) + 1) // 2)
-        first, then = searches[:split], searches[split:]
-        pages.append(
-            Page(
-                f"directory, a different search every request, just after a start or a change (cold: {len(first):,} "
-                "searches in turn), first:",
-                first[0],
-                SEARCH_TARGET,
-                rotate=first,
+        # Thirds when a small taxonomy gives fewer than three rows' worth.
+        size = min(COLD_SEARCHES, -(-len(searches) // 3))
+        sets = [searches[start : start + size] for start in (0, size, 2 * size)]
+        rows = [  # (when, keeps_version, changes_every_listing)
+            ("just after a change that may be to every listing, as after a start", False, True),
+            ("just after a change to one listing", False, False),
+            ("on a worker already serving searches", True, False),
+        ]
+        for (when, keeps_version, changes_every_listing), paths in zip(rows, sets, strict=True):
+            pages.append(
+                Page(
+                    f"directory, a different search every request, {when} (cold: {len(paths):,} searches in turn), "
+                    "first:",
+                    paths[0],
+                    SEARCH_TARGET,
+                    rotate=paths,
+                    keeps_version=keeps_version,
+                    changes_every_listing=changes_every_listing,
+                )
             )
-        )
-        pages.append(
-            Page(
-                f"directory, a different search every request, on a worker already serving searches (cold: another "
-                f"{len(then):,} in turn), first:",
-                then[0],
-                SEARCH_TARGET,
-                rotate=then,
-                keeps_version=True,
-            )
-        )
         return pages
 
     def shortlist_session(self, slug: str) -> str:
@@ -252,7 +257,7 @@ class Command(BaseCommand):
 
     def cold_searches(self) -> list[str]:
         """Distinct directory searches (services, who for, day, time, language, accredited) in a fixed shuffle:
-        two rows' worth (2 x COLD_SEARCHES) when there are that many."""
+        three rows' worth (3 x COLD_SEARCHES) when there are that many."""
         services = list(ServiceType.objects.order_by("sort_order", "name").values_list("slug", flat=True))
         groups = ["", *ClientGroup.objects.order_by("sort_order", "name").values_list("slug", flat=True)]
         languages = ["", *Language.objects.order_by("sort_order", "name").values_list("slug", flat=True)[:3]]
@@ -266,10 +271,10 @@ class Command(BaseCommand):
             query += [("day", day), ("time", part), ("accredited", accredited)]
             paths.append("/directory/?" + urlencode([(name, value) for name, value in query if value]))
         random.Random(17).shuffle(paths)
-        return paths[: 2 * COLD_SEARCHES]
+        return paths[: 3 * COLD_SEARCHES]
 
     def queries(self, client: Client, page: Page, *, new_version: bool = True) -> tuple[int, int]:
-        """SQL queries the page runs just after a new listings version (cold), then again (warm).
+        """SQL queries the page runs just after a change to one listing, or to every one (cold), then again (warm).
 
         For the rotating page, "again" is the next search in turn, as wrk asks for it. Without a new
         version (a shared database) the cold count is -1 and both requests are warm.
@@ -278,7 +283,7 @@ class Command(BaseCommand):
             client.cookies.load(page.cookie)
         client.get(page.path)  # the process's own first-use caches (content types, site root paths)
         if new_version:
-            listings_changed()
+            self.change_listings(every=page.changes_every_listing)
         counts = []
         paths = page.rotate[-2:] if page.rotate else [page.path, page.path]
         for path in paths:
@@ -289,6 +294,18 @@ class Command(BaseCommand):
             counts.append(len(captured))
         client.cookies.clear()
         return (counts[0] if new_version else -1), counts[1]
+
+    @staticmethod
+    def change_listings(*, every: bool) -> None:
+        """A new listings version: of a change that may be to every listing, or a real change to one listing (its
+        search columns refreshed, as a provider's edit does), which the workers' per-listing memos outlive."""
+        if every:
+            listings_changed()
+            return
+        first = Provider.objects.published().order_by("pk").values_list("pk", flat=True).first()
+        if first is None:
+            raise CommandError("No published providers: load the demo county first")
+        provider_refresh_search_fields(provider_ids=[first])
 
     def load(self, wrk: str, base_url: str, page: Page, duration: int, options: dict[str, Any]) -> Load:
         command = [

@@ -1,0 +1,99 @@
+"""What a worker keeps of each listing outlives a change to another listing (search.versioning, decision 0053).
+
+Every change is logged with the listings it was to; a `ListingMemo` asked at
+a newer version drops only what it kept of the listings changed since its
+own, and everything when the log cannot say.
+"""
+
+from unittest import mock
+
+import pytest
+
+from search import versioning
+from search.models import ListingsChange
+from search.versioning import ListingMemo, listings_changed, listings_changed_between
+
+pytestmark = pytest.mark.django_db
+
+
+def kept(memo: ListingMemo, version: str, *keys: str) -> list[str | None]:
+    return [memo.get(version, key) for key in keys]
+
+
+def test_a_change_to_one_listing_drops_only_what_was_kept_of_it():
+    memo = ListingMemo()
+    before = listings_changed()
+    memo.set(before, "1", "listing 1")
+    memo.set(before, "2:today:/directory/", "card of 2")
+
+    after = listings_changed([1])
+
+    assert kept(memo, after, "1", "2:today:/directory/") == [None, "card of 2"]
+
+
+def test_changes_are_gathered_across_every_version_since_the_memos_own():
+    memo = ListingMemo()
+    before = listings_changed()
+    for pk in (1, 2, 3):
+        memo.set(before, str(pk), f"listing {pk}")
+
+    listings_changed([1])
+    after = listings_changed([2, 2])
+
+    assert kept(memo, after, "1", "2", "3") == [None, None, "listing 3"]
+    assert listings_changed_between(before, after) == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda: listings_changed(), id="may be to every listing"),
+        pytest.param(lambda: listings_changed([]), id="names none"),
+        pytest.param(lambda: listings_changed(range(1, versioning.CHANGE_NAMES_AT_MOST + 2)), id="names too many"),
+    ],
+)
+def test_a_change_that_may_be_to_every_listing_drops_everything(change):
+    memo = ListingMemo()
+    before = listings_changed()
+    memo.set(before, "7", "listing 7")
+
+    after = change()
+
+    assert ListingsChange.objects.get(token=after).provider_ids is None
+    assert kept(memo, after, "7") == [None]
+
+
+def test_a_version_the_log_no_longer_holds_drops_everything():
+    memo = ListingMemo()
+    with mock.patch.object(versioning, "CHANGES_KEPT", 2):
+        before = listings_changed()
+        memo.set(before, "7", "listing 7")
+        listings_changed([1])
+        after = listings_changed([2])
+
+    assert not ListingsChange.objects.filter(token=before).exists()
+    assert ListingsChange.objects.count() == 2
+    assert kept(memo, after, "7") == [None]
+
+
+def test_going_back_to_an_older_version_drops_everything():
+    memo = ListingMemo()
+    older = listings_changed()
+    newer = listings_changed([1])
+    memo.set(newer, "7", "listing 7")
+
+    assert listings_changed_between(newer, older) is None
+    assert kept(memo, older, "7") == [None]
+
+
+def test_the_log_is_read_once_a_version(django_assert_num_queries):
+    memo = ListingMemo()
+    before = listings_changed()
+    memo.set(before, "7", "listing 7")
+    after = listings_changed([1])
+
+    with django_assert_num_queries(2):
+        assert kept(memo, after, "7", "7", "1") == ["listing 7", "listing 7", None]
+    with django_assert_num_queries(0):
+        memo.set(after, "1", "listing 1 changed")
+        assert kept(memo, after, "1") == ["listing 1 changed"]
