@@ -23,7 +23,7 @@ from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
-from search.versioning import CACHE_SECONDS, ListingMemo, VersionMemo, cache_key, listings_version
+from search.versioning import CACHE_SECONDS, ListingMemo, VersionMemo, asked_before, cache_key, listings_version
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
 ERROR_ORDER = [
@@ -119,7 +119,8 @@ def rendered_results(request: HttpRequest, page: Any) -> RenderedResults:
             rendered = render_results(request, page)
             if not rendered.may_be_kept:
                 return rendered
-            cache.set(key, rendered, CACHE_SECONDS)
+            if asked_before(key):  # shared from its second request on, as whole pages are (decision 0053)
+                cache.set(key, rendered, CACHE_SECONDS)
         results_memo.set(version, key, rendered)
     return rendered
 

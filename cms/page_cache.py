@@ -3,7 +3,8 @@
 A visitor with no session cookie sees the same page as every other such
 visitor: not signed in, no shortlist, no messages. For them, a page Wagtail
 serves (home, advice, the directory's results and profiles) is rendered once
-per address and listings version and then served from the cache:
+per address and listings version, on its second request, and then served
+from the cache:
 
 - The key is the full address (scheme, host, path, query), the listings
   version (search/versioning.py), the local date and the same-site page
@@ -25,6 +26,10 @@ per address and listings version and then served from the cache:
   a form's hidden input, the page is not cached.
 - A signed-in visitor (or anyone with a session) never reads or fills the
   cache: their pages show who they are and what they have shortlisted.
+- A page is kept when it is asked for a second time (`asked_before`): most
+  searches are made once, and keeping them cost each a tenth of its time and
+  pushed the pages many people ask for out of the cache (decision 0053).
+  `X-Page-Cache` says "hit" for a page from the cache, "miss" for one rendered.
 
 The open data API caches its own answers (marketplace/openreferral/http.py):
 its rate limit, ETags and conditional answers must run on every request.
@@ -51,7 +56,7 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers  # type: ignore[attr-defined]
 from wagtail.views import serve as wagtail_serve
 
-from search.versioning import CACHE_SECONDS, VersionMemo, cache_key, listings_version
+from search.versioning import CACHE_SECONDS, VersionMemo, asked_before, cache_key, listings_version
 
 HEADER = "X-Page-Cache"
 # Stand-ins kept in the cached body for what each response gets afresh. Neither can occur in a page:
@@ -240,9 +245,11 @@ class PublicPageCacheMiddleware:
         if page is not None:
             return response_from(request, page)
         response = self.get_response(request)
+        response[HEADER] = "miss"
+        if not asked_before(key):
+            return response  # kept on its second request only (decision 0053)
         kept = page_to_keep(request, response)
         if kept is not None:
             cache.set(key, kept, CACHE_SECONDS)
             pages_memo.set(version, key, kept)
-            response[HEADER] = "miss"
         return response

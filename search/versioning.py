@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db import connection, transaction
 
 from .models import ListingsChange, ListingsVersion
@@ -100,6 +101,17 @@ def cache_key(kind: str, version: str, *parts: Any) -> str:
     """A cache key for `kind` at this version: the parts hashed, so any text is safe in the key."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
     return f"listings:{kind}:{version}:{digest}"
+
+
+def asked_before(key: str) -> bool:
+    """Whether any worker asked for this cache key in the last `CACHE_SECONDS` (and note that it was asked now).
+
+    What is asked for once only, as most searches nobody has made before are,
+    is not worth keeping in the shared cache: a page is kept on its second
+    request, as a CDN's "cache on second hit" does, so pages asked once
+    neither pay for pickling nor push out the pages many ask for (decision 0053).
+    """
+    return not cache.add(f"{key}:asked", True, CACHE_SECONDS)
 
 
 class VersionMemo:

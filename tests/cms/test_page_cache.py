@@ -7,6 +7,7 @@ and a signed-in visitor or one with a session must never read or fill it.
 
 import re
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.apps import apps
@@ -19,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cms import page_cache
 from cms.invalidation import WATCHED_MODELS
 from cms.models import HomePage
 from cms.page_cache import HEADER, page_to_keep, possible_tokens
@@ -68,6 +70,7 @@ def test_a_cached_page_is_the_uncached_render_with_this_responses_nonce_and_toke
     client: Client, provider: Provider
 ) -> None:
     for path in pages(provider):
+        client.get(path)  # asked once: not kept yet
         first = client.get(path)
         second = client.get(path)
 
@@ -88,7 +91,8 @@ def test_a_cached_page_is_the_uncached_render_with_this_responses_nonce_and_toke
 
 def test_a_cached_pages_forms_carry_the_visitors_own_csrf_token(client: Client, provider: Provider) -> None:
     path = f"/directory/{provider.slug}/"
-    Client().get(path)  # someone else fills the cache
+    for _ in range(2):
+        Client().get(path)  # others fill the cache: a page is kept on its second request
     newcomer = Client(enforce_csrf_checks=True)
 
     response = newcomer.get(path)
@@ -107,18 +111,31 @@ def test_a_profile_is_kept_apart_for_each_search_it_was_reached_from(client: Cli
     path = f"/directory/{provider.slug}/"
     from_search = "http://testserver/directory/?q=dementia"
 
-    assert client.get(path, HTTP_REFERER=from_search)[HEADER] == "miss"
+    assert [client.get(path, HTTP_REFERER=from_search)[HEADER] for _ in range(2)] == ["miss", "miss"]
     hit = client.get(path, HTTP_REFERER=from_search)
     assert hit[HEADER] == "hit"
     assert 'href="/directory/?q=dementia" class="govuk-back-link"' in hit.content.decode()
     plain = client.get(path, HTTP_REFERER="https://elsewhere.example/directory/?q=dementia")
     assert plain[HEADER] == "miss"
     assert 'href="/directory/" class="govuk-back-link"' in plain.content.decode()
-    assert client.get(path)[HEADER] == "hit"  # no referrer: the same page as from elsewhere
+    assert client.get(path)[HEADER] == "miss"  # no referrer: the same page as from elsewhere, asked twice now
+    assert client.get(path)[HEADER] == "hit"
+
+
+def test_a_page_is_kept_on_its_second_request_by_anyone(client: Client, provider: Provider) -> None:
+    """Most searches are made once: they are not pickled into the shared cache (decision 0053)."""
+    path = "/directory/?q=unusual+words&page=1"
+    key_parts = []
+    with mock.patch.object(page_cache.cache, "set", side_effect=lambda key, *args, **kwargs: key_parts.append(key)):
+        assert client.get(path)[HEADER] == "miss"
+        assert not [key for key in key_parts if key.startswith("listings:page:")]
+        assert Client().get(path)[HEADER] == "miss"  # another visitor asks for it: now it is kept
+        assert len([key for key in key_parts if key.startswith("listings:page:")]) == 1
 
 
 def test_a_hit_runs_one_query_the_listings_version(client: Client, provider: Provider) -> None:
     for path in pages(provider):
+        client.get(path)
         client.get(path)
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path)[HEADER] == "hit"
@@ -160,7 +177,8 @@ def test_a_signed_in_user_never_gets_or_fills_a_cached_page(client: Client, prov
 
     signed_in = member.get(path)
     assert HEADER not in signed_in
-    assert client.get(path)[HEADER] == "miss"  # the signed-in page was not kept
+    assert client.get(path)[HEADER] == "miss"  # the signed-in page was not kept, nor counted as asked
+    assert client.get(path)[HEADER] == "miss"
     assert client.get(path)[HEADER] == "hit"
     again = member.get(path)
     assert HEADER not in again
