@@ -276,8 +276,9 @@ class Command(BaseCommand):
     def queries(self, client: Client, page: Page, *, new_version: bool = True) -> tuple[int, int]:
         """SQL queries the page runs just after a change to one listing, or to every one (cold), then again (warm).
 
-        For the rotating page, "again" is the next search in turn, as wrk asks for it. Without a new
-        version (a shared database) the cold count is -1 and both requests are warm.
+        "Again" is the third request, as wrk asks for it once a page is kept (on its second request,
+        decision 0053); for the rotating pages, the next search in turn. Without a new version (a
+        shared database) the cold count is -1 and every request is warm.
         """
         if page.cookie:
             client.cookies.load(page.cookie)
@@ -285,7 +286,7 @@ class Command(BaseCommand):
         if new_version:
             self.change_listings(every=page.changes_every_listing)
         counts = []
-        paths = page.rotate[-2:] if page.rotate else [page.path, page.path]
+        paths = page.rotate[-2:] if page.rotate else [page.path] * 3
         for path in paths:
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path)
@@ -293,7 +294,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} answered {response.status_code}")
             counts.append(len(captured))
         client.cookies.clear()
-        return (counts[0] if new_version else -1), counts[1]
+        return (counts[0] if new_version else -1), counts[-1]
 
     @staticmethod
     def change_listings(*, every: bool) -> None:
