@@ -35,7 +35,6 @@ The open data API caches its own answers (marketplace/openreferral/http.py):
 its rate limit, ETags and conditional answers must run on every request.
 """
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,12 +50,12 @@ from django.middleware.csrf import (  # type: ignore[attr-defined]
     _unmask_cipher_token,
     get_token,
 )
-from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, patch_vary_headers  # type: ignore[attr-defined]
-from wagtail.views import serve as wagtail_serve
 
 from search.versioning import CACHE_SECONDS, VersionMemo, asked_before, cache_key, listings_version
+
+from .site_memo import wagtail_path
 
 HEADER = "X-Page-Cache"
 # Stand-ins kept in the cached body for what each response gets afresh. Neither can occur in a page:
@@ -96,18 +95,7 @@ def request_may_use_cache(request: HttpRequest) -> bool:
         return False
     if "HTTP_AUTHORIZATION" in request.META:
         return False
-    return is_served_by_wagtail(get_urlconf() or settings.ROOT_URLCONF, request.path_info)
-
-
-@functools.lru_cache(maxsize=1024)
-def is_served_by_wagtail(urlconf: str, path: str) -> bool:
-    """Whether Wagtail serves this path: asked once per path, as walking the URL patterns to Wagtail's catch-all at
-    their end is a tenth of a millisecond, and the handler walks them again for the view (decision 0053)."""
-    try:
-        match = resolve(path, urlconf)
-    except Resolver404:
-        return False
-    return match.func is wagtail_serve
+    return wagtail_path(request) is not None
 
 
 def referrer_above(request: HttpRequest) -> str:
