@@ -104,13 +104,13 @@ class DirectoryPage(RoutablePageMixin, Page):
 
     @path("")
     def results(self, request: HttpRequest) -> HttpResponse:
-        from .directory import rendered_results
+        from .directory import rendered_results, results_page
 
         context = self.get_context(request)
         # The search and its results as everyone sees them (cached by the listings version, decision 0048);
-        # the template puts in this visitor's shortlist buttons and CSRF tokens.
+        # this visitor's shortlist buttons and CSRF tokens are put in, and the page around (decision 0053).
         context["directory"] = rendered_results(request, self)
-        return TemplateResponse(request, "cms/directory_results.html", context)
+        return results_page(request, self, context)
 
     # Before the profile route, which would otherwise take "accredited" for a provider's slug.
     @path("accredited/")
