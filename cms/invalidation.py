@@ -47,6 +47,29 @@ WATCHED_MODELS = [
     ("providers", "Language"),
     ("places", "Locality"),
 ]
+# Those a listing as the results page shows it may read (a service's slug in its prices, its locality's name,
+# its accreditation's checks): a write to them may change every listing. A write to the others changes no
+# listing, so each worker keeps what it loaded and drew of the listings (search.versioning.ListingMemo:
+# the listing and its result card, which is drawn from the listing alone; decision 0053).
+READ_BY_LISTINGS = {
+    ("accreditation", "CheckType"),
+    ("accreditation", "CheckRequirement"),
+    ("providers", "ServiceType"),
+    ("providers", "ClientGroup"),
+    ("providers", "Specialism"),
+    ("providers", "Language"),
+    ("places", "Locality"),
+}
+
+
+def _reads(model: Any) -> bool:
+    meta = getattr(model, "_meta", None)
+    return meta is not None and (meta.app_label, meta.object_name) in READ_BY_LISTINGS
+
+
+def _changed(model: Any) -> None:
+    """A new version: of a change that may be to every listing, or to none of them (pages, sites, settings)."""
+    listings_changed(None if _reads(model) else ())
 
 
 def _on_write(sender: Any, **kwargs: Any) -> None:
@@ -54,7 +77,7 @@ def _on_write(sender: Any, **kwargs: Any) -> None:
     # transaction (a test's, or a management command's), and one row updated twice costs little.
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    listings_changed()
+    _changed(sender)
 
 
 def _on_page_write(sender: Any, instance: Any = None, **kwargs: Any) -> None:
@@ -62,9 +85,10 @@ def _on_page_write(sender: Any, instance: Any = None, **kwargs: Any) -> None:
         _on_write(sender, **kwargs)
 
 
-def _on_relation_change(sender: Any, action: str = "", **kwargs: Any) -> None:
+def _on_relation_change(sender: Any, action: str = "", model: Any = None, instance: Any = None, **kwargs: Any) -> None:
     if action.startswith("post_"):
-        listings_changed()
+        # Either side of the relation may be the watched model.
+        _changed(model if _reads(model) else type(instance))
 
 
 def connect() -> None:

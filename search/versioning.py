@@ -46,13 +46,14 @@ CHANGE_NAMES_AT_MOST = 500
 def listings_changed(provider_ids: Iterable[int] | None = None) -> str:
     """Give the published listings a new version (call inside the writing transaction).
 
-    `provider_ids` names the listings the change was to; None (or more than
-    `CHANGE_NAMES_AT_MOST`) says it may be to every listing, as a change to a
-    taxonomy term's name, the council's settings or a page does.
+    `provider_ids` names the listings the change was to: none for a change
+    that shows on pages but on no listing (a page, a site, the council's
+    settings); None (or more than `CHANGE_NAMES_AT_MOST`) says it may be to
+    every listing, as a change to a taxonomy term's name does.
     """
     token = uuid.uuid4().hex
     ids = None if provider_ids is None else sorted(set(provider_ids))
-    if ids is not None and (not ids or len(ids) > CHANGE_NAMES_AT_MOST):
+    if ids is not None and len(ids) > CHANGE_NAMES_AT_MOST:
         ids = None
     with transaction.atomic():
         # The version row first: its lock puts concurrent changes in the log in the order they commit.

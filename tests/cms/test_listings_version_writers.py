@@ -88,3 +88,28 @@ def test_a_payment_account_gives_a_new_version_only_when_it_can_or_can_no_longer
     assert account.can_be_paid_online
     payment_account_connect(provider=provider, snapshot=snapshot(ready=True))
     assert listings_version() == payable
+
+
+def test_what_wagtail_writes_is_a_change_to_no_listing_unless_a_listing_reads_it(council: Any, home_page: Any) -> None:
+    """Each worker keeps what it drew of the listings through a change to no listing (decision 0053)."""
+    from search.models import ListingsChange
+    from tests.factories import LocalityFactory, ServiceTypeFactory
+
+    def latest() -> list[int] | None:
+        return ListingsChange.objects.get(token=listings_version()).provider_ids  # type: ignore[no-any-return]
+
+    council.council_name = "Wendleshire Council"
+    council.save()
+    assert latest() == []
+    home_page.save_revision().publish()
+    assert latest() == []
+
+    service = ServiceTypeFactory(name="Gardening")  # its slug is in the listings' prices
+    assert latest() is None
+    council.save()
+    assert latest() == []
+    service.name = "Gardening and odd jobs"
+    service.save()
+    assert latest() is None
+    LocalityFactory()  # a listing shows its locality's name
+    assert latest() is None

@@ -48,7 +48,6 @@ def test_changes_are_gathered_across_every_version_since_the_memos_own():
     "change",
     [
         pytest.param(lambda: listings_changed(), id="may be to every listing"),
-        pytest.param(lambda: listings_changed([]), id="names none"),
         pytest.param(lambda: listings_changed(range(1, versioning.CHANGE_NAMES_AT_MOST + 2)), id="names too many"),
     ],
 )
@@ -61,6 +60,18 @@ def test_a_change_that_may_be_to_every_listing_drops_everything(change):
 
     assert ListingsChange.objects.get(token=after).provider_ids is None
     assert kept(memo, after, "7") == [None]
+
+
+def test_a_change_to_no_listing_keeps_everything():
+    """A page, a site or the council's settings: shown on pages, on no listing (cms.invalidation)."""
+    memo = ListingMemo()
+    before = listings_changed()
+    memo.set(before, "7", "listing 7")
+
+    after = listings_changed(())
+
+    assert ListingsChange.objects.get(token=after).provider_ids == []
+    assert kept(memo, after, "7") == ["listing 7"]
 
 
 def test_a_version_the_log_no_longer_holds_drops_everything():
