@@ -30,6 +30,20 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from search.versioning import listings_changed
 
+# (app label, model name) of the models Wagtail writes that a listing as the results page shows it reads (a
+# service's slug in its prices, its locality's name, its accreditation's checks): a write to them may change
+# every listing. A write to the other watched models changes no listing, so each worker keeps what it loaded
+# and drew of the listings (search.versioning.ListingMemo: the listing and its result card, which is drawn
+# from the listing alone; decision 0053).
+READ_BY_LISTINGS = [
+    ("accreditation", "CheckType"),
+    ("accreditation", "CheckRequirement"),
+    ("providers", "ServiceType"),
+    ("providers", "ClientGroup"),
+    ("providers", "Specialism"),
+    ("providers", "Language"),
+    ("places", "Locality"),
+]
 # (app label, model name) of what Wagtail's own views write and a cached public page shows. A model the
 # project's services write is not listed: its services call `listings_changed` themselves.
 WATCHED_MODELS = [
@@ -39,27 +53,8 @@ WATCHED_MODELS = [
     ("cms", "CouncilSettings"),
     ("cms", "ManagedServiceRate"),
     ("payments", "PaymentSettings"),
-    ("accreditation", "CheckType"),
-    ("accreditation", "CheckRequirement"),
-    ("providers", "ServiceType"),
-    ("providers", "ClientGroup"),
-    ("providers", "Specialism"),
-    ("providers", "Language"),
-    ("places", "Locality"),
+    *READ_BY_LISTINGS,
 ]
-# Those a listing as the results page shows it may read (a service's slug in its prices, its locality's name,
-# its accreditation's checks): a write to them may change every listing. A write to the others changes no
-# listing, so each worker keeps what it loaded and drew of the listings (search.versioning.ListingMemo:
-# the listing and its result card, which is drawn from the listing alone; decision 0053).
-READ_BY_LISTINGS = {
-    ("accreditation", "CheckType"),
-    ("accreditation", "CheckRequirement"),
-    ("providers", "ServiceType"),
-    ("providers", "ClientGroup"),
-    ("providers", "Specialism"),
-    ("providers", "Language"),
-    ("places", "Locality"),
-}
 
 
 def _reads(model: Any) -> bool:
