@@ -218,3 +218,23 @@ def test_each_search_shares_the_choices_and_still_offers_and_refuses_the_same_va
     assert one.is_valid()
     assert not other.is_valid()
     assert set(other.form.errors) == {"service", "day"}
+
+
+def test_each_search_gets_its_own_filters_calling_its_own_methods(vocabulary):
+    """The filters are copied one level deep (FiltersCopiedShallowly, decision 0053): each request's own."""
+    one = ProviderSearchFilterSet(QueryDict("q=care"), queryset=Provider.objects.none())
+    other = ProviderSearchFilterSet(QueryDict("q=garden"), queryset=Provider.objects.none())
+
+    for name, each in one.filters.items():
+        base = ProviderSearchFilterSet.base_filters[name]
+        assert each is not other.filters[name]
+        assert each is not base
+        assert each.extra == base.extra
+        assert each.extra is not base.extra
+        assert each.parent is one
+        assert other.filters[name].parent is other
+        assert each.filter.f is each  # the FilterMethod calls the method on this FilterSet
+        assert each.filter.method == one.filter_by_search
+    assert not hasattr(ProviderSearchFilterSet.base_filters["q"], "parent")
+    one.filters["q"].extra["max_length"] = 1  # a request changing its own copy changes no other
+    assert ProviderSearchFilterSet.base_filters["q"].extra["max_length"] == MAX_TEXT_LENGTH
