@@ -62,9 +62,9 @@ def _reads(model: Any) -> bool:
     return meta is not None and (meta.app_label, meta.object_name) in READ_BY_LISTINGS
 
 
-def _changed(model: Any) -> None:
+def _changed(*models: Any) -> None:
     """A new version: of a change that may be to every listing, or to none of them (pages, sites, settings)."""
-    listings_changed(None if _reads(model) else ())
+    listings_changed(None if any(_reads(model) for model in models) else ())
 
 
 def _on_write(sender: Any, **kwargs: Any) -> None:
@@ -82,8 +82,7 @@ def _on_page_write(sender: Any, instance: Any = None, **kwargs: Any) -> None:
 
 def _on_relation_change(sender: Any, action: str = "", model: Any = None, instance: Any = None, **kwargs: Any) -> None:
     if action.startswith("post_"):
-        # Either side of the relation may be the watched model.
-        _changed(model if _reads(model) else type(instance))
+        _changed(model, type(instance))  # either side of the relation may be the watched model
 
 
 def connect() -> None:
