@@ -216,19 +216,22 @@ def results_page(request: HttpRequest, page: Any, context: dict[str, Any]) -> Ht
     context["directory_content"] = render_to_string(RESULTS_CONTENT_TEMPLATE, context, request)
     if request.user.is_authenticated or getattr(request, "is_preview", False):
         return TemplateResponse(request, RESULTS_TEMPLATE, context)
-    return HttpResponse(page_around(request, RESULTS_TEMPLATE, context, page_pk=page.pk))
+    holes = ("directory_title", "directory_content")
+    return HttpResponse(page_around(request, RESULTS_TEMPLATE, context, holes=holes, page_pk=page.pk))
 
 
-def page_around(request: HttpRequest, template_name: str, context: dict[str, Any], *, page_pk: int) -> str:
-    """The template drawn for this request with the context's title and content, its surround kept per version."""
+def page_around(
+    request: HttpRequest, template_name: str, context: dict[str, Any], *, holes: tuple[str, ...], page_pk: int
+) -> str:
+    """The template drawn for this request with the context's values of `holes`, its surround kept per version."""
     version = listings_version(request)
     links = account_navigation(Context({"request": request}))
-    key = cache_key("shell", version, template_name, page_pk, request.build_absolute_uri(request.path), links)
+    key = cache_key("shell", version, template_name, holes, page_pk, request.build_absolute_uri(request.path), links)
     nonce = str(request.csp_nonce)  # type: ignore[attr-defined]
 
     def draw() -> tuple[str, ...]:
-        holes = {name: mark_safe(f"{SHELL_HOLE}{name}\x00") for name in ("directory_title", "directory_content")}
-        html = render_to_string(template_name, {**context, **holes}, request)
+        marks = {name: mark_safe(f"{SHELL_HOLE}{name}\x00") for name in holes}
+        html = render_to_string(template_name, {**context, **marks}, request)
         return tuple(SHELL_HOLES.split(html.replace(nonce, SHELL_NONCE)))
 
     parts = shells_memo.get_or_set(version, key, draw)

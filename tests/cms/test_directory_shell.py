@@ -41,7 +41,7 @@ def _directory(search_on_database: None, directory_page: Any, council: Any) -> N
         ProviderFactory(name=f"Care {index}", services=[care])
 
 
-def whole_render(request: Any, template_name: str, context: dict[str, Any], *, page_pk: int) -> str:
+def whole_render(request: Any, template_name: str, context: dict[str, Any], **holes_and_page: Any) -> str:
     """What the template gives drawn whole for the request, as a signed-in visitor's page is."""
     return render_to_string(template_name, context, request)
 
