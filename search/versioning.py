@@ -140,9 +140,15 @@ class VersionMemo:
 
     def set(self, version: str, key: str, value: Any) -> None:
         with self.lock:
-            if version != self.version or len(self.values) >= self.entries:
+            if version != self.version:
                 self.version, self.values = version, {}
-            self.values[key] = value
+            self._keep(key, value)
+
+    def _keep(self, key: str, value: Any) -> None:
+        """Keep a value at the memo's own version (hold the lock): a full memo is emptied first."""
+        if len(self.values) >= self.entries:
+            self.values = {}
+        self.values[key] = value
 
     def get_or_set(self, version: str, key: str, make: Callable[[], T]) -> T:
         """The value kept for this version and key, else `make()`'s, kept for the next asker."""
@@ -195,9 +201,7 @@ class ListingMemo(VersionMemo):
         with self.lock:
             if version != self.version:
                 return  # another thread moved the memo on meanwhile: keep nothing for another version
-            if len(self.values) >= self.entries:
-                self.values = {}
-            self.values[key] = value
+            self._keep(key, value)
 
     def _move_to(self, version: str) -> None:
         """Keep the values of the listings not changed since this memo's version, at `version`."""
