@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template import Context
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -174,12 +175,20 @@ def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[S
     if results is None:
         return []
     version, today = context["listings_version"], timezone.localdate().isoformat()
+    remove_url = reverse("engagement:shortlist_remove")
     cards = []
     for hit in results.hits:
         provider = hit.provider
         paid_online = str(provider.uuid) in context["paid_online"]
         key = f"{provider.pk}:{today}:{page_url}:{paid_online}:{hit.distance_miles!r}:{hit.matched_price}"
-        card = {"hit": hit, "provider": provider, "page_url": page_url, "paid_online": paid_online, "hole": hole}
+        card = {
+            "hit": hit,
+            "provider": provider,
+            "page_url": page_url,
+            "paid_online": paid_online,
+            "hole": hole,
+            "remove_url": remove_url,
+        }
         parts = cards_memo.get_or_set(version, key, partial(_card_parts, card))
         cards.append(mark_safe(hole.join(parts)))
     return cards

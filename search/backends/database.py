@@ -75,8 +75,16 @@ TERM_TAXONOMIES: dict[str, tuple[type[Any], str]] = {
 }
 # The taxonomies shown as facets beside the results.
 TAXONOMY_FACETS = ("services", "client_groups", "languages")
-# Columns the results page never shows: not loaded for the page.
-HEAVY_COLUMNS = ("search_text", "description")
+# Columns a result never shows, not loaded for a page: the long texts, and the timestamps (parsing them
+# was a sixth of reading a page of listings none of which was kept).
+UNSHOWN_COLUMNS = (
+    "search_text",
+    "description",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "contact_consent_given_at",
+)
 
 
 @dataclass(frozen=True)
@@ -681,10 +689,11 @@ def page_listings(
     if not missing:
         return kept
     among = Provider.objects.all() if among is None else among
-    listings = among.filter(pk__in=missing).defer(*HEAVY_COLUMNS).select_related("locality").in_bulk()
+    # Unordered (`order_by()`): the rows are looked up by id, so the models' default orders would only cost.
+    listings = among.filter(pk__in=missing).defer(*UNSHOWN_COLUMNS).select_related("locality").order_by().in_bulk()
     for listing in listings.values():
         listing.hourly_prices = []
-    hourly = ProviderPrice.objects.filter(provider_id__in=listings, unit=ProviderPrice.Unit.HOUR)
+    hourly = ProviderPrice.objects.filter(provider_id__in=listings, unit=ProviderPrice.Unit.HOUR).order_by()
     for provider_id, service, amount in hourly.values_list("provider_id", "service__slug", "amount"):
         listings[provider_id].hourly_prices.append((service, amount))
     if version:

@@ -8,11 +8,13 @@ from decimal import Decimal
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import ListingText, Provider, ProviderPrice
 from marketplace.providers.services import provider_set_accreditation
+from search.alternatives import Alternative
 from search.backends.database import DatabaseSearchBackend, text_index_only, text_matches
 from search.query import Point, ProviderSearch, SearchResults, Sort, WorkerGender
 from search.versioning import VersionMemo, listings_version
@@ -446,6 +448,23 @@ def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
     assert f'"providers_provider"."id" IN ({listings[2].pk})' in reads[0]
     assert changed.hits[0].provider.name == "Care provider 2"
     assert changed.hits[0].provider.accredited_since == date(2026, 1, 5)
+
+
+def test_a_result_is_shown_and_offered_as_an_alternative_without_reading_its_listing_again(
+    django_assert_num_queries,
+):
+    # A page reads each listing without the columns no result shows (UNSHOWN_COLUMNS): whatever
+    # its readers use must still be there, or each would read its listing again.
+    listing = ProviderFactory(name="Willow Care", summary="Help at home", capacity_hours_per_week=20)
+    hit = search().hits[0]
+    card = {"hit": hit, "provider": hit.provider, "page_url": "/directory/", "paid_online": False}
+    with django_assert_num_queries(0):
+        html = render_to_string("cms/includes/directory_result.html", {**card, "hole": "|", "remove_url": "/r/"})
+        capacity = Alternative(provider=hit.provider, distance_miles=None, services_matched=[]).capacity
+    assert "Willow Care" in html
+    assert "Help at home" in html
+    assert f'value="{listing.uuid}"' in html
+    assert capacity == "20 hours a week"
 
 
 @pytest.mark.parametrize(
