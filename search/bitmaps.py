@@ -13,7 +13,10 @@ hourly price limit, the area served and the time of a change) is asked of
 the database as one query for the matching ids, remembered for the version
 (`parts_memo`, `bitmap_of`). The bitmaps are keyed by the listings version
 (search/versioning.py), which every write that changes a listing moves, so
-they are never stale; a version's bitmaps are dropped with it.
+they are never stale. At a new version a worker patches its bitmaps for the
+listings the log of changes names, reading only those (`ListingBitmaps.patched`);
+it builds them afresh when the log cannot say, or when a change moved a listing
+into or out of the published ones or to a new name (decision 0054).
 
 The relevance order is a few yes-or-no questions (accredited? availability
 fresh? a service named by the words? the words in the name?) and then the
@@ -27,7 +30,7 @@ second time.
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import compress
@@ -42,7 +45,7 @@ from marketplace.providers.models import Provider, ProviderPrice
 from marketplace.providers.search_fields import TERM_MASK_FIELDS
 
 from .query import WorkerGender
-from .versioning import VersionMemo, listings_version
+from .versioning import VersionMemo, changes_since, listings_version
 
 # The term masks (service_mask, ...), then the weekly availability grid, all integers of bits.
 TERM_MASKS = tuple(TERM_MASK_FIELDS)
@@ -81,6 +84,53 @@ def _group_by_value(ids: Iterable[int], values: Iterable[Any]) -> dict[Any, list
     return groups
 
 
+def _rows(listings: QuerySet[Provider]) -> dict[str, tuple[Any, ...]]:
+    """The listings' columns the bitmaps hold, in name order (an index-only scan on PostgreSQL, then a sort):
+    column -> its values, a listing each."""
+    read = (*COLUMNS, "name", "capitalised_name")
+    rows = list(listings.annotate(capitalised_name=Upper("name")).order_by(*NAME_ORDER).values_list(*read))
+    return dict(zip(read, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(read, ())
+
+
+@dataclass(frozen=True)
+class _Members:
+    """Which of some listings are in each bitmap: the ids, not yet bitmaps (`ListingBitmaps`' fields)."""
+
+    kinds: dict[str, list[int]]
+    flags: dict[str, list[int]]
+    bits: dict[str, dict[int, list[int]]]
+    confirmed_on: dict[date | None, list[int]]
+
+    @classmethod
+    def of(cls, columns: dict[str, tuple[Any, ...]]) -> "_Members":
+        """Listings are grouped by each column's value first: there are far fewer distinct masks than
+        listings, so each bit's members are gathered a group at a time rather than a listing at a time."""
+        ids = columns["pk"]
+        bits: dict[str, dict[int, list[int]]] = {}
+        for name in BIT_FIELDS:
+            by_bit: dict[int, list[int]] = defaultdict(list)
+            for mask, members in _group_by_value(ids, columns[name]).items():
+                for bit in _bits(mask or 0):
+                    by_bit[bit].extend(members)
+            bits[name] = by_bit
+        return cls(
+            kinds=_group_by_value(ids, columns["kind"]),
+            flags={name: list(compress(ids, columns[name])) for name in FLAG_FIELDS},
+            bits=bits,
+            confirmed_on=_group_by_value(ids, columns["availability_confirmed_on"]),
+        )
+
+
+def _merged(kept: dict[Any, BitMap], gone: BitMap, added: dict[Any, list[int]]) -> dict[Any, BitMap]:
+    """Bitmaps by key, without the `gone` listings and with the `added` ones; none left empty."""
+    merged = {}
+    for key in kept.keys() | added.keys():
+        members = (kept[key] - gone if key in kept else BitMap()) | BitMap(added.get(key, ()))
+        if members:
+            merged[key] = members
+    return merged
+
+
 @dataclass(frozen=True)
 class ListingBitmaps:
     """The published listings of one version, as bitmaps of their ids, and their name order."""
@@ -96,48 +146,60 @@ class ListingBitmaps:
     # The listings in name order (name, then id, as the database sorts them), their names in capitals
     # (as the database writes them), and each listing's place in that order.
     ids_by_name: tuple[int, ...]
+    names: tuple[str, ...]
     capitalised_names: tuple[str, ...]
     place_by_id: dict[int, int]
     _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls) -> "ListingBitmaps":
-        """One query over the published listings' narrow columns in name order (an index-only scan on
-        PostgreSQL, then a sort).
-
-        Listings are grouped by each column's value first: there are far fewer
-        distinct masks than listings, so each bit's members are gathered a
-        group at a time rather than a listing at a time.
-        """
-        read = (*COLUMNS, "capitalised_name")
-        rows = list(
-            Provider.objects.published()
-            .annotate(capitalised_name=Upper("name"))
-            .order_by(*NAME_ORDER)
-            .values_list(*read)
-        )
-        columns = dict(zip(read, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(read, ())
+        """One query over every published listing's narrow columns."""
+        columns = _rows(Provider.objects.published())
         ids = columns["pk"]
-        bits: dict[str, dict[int, BitMap]] = {}
-        for name in BIT_FIELDS:
-            by_bit: dict[int, list[int]] = defaultdict(list)
-            for mask, members in _group_by_value(ids, columns[name]).items():
-                for bit in _bits(mask or 0):
-                    by_bit[bit].extend(members)
-            bits[name] = {bit: BitMap(members) for bit, members in by_bit.items()}
         return cls(
             published=BitMap(ids),
-            kinds={kind: BitMap(members) for kind, members in _group_by_value(ids, columns["kind"]).items()},
-            flags={name: BitMap(compress(ids, columns[name])) for name in FLAG_FIELDS},
-            bits=bits,
-            confirmed_on={
-                day: BitMap(members)
-                for day, members in _group_by_value(ids, columns["availability_confirmed_on"]).items()
-            },
             ids_by_name=tuple(ids),
+            names=columns["name"],
             capitalised_names=columns["capitalised_name"],
             place_by_id={pk: place for place, pk in enumerate(ids)},
+            **cls._patch({}, {}, {}, {}, BitMap(), _Members.of(columns)),
         )
+
+    def patched(self, changed: set[int]) -> "ListingBitmaps | None":
+        """These bitmaps with the `changed` listings read again: one query over those listings only.
+
+        None when a change published a listing, withdrew one or renamed one:
+        the name order would move, and the database's order (its collation) is
+        not one this process can reproduce, so those are built afresh.
+        """
+        columns = _rows(Provider.objects.published().filter(pk__in=changed))
+        ids = columns["pk"]
+        if set(ids) != {pk for pk in changed if pk in self.published}:
+            return None
+        if any(self.names[self.place_by_id[pk]] != name for pk, name in zip(ids, columns["name"], strict=True)):
+            return None
+        if not ids:
+            return self
+        fields = self._patch(self.kinds, self.flags, self.bits, self.confirmed_on, BitMap(ids), _Members.of(columns))
+        return replace(self, **fields, _confirmed_since={})
+
+    @staticmethod
+    def _patch(
+        kinds: dict[str, BitMap],
+        flags: dict[str, BitMap],
+        bits: dict[str, dict[int, BitMap]],
+        confirmed_on: dict[date | None, BitMap],
+        gone: BitMap,
+        added: _Members,
+    ) -> dict[str, Any]:
+        """The bitmaps of each kind, flag, bit and day of confirmation without `gone` and with `added`."""
+        patched_flags = _merged(flags, gone, added.flags)
+        return {
+            "kinds": _merged(kinds, gone, added.kinds),
+            "flags": {name: patched_flags.get(name, BitMap()) for name in FLAG_FIELDS},
+            "bits": {name: _merged(bits.get(name, {}), gone, added.bits[name]) for name in BIT_FIELDS},
+            "confirmed_on": _merged(confirmed_on, gone, added.confirmed_on),
+        }
 
     def kind(self, kind: str) -> BitMap:
         return self.kinds.get(kind) or BitMap()
@@ -208,11 +270,14 @@ def ordered_page(index: ListingBitmaps, matching: BitMap, keys: list[BitMap], of
 
 
 def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
-    """The bitmaps of the current listings version, built once per version in each worker."""
+    """The bitmaps of the current listings version, made once per version in each worker: patched from
+    the last version's for the listings changed since, when the log of changes says which, else built."""
     version = version or listings_version()
     index = index_memo.get(version, "index")
     if index is None:
-        index = ListingBitmaps.build()
+        last_version, last = index_memo.kept("index")
+        changed = changes_since(last_version, version) if last is not None else None
+        index = (last.patched(changed) if changed is not None else None) or ListingBitmaps.build()
         # A write may have landed while they were read: keep them only if the version did not move.
         if listings_version() == version:
             index_memo.set(version, "index", index)

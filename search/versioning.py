@@ -150,6 +150,11 @@ class VersionMemo:
             self.values = {}
         self.values[key] = value
 
+    def kept(self, key: str) -> tuple[str, Any]:
+        """The memo's version and its value for `key` (None if it has none), whatever version is current."""
+        with self.lock:
+            return self.version, self.values.get(key)
+
     def get_or_set(self, version: str, key: str, make: Callable[[], T]) -> T:
         """The value kept for this version and key, else `make()`'s, kept for the next asker."""
         value = self.get(version, key)

@@ -1,0 +1,99 @@
+"""The bitmaps of the published listings: patched at a new version for the listings changed (decision 0054)."""
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from marketplace.providers.models import Provider
+from marketplace.providers.services import provider_set_accreditation
+from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ListingBitmaps, listing_bitmaps
+from search.versioning import VersionMemo, listings_changed, listings_version
+from tests.factories import ProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ("Ash Care", "Birch Support", "Cedar Home Help", "Damson Day Centre", "Elm PA", "Fir Companions")
+
+
+@pytest.fixture
+def listings() -> list[Provider]:
+    return [
+        ProviderFactory(
+            name=name,
+            service_mask=index % 3 + 1,
+            language_mask=4 if index % 2 else 0,
+            availability_mask=index * 5,
+            availability_confirmed_on=date(2026, 3, 1 + index % 2),
+        )
+        for index, name in enumerate(NAMES)
+    ]
+
+
+# What a change may do to a listing: each is one column's new value, as its writer leaves it.
+changes = st.one_of(
+    st.tuples(st.sampled_from(FLAG_FIELDS), st.booleans()),
+    st.tuples(st.sampled_from(BIT_FIELDS), st.integers(min_value=0, max_value=15)),
+    st.tuples(st.just("kind"), st.sampled_from(Provider.Kind.values)),
+    st.tuples(st.just("availability_confirmed_on"), st.sampled_from([None, date(2026, 3, 1), date(2026, 4, 9)])),
+    st.tuples(st.just("status"), st.sampled_from(Provider.Status.values)),
+    st.tuples(st.just("name"), st.sampled_from(["Ash care", "Zelkova Care", "Birch Support"])),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(min_value=0, max_value=len(NAMES) - 1), changes), max_size=4))
+def test_patched_bitmaps_equal_bitmaps_built_afresh(listings: list[Provider], edits: Any) -> None:
+    before = ListingBitmaps.build()
+    was = {listing.pk: Provider.objects.values("status", "name").get(pk=listing.pk) for listing in listings}
+    for index, (column, value) in edits:
+        Provider.objects.filter(pk=listings[index].pk).update(**{column: value})
+    changed = {listings[index].pk for index, _ in edits}
+
+    patched = before.patched(changed)
+
+    now = {pk: Provider.objects.values("status", "name").get(pk=pk) for pk in changed}
+    published = Provider.Status.PUBLISHED
+    moved = any(
+        (was[pk]["status"] == published) != (now[pk]["status"] == published)
+        or (now[pk]["status"] == published and was[pk]["name"] != now[pk]["name"])
+        for pk in changed
+    )
+    # Built afresh exactly when a listing came into or left the published ones, or a published one was renamed.
+    assert (patched is None) == moved
+    if patched is not None:
+        assert patched == ListingBitmaps.build()
+
+
+def test_a_new_version_patches_the_bitmaps_reading_only_the_listing_changed(listings: list[Provider]) -> None:
+    VersionMemo.clear_all()
+    listing_bitmaps(listings_version())
+    provider_set_accreditation(provider=listings[3], is_accredited=True, since=date(2026, 1, 5))
+
+    with CaptureQueriesContext(connection) as queries:
+        index = listing_bitmaps(listings_version())
+
+    reads = [query["sql"] for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]
+    assert len(reads) == 1
+    assert f'"providers_provider"."id" IN ({listings[3].pk})' in reads[0]
+    assert listings[3].pk in index.flag("is_accredited")
+    assert index == ListingBitmaps.build()
+
+
+def test_a_change_that_may_be_to_every_listing_builds_the_bitmaps_afresh(listings: list[Provider]) -> None:
+    VersionMemo.clear_all()
+    listing_bitmaps(listings_version())
+    Provider.objects.filter(pk=listings[0].pk).update(is_taking_new_clients=False)
+    listings_changed(None)
+
+    with CaptureQueriesContext(connection) as queries:
+        index = listing_bitmaps(listings_version())
+
+    reads = [query["sql"] for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]
+    assert len(reads) == 1
+    assert '"providers_provider"."id" IN' not in reads[0]
+    assert listings[0].pk not in index.flag("is_taking_new_clients")
