@@ -143,6 +143,9 @@ print(staticfiles_storage.stored_name("css/site.css"))')"
         manage bench_pages --base-url "http://127.0.0.1:$port" \
         --duration "${BENCH_HTTP_SECONDS:-5}" --static-path "$static_path" || true
     echo "== $label: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    # What the server logged (no access log: its start, and any error a page answered).
+    echo "== $label: the server's log, last 30 lines:"
+    tail -n 30 "$SCRATCH/gunicorn.log"
     kill -TERM "$server" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
 }

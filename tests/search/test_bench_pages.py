@@ -1,13 +1,15 @@
 """bench_pages' cold rows: distinct valid searches for wrk to rotate through, and a session the server can read."""
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import QueryDict
 
 from marketplace.alerts.selectors import search_filterset
-from search.management.commands.bench_pages import COLD_SEARCHES, Command, rotation_script
+from search.management.commands.bench_pages import COLD_SEARCHES, Command, rotation_script, status_of
 from tests.factories import ClientGroupFactory, LanguageFactory, ProviderFactory, ServiceTypeFactory
 
 
@@ -94,3 +96,28 @@ def test_on_a_shared_database_queries_are_counted_without_a_new_listings_version
     assert listings_version() == before
     assert Command().queries(Client(), Page(FLOOR, "/openreferral/"))[0] == 0  # a new version by default
     assert listings_version() != before
+
+
+class _Answers(BaseHTTPRequestHandler):
+    """A server that is busy at /busy and answers every other page."""
+
+    def do_GET(self) -> None:
+        busy = self.path == "/busy"
+        self.send_response(503 if busy else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_page_that_answered_errors_is_asked_once_more_for_its_status():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert status_of(f"{base}/busy", "") == "503 Service Unavailable"
+        assert status_of(f"{base}/", "sessionid=abc") == "200"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,8 @@ class Load:
     p50_ms: float
     p99_ms: float
     errors: int
+    # When some answers were errors: what the page answered when asked once more.
+    asked_again: str = ""
 
 
 def _ms(text: str) -> float:
@@ -108,6 +111,16 @@ def parse_wrk(output: str) -> Load:
         p99_ms=p99,
         errors=(int(errors.group(1)) if errors else 0) + (int(socket_errors.group(1)) if socket_errors else 0),
     )
+
+
+def status_of(url: str, cookie: str) -> str:
+    """The status a page answers one request with (and the reason when it is an error)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return str(response.status)
+    except urllib.error.HTTPError as error:
+        return f"{error.code} {error.reason}"
 
 
 def rotation_script(paths: list[str], *, threads: int) -> str:
@@ -195,6 +208,11 @@ class Command(BaseCommand):
                 f"| {page.label} `{page.path}` | {load.requests_per_second:,.0f}{errors} | {load.p50_ms:.1f} | "
                 f"{load.p99_ms:.1f} | {ratio:.1f}x | {target}{verdict} | {queries} |"
             )
+        for page, load, _cold, _warm in rows:
+            if load.errors:
+                self.stdout.write(
+                    f"{page.label}: {load.errors:,} errors; asked once more, it answered {load.asked_again}"
+                )
         if not options["only"]:
             self.dashboard(options["base_url"].rstrip("/"))
 
@@ -329,7 +347,10 @@ class Command(BaseCommand):
             result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=duration + 60)
         if result.returncode != 0:
             raise CommandError(f"wrk failed on {page.path}: {result.stderr.strip()}")
-        return parse_wrk(result.stdout)
+        load = parse_wrk(result.stdout)
+        if load.errors:
+            load.asked_again = status_of(base_url + page.path, page.cookie)
+        return load
 
     def dashboard(self, base_url: str) -> None:
         """The commissioners' morning dashboard over HTTP, one request at a time: median time and SQL queries."""
