@@ -79,7 +79,7 @@ test-moved-clock: bootstrap ## Only the suite with the clock moved ahead (MOVED_
 test-embedded: bootstrap ## Only the embedded-default check: migrate, demo data and pages on SQLite
 	$(RUN) pytest tests/test_sqlite_embedded.py $(PYTEST_ARGS)
 
-bench: bootstrap ## Search benchmarks on the demo county scaled up ten times (SQLite and PostgreSQL)
+bench: ## Search benchmarks on the demo county scaled up ten times (SQLite and PostgreSQL)
 	scripts/bench.sh
 
 clean: ## Remove caches and collected static files (keeps var/ and your database)

@@ -31,6 +31,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+# What `make bench` prepares, so running this script alone in a fresh clone measures the same pages:
+# without the front-end assets every page that links them answers 500 (a missing manifest entry).
+scripts/bootstrap.sh
 scripts/ensure-wrk.sh
 UV="${UV:-$ROOT/.tools/bin/uv}"
 command -v "$UV" >/dev/null 2>&1 || UV=uv
