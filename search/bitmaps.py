@@ -28,6 +28,7 @@ second time.
 """
 
 import heapq
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -63,6 +64,7 @@ NAME_ORDER = ("name", "id")
 
 # This worker's bitmaps of the current version: the index itself, and the answers of the database parts.
 index_memo = VersionMemo(entries=2)
+making = threading.Lock()
 parts_memo = VersionMemo(entries=512)
 
 
@@ -271,16 +273,24 @@ def ordered_page(index: ListingBitmaps, matching: BitMap, keys: list[BitMap], of
 
 def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
     """The bitmaps of the current listings version, made once per version in each worker: patched from
-    the last version's for the listings changed since, when the log of changes says which, else built."""
+    the last version's for the listings changed since, when the log of changes says which, else built.
+
+    One thread makes them while the worker's others wait for it (`making`): each making its own took
+    them all four times as long under the one interpreter lock, about 4 s at scale 100 (decision 0054).
+    """
     version = version or listings_version()
     index = index_memo.get(version, "index")
-    if index is None:
-        last_version, last = index_memo.kept("index")
-        changed = changes_since(last_version, version) if last is not None else None
-        index = (last.patched(changed) if changed is not None else None) or ListingBitmaps.build()
-        # A write may have landed while they were read: keep them only if the version did not move.
-        if listings_version() == version:
-            index_memo.set(version, "index", index)
+    if index is not None:
+        return index
+    with making:
+        index = index_memo.get(version, "index")  # made by the thread this one waited for
+        if index is None:
+            last_version, last = index_memo.kept("index")
+            changed = changes_since(last_version, version) if last is not None else None
+            index = (last.patched(changed) if changed is not None else None) or ListingBitmaps.build()
+            # A write may have landed while they were read: keep them only if the version did not move.
+            if listings_version() == version:
+                index_memo.set(version, "index", index)
     return index
 
 

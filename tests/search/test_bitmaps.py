@@ -1,5 +1,8 @@
 """The bitmaps of the published listings: patched at a new version for the listings changed (decision 0054)."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -11,6 +14,7 @@ from hypothesis import strategies as st
 
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_set_accreditation
+from search import bitmaps
 from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ListingBitmaps, listing_bitmaps
 from search.versioning import VersionMemo, listings_changed, listings_version
 from tests.factories import ProviderFactory
@@ -97,3 +101,25 @@ def test_a_change_that_may_be_to_every_listing_builds_the_bitmaps_afresh(listing
     assert len(reads) == 1
     assert '"providers_provider"."id" IN' not in reads[0]
     assert listings[0].pk not in index.flag("is_taking_new_clients")
+
+
+def test_threads_asking_at_once_for_a_new_versions_bitmaps_wait_for_one_to_make_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    VersionMemo.clear_all()
+    made: list[str] = []
+    index = object()
+
+    def build() -> object:
+        made.append(threading.current_thread().name)
+        time.sleep(0.2)  # long enough for every other thread to ask meanwhile
+        return index
+
+    monkeypatch.setattr(ListingBitmaps, "build", staticmethod(build))
+    monkeypatch.setattr(bitmaps, "listings_version", lambda: "a new version")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: listing_bitmaps("a new version"), range(4)))
+
+    assert len(made) == 1
+    assert all(answer is index for answer in answers)
