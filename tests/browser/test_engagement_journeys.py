@@ -102,6 +102,11 @@ def search_and_shortlist_three(page: Page, live_site: Any, axe_check: Any) -> No
         page.get_by_role("button", name=re.compile(f"^Add to shortlist.*{name}$")).click()
         expect(page.get_by_role("button", name=re.compile(f"^Remove.*{name} from your shortlist$"))).to_be_visible()
     axe_check(page)
+    # A change of mind: taken off the shortlist from the results, then put back.
+    page.get_by_role("button", name=re.compile(f"^Remove.*{PAS[0]} from your shortlist$")).click()
+    expect(page.get_by_role("button", name=re.compile(f"^Add to shortlist.*{PAS[0]}$"))).to_be_visible()
+    page.get_by_role("button", name=re.compile(f"^Add to shortlist.*{PAS[0]}$")).click()
+    expect(page.get_by_role("button", name=re.compile(f"^Remove.*{PAS[0]} from your shortlist$"))).to_be_visible()
 
 
 def send_enquiry_to_all_shortlisted(page: Page, live_site: Any, axe_check: Any, screenshot: Any, who: str) -> None:
