@@ -121,3 +121,5 @@ def test_a_page_that_answered_errors_is_asked_once_more_for_its_status():
     finally:
         server.shutdown()
         server.server_close()
+    # The server gone: why there is no answer, not an exception that would lose the table.
+    assert status_of(f"{base}/", "").startswith("no answer (")

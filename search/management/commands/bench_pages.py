@@ -114,13 +114,16 @@ def parse_wrk(output: str) -> Load:
 
 
 def status_of(url: str, cookie: str) -> str:
-    """The status a page answers one request with (and the reason when it is an error)."""
+    """The status a page answers one request with (and the reason when it is an error), or why it gave
+    none: never raises, so the table measured before it is still printed."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return str(response.status)
     except urllib.error.HTTPError as error:
         return f"{error.code} {error.reason}"
+    except (urllib.error.URLError, OSError) as error:
+        return f"no answer ({getattr(error, 'reason', error)})"
 
 
 def rotation_script(paths: list[str], *, threads: int) -> str:
