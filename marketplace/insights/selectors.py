@@ -96,23 +96,25 @@ def accreditation_pipeline(*, today: date | None = None) -> AccreditationPipelin
     no date has waited 0 days, as in the report.
     """
     today = today or timezone.localdate()
-    found = dict(
-        providers_with_accreditation_status()
-        .order_by()
-        .values_list("accreditation_status")
-        .annotate(count=Count("id"))
-        .values_list("accreditation_status", "count")
-    )
-    # The index on (status, applied_at) answers the earliest date without reading the applications.
-    waiting = Accreditation.objects.filter(status=Accreditation.Status.APPLIED).aggregate(
-        count=Count("pk"), oldest=Min("applied_at"), undated=Count("pk", filter=Q(applied_at__isnull=True))
-    )
-    waits = [0] if waiting["undated"] else []
-    if waiting["oldest"] is not None:
-        waits.append(_days_between(timezone.localdate(waiting["oldest"]), today))
+    # Counted from the applications (one row each) rather than by joining every provider to its record: the
+    # providers without one are the difference, and counting providers reads only their primary key.
+    by_status = {
+        status: (count, oldest, undated)
+        for status, count, oldest, undated in Accreditation.objects.order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"), oldest=Min("applied_at"), undated=Count("pk", filter=Q(applied_at__isnull=True)))
+        .values_list("status", "count", "oldest", "undated")
+    }
+    found = {status: count for status, (count, _oldest, _undated) in by_status.items()}
+    never_applied = Provider.objects.count() - sum(found.values())
+    found[Accreditation.Status.NOT_APPLIED] = found.get(Accreditation.Status.NOT_APPLIED, 0) + never_applied
+    waiting_count, oldest, undated = by_status.get(Accreditation.Status.APPLIED, (0, None, 0))
+    waits = [0] if undated else []
+    if oldest is not None:
+        waits.append(_days_between(timezone.localdate(oldest), today))
     return AccreditationPipeline(
         tally=_tally(Accreditation.Status.choices, found),
-        oldest_waiting_days=max(waits) if waiting["count"] else None,
+        oldest_waiting_days=max(waits) if waiting_count else None,
         today=today,
     )
 

@@ -29,9 +29,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from marketplace.providers.models import Provider
@@ -60,9 +61,8 @@ def _months(count: int) -> str:
     return f"{count} month{'s' if count != 1 else ''}"
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleFacts:
-    """What the schedule needs to know about one provider."""
+class ScheduleFacts(NamedTuple):
+    """What the schedule needs to know about one provider (a tuple: the schedule makes one a provider)."""
 
     last_visited_on: date | None = None
     last_overall_rating: str = ""
@@ -88,15 +88,40 @@ def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None, expl
     """
     today = today or timezone.localdate()
     if facts.last_visited_on is None:
-        due_on = min(facts.member_since, today) if facts.member_since else today
         return NextMonitoring(
-            due_on=due_on, interval_months=None, reasons=("Never visited: due now",) if explain else ()
+            due_on=_due_on(None, 0, member_since=facts.member_since, today=today),
+            interval_months=None,
+            reasons=("Never visited: due now",) if explain else (),
         )
+    interval, reasons = _interval(
+        facts.frequency_months,
+        facts.last_overall_rating,
+        facts.cqc_rating,
+        facts.approved_complaints_recently,
+        facts.has_lapsed_required_check,
+        explain=explain,
+    )
+    return NextMonitoring(
+        due_on=_due_on(facts.last_visited_on, interval, member_since=facts.member_since, today=today),
+        interval_months=interval,
+        reasons=tuple(reasons),
+    )
 
-    base = facts.frequency_months or DEFAULT_FREQUENCY_MONTHS
+
+def _due_on(last_visited_on: date | None, interval: int, *, member_since: date | None, today: date) -> date:
+    """The interval after the last visit; never visited, the day it joined (or today, if later)."""
+    if last_visited_on is None:
+        return min(member_since, today) if member_since else today
+    return add_months(last_visited_on, interval)
+
+
+def _interval(
+    frequency_months: int, rating: str, cqc_rating: str, complaints: int, has_lapsed_check: bool, *, explain: bool
+) -> tuple[int, list[str]]:
+    """The months between a visited provider's visits, and why: these few facts alone decide it."""
+    base = frequency_months or DEFAULT_FREQUENCY_MONTHS
     interval = base
     reasons = [f"Every {_months(base)} under the arrangement"] if explain else []
-    rating = facts.last_overall_rating
     if rating in RATING_INTERVAL_MONTHS:
         interval = min(interval, RATING_INTERVAL_MONTHS[rating])
         if explain:
@@ -105,22 +130,19 @@ def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None, expl
         interval = max(base, int(base * EXCELLENT_EXTENSION))
         if explain:
             reasons.append(f"Last rated Excellent: interval extended to {interval} months")
-    for months, reason in _caps(facts):
+    for months, reason in _caps(cqc_rating, complaints, has_lapsed_check):
         interval = min(interval, months)
         if explain:
             reasons.append(f"{reason()}: within {_months(months)}")
-    return NextMonitoring(
-        due_on=add_months(facts.last_visited_on, interval), interval_months=interval, reasons=tuple(reasons)
-    )
+    return interval, reasons
 
 
-def _caps(facts: ScheduleFacts) -> Iterator[tuple[int, Callable[[], str]]]:
+def _caps(cqc_rating: str, complaints: int, has_lapsed_check: bool) -> Iterator[tuple[int, Callable[[], str]]]:
     """The "at most" rules that apply to these facts: each cap in months, and its reason (written only if asked)."""
-    if facts.cqc_rating == Provider.CqcRating.INADEQUATE:
+    if cqc_rating == Provider.CqcRating.INADEQUATE:
         yield CQC_INADEQUATE_MONTHS, lambda: "CQC rated Inadequate"
-    if facts.cqc_rating == Provider.CqcRating.REQUIRES_IMPROVEMENT:
+    if cqc_rating == Provider.CqcRating.REQUIRES_IMPROVEMENT:
         yield CQC_REQUIRES_IMPROVEMENT_MONTHS, lambda: "CQC rated Requires improvement"
-    complaints = facts.approved_complaints_recently
     if complaints > 0:
         yield (
             COMPLAINT_MONTHS,
@@ -129,7 +151,7 @@ def _caps(facts: ScheduleFacts) -> Iterator[tuple[int, Callable[[], str]]]:
                 f"in the last {COMPLAINT_WINDOW_MONTHS} months"
             ),
         )
-    if facts.has_lapsed_required_check:
+    if has_lapsed_check:
         yield LAPSED_CHECK_MONTHS, lambda: "A required vetting check has expired"
 
 
@@ -181,140 +203,162 @@ def monitoring_schedule(
     """Every provider on a current arrangement with its next monitoring date, soonest first.
 
     `providers` narrows the providers considered (the report's filters). Runs
-    three queries whatever the number of providers.
+    five queries whatever the number of providers.
     """
     today = today or timezone.localdate()
     return _rows(_schedule(today=today, providers=providers), today=today)
 
 
-@dataclass(frozen=True, slots=True)
-class _Due:
-    """One provider's schedule before its row is loaded: plain values, no model instance."""
+class _Due(NamedTuple):
+    """One provider's place in the schedule before its row is loaded: plain values, no model instance.
 
+    A tuple that sorts by date, then provider: the dashboard makes one for every provider on an arrangement.
+    """
+
+    due_on: date
     provider_id: int
-    provider_name: str
-    result: NextMonitoring
     facts: ScheduleFacts
     arrangements: list[str]
 
 
 def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
-    """The schedule as plain values, soonest first, without reasons (two queries; no provider rows are built)."""
-    schedule = [
-        _Due(
-            provider_id=pk,
-            provider_name=name,
-            result=next_monitoring_due(facts, today=today, explain=False),
-            facts=facts,
-            arrangements=arrangements,
-        )
-        for pk, name, facts, arrangements in _facts(today=today, providers=providers)
-    ]
-    schedule.sort(key=lambda due: (due.result.due_on, due.provider_name, due.provider_id))
+    """The schedule as plain values, soonest first, without reasons (four queries; no provider rows are built).
+
+    The interval depends on a few facts that many providers share, so each combination of them is worked out
+    once, not once a provider.
+    """
+    intervals: dict[tuple[int, str, str, int, bool], int] = {}
+    schedule = []
+    for provider_id, facts, arrangements in _facts(today=today, providers=providers):
+        interval = 0
+        if facts.last_visited_on is not None:
+            key = (
+                facts.frequency_months,
+                facts.last_overall_rating,
+                facts.cqc_rating,
+                facts.approved_complaints_recently,
+                facts.has_lapsed_required_check,
+            )
+            known = intervals.get(key)
+            interval = intervals[key] = _interval(*key, explain=False)[0] if known is None else known
+        due_on = _due_on(facts.last_visited_on, interval, member_since=facts.member_since, today=today)
+        schedule.append(_Due(due_on, provider_id, facts, arrangements))
+    schedule.sort()  # by date, then provider: each provider is in it once, so the facts are never compared
     return schedule
 
 
-def _facts(
-    *, today: date, providers: QuerySet[Provider] | None
-) -> Iterator[tuple[int, str, ScheduleFacts, list[str]]]:
-    """Each provider on a current arrangement: id, name, the facts its date depends on and its arrangements
-    (two queries, plain values)."""
+def _facts(*, today: date, providers: QuerySet[Provider] | None) -> Iterator[tuple[int, ScheduleFacts, list[str]]]:
+    """Each provider on a current arrangement: its id, the facts its date depends on and its arrangements.
+
+    Four queries of plain values, each over the whole set (the memberships with their providers' CQC ratings,
+    every provider's latest decided visit, the recent complaints, the lapsed checks) rather than one lookup a
+    provider: at a regional scale that is the difference between a fraction of a second and seconds.
+    """
     from marketplace.accreditation.models import ProviderCheck
 
     memberships = ArrangementMembership.objects.current(today)
+    visits = MonitoringVisit.objects.decided()
+    complaints = Feedback.objects.filter(
+        is_complaint=True,
+        moderation_status=Feedback.Moderation.APPROVED,
+        submitted_at__gte=_start_of(add_months(today, -COMPLAINT_WINDOW_MONTHS)),
+    )
+    lapsed_checks = ProviderCheck.objects.filter(
+        status=ProviderCheck.Status.EXPIRED, check_type__requirements__provider_kind=F("provider__kind")
+    )
     if providers is not None:
-        memberships = memberships.filter(provider__in=providers.values("pk"))
+        # The same providers as a subquery, not a list of ids: thousands of parameters cost more to send and
+        # plan than the subquery costs to run.
+        narrowed = providers.values("pk")
+        memberships = memberships.filter(provider__in=narrowed)
+        visits = visits.filter(provider__in=narrowed)
+        complaints = complaints.filter(provider__in=narrowed)
+        lapsed_checks = lapsed_checks.filter(provider__in=narrowed)
+
     arrangements_by_provider: dict[int, list[str]] = defaultdict(list)
     frequency: dict[int, int] = {}
     member_since: dict[int, date] = {}
-    for provider_id, arrangement_name, months, start_on in memberships.order_by("arrangement__name").values_list(
-        "provider_id", "arrangement__name", "arrangement__monitoring_frequency_months", "start_on"
+    cqc_rating: dict[int, str] = {}
+    for provider_id, arrangement_name, months, start_on, rating in memberships.order_by(
+        "arrangement__name"
+    ).values_list(
+        "provider_id",
+        "arrangement__name",
+        "arrangement__monitoring_frequency_months",
+        "start_on",
+        "provider__cqc_rating",
     ):
         if arrangement_name not in arrangements_by_provider[provider_id]:
             arrangements_by_provider[provider_id].append(arrangement_name)
         frequency[provider_id] = min(frequency.get(provider_id, months), months)
         member_since[provider_id] = min(member_since.get(provider_id, start_on), start_on)
+        cqc_rating[provider_id] = rating
     if not frequency:
         return
 
-    last_visit = MonitoringVisit.objects.decided().filter(provider=OuterRef("pk")).order_by("-visited_on", "-id")
-    complaints = (
-        Feedback.objects.filter(
-            provider=OuterRef("pk"),
-            is_complaint=True,
-            moderation_status=Feedback.Moderation.APPROVED,
-            submitted_at__gte=_start_of(add_months(today, -COMPLAINT_WINDOW_MONTHS)),
+    # Each provider's latest decided visit, read in one pass of the index that keeps them newest first.
+    latest_visits = (
+        visits.annotate(
+            newest=Window(
+                RowNumber(), partition_by=F("provider_id"), order_by=(F("visited_on").desc(), F("id").desc())
+            )
         )
-        .order_by()
-        .values("provider")
+        .filter(newest=1)
+        .values_list("provider_id", "visited_on", "overall_rating")
+    )
+    last_visit = {provider_id: (visited_on, rating or "") for provider_id, visited_on, rating in latest_visits}
+    complaint_counts = dict(
+        complaints.order_by()
+        .values_list("provider_id")
         .annotate(count=Count("pk"))
-        .values("count")
+        .values_list("provider_id", "count")
     )
-    lapsed_checks = ProviderCheck.objects.filter(
-        provider=OuterRef("pk"),
-        status=ProviderCheck.Status.EXPIRED,
-        check_type__requirements__provider_kind=OuterRef("kind"),
-    )
-    facts_by_provider = (
-        # The same memberships as a subquery, not a list of ids: thousands of parameters cost more
-        # to send and plan than the subquery costs to run.
-        Provider.objects.filter(pk__in=memberships.values("provider_id"))
-        .annotate(
-            last_visited_on=Subquery(last_visit.values("visited_on")[:1]),
-            last_overall_rating=Subquery(last_visit.values("overall_rating")[:1]),
-            approved_complaints=Coalesce(Subquery(complaints, output_field=IntegerField()), 0),
-            has_lapsed_check=Exists(lapsed_checks),
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "name",
-            "cqc_rating",
-            "last_visited_on",
-            "last_overall_rating",
-            "approved_complaints",
-            "has_lapsed_check",
-        )
-    )
-    for pk, name, cqc_rating, last_visited_on, last_rating, complaint_count, has_lapsed in facts_by_provider:
-        if pk not in frequency:  # a membership that began between the two queries
-            continue
+    lapsed = set(lapsed_checks.order_by().values_list("provider_id", flat=True).distinct())
+    never_visited = (None, "")
+    for provider_id, months in frequency.items():
+        last_visited_on, last_rating = last_visit.get(provider_id, never_visited)
         facts = ScheduleFacts(
-            last_visited_on=last_visited_on,
-            last_overall_rating=last_rating or "",
-            frequency_months=frequency[pk],
-            cqc_rating=cqc_rating,
-            approved_complaints_recently=complaint_count,
-            has_lapsed_required_check=has_lapsed,
-            member_since=member_since[pk],
+            last_visited_on,
+            last_rating,
+            months,
+            cqc_rating[provider_id],
+            complaint_counts.get(provider_id, 0),
+            provider_id in lapsed,
+            member_since[provider_id],
         )
-        yield pk, name, facts, arrangements_by_provider[pk]
+        yield provider_id, facts, arrangements_by_provider[provider_id]
 
 
 def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
-    """Rows with their providers, for these entries only (one query)."""
+    """Rows with their providers and reasons, for these entries only (one query), soonest first and, on the
+    same day, by name."""
     if not schedule:
         return []
     providers = Provider.objects.select_related("locality").in_bulk([due.provider_id for due in schedule])
-    return [
-        ScheduleRow(
-            provider=providers[due.provider_id],
-            due_on=due.result.due_on,
-            interval_months=due.result.interval_months,
-            reasons=next_monitoring_due(due.facts, today=today).reasons,
-            last_visited_on=due.facts.last_visited_on,
-            last_overall_rating=due.facts.last_overall_rating,
-            arrangements=due.arrangements,
-            today=today,
+    rows = []
+    for due in schedule:
+        if due.provider_id not in providers:
+            continue
+        result = next_monitoring_due(due.facts, today=today)
+        rows.append(
+            ScheduleRow(
+                provider=providers[due.provider_id],
+                due_on=result.due_on,
+                interval_months=result.interval_months,
+                reasons=result.reasons,
+                last_visited_on=due.facts.last_visited_on,
+                last_overall_rating=due.facts.last_overall_rating,
+                arrangements=due.arrangements,
+                today=today,
+            )
         )
-        for due in schedule
-        if due.provider_id in providers
-    ]
+    rows.sort(key=lambda row: (row.due_on, row.provider.name, row.provider.pk))
+    return rows
 
 
 def _due(*, today: date, within_days: int, providers: QuerySet[Provider] | None) -> list[_Due]:
     horizon = today + timedelta(days=within_days)
-    return [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on <= horizon]
+    return [entry for entry in _schedule(today=today, providers=providers) if entry.due_on <= horizon]
 
 
 def monitoring_due(
@@ -329,14 +373,14 @@ def monitoring_due(
 def monitoring_due_dates(
     *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
 ) -> list[date]:
-    """The due dates of the providers `monitoring_due` lists, in its order, without loading the providers
-    (two queries): for counts such as the morning dashboard's."""
+    """The due dates of the providers `monitoring_due` lists, soonest first, without loading the providers
+    (four queries): for counts such as the morning dashboard's."""
     today = today or timezone.localdate()
-    return [entry.result.due_on for entry in _due(today=today, within_days=within_days, providers=providers)]
+    return [entry.due_on for entry in _due(today=today, within_days=within_days, providers=providers)]
 
 
 def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:
     """Providers whose monitoring visit is past due (due before today), most overdue first."""
     today = today or timezone.localdate()
-    overdue = [entry for entry in _schedule(today=today, providers=providers) if entry.result.due_on < today]
+    overdue = [entry for entry in _schedule(today=today, providers=providers) if entry.due_on < today]
     return _rows(overdue, today=today)

@@ -185,7 +185,7 @@ def test_monitoring_due_and_overdue_read_the_monitoring_schedule(django_assert_n
     decided_visit(fine, visited_on=TODAY - 30 * DAY, overall="good")
     ProviderFactory(name="Not on any arrangement")
 
-    with django_assert_num_queries(2):  # memberships, then every provider's facts: no provider loaded
+    with django_assert_num_queries(4):  # memberships, visits, complaints, lapsed checks: no provider loaded
         monitoring = selectors.monitoring_due_and_overdue(today=TODAY, within_days=30)
 
     assert (monitoring.overdue_count, monitoring.long_overdue_count, monitoring.due_count) == (3, 1, 2)
