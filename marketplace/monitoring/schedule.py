@@ -26,10 +26,11 @@ visit is the latest finalised or published one (drafts are not decided yet).
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from functools import cached_property
+from typing import NamedTuple, overload
 
 from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -197,23 +198,33 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def monitoring_schedule(
-    *, today: date | None = None, providers: QuerySet[Provider] | None = None
-) -> list[ScheduleRow]:
-    """Every provider on a current arrangement with its next monitoring date, soonest first.
+def monitoring_schedule(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> "ScheduleRows":
+    """Every provider on a current arrangement with its next monitoring date, soonest first (by name on the
+    same day).
 
-    `providers` narrows the providers considered (the report's filters). Runs
-    five queries whatever the number of providers.
+    `providers` narrows the providers considered (the report's filters). Runs four queries whatever the
+    number of providers; the names to order by, then the rows' providers, are read as the rows are
+    (`ScheduleRows`).
     """
     today = today or timezone.localdate()
-    return _rows(_schedule(today=today, providers=providers), today=today)
+    members = _memberships(today=today, providers=providers).values("provider_id")
+
+    def names() -> dict[int, str]:
+        return dict(Provider.objects.filter(pk__in=members).values_list("pk", "name"))
+
+    return ScheduleRows(_schedule(today=today, providers=providers), today=today, names=names)
+
+
+def _memberships(*, today: date, providers: QuerySet[Provider] | None) -> QuerySet[ArrangementMembership]:
+    """The memberships in force today, of these providers if given (as a subquery, not a list of ids:
+    thousands of parameters cost more to send and plan than the subquery costs to run)."""
+    memberships = ArrangementMembership.objects.current(today)
+    return memberships if providers is None else memberships.filter(provider__in=providers.values("pk"))
 
 
 class _Due(NamedTuple):
-    """One provider's place in the schedule before its row is loaded: plain values, no model instance.
-
-    A tuple that sorts by date, then provider: the dashboard makes one for every provider on an arrangement.
-    """
+    """One provider's place in the schedule before its row is loaded: plain values, no model instance (a tuple:
+    the dashboard makes one for every provider on an arrangement)."""
 
     due_on: date
     provider_id: int
@@ -221,8 +232,70 @@ class _Due(NamedTuple):
     arrangements: list[str]
 
 
+class ScheduleRows(Sequence[ScheduleRow]):
+    """Rows of the schedule in order, each provider loaded only when its row is read.
+
+    A report page reads a slice (one query for its providers); a download or an alert iterates, which reads
+    the providers `CHUNK` at a time. So a report page at a regional scale does not load 60,000 providers to
+    show 100.
+    """
+
+    CHUNK = 500
+
+    def __init__(self, entries: list[_Due], *, today: date, names: Callable[[], dict[int, str]]) -> None:
+        self._unsorted = entries
+        self.today = today
+        self._names = names
+
+    @cached_property
+    def _entries(self) -> list[_Due]:
+        # Sorted when a row is first read, not before: counts and filters need no order, nor the names (which
+        # are in the providers' wide rows: a quarter of a second to read at a regional scale).
+        names = self._names()
+        return sorted(
+            self._unsorted, key=lambda entry: (entry.due_on, names.get(entry.provider_id, ""), entry.provider_id)
+        )
+
+    def __len__(self) -> int:
+        return len(self._unsorted)
+
+    @overload
+    def __getitem__(self, index: int) -> ScheduleRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ScheduleRow]: ...
+
+    def __getitem__(self, index: int | slice) -> ScheduleRow | list[ScheduleRow]:
+        if isinstance(index, slice):
+            return _rows(self._entries[index], today=self.today)
+        rows = _rows([self._entries[index]], today=self.today)
+        if not rows:
+            raise IndexError("That provider has been deleted")
+        return rows[0]
+
+    def __iter__(self) -> Iterator[ScheduleRow]:
+        for start in range(0, len(self._entries), self.CHUNK):
+            yield from _rows(self._entries[start : start + self.CHUNK], today=self.today)
+
+    def due_between(self, first: date | None = None, last: date | None = None) -> "ScheduleRows":
+        """The rows due from `first` to `last`, both included (either open), in the same order."""
+        return ScheduleRows(
+            [
+                entry
+                for entry in self._unsorted
+                if (first is None or entry.due_on >= first) and (last is None or entry.due_on <= last)
+            ],
+            today=self.today,
+            names=self._names,
+        )
+
+    def due_dates(self) -> list[date]:
+        """The rows' due dates, soonest first, without loading a provider."""
+        return sorted(entry.due_on for entry in self._unsorted)
+
+
 def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
-    """The schedule as plain values, soonest first, without reasons (four queries; no provider rows are built).
+    """The schedule as plain values in no order, without reasons (four queries; no provider rows are built).
 
     The interval depends on a few facts that many providers share, so each combination of them is worked out
     once, not once a provider.
@@ -243,7 +316,6 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
             interval = intervals[key] = _interval(*key, explain=False)[0] if known is None else known
         due_on = _due_on(facts.last_visited_on, interval, member_since=facts.member_since, today=today)
         schedule.append(_Due(due_on, provider_id, facts, arrangements))
-    schedule.sort()  # by date, then provider: each provider is in it once, so the facts are never compared
     return schedule
 
 
@@ -256,7 +328,7 @@ def _facts(*, today: date, providers: QuerySet[Provider] | None) -> Iterator[tup
     """
     from marketplace.accreditation.models import ProviderCheck
 
-    memberships = ArrangementMembership.objects.current(today)
+    memberships = _memberships(today=today, providers=providers)
     visits = MonitoringVisit.objects.decided()
     complaints = Feedback.objects.filter(
         is_complaint=True,
@@ -270,7 +342,6 @@ def _facts(*, today: date, providers: QuerySet[Provider] | None) -> Iterator[tup
         # The same providers as a subquery, not a list of ids: thousands of parameters cost more to send and
         # plan than the subquery costs to run.
         narrowed = providers.values("pk")
-        memberships = memberships.filter(provider__in=narrowed)
         visits = visits.filter(provider__in=narrowed)
         complaints = complaints.filter(provider__in=narrowed)
         lapsed_checks = lapsed_checks.filter(provider__in=narrowed)
@@ -330,14 +401,13 @@ def _facts(*, today: date, providers: QuerySet[Provider] | None) -> Iterator[tup
 
 
 def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
-    """Rows with their providers and reasons, for these entries only (one query), soonest first and, on the
-    same day, by name."""
+    """Rows with their providers and reasons, for these entries only (one query), in their order."""
     if not schedule:
         return []
     providers = Provider.objects.select_related("locality").in_bulk([due.provider_id for due in schedule])
     rows = []
     for due in schedule:
-        if due.provider_id not in providers:
+        if due.provider_id not in providers:  # deleted since the schedule was read
             continue
         result = next_monitoring_due(due.facts, today=today)
         rows.append(
@@ -352,35 +422,26 @@ def _rows(schedule: list[_Due], *, today: date) -> list[ScheduleRow]:
                 today=today,
             )
         )
-    rows.sort(key=lambda row: (row.due_on, row.provider.name, row.provider.pk))
     return rows
-
-
-def _due(*, today: date, within_days: int, providers: QuerySet[Provider] | None) -> list[_Due]:
-    horizon = today + timedelta(days=within_days)
-    return [entry for entry in _schedule(today=today, providers=providers) if entry.due_on <= horizon]
 
 
 def monitoring_due(
     *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
-) -> list[ScheduleRow]:
+) -> ScheduleRows:
     """Providers due a visit within `within_days` from today, overdue ones included, soonest first."""
     today = today or timezone.localdate()
-    # Rows (with their providers) only for those due: most providers on a long schedule are not.
-    return _rows(_due(today=today, within_days=within_days, providers=providers), today=today)
+    return monitoring_schedule(today=today, providers=providers).due_between(last=today + timedelta(days=within_days))
 
 
 def monitoring_due_dates(
     *, today: date | None = None, within_days: int = 30, providers: QuerySet[Provider] | None = None
 ) -> list[date]:
-    """The due dates of the providers `monitoring_due` lists, soonest first, without loading the providers
+    """The due dates of the providers `monitoring_due` lists, in its order, without loading the providers
     (four queries): for counts such as the morning dashboard's."""
-    today = today or timezone.localdate()
-    return [entry.due_on for entry in _due(today=today, within_days=within_days, providers=providers)]
+    return monitoring_due(today=today, within_days=within_days, providers=providers).due_dates()
 
 
-def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> list[ScheduleRow]:
+def monitoring_overdue(*, today: date | None = None, providers: QuerySet[Provider] | None = None) -> ScheduleRows:
     """Providers whose monitoring visit is past due (due before today), most overdue first."""
     today = today or timezone.localdate()
-    overdue = [entry for entry in _schedule(today=today, providers=providers) if entry.due_on < today]
-    return _rows(overdue, today=today)
+    return monitoring_schedule(today=today, providers=providers).due_between(last=today - timedelta(days=1))

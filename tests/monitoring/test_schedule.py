@@ -10,6 +10,7 @@ from marketplace.monitoring import services
 from marketplace.monitoring.models import DOMAIN_FIELDS, Feedback
 from marketplace.monitoring.schedule import (
     ScheduleFacts,
+    ScheduleRows,
     add_months,
     monitoring_due,
     monitoring_due_dates,
@@ -268,14 +269,14 @@ def test_due_within_and_overdue(framework, make_visit):
 
 def test_the_schedule_runs_a_fixed_number_of_queries(framework, make_visit, django_assert_num_queries):
     # The memberships, the latest visits, the complaints and the lapsed checks, each as plain values for every
-    # provider at once, then the rows' providers.
+    # provider at once, then the names to order by and the rows' providers as the rows are read.
     make_visit(provider=member(framework), visited_on=LAST_VISIT)
-    with django_assert_num_queries(5):
-        assert len(monitoring_schedule(today=TODAY)) == 1
+    with django_assert_num_queries(6):
+        assert len(list(monitoring_schedule(today=TODAY))) == 1
     for _ in range(5):
         make_visit(provider=member(framework), visited_on=LAST_VISIT - timedelta(days=3))
-    with django_assert_num_queries(5):
-        assert len(monitoring_schedule(today=TODAY)) == 6
+    with django_assert_num_queries(6):
+        assert len(list(monitoring_schedule(today=TODAY))) == 6
 
 
 def test_due_and_overdue_load_only_the_providers_they_list(framework, make_visit, django_assert_num_queries):
@@ -284,11 +285,42 @@ def test_due_and_overdue_load_only_the_providers_they_list(framework, make_visit
     make_visit(provider=overdue, visited_on=TODAY - timedelta(days=800))
     for _ in range(4):
         make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=10))
-    with django_assert_num_queries(5):
-        rows = monitoring_due(today=TODAY, within_days=30)
+    with django_assert_num_queries(6):
+        rows = list(monitoring_due(today=TODAY, within_days=30))
     assert [row.provider for row in rows] == [overdue]
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert [row.provider for row in monitoring_overdue(today=TODAY)] == [overdue]
+
+
+def test_a_report_page_loads_only_the_providers_it_shows(
+    framework, make_visit, django_assert_num_queries, monkeypatch
+):
+    """Rows are read a slice or a chunk at a time, in the schedule's order: by date, then by name."""
+    names = ["Oak", "Ash", "Elm", "Birch", "Yew", "Fir", "Hazel"]
+    for name in names:  # all due on the same day, so in order of name
+        make_visit(provider=member(framework, name=name), visited_on=TODAY - timedelta(days=800))
+    member(framework, name="Zephyr")  # never visited: due from the day it joined, before the others
+    make_visit(provider=member(framework, name="Aaron"), visited_on=TODAY - timedelta(days=10))  # due next year
+
+    schedule = monitoring_schedule(today=TODAY)
+    with django_assert_num_queries(0):
+        assert len(schedule) == 9
+    with django_assert_num_queries(2):  # the names to order by, then the page's providers
+        page = schedule[2:5]
+    in_order = [row.provider.name for row in schedule]
+    assert in_order == ["Zephyr", *sorted(names), "Aaron"]
+    assert [row.provider.name for row in page] == in_order[2:5]
+    assert schedule[0].reasons == ("Never visited: due now",)
+    assert schedule[-1].provider.name == "Aaron"
+
+    monkeypatch.setattr(ScheduleRows, "CHUNK", 3)
+    with django_assert_num_queries(3):  # 9 rows, 3 at a time
+        assert [row.provider.name for row in schedule] == in_order
+    with django_assert_num_queries(0):
+        upcoming = schedule.due_between(first=TODAY)
+        assert len(upcoming) == 1
+        assert upcoming.due_dates() == [add_months(TODAY - timedelta(days=10), 12)]
+        assert len(schedule.due_between(last=TODAY - timedelta(days=1))) == 8
 
 
 def test_due_dates_are_those_of_the_due_rows_without_loading_providers(
