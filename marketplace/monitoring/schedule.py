@@ -312,8 +312,9 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
                 facts.approved_complaints_recently,
                 facts.has_lapsed_required_check,
             )
-            known = intervals.get(key)
-            interval = intervals[key] = _interval(*key, explain=False)[0] if known is None else known
+            if key not in intervals:
+                intervals[key] = _interval(*key, explain=False)[0]
+            interval = intervals[key]
         due_on = _due_on(facts.last_visited_on, interval, member_since=facts.member_since, today=today)
         schedule.append(_Due(due_on, provider_id, facts, arrangements))
     return schedule
@@ -339,9 +340,7 @@ def _facts(*, today: date, providers: QuerySet[Provider] | None) -> Iterator[tup
         status=ProviderCheck.Status.EXPIRED, check_type__requirements__provider_kind=F("provider__kind")
     )
     if providers is not None:
-        # The same providers as a subquery, not a list of ids: thousands of parameters cost more to send and
-        # plan than the subquery costs to run.
-        narrowed = providers.values("pk")
+        narrowed = providers.values("pk")  # a subquery, as in `_memberships`
         visits = visits.filter(provider__in=narrowed)
         complaints = complaints.filter(provider__in=narrowed)
         lapsed_checks = lapsed_checks.filter(provider__in=narrowed)

@@ -13,7 +13,7 @@ monitoring model, the menu and the view guards. Nothing is ever deleted here:
 visits, decisions and feedback are records.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -41,7 +41,7 @@ from marketplace.providers.models import Provider
 from . import admin_views
 from .filters import FeedbackFilterSet, MembershipFilterSet, ScheduleFilterSet, VisitFilterSet
 from .models import Arrangement, ArrangementMembership, Feedback, MonitoringVisit
-from .schedule import ScheduleRow, ScheduleRows, monitoring_schedule
+from .schedule import ScheduleRow, ScheduleRows, monitoring_due, monitoring_overdue, monitoring_schedule
 
 DEFAULT_WITHIN_DAYS = 30
 
@@ -330,21 +330,20 @@ class MonitoringDueReportView(CommissionersOnlyMixin, ReportView):
         return show, DEFAULT_WITHIN_DAYS if within_days is None else int(within_days)
 
     def get_filtered_queryset(self) -> ScheduleRows:
-        """The schedule's rows the filters choose: a page loads only the providers it shows."""
+        """The schedule's rows the filters choose, by the same selectors the dashboard counts: a page loads only
+        the providers it shows."""
         providers = Provider.objects.all()
         if self.filters and self.filters.is_valid():
             providers = self.filters.filter_queryset(providers)
         today = timezone.localdate()
-        rows = monitoring_schedule(today=today, providers=providers)
         show, within_days = self._choices()
-        horizon = today + timedelta(days=within_days)
         if show == ScheduleFilterSet.SHOW_OVERDUE:
-            return rows.due_between(last=today - timedelta(days=1))
+            return monitoring_overdue(today=today, providers=providers)
         if show == ScheduleFilterSet.SHOW_DUE:
-            return rows.due_between(last=horizon)
+            return monitoring_due(today=today, within_days=within_days, providers=providers)
         if show == ScheduleFilterSet.SHOW_UPCOMING:
-            return rows.due_between(first=today, last=horizon)
-        return rows
+            return monitoring_due(today=today, within_days=within_days, providers=providers).due_between(first=today)
+        return monitoring_schedule(today=today, providers=providers)
 
 
 class MonitoringDueViewSet(CommissionerViewSet):
