@@ -4,6 +4,9 @@ and gunicorn's threaded workers with the app loaded before they fork (decision 0
 import gzip
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +122,68 @@ def test_warming_up_loads_the_pages_templates_and_closes_the_database_connection
     assert any("cms/directory_results.html" in str(key) for key in getattr(loader, "get_template_cache", {}))
 
 
+def test_warming_up_makes_the_search_bitmaps_the_workers_fork_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Made once in the master, so no worker builds them on a visitor's first search (decision 0056)."""
+    import config.wsgi
+    from marketplace.providers.models import Provider
+    from search.bitmaps import index_memo
+    from search.versioning import VersionMemo, listings_version
+
+    VersionMemo.clear_all()
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    config.wsgi.warm_up()
+
+    index = index_memo.get(listings_version(), "index")
+    assert index is not None
+    assert set(index.published) == set(Provider.objects.published().values_list("pk", flat=True))
+    assert len(index.published) == 12
+
+
+def test_a_database_that_does_not_answer_does_not_stop_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import OperationalError
+
+    import config.wsgi
+    import search.bitmaps
+    from search.bitmaps import index_memo
+    from search.versioning import VersionMemo
+
+    def unreachable(version: str | None = None) -> None:
+        raise OperationalError("connection refused")
+
+    VersionMemo.clear_all()
+    closed: list[bool] = []
+    monkeypatch.setattr(connections, "close_all", lambda: closed.append(True))
+    monkeypatch.setattr(search.bitmaps, "listing_bitmaps", unreachable)
+    config.wsgi.warm_up()
+
+    assert closed == [True]
+    assert index_memo.kept("index") == ("", None)
+
+
 def test_the_benchmark_keeps_private_files_out_of_the_repository() -> None:
     script = (ROOT / "scripts" / "bench.sh").read_text()
     assert 'export PRIVATE_MEDIA_ROOT="$SCRATCH/private"' in script
     assert 'export MEDIA_ROOT="$SCRATCH/media"' in script
+
+
+def embedded_connection_settings(database_url: str) -> str:
+    """CONN_MAX_AGE and CONN_HEALTH_CHECKS as the embedded settings make them for a database."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": database_url})
+    environment.pop("DATABASE_CONN_MAX_AGE", None)
+    program = (
+        "from django.conf import settings; database = settings.DATABASES['default']; "
+        "print(database.get('CONN_MAX_AGE', 0), database.get('CONN_HEALTH_CHECKS', False))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    return loaded.stdout.strip()
+
+
+def test_the_embedded_default_keeps_a_sqlite_connection_between_requests(tmp_path: Path) -> None:
+    """Opening one costs SQLite a read of the whole schema, more than a kept page takes (decision 0056)."""
+    assert embedded_connection_settings(f"sqlite:///{tmp_path / 'db.sqlite3'}") == "60 True"
+    # PostgreSQL through the embedded settings is left as the URL says (production sets its own).
+    assert embedded_connection_settings("postgres://care:care@127.0.0.1:5432/care") == "0 False"

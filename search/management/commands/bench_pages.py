@@ -243,15 +243,17 @@ class Command(BaseCommand):
             ),
         ]
         # Three sets of distinct searches, one after the other: the first meets a worker whose per-listing
-        # memos (listings, result cards; decision 0051) are empty, as just after a start or a change that may
-        # be to every listing; the second meets one that keeps them for all but the one listing changed
-        # (decision 0053); the third one that has been serving searches (the others'), but never these.
+        # memos (listings, result cards; decision 0051) and bitmaps are gone, as just after a change that may
+        # be to every listing (a taxonomy term renamed; after a start only the memos are empty, the bitmaps
+        # being made before the workers fork: decision 0056); the second meets one that keeps them for all
+        # but the one listing changed (decision 0053); the third one that has been serving searches (the
+        # others'), but never these.
         searches = self.cold_searches()
         # Thirds when a small taxonomy gives fewer than three rows' worth.
         size = min(COLD_SEARCHES, -(-len(searches) // 3))
         sets = [searches[start : start + size] for start in (0, size, 2 * size)]
         rows = [  # (when, keeps_version, changes_every_listing)
-            ("just after a change that may be to every listing, as after a start", False, True),
+            ("just after a change that may be to every listing, as a term renamed", False, True),
             ("just after a change to one listing", False, False),
             ("on a worker already serving searches", True, False),
         ]
