@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
@@ -1513,6 +1513,17 @@ def _build_activity(
     steps.done("budgets", build_budgets_demo(seed=seed, today=today, now=now))
 
 
+def planner_statistics_refresh() -> None:
+    """The query planner's statistics for the tables just filled (ANALYZE).
+
+    PostgreSQL's autovacuum makes them soon after a bulk load; SQLite never makes them itself, and
+    without them it chose the wrong index for the dashboard's expired and expiring checks (78 ms each
+    at scale 10, against 15 and 1 ms with them: decision 0056).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def demo_county_build(
     *,
     scale: float = 1.0,
@@ -1581,6 +1592,8 @@ def demo_county_build(
         advice_pages_create()
         steps.done("council settings and advice pages")
         _build_activity(planner, steps, seed=seed, scale=scale, commissioner=commissioner)
+    planner_statistics_refresh()
+    steps.done("the query planner's statistics")
 
     by_status = Counter(plan.provider.status for plan in plans)
     return DemoBuildResult(

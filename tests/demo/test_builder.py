@@ -328,7 +328,29 @@ def test_the_command_reports_each_step_with_its_counts_and_time():
     lines = out.getvalue().splitlines()
     planned = sum(planned_provider_counts(0.01).values())
     assert lines[0] == f"Building the demo county: {planned} listings at scale 0.01."
-    labels = (f"listings planned: {planned}", f"search fields: {planned} listings", "accreditation: ", "budgets: ")
+    labels = (
+        f"listings planned: {planned}",
+        f"search fields: {planned} listings",
+        "accreditation: ",
+        "budgets: ",
+        "the query planner's statistics",
+    )
     for label in labels:
         assert any(line.startswith(label) and line.endswith(" s in all)") for line in lines), label
     assert any(line.startswith("Took ") for line in lines)
+    assert planner_statistics_of("accreditation_providercheck") > 0
+
+
+def planner_statistics_of(table: str) -> int:
+    """How many rows of planner statistics the database holds for a table (ANALYZE writes them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return 0
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+        return int(cursor.fetchone()[0])
