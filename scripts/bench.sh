@@ -13,16 +13,17 @@
 #   BENCH_ES_REPEAT=20 scripts/bench.sh      timed runs per search on Elasticsearch (default 5:
 #                                            the emulator's text queries take seconds at scale 10)
 #   BENCH_SQLITE=0 scripts/bench.sh          skip the SQLite run (the Elasticsearch run reads its data)
-#   BENCH_HTTP=0 scripts/bench.sh            skip the whole-page HTTP load (PostgreSQL run only)
+#   BENCH_HTTP=0 scripts/bench.sh            skip the whole-page HTTP loads (SQLite and PostgreSQL)
 #   BENCH_HTTP_SECONDS=10 scripts/bench.sh   seconds of wrk load per page (default 5, at most 10)
 #   BENCH_DATABASE_URL=postgres://... scripts/bench.sh
 #                                            benchmark a demo county already built there (say at
 #                                            scale 100, which takes long to build): no build, no
 #                                            SQLite or Elasticsearch run; the database is only read
 #
-# After the search benchmark on PostgreSQL, the same data is served by
-# gunicorn with the production settings (config/gunicorn.py) and every page in
-# docs/benchmarks.md gets a short wrk load beside the floor (bench_pages).
+# After each search benchmark, the same data is served by gunicorn
+# (config/gunicorn.py; the production settings on PostgreSQL, the embedded ones
+# with DEBUG off on SQLite) and every page in docs/benchmarks.md gets a short
+# wrk load beside the floor (bench_pages).
 #
 # The Elasticsearch figures come from a local *emulator* (noida-db, started by
 # scripts/with-elasticsearch.sh), not from a real Elasticsearch cluster: they
@@ -93,16 +94,22 @@ if connection.vendor == 'postgresql':
 print(f'{Provider.objects.count():,} listings, {Provider.objects.published().count():,} published')") already built; benchmarking"
     fi
     manage bench_search --backend database --repeat "$REPEAT" "${extra_args[@]}"
-    if [[ "${BENCH_HTTP:-1}" != "0" && "$DATABASE_URL" == postgres* ]]; then
+    if [[ "${BENCH_HTTP:-1}" != "0" ]]; then
         bench_http "$label"
     fi
 }
 
 # Whole pages over HTTP: gunicorn with the production settings (DEBUG off,
 # threaded workers from config/gunicorn.py) serving the data just built, and
-# a bounded wrk load on the floor and each page (bench_pages).
+# a bounded wrk load on the floor and each page (bench_pages). Production
+# refuses SQLite, so the embedded default is served with its own settings,
+# DEBUG off, by the same gunicorn.
 bench_http() {
     local label="$1"
+    local settings_module=config.settings.production
+    if [[ "$DATABASE_URL" == sqlite* ]]; then
+        settings_module=config.settings.dev
+    fi
     local port
     port="$("$UV" run --frozen python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     # One key for the server and bench_pages, so the session bench_pages stores (a visitor with a
@@ -111,7 +118,7 @@ bench_http() {
     local field_keys
     field_keys="$(django_eval 'settings.FIELD_ENCRYPTION_KEYS[0]')"
     local -a production=(
-        env DJANGO_SETTINGS_MODULE=config.settings.production
+        env DJANGO_SETTINGS_MODULE="$settings_module" DJANGO_DEBUG=false
         DJANGO_SECRET_KEY="$secret"
         FIELD_ENCRYPTION_KEYS="$field_keys"
         DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost,testserver
@@ -121,7 +128,7 @@ bench_http() {
         WEB_CONCURRENCY="${BENCH_WORKERS:-2}" GUNICORN_THREADS="${BENCH_THREADS:-4}"
         GUNICORN_BIND="127.0.0.1:$port" GUNICORN_ACCESS_LOG= GUNICORN_MAX_REQUESTS=0
     )
-    echo "== $label: serving with gunicorn (production settings, ${BENCH_WORKERS:-2} workers x ${BENCH_THREADS:-4} threads) on port $port"
+    echo "== $label: serving with gunicorn ($settings_module, ${BENCH_WORKERS:-2} workers x ${BENCH_THREADS:-4} threads) on port $port"
     "${production[@]}" "$UV" run --frozen python manage.py collectstatic --no-input -v 0
     "${production[@]}" "$ROOT/.venv/bin/gunicorn" --config config/gunicorn.py config.wsgi:application \
         >"$SCRATCH/gunicorn.log" 2>&1 &
@@ -138,9 +145,9 @@ bench_http() {
         return 1
     fi
     local static_path
-    static_path="/static/$("${production[@]}" "$UV" run --frozen python -c 'import django; django.setup()
+    static_path="$("${production[@]}" "$UV" run --frozen python -c 'import django; django.setup()
 from django.contrib.staticfiles.storage import staticfiles_storage
-print(staticfiles_storage.stored_name("css/site.css"))')"
+print(staticfiles_storage.url("css/site.css"))')"
     echo "== $label: HTTP load, ${BENCH_HTTP_SECONDS:-5} s a page (wrk -t2 -c8), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     DJANGO_SECRET_KEY="$secret" FIELD_ENCRYPTION_KEYS="$field_keys" OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0 \
         manage bench_pages --base-url "http://127.0.0.1:$port" \
