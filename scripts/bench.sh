@@ -88,7 +88,7 @@ bench_one() {
         # SQLite is left as the embedded default runs it.
         manage shell -c "from django.db import connection
 if connection.vendor == 'postgresql':
-    connection.cursor().execute('VACUUM ANALYZE')"
+    connection.cursor().execute('VACUUM')"
         echo "== $label: data ready in $((SECONDS - started)) s; benchmarking"
     else
         echo "== $label: $(manage shell -v 0 -c "from marketplace.providers.models import Provider
@@ -118,7 +118,7 @@ bench_http() {
     local secret="bench-only-$RANDOM$RANDOM-not-a-secret"
     local field_keys
     field_keys="$(django_eval 'settings.FIELD_ENCRYPTION_KEYS[0]')"
-    local -a production=(
+    local -a serving=(
         env DJANGO_SETTINGS_MODULE="$settings_module" DJANGO_DEBUG=false
         DJANGO_SECRET_KEY="$secret"
         FIELD_ENCRYPTION_KEYS="$field_keys"
@@ -130,8 +130,8 @@ bench_http() {
         GUNICORN_BIND="127.0.0.1:$port" GUNICORN_ACCESS_LOG= GUNICORN_MAX_REQUESTS=0
     )
     echo "== $label: serving with gunicorn ($settings_module, ${BENCH_WORKERS:-2} workers x ${BENCH_THREADS:-4} threads) on port $port"
-    "${production[@]}" "$UV" run --frozen python manage.py collectstatic --no-input -v 0
-    "${production[@]}" "$ROOT/.venv/bin/gunicorn" --config config/gunicorn.py config.wsgi:application \
+    "${serving[@]}" "$UV" run --frozen python manage.py collectstatic --no-input -v 0
+    "${serving[@]}" "$ROOT/.venv/bin/gunicorn" --config config/gunicorn.py config.wsgi:application \
         >"$SCRATCH/gunicorn.log" 2>&1 &
     local server=$!
     local ready=""
@@ -146,7 +146,7 @@ bench_http() {
         return 1
     fi
     local static_path
-    static_path="$("${production[@]}" "$UV" run --frozen python -c 'import django; django.setup()
+    static_path="$("${serving[@]}" "$UV" run --frozen python -c 'import django; django.setup()
 from django.contrib.staticfiles.storage import staticfiles_storage
 print(staticfiles_storage.url("css/site.css"))')"
     echo "== $label: HTTP load, ${BENCH_HTTP_SECONDS:-5} s a page (wrk -t2 -c8), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
