@@ -4,9 +4,6 @@ and gunicorn's threaded workers with the app loaded before they fork (decision 0
 import gzip
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ from django.db import connections
 from django.test import Client
 
 from tests.factories import ProviderFactory, ProviderMembershipFactory
+from tests.settings_process import run_with_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db
@@ -168,15 +166,14 @@ def test_the_benchmark_keeps_private_files_out_of_the_repository() -> None:
 
 def embedded_connection_settings(database_url: str) -> str:
     """CONN_MAX_AGE and CONN_HEALTH_CHECKS as the embedded settings make them for a database."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": database_url})
-    environment.pop("DATABASE_CONN_MAX_AGE", None)
     program = (
         "from django.conf import settings; database = settings.DATABASES['default']; "
         "print(database.get('CONN_MAX_AGE', 0), database.get('CONN_HEALTH_CHECKS', False))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", program], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    loaded = run_with_settings(
+        {"DJANGO_SETTINGS_MODULE": "config.settings.dev", "DATABASE_URL": database_url},
+        program,
+        leave_out=("DJANGO_", "DATABASE_CONN_MAX_AGE"),
     )
     assert loaded.returncode == 0, loaded.stderr
     return loaded.stdout.strip()

@@ -1,13 +1,11 @@
 """Production refuses to start with payments on and a webhook secret missing (like test_deployment_config)."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.settings_process import run_with_settings
+
 BASE_ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "a-real-secret-for-this-test-only-0123456789",
@@ -24,15 +22,8 @@ STRIPE = {
 
 
 def load_production_settings(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("STRIPE_", "PAYMENTS_", "DJANGO_"))
-    }
-    environment.update(BASE_ENVIRONMENT)
-    environment.update(extra)
     program = "from django.conf import settings; print(settings.PAYMENTS_ENABLED, settings.STRIPE_API_BASE)"
-    return subprocess.run(
-        [sys.executable, "-c", program], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
-    )
+    return run_with_settings({**BASE_ENVIRONMENT, **extra}, program, leave_out=("STRIPE_", "PAYMENTS_", "DJANGO_"))
 
 
 def test_payments_are_off_in_production_unless_switched_on() -> None:
