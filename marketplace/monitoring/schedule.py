@@ -73,6 +73,17 @@ class ScheduleFacts(NamedTuple):
     has_lapsed_required_check: bool = False
     member_since: date | None = None
 
+    @property
+    def interval_facts(self) -> tuple[int, str, str, int, bool]:
+        """The facts a visited provider's interval depends on, and nothing else: `_interval`'s arguments."""
+        return (
+            self.frequency_months,
+            self.last_overall_rating,
+            self.cqc_rating,
+            self.approved_complaints_recently,
+            self.has_lapsed_required_check,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class NextMonitoring:
@@ -94,14 +105,7 @@ def next_monitoring_due(facts: ScheduleFacts, *, today: date | None = None, expl
             interval_months=None,
             reasons=("Never visited: due now",) if explain else (),
         )
-    interval, reasons = _interval(
-        facts.frequency_months,
-        facts.last_overall_rating,
-        facts.cqc_rating,
-        facts.approved_complaints_recently,
-        facts.has_lapsed_required_check,
-        explain=explain,
-    )
+    interval, reasons = _interval(*facts.interval_facts, explain=explain)
     return NextMonitoring(
         due_on=_due_on(facts.last_visited_on, interval, member_since=facts.member_since, today=today),
         interval_months=interval,
@@ -305,13 +309,7 @@ def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due
     for provider_id, facts, arrangements in _facts(today=today, providers=providers):
         interval = 0
         if facts.last_visited_on is not None:
-            key = (
-                facts.frequency_months,
-                facts.last_overall_rating,
-                facts.cqc_rating,
-                facts.approved_complaints_recently,
-                facts.has_lapsed_required_check,
-            )
+            key = facts.interval_facts
             if key not in intervals:
                 intervals[key] = _interval(*key, explain=False)[0]
             interval = intervals[key]
