@@ -208,6 +208,24 @@ class ListingMemo(VersionMemo):
                 return  # another thread moved the memo on meanwhile: keep nothing for another version
             self._keep(key, value)
 
+    def get_many(self, version: str, ids: Iterable[int], load: Callable[[list[int]], dict[int, T]]) -> dict[int, T]:
+        """The values for these listings at `version`: those kept, and the rest from one call of `load` (given
+        the ids missing; a listing it leaves out has no value), kept for the next asker. No call when all are kept.
+        """
+        wanted = list(dict.fromkeys(ids))
+        found: dict[int, T] = {}
+        for pk in wanted:
+            value = self.get(version, str(pk))
+            if value is not None:
+                found[pk] = value
+        missing = [pk for pk in wanted if pk not in found]
+        if missing:
+            loaded = load(missing)
+            for pk, value in loaded.items():
+                self.set(version, str(pk), value)
+            found.update(loaded)
+        return found
+
     def _move_to(self, version: str) -> None:
         """Keep the values of the listings not changed since this memo's version, at `version`."""
         with self.lock:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache, reduce
+from functools import lru_cache, partial, reduce
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
@@ -684,22 +684,22 @@ def page_listings(
     it): only the rest are read, in two queries whatever the page size. The listings are shared:
     read-only.
     """
-    kept = {pk: listing for pk in ids if version and (listing := listings_memo.get(version, str(pk))) is not None}
-    missing = [pk for pk in ids if pk not in kept]
-    if not missing:
-        return kept
+    if not version:
+        return _listings_read(ids, among)
+    return listings_memo.get_many(version, ids, partial(_listings_read, among=among))
+
+
+def _listings_read(ids: list[int], among: QuerySet[Provider] | None = None) -> dict[int, Provider]:
+    """`page_listings`' listings from the database, in two queries whatever their number."""
     among = Provider.objects.all() if among is None else among
     # Unordered (`order_by()`): the rows are looked up by id, so the models' default orders would only cost.
-    listings = among.filter(pk__in=missing).defer(*UNSHOWN_COLUMNS).select_related("locality").order_by().in_bulk()
+    listings = among.filter(pk__in=ids).defer(*UNSHOWN_COLUMNS).select_related("locality").order_by().in_bulk()
     for listing in listings.values():
         listing.hourly_prices = []
     hourly = ProviderPrice.objects.filter(provider_id__in=listings, unit=ProviderPrice.Unit.HOUR).order_by()
     for provider_id, service, amount in hourly.values_list("provider_id", "service__slug", "amount"):
         listings[provider_id].hourly_prices.append((service, amount))
-    if version:
-        for pk, listing in listings.items():
-            listings_memo.set(version, str(pk), listing)
-    return kept | listings
+    return listings
 
 
 def matched_hourly_price(listing: Provider, services: tuple[str, ...]) -> Decimal | None:

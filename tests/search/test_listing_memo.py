@@ -108,3 +108,22 @@ def test_the_log_is_read_once_a_version(django_assert_num_queries):
     with django_assert_num_queries(0):
         memo.set(after, "1", "listing 1 changed")
         assert kept(memo, after, "1") == ["listing 1 changed"]
+
+
+def test_many_listings_are_read_once_each_and_again_only_when_a_change_names_them():
+    memo = ListingMemo()
+    reads: list[list[int]] = []
+
+    def read(ids: list[int]) -> dict[int, str]:
+        reads.append(ids)
+        return {pk: f"listing {pk}" for pk in ids if pk != 4}  # 4: no such listing
+
+    before = listings_changed()
+    assert memo.get_many(before, [1, 2, 2, 4], read) == {1: "listing 1", 2: "listing 2"}
+    assert memo.get_many(before, [2, 3, 1], read) == {1: "listing 1", 2: "listing 2", 3: "listing 3"}
+    assert memo.get_many(before, [3, 1], read) == {1: "listing 1", 3: "listing 3"}
+
+    after = listings_changed([3])
+
+    assert memo.get_many(after, [1, 3], read) == {1: "listing 1", 3: "listing 3"}
+    assert reads == [[1, 2, 4], [3], [3]]
