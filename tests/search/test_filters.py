@@ -238,3 +238,24 @@ def test_each_search_gets_its_own_filters_calling_its_own_methods(vocabulary):
     assert not hasattr(ProviderSearchFilterSet.base_filters["q"], "parent")
     one.filters["q"].extra["max_length"] = 1  # a request changing its own copy changes no other
     assert ProviderSearchFilterSet.base_filters["q"].extra["max_length"] == MAX_TEXT_LENGTH
+
+
+def test_each_search_form_gets_its_own_fields_around_the_shared_widgets_and_messages(vocabulary):
+    """The form's fields are copied one level deep (FieldsCopiedShallowly, decision 0057): each form's own."""
+    one = ProviderSearchFilterSet(QueryDict("q=care&page=0"), queryset=Provider.objects.none())
+    other = ProviderSearchFilterSet(QueryDict("q=garden&page=2"), queryset=Provider.objects.none())
+    base_fields = type(one.form).base_fields
+
+    assert type(one.form) is type(other.form)  # one class a listings version
+    assert list(one.form.fields) == list(base_fields)
+    for name, field in one.form.fields.items():
+        assert field is not other.form.fields[name]
+        assert field is not base_fields[name]
+        assert field.widget is base_fields[name].widget
+    one.form.fields["q"].required = True  # a form changing its own field changes no other
+    assert not base_fields["q"].required
+    assert not other.form.fields["q"].required
+    # Each form still checks its own values, with the directory's messages.
+    assert not one.is_valid()
+    assert one.form.errors["page"] == ["Page must be 1 or more."]
+    assert other.is_valid()
