@@ -6,9 +6,11 @@ providers selectors'.
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -21,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.accounts.templatetags.account_tags import account_navigation
 from marketplace.accreditation.public import accredited_suppliers_by_kind_and_locality, public_check_summary
-from marketplace.payments.selectors import provider_can_be_paid_online, provider_uuids_paid_online
+from marketplace.payments.selectors import provider_can_be_paid_online, provider_ids_paid_online
 from marketplace.providers.models import Provider
 from marketplace.providers.selectors import provider_profile_prices
 from marketplace.reviews.selectors import published_reviews
@@ -138,12 +140,14 @@ def render_results(request: HttpRequest, page: Any) -> RenderedResults:
     context.update(
         {
             "page": page,
+            # The page's address, asked of Wagtail once: the form, its "clear" link and each card use it.
+            "page_url": page.url,
             "hole": hole,
             "first_page_query": query_without(request.GET, "page"),
             "words_query": query_with(request.GET, "match", "words"),
         }
     )
-    context["cards"] = result_cards(context, page_url=page.url, hole=hole)
+    context["cards"] = result_cards(context, page_url=context["page_url"], hole=hole)
     # No request given: a plain context, without the context processors' user, session, CSRF token or nonce.
     body = render_to_string("cms/includes/directory_results_body.html", context)
     title = render_to_string("cms/includes/directory_results_title.html", context)
@@ -179,7 +183,7 @@ def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[S
     cards = []
     for hit in results.hits:
         provider = hit.provider
-        paid_online = str(provider.uuid) in context["paid_online"]
+        paid_online = provider.pk in context["paid_online"]
         key = f"{provider.pk}:{today}:{page_url}:{paid_online}:{hit.distance_miles!r}:{hit.matched_price}"
         card = {
             "hit": hit,
@@ -197,6 +201,17 @@ def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[S
 def _card_parts(card: dict[str, Any]) -> tuple[str, ...]:
     """One result card rendered, cut at its shortlist holes."""
     return tuple(render_to_string("cms/includes/directory_result.html", card).split(card["hole"]))
+
+
+# Whether each listing can be paid online, kept until a change to it: a payment account's change names its
+# listing (marketplace.payments.services).
+paid_online_memo = ListingMemo(entries=16384)
+
+
+def listings_paid_online(provider_ids: list[int]) -> dict[int, bool]:
+    """Whether each of these listings can be paid online, in one query."""
+    online = provider_ids_paid_online(provider_ids=provider_ids)
+    return {pk: pk in online for pk in provider_ids}
 
 
 RESULTS_TEMPLATE = "cms/directory_results.html"
@@ -254,19 +269,16 @@ def page_around(
 
 def query_without(query: QueryDict, *names: str) -> str:
     """The query string without some parameters, for links like 'go to the first page'."""
-    params = query.copy()
-    for name in names:
-        params.pop(name, None)
-    encoded = params.urlencode()
+    encoded = _encoded((name, values) for name, values in query.lists() if name not in names)
     return f"?{encoded}" if encoded else "?"
 
 
 def query_with(query: QueryDict, name: str, value: str) -> str:
-    """The query string with one parameter set (and back to the first page)."""
-    params = query.copy()
-    params.pop("page", None)
-    params[name] = value
-    return f"?{params.urlencode()}"
+    """The query string with one parameter set, where it was or else last (and back to the first page)."""
+    lists = [(each, [value] if each == name else values) for each, values in query.lists() if each != "page"]
+    if name not in query:
+        lists.append((name, [value]))
+    return f"?{_encoded(lists)}"
 
 
 def search_context(request: HttpRequest) -> dict[str, Any]:
@@ -290,8 +302,9 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
     results = search_providers(search, version=version)
     context["search"] = search
     context["results"] = results
-    # One query for the page of results, whatever its length.
-    context["paid_online"] = provider_uuids_paid_online(provider_ids=[hit.provider.pk for hit in results.hits])
+    # Of the page's listings, the ids of those that can be paid online: at most one query, whatever its length.
+    paid_online = paid_online_memo.get_many(version, [hit.provider.pk for hit in results.hits], listings_paid_online)
+    context["paid_online"] = {pk for pk, online in paid_online.items() if online}
     context["page_links"] = page_links(request.GET, results)
     if results.total and search.page > results.page_count:
         context["page_out_of_range"] = True
@@ -305,7 +318,8 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
     # its own page, where the address had one (else last).
     names = list(query)
     at = names.index("page") if "page" in query else len(names)
-    before, after = _encoded(query, names[:at]), _encoded(query, names[at + 1 :])
+    before = _encoded((name, query.getlist(name)) for name in names[:at])
+    after = _encoded((name, query.getlist(name)) for name in names[at + 1 :])
 
     def url_for(page: int) -> str:
         return "?" + "&".join(part for part in (before, f"page={page}", after) if part)
@@ -327,11 +341,9 @@ def page_links(query: QueryDict, results: SearchResults) -> dict[str, Any]:
     }
 
 
-def _encoded(query: QueryDict, names: list[str]) -> str:
-    part = QueryDict(mutable=True)
-    for name in names:
-        part.setlist(name, query.getlist(name))
-    return part.urlencode()
+def _encoded(lists: Iterable[tuple[str, list[str]]]) -> str:
+    """Parameters and their values as a query string, encoded as `QueryDict.urlencode` does without copying one."""
+    return urlencode([(name, value) for name, values in lists for value in values])
 
 
 def profile_context(request: HttpRequest, provider: Provider) -> dict[str, Any]:

@@ -43,13 +43,13 @@ def provider_can_be_paid_online(*, provider: Provider) -> bool:
     return PaymentAccount.objects.filter(provider=provider, can_be_paid_online=True).exists()
 
 
-def provider_uuids_paid_online(*, provider_ids: Iterable[int]) -> set[str]:
-    """Of these providers, the uuids (as strings) of those that can be paid online: one query for a page."""
+def provider_ids_paid_online(*, provider_ids: Iterable[int]) -> set[int]:
+    """Of these providers, the ids of those that can be paid online: one query for a page."""
     ids = list(provider_ids)
     if not ids or not settings.PAYMENTS_ENABLED:
         return set()
     rows = PaymentAccount.objects.filter(provider_id__in=ids, can_be_paid_online=True)
-    return {str(uuid) for uuid in rows.values_list("provider__uuid", flat=True)}
+    return set(rows.values_list("provider_id", flat=True))
 
 
 def payment_settings() -> PaymentSettings:

@@ -8,7 +8,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from marketplace.payments.gateway import AccountSnapshot
 from marketplace.payments.models import PaymentAccount
+from marketplace.payments.services import payment_account_connect
 from marketplace.providers.models import Provider
 from tests.factories import ProviderFactory
 
@@ -83,3 +85,26 @@ def test_the_results_page_runs_the_same_number_of_queries_for_2_or_12_results(cl
     many = queries_for_page()
 
     assert few == many
+
+
+def test_a_search_shows_an_account_made_ready_after_the_worker_kept_its_listing(client: Client) -> None:
+    # Each worker keeps whether a listing can be paid online until a change names that listing
+    # (cms.directory.paid_online_memo): Stripe saying the account is ready is such a change.
+    provider = ProviderFactory(name="Asha Patel")
+
+    def connect(*, ready: bool) -> None:
+        status = "active" if ready else "inactive"
+        snapshot = AccountSnapshot(
+            account_id="acct_asha", charges_enabled=ready, payouts_enabled=ready, details_submitted=True,
+            card_payments_status=status, transfers_status=status,
+        )  # fmt: skip
+        payment_account_connect(provider=provider, snapshot=snapshot)
+
+    connect(ready=False)
+    assert TAG not in result_of(client.get("/directory/").content.decode(), "Asha Patel")
+    assert TAG not in result_of(client.get("/directory/?q=asha").content.decode(), "Asha Patel")
+
+    connect(ready=True)
+
+    assert TAG in result_of(client.get("/directory/?q=asha").content.decode(), "Asha Patel")
+    assert TAG in result_of(client.get("/directory/").content.decode(), "Asha Patel")

@@ -70,6 +70,8 @@ def test_query_with_sets_one_parameter_and_goes_back_to_the_first_page() -> None
     query = QueryDict("q=personal+care&page=4&service=a")
 
     assert query_with(query, "match", "words") == "?q=personal+care&service=a&match=words"
+    # A parameter already there keeps its place; its values give way to the one value.
+    assert query_with(QueryDict("match=x&match=y&q=a+b%26c&page=2"), "match", "words") == "?match=words&q=a+b%26c"
 
 
 @pytest.mark.parametrize(
