@@ -93,8 +93,8 @@ class FieldsCopiedShallowly(dict[str, forms.Field]):
     a form may change its own fields' widgets, messages and choices. No search
     form does: each request only reads them. So each form gets its own copy
     of each field, sharing the class's widget, messages, validators and
-    `FixedChoices`: a tenth of the cost of copying all of them, which was a
-    twentieth of a new search's time (decision 0057).
+    `FixedChoices`: 33 µs rather than the 195 µs of copying all of them, out
+    of about 5.5 ms for a new search (decision 0057).
     """
 
     def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
