@@ -86,15 +86,7 @@ def holder_invoices_by_provider(*, holder: DirectPaymentHolder) -> list[Provider
         .order_by("provider__name", "provider_id", "due_on", "pk")
     )
     provider_ids = {invoice.provider_id for invoice in invoices}
-    online = (
-        set(
-            PaymentAccount.objects.filter(provider_id__in=provider_ids, can_be_paid_online=True).values_list(
-                "provider_id", flat=True
-            )
-        )
-        if provider_ids and settings.PAYMENTS_ENABLED
-        else set()
-    )
+    online = provider_ids_paid_online(provider_ids=provider_ids)
     in_payment = (
         {
             item.invoice_id: item.payment
