@@ -116,7 +116,7 @@ class ElasticsearchSearchBackend:
             logger.warning("Elasticsearch search failed: %s", error)
             raise search_unavailable()(str(error)) from error
         ids = [int(hit.meta.id) for hit in response.hits]
-        by_id = page_listings(ids, among=Provider.objects.published(), version=version)
+        by_id = page_listings(ids, published_only=True, version=version)
         hits = [
             ProviderHit(
                 provider=by_id[provider_id],

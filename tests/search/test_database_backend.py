@@ -15,12 +15,19 @@ from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailabilit
 from marketplace.providers.models import ListingText, Provider, ProviderPrice
 from marketplace.providers.services import provider_set_accreditation
 from search.alternatives import Alternative
-from search.backends.database import DatabaseSearchBackend, text_index_only, text_matches
+from search.backends.database import (
+    UNSHOWN_COLUMNS,
+    DatabaseSearchBackend,
+    page_listings,
+    text_index_only,
+    text_matches,
+)
 from search.query import Point, ProviderSearch, SearchResults, Sort, WorkerGender
 from search.versioning import VersionMemo, listings_version
 from tests.factories import (
     ClientGroupFactory,
     LanguageFactory,
+    LocalityFactory,
     ProviderFactory,
     ProviderPriceFactory,
     ServiceTypeFactory,
@@ -424,6 +431,42 @@ def test_pages_split_the_results_without_overlap():
     assert search(page=4, page_size=3).hits == []
 
 
+def test_a_page_s_listings_are_read_as_the_orm_reads_them():
+    care, help_at_home = ServiceTypeFactory(slug="personal-care"), ServiceTypeFactory(slug="domestic-help")
+    rural = LocalityFactory(name="Oakmere", is_rural=True)
+    town = ProviderFactory(name="Town provider", services=[care], lowest_hourly_price=Decimal("18.5"))
+    village = ProviderFactory(name="Village provider", locality=rural, accredited_since=date(2026, 3, 1))
+    hidden = ProviderFactory(name="Withdrawn provider", status=Provider.Status.WITHDRAWN, locality=rural)
+    ProviderPriceFactory(provider=town, service=care, amount=Decimal("18.5"))
+    ProviderPriceFactory(provider=town, service=help_at_home, amount=Decimal("20"))
+    ProviderPriceFactory(provider=hidden, service=care, amount=Decimal("15"))
+    ProviderPriceFactory(provider=village, service=care, amount=Decimal("30"), unit=ProviderPrice.Unit.DAY)
+    ids = [town.pk, village.pk, hidden.pk]
+
+    read = page_listings(ids)
+
+    assert set(read) == set(ids)
+    for listing in Provider.objects.filter(pk__in=ids).select_related("locality"):
+        for field in Provider._meta.concrete_fields:
+            if field.attname not in UNSHOWN_COLUMNS:
+                value = getattr(read[listing.pk], field.attname)
+                assert (value, type(value)) == (getattr(listing, field.attname), type(getattr(listing, field.attname)))
+    assert read[town.pk].locality is None
+    locality = read[village.pk].locality
+    assert (locality.pk, locality.name, locality.slug) == (rural.pk, "Oakmere", rural.slug)
+    assert locality.is_rural is True
+    # Each hour's price as the database keeps it, to the penny; a price a day is not an hour's.
+    assert sorted(map(str, dict(read[town.pk].hourly_prices).values())) == ["18.50", "20.00"]
+    assert read[village.pk].hourly_prices == []
+    # The Elasticsearch backend's: a listing no longer published is left out, its prices with it.
+    assert set(page_listings(ids, published_only=True)) == {town.pk, village.pk}
+    assert page_listings([]) == {}
+
+
+# How the statement reading a page's listings (search.backends.database._listings_read) names their table.
+LISTING_READ = 'p."summary"'
+
+
 def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
     care = ServiceTypeFactory(slug="personal-care", name="Personal care")
     listings = [ProviderFactory(name=f"Care provider {index}", services=[care]) for index in range(3)]
@@ -434,7 +477,7 @@ def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
 
     with CaptureQueriesContext(connection) as queries:
         again = backend.search(ProviderSearch(services=("personal-care",)), version=version)
-    assert not [query for query in queries if '"providers_provider"."summary"' in query["sql"]]
+    assert not [query for query in queries if LISTING_READ in query["sql"]]
     assert [hit.provider for hit in again.hits] == [hit.provider for hit in first.hits]
     assert again.hits[0].matched_price == Decimal("17.50")
 
@@ -443,9 +486,9 @@ def test_the_listings_a_page_showed_are_read_again_only_after_a_change():
     with CaptureQueriesContext(connection) as queries:
         changed = backend.search(ProviderSearch(), version=listings_version())
     # Only the changed listing is read again: the change is logged as being to it (decision 0053).
-    reads = [query["sql"] for query in queries if '"providers_provider"."summary"' in query["sql"]]
+    reads = [query["sql"] for query in queries if LISTING_READ in query["sql"]]
     assert len(reads) == 1
-    assert f'"providers_provider"."id" IN ({listings[2].pk})' in reads[0]
+    assert f'p."id" IN ({listings[2].pk})' in reads[0]
     assert changed.hits[0].provider.name == "Care provider 2"
     assert changed.hits[0].provider.accredited_since == date(2026, 1, 5)
 
