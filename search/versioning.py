@@ -21,7 +21,7 @@ import hashlib
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
@@ -235,13 +235,21 @@ class ListingMemo(VersionMemo):
         with self.lock:
             if self.version != old:
                 return  # another thread moved it first
-            if changed is None:
-                self.values = {}
-            else:
-                self.values = {
-                    key: value for key, value in self.values.items() if int(key.partition(":")[0]) not in changed
-                }
+            self.values = {} if changed is None else self._kept_after(changed)
             self.version = version
+
+    def _kept_after(self, changed: Collection[int]) -> dict[str, Any]:
+        """The values still right after a change to these listings (hold the lock)."""
+        return {key: value for key, value in self.values.items() if int(key.partition(":")[0]) not in changed}
+
+
+class TermsMemo(ListingMemo):
+    """A `ListingMemo` of values drawn from no listing, such as a search form's fields, drawn from the taxonomy's
+    terms and the values chosen: kept across every change that names the listings it was to, and dropped by a
+    change that may be to every listing, as a change to a term is (its keys need not name a listing)."""
+
+    def _kept_after(self, changed: Collection[int]) -> dict[str, Any]:
+        return self.values
 
 
 memo = VersionMemo()
