@@ -78,11 +78,14 @@ def field_options(
     # Without results (a form with errors) the template passes '' rather than a list: no counts.
     has_counts = isinstance(facet, list)
     counts = {facet_value.value: facet_value.count for facet_value in facet} if isinstance(facet, list) else {}
+    choices = list(getattr(field.field, "choices", ()))
     chosen = _chosen_values(field)
-    if not chosen and default is not None:
+    if default is not None and not chosen & {str(value) for value, _ in choices}:
+        # Nothing chosen, or only a value the field does not offer (an edited address, said in its error): the
+        # default, which is what a search without it uses, rather than whichever option comes first.
         chosen = {str(default)}
     options = []
-    for index, (value, label) in enumerate(getattr(field.field, "choices", ())):
+    for index, (value, label) in enumerate(choices):
         value_text = str(value)
         options.append(
             {

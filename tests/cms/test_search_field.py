@@ -6,6 +6,7 @@ whatever the counts, and must not draw a kept field again for another
 search's counts.
 """
 
+import re
 from typing import Any
 from unittest import mock
 from urllib.parse import urlencode
@@ -114,3 +115,23 @@ def test_a_field_with_errors_is_drawn_afresh(services):
             html = govuk.search_field(context, "govuk/checkboxes.html", form["service"])
             assert "Choose from the options in the list." in html
         assert draw.call_count == 2
+
+
+def test_a_select_given_a_value_it_does_not_offer_shows_its_default_beside_the_error(services):
+    """An edited address (radius=7): the distance a search without one uses, not the first option (1 mile), which
+    a person pressing Search again would send without having chosen it."""
+    form = ProviderSearchFilterSet(QueryDict("radius=7"), version=listings_version()).form
+    assert not form.is_valid()
+
+    html = render_to_string("govuk/select.html", {"field": form["radius"], "label": "Distance", "default": 10})
+
+    assert "Choose a distance from the list." in html
+    assert re.findall(r'<option value="(\w+)" selected>', html) == ["10"]
+    chosen = render_to_string("govuk/select.html", {"field": form_with("radius=40")["radius"], "default": 10})
+    assert re.findall(r'<option value="(\w+)" selected>', chosen) == ["40"]
+
+
+def form_with(query: str) -> Any:
+    form = ProviderSearchFilterSet(QueryDict(query), version=listings_version()).form
+    form.is_valid()
+    return form
