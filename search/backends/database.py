@@ -693,8 +693,8 @@ def _listings_read(ids: list[int], *, published_only: bool = False) -> dict[int,
     """`page_listings`' listings from the database, in two queries whatever their number.
 
     Two plain statements rather than querysets: on a worker's first searches most of a page's
-    listings are read, and building and compiling the two querysets took half of each read
-    (1.2 of 2.3 ms for five listings on PostgreSQL; decision 0058). Their rows still become models
+    listings are read, and building and compiling the two querysets took about 1.0 ms of a 2.3 ms
+    read of five listings on PostgreSQL (now 1.4 ms; decision 0058). Their rows still become models
     through `raw`, which applies each field's conversion from the database.
     """
     if not ids:
