@@ -13,7 +13,7 @@ runs a fixed set of queries whatever the page size (docs/search.md).
 import math
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
@@ -699,12 +699,11 @@ def _listings_read(ids: list[int], *, published_only: bool = False) -> dict[int,
     """
     if not ids:
         return {}
-    marks = ", ".join(["%s"] * len(ids))
     listing_sql, price_sql = _listings_statements()
-    published = f" AND p.{_quoted('status')} = %s" if published_only else ""
-    rows = Provider.objects.raw(
-        f"{listing_sql} ({marks}){published}", [*ids, *([Provider.Status.PUBLISHED] if published_only else [])]
-    )
+    sql, params = f"{listing_sql} ({_marks(ids)})", list[Any](ids)
+    if published_only:
+        sql, params = f"{sql} AND p.{_column(Provider, 'status')} = %s", [*params, Provider.Status.PUBLISHED]
+    rows = Provider.objects.raw(sql, params)
     listings: dict[int, Provider] = {}
     for listing in rows:
         values = [getattr(listing, f"locality__{name}") for name in LOCALITY_NAMES]
@@ -712,41 +711,49 @@ def _listings_read(ids: list[int], *, published_only: bool = False) -> dict[int,
         listing.hourly_prices = []
         listings[listing.pk] = listing
     if listings:
-        found = ", ".join(["%s"] * len(listings))
-        unit = ProviderPrice.Unit.HOUR
-        prices = ProviderPrice.objects.raw(f"{price_sql} ({found}) AND pp.{_quoted('unit')} = %s", [*listings, unit])
-        for price in prices:
+        hourly = f"{price_sql} ({_marks(listings)}) AND pp.{_column(ProviderPrice, 'unit')} = %s"
+        for price in ProviderPrice.objects.raw(hourly, [*listings, ProviderPrice.Unit.HOUR]):
             listings[price.provider_id].hourly_prices.append((price.service_slug, price.amount))  # type: ignore[attr-defined]
     return listings
 
 
-# The locality's columns, in the order of its fields.
+# The locality's fields, in their order.
 LOCALITY_NAMES = [field.attname for field in Locality._meta.concrete_fields]
 
 
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
+def _column(model: Any, name: str) -> str:
+    """A field's column, quoted for the database."""
+    return connection.ops.quote_name(str(model._meta.get_field(name).column))
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _marks(ids: Collection[int]) -> str:
+    """A placeholder for each id, for `IN (...)`."""
+    return ", ".join(["%s"] * len(ids))
 
 
 @lru_cache(maxsize=1)
 def _listings_statements() -> tuple[str, str]:
-    """The heads of `_listings_read`'s two statements, up to their list of ids: the listing's shown columns with
-    its locality's (as `locality__<name>`), and its hourly prices with their service's slug."""
+    """The heads of `_listings_read`'s two statements, up to their list of ids, from the models' metadata: the
+    listing's shown columns with its locality's (as `locality__<name>`), and its hourly prices with their
+    service's slug (as `service_slug`)."""
+    quote = connection.ops.quote_name
     shown = [field for field in Provider._meta.concrete_fields if field.attname not in UNSHOWN_COLUMNS]
-    columns = [f"p.{_quoted(str(field.column))}" for field in shown]
-    columns += [f"l.{_quoted(name)} AS {_quoted('locality__' + name)}" for name in LOCALITY_NAMES]
+    columns = [f"p.{_column(Provider, field.name)}" for field in shown]
+    columns += [f"l.{_column(Locality, name)} AS {quote('locality__' + name)}" for name in LOCALITY_NAMES]
     listing_sql = (
-        f"SELECT {', '.join(columns)} FROM {_quoted(Provider._meta.db_table)} p"
-        f" LEFT OUTER JOIN {_quoted(Locality._meta.db_table)} l ON p.{_quoted('locality_id')} = l.{_quoted('id')}"
-        f" WHERE p.{_quoted('id')} IN"
+        f"SELECT {', '.join(columns)} FROM {_table(Provider)} p LEFT OUTER JOIN {_table(Locality)} l"
+        f" ON p.{_column(Provider, 'locality')} = l.{_column(Locality, 'id')} WHERE p.{_column(Provider, 'id')} IN"
     )
-    price = ProviderPrice._meta
+    price_columns = [f"pp.{_column(ProviderPrice, name)}" for name in ("id", "provider", "amount")]
     price_sql = (
-        f"SELECT pp.{_quoted('id')}, pp.{_quoted('provider_id')}, pp.{_quoted('amount')},"
-        f" s.{_quoted('slug')} AS {_quoted('service_slug')}"
-        f" FROM {_quoted(price.db_table)} pp"
-        f" JOIN {_quoted(ServiceType._meta.db_table)} s ON pp.{_quoted('service_id')} = s.{_quoted('id')}"
-        f" WHERE pp.{_quoted('provider_id')} IN"
+        f"SELECT {', '.join(price_columns)}, s.{_column(ServiceType, 'slug')} AS {quote('service_slug')}"
+        f" FROM {_table(ProviderPrice)} pp JOIN {_table(ServiceType)} s"
+        f" ON pp.{_column(ProviderPrice, 'service')} = s.{_column(ServiceType, 'id')}"
+        f" WHERE pp.{_column(ProviderPrice, 'provider')} IN"
     )
     return listing_sql, price_sql
 
