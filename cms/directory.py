@@ -8,8 +8,10 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -30,7 +32,15 @@ from marketplace.reviews.selectors import published_reviews
 from search.api import search_providers
 from search.filters import ProviderSearchFilterSet
 from search.query import SearchResults
-from search.versioning import CACHE_SECONDS, ListingMemo, VersionMemo, asked_before, cache_key, listings_version
+from search.versioning import (
+    CACHE_SECONDS,
+    ContentMemo,
+    ListingMemo,
+    VersionMemo,
+    asked_before,
+    cache_key,
+    listings_version,
+)
 
 # Form fields in page order, so the error summary lists errors as the form shows them.
 ERROR_ORDER = [
@@ -162,45 +172,77 @@ def render_results(request: HttpRequest, page: Any) -> RenderedResults:
     )
 
 
-# Each result as rendered, as its text cut at the shortlist holes, kept until a change to its listing.
-cards_memo = ListingMemo(entries=4096)
+CARD_TEMPLATE = "cms/includes/directory_result.html"
+
+
+class Card(NamedTuple):
+    """What one result card shows, and nothing else: the template draws the card from these values alone."""
+
+    page_url: str
+    remove_url: str
+    uuid: str
+    slug: str
+    name: str
+    kind: str
+    locality: str
+    is_accredited: bool
+    accredited_since: date | None
+    is_taking_new_clients: bool
+    availability_is_stale: bool
+    availability_confirmed_on: date | None
+    paid_online: bool
+    summary: str
+    distance_miles: float | None
+    matched_price: Decimal | None
+
+
+# Each result as rendered, as its text cut at the shortlist holes, kept for as long as what it shows is the same.
+cards_memo = ContentMemo(entries=4096)
 
 
 def result_cards(context: dict[str, Any], *, page_url: str, hole: str) -> list[SafeString]:
-    """The results' cards, each from this process's memo when any search of this version showed it today.
+    """The results' cards, each from this process's memo when any search showed the same card before.
 
-    A card is the same in every search that shows it, but for what its key
-    holds: the listing (kept until a change names it, or may be to every
-    listing: `ListingMemo`), the day (availability goes stale), the page's
-    address, whether it can be paid online, and the hit's distance and price.
-    Kept cut at the hole, so a render's own random hole is put back in.
+    A card is drawn from its `Card` values alone, so they are its key: a card
+    is kept whatever changed since, for as long as nothing it shows has
+    (decision 0059), and a change to what it shows (its listing's, the day's
+    "not confirmed recently", the hit's distance or price) draws it anew. Kept
+    cut at the hole, so a render's own random hole is put back in.
     """
     results: SearchResults | None = context["results"]
     if results is None:
         return []
-    version, today = context["listings_version"], timezone.localdate().isoformat()
+    today = timezone.localdate()
     remove_url = reverse("engagement:shortlist_remove")
     cards = []
     for hit in results.hits:
         provider = hit.provider
-        paid_online = provider.pk in context["paid_online"]
-        key = f"{provider.pk}:{today}:{page_url}:{paid_online}:{hit.distance_miles!r}:{hit.matched_price}"
-        card = {
-            "hit": hit,
-            "provider": provider,
-            "page_url": page_url,
-            "paid_online": paid_online,
-            "hole": hole,
-            "remove_url": remove_url,
-        }
-        parts = cards_memo.get_or_set(version, key, partial(_card_parts, card))
+        card = Card(
+            page_url=page_url,
+            remove_url=remove_url,
+            uuid=str(provider.uuid),
+            slug=provider.slug,
+            name=provider.name,
+            kind=provider.get_kind_display(),
+            locality=provider.locality.name if provider.locality else "",
+            is_accredited=provider.is_accredited,
+            accredited_since=provider.accredited_since,
+            is_taking_new_clients=provider.is_taking_new_clients,
+            availability_is_stale=provider.availability_is_stale(today),
+            availability_confirmed_on=provider.availability_confirmed_on,
+            paid_online=provider.pk in context["paid_online"],
+            summary=provider.summary,
+            distance_miles=hit.distance_miles,
+            matched_price=hit.matched_price,
+        )
+        parts = cards_memo.get_or_make(repr(card), partial(_card_parts, card, hole))
         cards.append(mark_safe(hole.join(parts)))
     return cards
 
 
-def _card_parts(card: dict[str, Any]) -> tuple[str, ...]:
+def _card_parts(card: Card, hole: str) -> tuple[str, ...]:
     """One result card rendered, cut at its shortlist holes."""
-    return tuple(render_to_string("cms/includes/directory_result.html", card).split(card["hole"]))
+    return tuple(render_to_string(CARD_TEMPLATE, {"card": card, "hole": hole}).split(hole))
 
 
 # Whether each listing can be paid online, kept until a change to it: a payment account's change names its

@@ -252,4 +252,16 @@ class TermsMemo(ListingMemo):
         return self.values
 
 
+class ContentMemo(VersionMemo):
+    """Values made from their keys alone, such as a result card drawn from the values it shows (its key holds
+    them all): right at every listings version, so no change drops them. A full memo is emptied, as a
+    `VersionMemo` is (decision 0059)."""
+
+    EVERY_VERSION = "every version"
+
+    def get_or_make(self, key: str, make: Callable[[], T]) -> T:
+        """The value kept for `key`, else `make()`'s, kept for the next asker."""
+        return self.get_or_set(self.EVERY_VERSION, key, make)
+
+
 memo = VersionMemo()

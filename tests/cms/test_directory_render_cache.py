@@ -10,11 +10,12 @@ is what following it gives, and that the page runs a fixed number of queries.
 """
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token  # type: ignore[attr-defined]
 from django.test import Client
@@ -24,11 +25,12 @@ from wagtail.models import PageViewRestriction
 from cms import directory
 from cms.directory import RenderedResults
 from cms.models import CouncilSettings, DirectoryPage, StatementPage
-from marketplace.providers.models import Provider
+from marketplace.providers.models import STALE_AVAILABILITY_DAYS, Provider
 from marketplace.providers.services import provider_set_accreditation
 from search.versioning import listings_changed
 from tests.factories import (
     DirectPaymentHolderFactory,
+    LocalityFactory,
     ProviderFactory,
     ProviderPriceFactory,
     ServiceTypeFactory,
@@ -167,7 +169,7 @@ def cards_rendered_during(action: Any) -> list[str]:
 
     def spy(template_name: str, context: Any = None, *args: Any, **kwargs: Any) -> str:
         if template_name == "cms/includes/directory_result.html":
-            rendered.append(context["provider"].name)
+            rendered.append(context["card"].name)
         return render_to_string(template_name, context, *args, **kwargs)
 
     with mock.patch.object(directory, "render_to_string", spy):
@@ -195,6 +197,32 @@ def test_a_result_is_rendered_once_and_reused_by_every_search_that_shows_it_unti
     card = page.split(">Care 0</a>", 1)[1].split('class="app-result"', 1)[0]
     assert "accredited since January 2026" in card
     assert ADD.format("Care 0") in card
+
+
+def test_a_card_outlives_a_change_that_may_be_to_every_listing_until_what_it_shows_changes(care: Any) -> None:
+    locality = LocalityFactory(name="Ashby")
+    providers = [ProviderFactory(name="Care 0", services=[care]), ProviderFactory(name="Care 1", locality=locality)]
+    visitor = shortlisting(Client(), providers[0])
+    assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1"]
+    assert "in the Ashby area" in html(visitor)
+
+    listings_changed()  # as a term renamed: every listing is read again, and both cards show the same
+
+    assert cards_rendered_during(lambda: html(visitor)) == []
+    locality.name = "Kingsmead"
+    locality.save()  # Wagtail's own write: a change that may be to every listing (cms/invalidation.py)
+
+    # Only the card whose values changed is drawn again (decision 0059).
+    assert cards_rendered_during(lambda: html(visitor)) == ["Care 1"]
+    page = html(visitor)
+    assert page.split(">Care 1</a>", 1)[1].split('class="app-result"', 1)[0].count("in the Kingsmead area") == 1
+
+    # Another day can make what a card shows go stale: both are drawn again, saying so.
+    confirmed = providers[0].availability_confirmed_on
+    later = datetime.combine(confirmed + timedelta(days=STALE_AVAILABILITY_DAYS + 1), time(10), tzinfo=UTC)
+    with time_machine.travel(later, tick=False):
+        assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1"]
+        assert html(visitor).count("Availability not confirmed recently") == 2
 
 
 def label_count(page: str, label: str) -> str:

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from cms.directory import result_cards
 from marketplace.providers.availability import Day, PartOfDay, WeeklyAvailability
 from marketplace.providers.models import ListingText, Provider, ProviderPrice
 from marketplace.providers.services import provider_set_accreditation
@@ -499,10 +499,10 @@ def test_a_result_is_shown_and_offered_as_an_alternative_without_reading_its_lis
     # A page reads each listing without the columns no result shows (UNSHOWN_COLUMNS): whatever
     # its readers use must still be there, or each would read its listing again.
     listing = ProviderFactory(name="Willow Care", summary="Help at home", capacity_hours_per_week=20)
-    hit = search().hits[0]
-    card = {"hit": hit, "provider": hit.provider, "page_url": "/directory/", "paid_online": False}
+    results = search()
+    hit = results.hits[0]
     with django_assert_num_queries(0):
-        html = render_to_string("cms/includes/directory_result.html", {**card, "hole": "|", "remove_url": "/r/"})
+        html = "".join(result_cards({"results": results, "paid_online": set()}, page_url="/directory/", hole="|"))
         capacity = Alternative(provider=hit.provider, distance_miles=None, services_matched=[]).capacity
     assert "Willow Care" in html
     assert "Help at home" in html
