@@ -35,7 +35,6 @@ from search.query import SearchResults
 from search.versioning import (
     CACHE_SECONDS,
     ContentMemo,
-    ListingMemo,
     VersionMemo,
     asked_before,
     cache_key,
@@ -245,15 +244,16 @@ def _card_parts(card: Card, hole: str) -> tuple[str, ...]:
     return tuple(render_to_string(CARD_TEMPLATE, {"card": card, "hole": hole}).split(hole))
 
 
-# Whether each listing can be paid online, kept until a change to it: a payment account's change names its
-# listing (marketplace.payments.services).
-paid_online_memo = ListingMemo(entries=16384)
+# The ids of the listings that can be paid online, read once a listings version in each process (one query of
+# the payable accounts alone): an account that becomes payable, or stops being, names its listing in a new
+# version (marketplace.payments.services). Read whole rather than kept by listing (a `ListingMemo`), so a new
+# search after a change that may be to every listing asks nothing more of the database (decision 0059).
+paid_online_memo = VersionMemo(entries=1)
 
 
-def listings_paid_online(provider_ids: list[int]) -> dict[int, bool]:
-    """Whether each of these listings can be paid online, in one query."""
-    online = provider_ids_paid_online(provider_ids=provider_ids)
-    return {pk: pk in online for pk in provider_ids}
+def listings_paid_online(version: str) -> frozenset[int]:
+    """The ids of the listings that can be paid online, at this listings version."""
+    return paid_online_memo.get_or_set(version, "all", lambda: frozenset(provider_ids_paid_online()))
 
 
 RESULTS_TEMPLATE = "cms/directory_results.html"
@@ -344,9 +344,8 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
     results = search_providers(search, version=version)
     context["search"] = search
     context["results"] = results
-    # Of the page's listings, the ids of those that can be paid online: at most one query, whatever its length.
-    paid_online = paid_online_memo.get_many(version, [hit.provider.pk for hit in results.hits], listings_paid_online)
-    context["paid_online"] = {pk for pk, online in paid_online.items() if online}
+    # The ids of the listings that can be paid online: at most one query a version, whatever the page's length.
+    context["paid_online"] = listings_paid_online(version)
     context["page_links"] = page_links(request.GET, results)
     if results.total and search.page > results.page_count:
         context["page_out_of_range"] = True

@@ -43,12 +43,14 @@ def provider_can_be_paid_online(*, provider: Provider) -> bool:
     return PaymentAccount.objects.filter(provider=provider, can_be_paid_online=True).exists()
 
 
-def provider_ids_paid_online(*, provider_ids: Iterable[int]) -> set[int]:
-    """Of these providers, the ids of those that can be paid online: one query for a page."""
-    ids = list(provider_ids)
-    if not ids or not settings.PAYMENTS_ENABLED:
+def provider_ids_paid_online(*, provider_ids: Iterable[int] | None = None) -> set[int]:
+    """Of these providers (of every one, when None), the ids of those that can be paid online: one query."""
+    ids = None if provider_ids is None else list(provider_ids)
+    if ids == [] or not settings.PAYMENTS_ENABLED:
         return set()
-    rows = PaymentAccount.objects.filter(provider_id__in=ids, can_be_paid_online=True)
+    rows = PaymentAccount.objects.filter(can_be_paid_online=True)
+    if ids is not None:
+        rows = rows.filter(provider_id__in=ids)
     return set(rows.values_list("provider_id", flat=True))
 
 

@@ -88,8 +88,8 @@ def test_the_results_page_runs_the_same_number_of_queries_for_2_or_12_results(cl
 
 
 def test_a_search_shows_an_account_made_ready_after_the_worker_kept_its_listing(client: Client) -> None:
-    # Each worker keeps whether a listing can be paid online until a change names that listing
-    # (cms.directory.paid_online_memo): Stripe saying the account is ready is such a change.
+    # Each worker reads which listings can be paid online once a listings version
+    # (cms.directory.paid_online_memo): Stripe saying the account is ready makes a new version.
     provider = ProviderFactory(name="Asha Patel")
 
     def connect(*, ready: bool) -> None:
