@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation
 from marketplace.places.models import Place
+from marketplace.providers.models import Provider
 from tests.factories import (
     ContingencyFlagFactory,
     DirectPaymentHolderFactory,
@@ -283,6 +284,13 @@ def test_every_headline_equals_the_rows_of_the_report_or_queue_it_links_to(as_co
         code="public-liability-insurance",
         status="submitted",
         submitted_at=timezone.now() - timedelta(days=30),
+    )
+    # Waiting Care, whose application waits, sends a check too: one provider in the queue, counted once.
+    ProviderCheckFactory(
+        provider=Provider.objects.get(name="Waiting Care"),
+        code="public-liability-insurance",
+        status="submitted",
+        submitted_at=timezone.now() - timedelta(days=2),
     )
     today = timezone.localdate()
     headlines = dashboard_headlines(today=today)
