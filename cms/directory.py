@@ -332,8 +332,9 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "results": None,
         "chosen_filter_count": chosen_filter_count(request.GET),
-        # The version the kept cards and form fields belong to (result_cards, govuk's search_field).
         "listings_version": version,
+        # The terms' own version, which the kept form fields belong to (govuk's search_field).
+        "terms_version": filterset.catalogue.version,
     }
     if not form.is_valid():
         context["error_list"] = [

@@ -243,15 +243,6 @@ class ListingMemo(VersionMemo):
         return {key: value for key, value in self.values.items() if int(key.partition(":")[0]) not in changed}
 
 
-class TermsMemo(ListingMemo):
-    """A `ListingMemo` of values drawn from no listing, such as a search form's fields, drawn from the taxonomy's
-    terms and the values chosen: kept across every change that names the listings it was to, and dropped by a
-    change that may be to every listing, as a change to a term is (its keys need not name a listing)."""
-
-    def _kept_after(self, changed: Collection[int]) -> dict[str, Any]:
-        return self.values
-
-
 class ContentMemo(VersionMemo):
     """Values made from their keys alone, such as a result card drawn from the values it shows (its key holds
     them all): right at every listings version, so no change drops them. A full memo is emptied, as a

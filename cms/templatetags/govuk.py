@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from marketplace.core.forms import error_summary_items as form_error_summary_items
-from search.versioning import TermsMemo
+from search.versioning import VersionMemo
 
 register = template.Library()
 
@@ -99,9 +99,9 @@ def field_options(
     return options
 
 
-# Search forms' fields as rendered, cut at their count holes: kept until a change that may be to every listing, as
-# a change to a term is (a field shows the terms and the values chosen, never a listing).
-fields_memo = TermsMemo(entries=1024)
+# Search forms' fields as rendered, cut at their count holes: kept until the terms change (a field shows the terms
+# and the values chosen, never a listing).
+fields_memo = VersionMemo(entries=1024)
 # A new random mark each process: no label or hint can contain it.
 COUNT_HOLE = f"\x00{secrets.token_hex(16)}\x00"
 
@@ -129,11 +129,12 @@ def search_field(
     radios, by the counts beside its choices. So each field is rendered once
     for each value and options, with a hole where each count goes, and each
     search puts its own counts in (decisions 0051 and 0052). It is kept
-    until a change that may be to every listing (`TermsMemo`; a change to
-    one listing does not change the terms: decision 0058). A field with
-    errors, or a page without a listings version, is rendered afresh.
+    until the terms change (the terms' own version, `TermCatalogue.version`:
+    decision 0059), whatever change to the listings made a new listings
+    version. A field with errors, or a page without a terms version, is
+    rendered afresh.
     """
-    version = context.get("listings_version")
+    version = context.get("terms_version")
     if not version or field.errors:
         return render_to_string(template_name, {"field": field, "facet": facet, **options})
     counts = {facet_value.value: facet_value.count for facet_value in facet} if isinstance(facet, list) else None

@@ -10,6 +10,7 @@ come from this worker's bitmaps of the listings (search/bitmaps.py, decisions
 runs a fixed set of queries whatever the page size (docs/search.md).
 """
 
+import hashlib
 import math
 import operator
 import re
@@ -17,7 +18,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache, partial, reduce
+from functools import cached_property, lru_cache, partial, reduce
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchQueryCombinable, SearchQueryField
@@ -116,6 +117,15 @@ class TermCatalogue:
             ]
             for facet, (model, _) in TERM_TAXONOMIES.items()
         }
+
+    @cached_property
+    def version(self) -> str:
+        """The terms as forms show them (each taxonomy's slugs and names, in order) as a digest: the same at two
+        listings versions whose terms are the same, so what is drawn from the terms alone, such as a search
+        form's fields, outlives a change that may be to every listing but left the terms as they were
+        (decision 0059)."""
+        shown = {facet: self.choices(facet) for facet in sorted(self.terms)}
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
     def choices(self, facet: str) -> list[tuple[str, str]]:
         """The terms as form choices, (slug, name), in the taxonomy's own order."""

@@ -8,12 +8,14 @@ a taxonomy term edited in the admin, shows on the very next request.
 
 from datetime import date
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from cms.templatetags import govuk
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_change_status, provider_set_accreditation
 from marketplace.providers.wagtail_hooks import refresh_provider_after_admin_save
@@ -140,3 +142,34 @@ def test_a_taxonomy_term_renamed_in_the_admin_shows_in_the_filter_panel_at_once(
     html = client.get(URL).content.decode()
     assert "Personal and intimate care (1)" in html
     assert "Personal care (1)" not in html
+
+
+def fields_drawn_during(action: Any) -> list[str]:
+    """The search form's fields drawn (not taken from the memo) during `action`, by name."""
+    drawn: list[str] = []
+    render_to_string = govuk.render_to_string
+
+    def spy(template_name: str, context: Any = None, *args: Any, **kwargs: Any) -> str:
+        drawn.append(context["field"].name)
+        return render_to_string(template_name, context, *args, **kwargs)
+
+    with mock.patch.object(govuk, "render_to_string", spy):
+        action()
+    return sorted(drawn)
+
+
+def test_the_search_form_s_fields_are_drawn_again_only_when_the_terms_change(client: Client, care: Any) -> None:
+    add_providers(1, care)
+    assert "service" in fields_drawn_during(lambda: client.get(URL))
+
+    listings_changed()  # a change that may be to every listing, which left the terms as they were
+
+    assert fields_drawn_during(lambda: client.get(URL)) == []
+    care.refresh_from_db()
+    care.name = "Personal and intimate care"
+    care.save()
+    refresh_provider_after_admin_save(None, care)
+
+    # The terms changed: every field is drawn again, the services' with the new name (decision 0059).
+    assert "service" in fields_drawn_during(lambda: client.get(URL))
+    assert "Personal and intimate care (1)" in client.get(URL).content.decode()

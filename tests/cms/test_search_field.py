@@ -50,14 +50,17 @@ def both_ways(query: str, group: tuple[str, str, bool, dict[str, Any]], counts: 
     """The field drawn by including its component directly, and by `search_field`."""
     template_name, name, has_facet, options = group
     version = listings_version()
-    form = ProviderSearchFilterSet(QueryDict(query), version=version).form
+    filterset = ProviderSearchFilterSet(QueryDict(query), version=version)
+    form = filterset.form
     form.is_valid()
     field = form[name]
     facet = [FacetValue(value=value, label=value, count=count) for value, count in counts.items()]
     if not has_facet:
         facet = None
     direct = render_to_string(template_name, {"field": field, "facet": facet, **options})
-    kept = govuk.search_field(Context({"listings_version": version}), template_name, field, facet, **options)
+    kept = govuk.search_field(
+        Context({"terms_version": filterset.catalogue.version}), template_name, field, facet, **options
+    )
     return direct, kept
 
 
@@ -107,11 +110,12 @@ def test_a_kept_field_is_drawn_once_for_every_search_with_the_same_value(service
 
 def test_a_field_with_errors_is_drawn_afresh(services):
     version = listings_version()
-    form = ProviderSearchFilterSet(QueryDict("service=nonsense"), version=version).form
+    filterset = ProviderSearchFilterSet(QueryDict("service=nonsense"), version=version)
+    form = filterset.form
     assert not form.is_valid()
     with mock.patch.object(govuk, "render_to_string", wraps=govuk.render_to_string) as draw:
         for _ in range(2):
-            context = Context({"listings_version": version})
+            context = Context({"terms_version": filterset.catalogue.version})
             html = govuk.search_field(context, "govuk/checkboxes.html", form["service"])
             assert "Choose from the options in the list." in html
         assert draw.call_count == 2

@@ -11,7 +11,7 @@ import pytest
 
 from search import versioning
 from search.models import ListingsChange
-from search.versioning import ListingMemo, TermsMemo, listings_changed, listings_changed_between
+from search.versioning import ListingMemo, listings_changed, listings_changed_between
 
 pytestmark = pytest.mark.django_db
 
@@ -72,22 +72,6 @@ def test_a_change_to_no_listing_keeps_everything():
 
     assert ListingsChange.objects.get(token=after).provider_ids == []
     assert kept(memo, after, "7") == ["listing 7"]
-
-
-def test_what_no_listing_shows_is_kept_until_a_change_that_may_be_to_every_listing():
-    """A search form's field (cms.templatetags.govuk.search_field): drawn from the terms, never from a listing."""
-    memo = TermsMemo()
-    before = listings_changed()
-    memo.set(before, "('govuk/checkboxes.html', 'service', ['personal-care'])", "the services' checkboxes")
-    memo.set(before, "7", "a key that reads as a listing's")
-
-    one = listings_changed([7])
-    assert kept(memo, one, "7") == ["a key that reads as a listing's"]
-    none = listings_changed(())
-    assert kept(memo, none, "('govuk/checkboxes.html', 'service', ['personal-care'])") == ["the services' checkboxes"]
-
-    every = listings_changed()  # a term renamed
-    assert kept(memo, every, "('govuk/checkboxes.html', 'service', ['personal-care'])", "7") == [None, None]
 
 
 def test_a_version_the_log_no_longer_holds_drops_everything():
