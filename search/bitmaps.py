@@ -152,11 +152,16 @@ class ListingBitmaps:
     capitalised_names: tuple[str, ...]
     place_by_id: dict[int, int]
     _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
+    # The columns these bitmaps were built from (None once patched): `again` compares them with the database's.
+    columns: dict[str, tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls) -> "ListingBitmaps":
         """One query over every published listing's narrow columns."""
-        columns = _rows(Provider.objects.published())
+        return cls._of(_rows(Provider.objects.published()))
+
+    @classmethod
+    def _of(cls, columns: dict[str, tuple[Any, ...]]) -> "ListingBitmaps":
         ids = columns["pk"]
         return cls(
             published=BitMap(ids),
@@ -165,7 +170,15 @@ class ListingBitmaps:
             capitalised_names=columns["capitalised_name"],
             place_by_id={pk: place for place, pk in enumerate(ids)},
             **cls._patch({}, {}, {}, {}, BitMap(), _Members.of(columns)),
+            columns=columns,
         )
+
+    def again(self) -> "ListingBitmaps":
+        """The bitmaps after a change that may be to every listing: these, when not one of the published
+        listings' columns they were built from has changed (a term or a locality renamed changes no listing's
+        row), else built from the columns just read. One query either way (decision 0059)."""
+        columns = _rows(Provider.objects.published())
+        return self if columns == self.columns else self._of(columns)
 
     def patched(self, changed: set[int]) -> "ListingBitmaps | None":
         """These bitmaps with the `changed` listings read again: one query over those listings only.
@@ -183,7 +196,7 @@ class ListingBitmaps:
         if not ids:
             return self
         fields = self._patch(self.kinds, self.flags, self.bits, self.confirmed_on, BitMap(ids), _Members.of(columns))
-        return replace(self, **fields, _confirmed_since={})
+        return replace(self, **fields, _confirmed_since={}, columns=None)
 
     @staticmethod
     def _patch(
@@ -273,7 +286,8 @@ def ordered_page(index: ListingBitmaps, matching: BitMap, keys: list[BitMap], of
 
 def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
     """The bitmaps of the current listings version, made once per version in each worker: patched from
-    the last version's for the listings changed since, when the log of changes says which, else built.
+    the last version's for the listings changed since, when the log of changes says which, else built (or
+    the last version's kept, when the listings' columns are the ones they were built from).
 
     One thread makes them while the worker's others wait for it (`making`): each making its own took
     them all four times as long under the one interpreter lock, about 4 s at scale 100 (decision 0054).
@@ -286,8 +300,11 @@ def listing_bitmaps(version: str | None = None) -> ListingBitmaps:
         index = index_memo.get(version, "index")  # made by the thread this one waited for
         if index is None:
             last_version, last = index_memo.kept("index")
-            changed = changes_since(last_version, version) if last is not None else None
-            index = (last.patched(changed) if changed is not None else None) or ListingBitmaps.build()
+            if last is None:
+                index = ListingBitmaps.build()
+            else:
+                changed = changes_since(last_version, version)
+                index = (last.patched(changed) or ListingBitmaps.build()) if changed is not None else last.again()
             # A write may have landed while they were read: keep them only if the version did not move.
             if listings_version() == version:
                 index_memo.set(version, "index", index)

@@ -103,6 +103,40 @@ def test_a_change_that_may_be_to_every_listing_builds_the_bitmaps_afresh(listing
     assert listings[0].pk not in index.flag("is_taking_new_clients")
 
 
+def test_a_change_that_may_be_to_every_listing_but_changed_no_listing_keeps_the_bitmaps(
+    listings: list[Provider],
+) -> None:
+    VersionMemo.clear_all()
+    before = listing_bitmaps(listings_version())
+    listings_changed(None)  # as a term renamed: no listing's row changes
+
+    with CaptureQueriesContext(connection) as queries:
+        index = listing_bitmaps(listings_version())
+
+    assert index is before  # compared with the columns they were built from, in the one read (decision 0059)
+    assert len([query for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]) == 1
+    assert index == ListingBitmaps.build()
+
+
+def test_patched_bitmaps_are_built_afresh_after_a_change_that_may_be_to_every_listing(
+    listings: list[Provider],
+) -> None:
+    """Once patched, the columns they were built from are not theirs: a listing changed back without naming it
+    must not make them look unchanged."""
+    VersionMemo.clear_all()
+    listing_bitmaps(listings_version())
+    provider_set_accreditation(provider=listings[3], is_accredited=True, since=date(2026, 1, 5))
+    patched = listing_bitmaps(listings_version())
+    assert listings[3].pk in patched.flag("is_accredited")
+
+    Provider.objects.filter(pk=listings[3].pk).update(is_accredited=False)  # as it was when first built
+    listings_changed(None)
+    index = listing_bitmaps(listings_version())
+
+    assert listings[3].pk not in index.flag("is_accredited")
+    assert index == ListingBitmaps.build()
+
+
 def test_threads_asking_at_once_for_a_new_versions_bitmaps_wait_for_one_to_make_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
