@@ -152,7 +152,7 @@ class ListingBitmaps:
     capitalised_names: tuple[str, ...]
     place_by_id: dict[int, int]
     _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
-    # The columns these bitmaps were built from (None once patched): `again` compares them with the database's.
+    # The published listings' columns these bitmaps hold, in name order: `again` compares them with the database's.
     columns: dict[str, tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
@@ -196,7 +196,25 @@ class ListingBitmaps:
         if not ids:
             return self
         fields = self._patch(self.kinds, self.flags, self.bits, self.confirmed_on, BitMap(ids), _Members.of(columns))
-        return replace(self, **fields, _confirmed_since={}, columns=None)
+        return replace(self, **fields, _confirmed_since={}, columns=self._columns_with(columns))
+
+    def _columns_with(self, changed: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]] | None:
+        """The columns these bitmaps hold, with the changed listings' values put in their places (the same
+        places: a change that moves a listing in the name order builds the bitmaps afresh)."""
+        if self.columns is None:
+            return None
+        places = [self.place_by_id[pk] for pk in changed["pk"]]
+        patched = {}
+        for name, values in self.columns.items():
+            news = list(zip(places, changed[name], strict=True))
+            if all(values[place] == value for place, value in news):
+                patched[name] = values  # shared: copying a column costs about 1.5 ms at scale 100
+                continue
+            column = list(values)
+            for place, value in news:
+                column[place] = value
+            patched[name] = tuple(column)
+        return patched
 
     @staticmethod
     def _patch(

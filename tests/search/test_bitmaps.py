@@ -70,7 +70,9 @@ def test_patched_bitmaps_equal_bitmaps_built_afresh(listings: list[Provider], ed
     # Built afresh exactly when a listing came into or left the published ones, or a published one was renamed.
     assert (patched is None) == moved
     if patched is not None:
-        assert patched == ListingBitmaps.build()
+        afresh = ListingBitmaps.build()
+        assert patched == afresh
+        assert patched.columns == afresh.columns  # what a change that may be to every listing compares
 
 
 def test_a_new_version_patches_the_bitmaps_reading_only_the_listing_changed(listings: list[Provider]) -> None:
@@ -118,16 +120,18 @@ def test_a_change_that_may_be_to_every_listing_but_changed_no_listing_keeps_the_
     assert index == ListingBitmaps.build()
 
 
-def test_patched_bitmaps_are_built_afresh_after_a_change_that_may_be_to_every_listing(
-    listings: list[Provider],
-) -> None:
-    """Once patched, the columns they were built from are not theirs: a listing changed back without naming it
-    must not make them look unchanged."""
+def test_patched_bitmaps_hold_the_columns_they_were_patched_with(listings: list[Provider]) -> None:
+    """A patch puts the changed listing's columns in: a change that may be to every listing then keeps them,
+    and a listing changed back without naming it (to its columns when first built) is seen as changed."""
     VersionMemo.clear_all()
     listing_bitmaps(listings_version())
     provider_set_accreditation(provider=listings[3], is_accredited=True, since=date(2026, 1, 5))
     patched = listing_bitmaps(listings_version())
     assert listings[3].pk in patched.flag("is_accredited")
+    assert patched.columns == ListingBitmaps.build().columns
+
+    listings_changed(None)
+    assert listing_bitmaps(listings_version()) is patched
 
     Provider.objects.filter(pk=listings[3].pk).update(is_accredited=False)  # as it was when first built
     listings_changed(None)
