@@ -332,7 +332,6 @@ def search_context(request: HttpRequest) -> dict[str, Any]:
         "form": form,
         "results": None,
         "chosen_filter_count": chosen_filter_count(request.GET),
-        "listings_version": version,
         # The terms' own version, which the kept form fields belong to (govuk's search_field).
         "terms_version": filterset.catalogue.version,
     }

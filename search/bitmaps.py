@@ -151,9 +151,9 @@ class ListingBitmaps:
     names: tuple[str, ...]
     capitalised_names: tuple[str, ...]
     place_by_id: dict[int, int]
-    _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
     # The published listings' columns these bitmaps hold, in name order: `again` compares them with the database's.
-    columns: dict[str, tuple[Any, ...]] | None = field(default=None, compare=False, repr=False)
+    columns: dict[str, tuple[Any, ...]] = field(compare=False, repr=False)
+    _confirmed_since: dict[date, BitMap] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls) -> "ListingBitmaps":
@@ -198,11 +198,9 @@ class ListingBitmaps:
         fields = self._patch(self.kinds, self.flags, self.bits, self.confirmed_on, BitMap(ids), _Members.of(columns))
         return replace(self, **fields, _confirmed_since={}, columns=self._columns_with(columns))
 
-    def _columns_with(self, changed: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]] | None:
+    def _columns_with(self, changed: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
         """The columns these bitmaps hold, with the changed listings' values put in their places (the same
         places: a change that moves a listing in the name order builds the bitmaps afresh)."""
-        if self.columns is None:
-            return None
         places = [self.place_by_id[pk] for pk in changed["pk"]]
         patched = {}
         for name, values in self.columns.items():
