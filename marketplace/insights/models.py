@@ -1,6 +1,6 @@
-"""The record of each daily digest, so the job sends one per day and the next one starts where it ended.
+"""The record of each daily digest (so the job sends one per day), and the version the dashboard keeps its figures by.
 
-The dashboard and reports themselves read the other apps' records and store nothing.
+The dashboard and reports store nothing else: they read the other apps' records.
 """
 
 from django.db import models
@@ -23,3 +23,22 @@ class DigestRun(models.Model):
 
     def __str__(self) -> str:
         return f"Digest for {self.for_date:%d %B %Y}: {self.item_count} changes to {self.recipient_count} people"
+
+
+class RecordsVersion(models.Model):
+    """One row whose token the database's triggers change with every write to a table the dashboard reads.
+
+    The dashboard's figures are kept under the token and the day (insights/freshness.py, decision 0060). The
+    row is written by the triggers alone (an upsert, so it comes back after a flush).
+    """
+
+    ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "records version"
+
+    def __str__(self) -> str:
+        return f"Records version {self.token}"

@@ -17,7 +17,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation, CheckRequirement, ProviderCheck
+from marketplace.accreditation.selectors import ReviewQueueSummary, review_queue_summary
 from marketplace.providers.models import Provider
+
+from . import market
+from .freshness import kept_for_the_day
 
 EXPIRY_WINDOW_DAYS = 30
 MONITORING_WINDOW_DAYS = 30
@@ -477,4 +481,42 @@ def monitoring_due_and_overdue(
         long_overdue_count=sum(1 for days in days_overdue if days > LONG_OVERDUE_DAYS),
         today=today,
         within_days=within_days,
+    )
+
+
+# --- The morning's figures together, kept -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MorningFigures:
+    """Every figure the morning dashboard and the Wagtail home panel show, for one day."""
+
+    today: date
+    pipeline: AccreditationPipeline
+    checks: CheckExpiry
+    flags: OpenFlags
+    ratings: RatingsDistribution
+    monitoring: MonitoringDue
+    queue: ReviewQueueSummary
+    gaps: market.RuralGaps | None
+
+
+def morning_figures(*, today: date | None = None) -> MorningFigures:
+    """The morning's figures, kept in the shared cache until a table they read is written or the day changes
+    (insights/freshness.py, decision 0060): what is kept is exactly what would be worked out afresh."""
+    today = today or timezone.localdate()
+    return kept_for_the_day("morning-figures", today, lambda: work_out_morning_figures(today))
+
+
+def work_out_morning_figures(today: date) -> MorningFigures:
+    gap_service = market.default_gap_service()
+    return MorningFigures(
+        today=today,
+        pipeline=accreditation_pipeline(today=today),
+        checks=check_expiry(today=today),
+        flags=open_flags_by_level(today=today, with_rows=False),
+        ratings=ratings_distribution(),
+        monitoring=monitoring_due_and_overdue(today=today),
+        queue=review_queue_summary(today=today),
+        gaps=market.rural_gaps(service=gap_service) if gap_service else None,
     )

@@ -20,7 +20,6 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.reports import ReportView
 
-from marketplace.accreditation.selectors import review_queue_summary
 from marketplace.budgets import selectors as budget_selectors
 from marketplace.budgets.templatetags.budgets_tags import format_pence
 from marketplace.core.commissioner_admin import CommissionersOnlyMixin
@@ -69,24 +68,10 @@ def plural(count: int, singular: str, plural: str) -> str:
     return singular if count == 1 else plural
 
 
-def dashboard_headlines(
-    *,
-    today: Any = None,
-    pipeline: selectors.AccreditationPipeline | None = None,
-    checks: selectors.CheckExpiry | None = None,
-    flags: selectors.OpenFlags | None = None,
-    monitoring: selectors.MonitoringDue | None = None,
-) -> list[Headline]:
-    """The counts a commissioner needs first thing: shared by the dashboard (which passes the panels it has
-    read already) and the Wagtail home panel."""
-    today = today or timezone.localdate()
-    pipeline = pipeline or selectors.accreditation_pipeline(today=today)
-    checks = checks or selectors.check_expiry(today=today)
-    flags = flags or selectors.open_flags_by_level(today=today, with_rows=False)
-    monitoring = monitoring or selectors.monitoring_due_and_overdue(today=today)
-    gap_service = market.default_gap_service()
-    gaps = market.rural_gaps(service=gap_service) if gap_service else None
-    queue = review_queue_summary(today=today)
+def dashboard_headlines(figures: selectors.MorningFigures) -> list[Headline]:
+    """The counts a commissioner needs first thing: shared by the dashboard and the Wagtail home panel."""
+    checks, monitoring, flags, gaps = figures.checks, figures.monitoring, figures.flags, figures.gaps
+    queue = figures.queue
     oldest = queue.oldest_days
     headlines = [
         # The same selector as the vetting review queue it links to: applications and checks waiting.
@@ -154,20 +139,15 @@ class DashboardView(CommissionersOnlyMixin, WagtailAdminTemplateMixin, TemplateV
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
-        pipeline = selectors.accreditation_pipeline(today=today)
-        checks = selectors.check_expiry(today=today)
-        flags = selectors.open_flags_by_level(today=today, with_rows=False)
-        ratings = selectors.ratings_distribution()
-        monitoring = selectors.monitoring_due_and_overdue(today=today)
+        figures = selectors.morning_figures(today=timezone.localdate())
+        today, pipeline, checks, flags = figures.today, figures.pipeline, figures.checks, figures.flags
+        ratings, monitoring = figures.ratings, figures.monitoring
         pipeline_url = reverse("insights:accreditation_pipeline")
         flags_url = reverse("insights:open_flags")
         ratings_url = reverse("insights:ratings")
         context.update(
             today=today,
-            headlines=dashboard_headlines(
-                today=today, pipeline=pipeline, checks=checks, flags=flags, monitoring=monitoring
-            ),
+            headlines=dashboard_headlines(figures),
             pipeline=pipeline,
             pipeline_chart=chart_from_tally(
                 pipeline.tally,

@@ -12,6 +12,7 @@ from wagtail.admin.ui.components import Component
 
 from marketplace.core.commissioner_admin import CommissionerMenuItem, CommissionerViewSet
 
+from .selectors import morning_figures
 from .views import DASHBOARD_TITLE, PERMISSION, REPORT_VIEWS, DashboardView, dashboard_headlines
 
 
@@ -67,7 +68,7 @@ class MorningDashboardPanel(Component):
 
     def get_context_data(self, parent_context: Any) -> dict[str, Any]:
         return {
-            "headlines": dashboard_headlines(today=timezone.localdate()),
+            "headlines": dashboard_headlines(morning_figures(today=timezone.localdate())),
             "dashboard_url": reverse("insights:dashboard"),
             "title": DASHBOARD_TITLE,
         }

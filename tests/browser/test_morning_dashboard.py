@@ -130,6 +130,13 @@ def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_vie
     screenshot(page, "dashboard")
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # Meanwhile a colleague raises a flag: the next load shows it, not the figures kept from this one.
+    page.reload()
+    expect(dashboard).to_contain_text("1 open flag; 1 at risk or worse.")
+    ContingencyFlagFactory(provider=ProviderFactory(name="Riverside Care"), level="failing")
+    page.reload()
+    expect(dashboard).to_contain_text("2 open flags; 2 at risk or worse.")
+
     # The market view: supply against need by locality and service.
     page.get_by_role("link", name="Market view: supply against need").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Market view")

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import openpyxl
@@ -11,17 +12,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation
+from marketplace.insights import selectors
+from marketplace.insights.freshness import records_version, watched_tables
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
 from tests.factories import (
     ContingencyFlagFactory,
     DirectPaymentHolderFactory,
     LocalityFactory,
+    MonitoringFeedbackFactory,
     PlaceFactory,
     ProviderCheckFactory,
     ProviderFactory,
     ProviderMembershipFactory,
     ServiceTypeFactory,
+    WorkerFactory,
 )
 from tests.insights.conftest import accreditation
 
@@ -275,6 +280,7 @@ def test_a_wrong_filter_on_an_export_shows_the_page_with_the_error(as_commission
 
 def test_every_headline_equals_the_rows_of_the_report_or_queue_it_links_to(as_commissioner, county):
     """The morning figures and the pages behind them use one selector each: follow every link and count."""
+    from marketplace.insights.selectors import morning_figures
     from marketplace.insights.views import dashboard_headlines
 
     # A provider waiting only for a check to be reviewed, sent before anyone applied: in the queue, and the oldest.
@@ -293,7 +299,7 @@ def test_every_headline_equals_the_rows_of_the_report_or_queue_it_links_to(as_co
         submitted_at=timezone.now() - timedelta(days=2),
     )
     today = timezone.localdate()
-    headlines = dashboard_headlines(today=today)
+    headlines = dashboard_headlines(morning_figures(today=today))
     assert headlines[0].count == 2
     assert headlines[0].detail == "Oldest waiting 30 days"
     for headline in headlines:
@@ -320,13 +326,14 @@ def test_every_headline_and_chart_equals_its_report_with_monitoring_and_many_che
     waiting and checks in every band: each headline is the row count of the page it links to, and the charts'
     bands are those pages' rows counted by date."""
     from marketplace.accreditation.selectors import checks_expiring_within
+    from marketplace.insights.selectors import morning_figures
     from marketplace.insights.views import dashboard_headlines
     from marketplace.monitoring.schedule import monitoring_due
 
     grow_county(county, size=12)
     today = timezone.localdate()
     assert today == date(2028, 2, 29)
-    headlines = dashboard_headlines(today=today)
+    headlines = dashboard_headlines(morning_figures(today=today))
     monitoring = [headline for headline in headlines if "monitoring visit" in headline.label]
     assert [headline.count for headline in monitoring] == [1, 11]  # visited 340 days ago: due in 25 days
     for headline in headlines:
@@ -411,7 +418,115 @@ def dashboard_queries(client) -> int:
 def test_the_dashboard_runs_the_same_queries_for_a_small_county_and_a_bigger_one(as_commissioner, county):
     grow_county(county, size=2)
     dashboard_queries(as_commissioner)  # first-use caches of the process (content types, site root paths)
+    ContingencyFlagFactory(level="watch")  # a change: the figures are worked out afresh on the next request
     small = dashboard_queries(as_commissioner)
-    grow_county(county, size=12)
+    grow_county(county, size=12)  # a change: worked out afresh again
     assert dashboard_queries(as_commissioner) == small
     assert small <= 30  # 68 before the role predicates read the user's groups once per request
+    # Nothing written since: the figures are kept, and the page reads only the version beside its own queries.
+    assert dashboard_queries(as_commissioner) == small - FIGURES_QUERIES
+
+
+# --- The figures kept until a record changes (decision 0060) -----------------------------------
+
+FIGURES_QUERIES = 17  # what working out the figures reads, beyond the version the kept figures are found by
+
+
+def tables_read(statements: list[dict]) -> set[str]:
+    """The tables named after FROM or JOIN in these statements (Django quotes every table it names)."""
+    found = set()
+    for statement in statements:
+        found.update(re.findall(r'(?:FROM|JOIN)\s+"(\w+)"', statement["sql"]))
+    return found
+
+
+def test_every_table_the_figures_read_is_watched_and_only_those(county):
+    """A table read but not watched would leave a kept figure stale after a write to it: the triggers follow
+    `WATCHED_MODELS`, and this follows every statement working the figures out runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow_county(county, size=3)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.work_out_morning_figures(timezone.localdate())
+    assert len(captured) == FIGURES_QUERIES
+    assert tables_read(captured.captured_queries) == set(watched_tables())
+
+
+def test_every_watched_table_has_a_trigger_that_changes_the_version(county):
+    """Written through raw SQL, as a script or another program would: every watched table changes the version."""
+    from django.db import connection
+
+    grow_county(county, size=1)
+    MonitoringFeedbackFactory(provider=Provider.objects.first())
+    WorkerFactory()
+    for table in watched_tables():
+        before = records_version()
+        with connection.cursor() as cursor:
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = (SELECT MIN(id) FROM {quoted})")
+            assert cursor.rowcount == 1, f"{table} has no row to write"
+        assert records_version() not in (before, None), table
+
+
+def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county):
+    from marketplace.insights.models import DigestRun
+
+    provider = ProviderFactory(name="Versioned Care")
+    versions = [records_version()]
+    provider.name = "Versioned Care Ltd"
+    provider.save()  # a model's save
+    versions.append(records_version())
+    Provider.objects.filter(pk=provider.pk).update(is_taking_new_clients=False)  # a queryset's update
+    versions.append(records_version())
+    ContingencyFlagFactory(provider=provider, level="watch")  # another watched table
+    versions.append(records_version())
+    services = Provider.services.through.objects
+    services.bulk_create([services.model(provider=provider, servicetype=county["respite"])])  # a bulk insert
+    versions.append(records_version())
+    services.filter(provider=provider).delete()  # a delete
+    versions.append(records_version())
+    assert None not in versions
+    assert len(set(versions)) == len(versions)
+    DigestRun.objects.create(
+        for_date=date(2026, 3, 16),
+        period_start=timezone.now(),
+        period_end=timezone.now(),
+        item_count=0,
+        recipient_count=0,
+    )
+    assert records_version() == versions[-1]  # the dashboard reads no digest: its figures are kept
+
+
+def test_kept_figures_are_the_figures_worked_out_afresh_after_each_change(as_commissioner, county):
+    """Each change shows on the very next request; without one the kept figures are used, and equal those
+    worked out afresh."""
+    today = timezone.localdate()
+    first = selectors.morning_figures(today=today)
+    assert first == selectors.work_out_morning_figures(today)
+    flags_before = first.flags.tally.total
+    ContingencyFlagFactory(provider=ProviderFactory(), level="failing")
+    after = selectors.morning_figures(today=today)
+    assert after.flags.tally.total == flags_before + 1
+    assert after == selectors.work_out_morning_figures(today)
+    page = as_commissioner.get(url("dashboard")).content.decode()
+    assert "open provider-failure flags" in page
+    assert f">{flags_before + 1}<" in re.sub(r"\s+", "", page)
+    # Kept: the figures are found by the version alone.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.morning_figures(today=today) == after
+    assert len(captured) == 1
+
+
+def test_the_figures_of_another_day_are_worked_out_for_that_day(county):
+    """Kept figures are a day's: the next morning, with no record changed, checks have come nearer expiry."""
+    today = timezone.localdate()
+    ContingencyFlagFactory(provider=ProviderFactory(), level="watch")  # some write, so the version exists
+    figures = selectors.morning_figures(today=today)
+    later = selectors.morning_figures(today=today + timedelta(days=10))
+    assert later.today == today + timedelta(days=10)
+    assert later == selectors.work_out_morning_figures(today + timedelta(days=10))
+    assert later.checks != figures.checks  # the check nine days from expiry has expired by then

@@ -1,0 +1,138 @@
+"""The records version: a token the database itself changes with every write to the tables the dashboard reads.
+
+The morning dashboard's figures (decision 0060) are worked out from a dozen
+tables: at a regional scale that takes over a second, and commissioners open
+the dashboard many times between changes. So the figures are kept in the
+shared cache under this token and the day, and a write to any of those tables
+gives a new token in the same transaction. The figures kept are then always
+the figures worked out afresh: a visit finalised, a complaint approved or a
+check expired is on the dashboard at the very next request.
+
+The token is changed by database triggers, not by the code that writes: a
+model's `save`, a queryset's `update`, `bulk_create`, the admin, a migration's
+data step and a statement typed into `psql` all fire them, so no write path
+can forget. On PostgreSQL one trigger a statement; on SQLite (which has only
+row triggers) one a row. `install_triggers` runs after every `migrate`
+(apps.py), so the triggers always match `WATCHED_MODELS`; a test reads every
+statement the figures run and fails if one reads a table not watched.
+"""
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import connections
+
+from .models import RecordsVersion
+
+T = TypeVar("T")
+
+# Every model whose table the dashboard's figures read (tests/insights/test_freshness.py checks the list against
+# the statements the figures run). Many-to-many tables are named by their field, as "app.Model.field".
+WATCHED_MODELS = (
+    "accreditation.Accreditation",
+    "accreditation.CheckRequirement",
+    "accreditation.CheckType",
+    "accreditation.ProviderCheck",
+    "accreditation.Worker",
+    "contingency.ContingencyFlag",
+    "monitoring.Arrangement",
+    "monitoring.ArrangementMembership",
+    "monitoring.Feedback",
+    "monitoring.MonitoringVisit",
+    "places.Locality",
+    "places.Place",
+    "providers.Provider",
+    "providers.Provider.services",
+    "providers.ServiceType",
+)
+TRIGGER = "records_changed"
+# SQLite triggers are a row and an event each.
+EVENTS = ("INSERT", "UPDATE", "DELETE")
+# The figures of one day at one token are kept this long at most (seconds); a new token or day needs no deletion.
+CACHE_SECONDS = 24 * 60 * 60
+VERSION_SQL = f"SELECT token FROM {RecordsVersion._meta.db_table} WHERE id = %s"
+
+
+def watched_tables() -> list[str]:
+    """The database tables of `WATCHED_MODELS`, sorted."""
+    tables = set()
+    for label in WATCHED_MODELS:
+        app_label, model_name, *field = label.split(".")
+        model = apps.get_model(app_label, model_name)
+        if field:
+            model = model._meta.get_field(field[0]).remote_field.through
+        tables.add(model._meta.db_table)
+    return sorted(tables)
+
+
+def records_version(using: str = "default") -> str | None:
+    """The current token (one query); None before any watched table has been written, when nothing can be kept."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(VERSION_SQL, [RecordsVersion.ROW])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def kept_for_the_day(name: str, today: date, work_out: Callable[[], T]) -> T:
+    """`work_out()`, kept in the shared cache for this records version and day: worked out again after any write
+    to a watched table, or on another day (every figure it may keep depends on the records and the day alone)."""
+    version = records_version()
+    if version is None:
+        return work_out()
+    key = f"insights:{name}:{version}:{today.isoformat()}"
+    kept: T | None = cache.get(key)
+    if kept is None:
+        kept = work_out()
+        cache.set(key, kept, CACHE_SECONDS)
+    return kept
+
+
+def install_triggers(using: str = "default") -> None:
+    """Make the triggers match `WATCHED_MODELS` on this database: create those missing, drop those on tables no
+    longer watched (idempotent; run after every migrate)."""
+    connection = connections[using]
+    tables = watched_tables()
+    version_table = connection.ops.quote_name(RecordsVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO {version_table} (id, token) VALUES ({RecordsVersion.ROW}, md5(random()::text || clock_timestamp()::text))
+                    ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
+                    RETURN NULL;
+                END $$"""  # noqa: E501
+            )
+            cursor.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = %s",
+                [TRIGGER],
+            )
+            for (table,) in cursor.fetchall():
+                if table not in tables:
+                    cursor.execute(f"DROP TRIGGER {TRIGGER} ON {connection.ops.quote_name(table)}")
+            for table in tables:
+                cursor.execute(
+                    f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                    f"ON {connection.ops.quote_name(table)} FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
+                )
+        elif connection.vendor == "sqlite":
+            wanted = {f"{TRIGGER}_{table}_{event.lower()}": (table, event) for table in tables for event in EVENTS}
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{TRIGGER}_%"])
+            for (name,) in cursor.fetchall():
+                if name not in wanted:
+                    cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+            for name, (table, event) in wanted.items():
+                cursor.execute(
+                    f"CREATE TRIGGER IF NOT EXISTS {connection.ops.quote_name(name)} AFTER {event} "
+                    f"ON {connection.ops.quote_name(table)} BEGIN "
+                    f"INSERT OR REPLACE INTO {version_table} (id, token) "
+                    f"VALUES ({RecordsVersion.ROW}, lower(hex(randomblob(16)))); END"
+                )
+        else:
+            raise NotImplementedError(f"No records-version triggers for {connection.vendor}")
+    # A new token too: a migration may have changed any record, and figures can be kept from now on.
+    RecordsVersion.objects.using(using).update_or_create(pk=RecordsVersion.ROW, defaults={"token": uuid.uuid4().hex})
