@@ -25,8 +25,10 @@ change to one listing (a provider's edit), when they keep the other
 listings (decision 0053); the third on the same version, as on a worker
 that has been serving searches.
 The commissioners' morning dashboard is requested one at a time over HTTP
-with a commissioner's stored session (median of ten, after one to warm it),
-and its queries counted in this process.
+with a commissioner's stored session, and its queries counted in this
+process: ten times with nothing written between (its figures kept), then
+five times each just after a write to a provider's record (its figures
+worked out afresh, decision 0060); each after one to warm the worker.
 
 The machine is shared: read the ratios, which come from one run, rather than
 the absolute figures.
@@ -50,6 +52,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -359,7 +362,9 @@ class Command(BaseCommand):
         return load
 
     def dashboard(self, base_url: str) -> None:
-        """The commissioners' morning dashboard over HTTP, one request at a time: median time and SQL queries."""
+        """The commissioners' morning dashboard over HTTP, one request at a time: median time and SQL queries,
+        with its figures kept (nothing written since the last request) and just after a change to a record it
+        reads, when they are worked out afresh (decision 0060)."""
         commissioner = User.objects.filter(groups__name=COMMISSIONERS, is_active=True).order_by("pk").first()
         if commissioner is None:
             self.stdout.write("Dashboard: no commissioner in the database; skipped")
@@ -367,33 +372,48 @@ class Command(BaseCommand):
         client = Client()
         client.force_login(commissioner)
         path = "/admin/insights/"
-        counts = []
-        for _ in range(2):
-            with CaptureQueriesContext(connection) as captured:
-                response = client.get(path)
-            if response.status_code != 200:
-                self.stdout.write(f"Dashboard: {path} answered {response.status_code}; skipped")
-                return
-            counts.append(len(captured))
+        warming = client.get(path)  # the first warms this process
+        if warming.status_code != 200:
+            self.stdout.write(f"Dashboard: {path} answered {warming.status_code}; skipped")
+            return
         # The same signed-in session, sent by cookie to the server.
         request = urllib.request.Request(
             base_url + path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.session.session_key}"}
         )
-        timings = []
-        for turn in range(11):
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                answer.read()
-                if answer.status != 200 or answer.url != base_url + path:
-                    self.stdout.write(f"Dashboard: {path} answered {answer.status} at {answer.url}; skipped")
-                    return
-            if turn:  # the first warms the worker
-                timings.append((time.perf_counter() - started) * 1000)
-        median = statistics.median(timings)
-        verdict = "met" if median < DASHBOARD_BUDGET_MS else "NOT met"
-        self.stdout.write("")
-        self.stdout.write(
-            f"Commissioners' dashboard `{path}` over HTTP: median {median:.0f} ms of {len(timings)} "
-            f"(p90 {statistics.quantiles(timings, n=10)[-1]:.0f} ms; budget {DASHBOARD_BUDGET_MS:.0f} ms: "
-            f"{verdict}), {counts[-1]} SQL queries (the same every time: {len(set(counts)) == 1})"
-        )
+        for label, before_each, turns in (
+            ("figures kept", None, 10),
+            ("just after a change to a provider's record", self.change_a_record, 5),
+        ):
+            counts = []
+            for _ in range(2):
+                if before_each:
+                    before_each()
+                with CaptureQueriesContext(connection) as captured:
+                    client.get(path)
+                counts.append(len(captured))
+            timings = []
+            for turn in range(turns + 1):
+                if before_each:
+                    before_each()
+                started = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    answer.read()
+                    if answer.status != 200 or answer.url != base_url + path:
+                        self.stdout.write(f"Dashboard: {path} answered {answer.status} at {answer.url}; skipped")
+                        return
+                if turn:  # the first warms the worker
+                    timings.append((time.perf_counter() - started) * 1000)
+            median = statistics.median(timings)
+            verdict = "met" if median < DASHBOARD_BUDGET_MS else "NOT met"
+            self.stdout.write("")
+            self.stdout.write(
+                f"Commissioners' dashboard `{path}`, {label}, over HTTP: median {median:.0f} ms of {len(timings)} "
+                f"(slowest {max(timings):.0f} ms; budget {DASHBOARD_BUDGET_MS:.0f} ms: {verdict}), "
+                f"{counts[-1]} SQL queries (the same every time: {len(set(counts)) == 1})"
+            )
+
+    @staticmethod
+    def change_a_record() -> None:
+        """A write to a table the dashboard reads, as a provider's edit is: its figures are worked out afresh."""
+        first = Provider.objects.order_by("pk").values_list("pk", flat=True).first()
+        Provider.objects.filter(pk=first).update(name=F("name"))
