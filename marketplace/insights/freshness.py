@@ -30,8 +30,8 @@ from .models import RecordsVersion
 
 T = TypeVar("T")
 
-# Every model whose table the dashboard's figures read (tests/insights/test_freshness.py checks the list against
-# the statements the figures run). Many-to-many tables are named by their field, as "app.Model.field".
+# Every model whose table the dashboard's figures read (tests/insights/test_dashboard_views.py checks the list
+# against the statements the figures run). Many-to-many tables are named by their field, as "app.Model.field".
 WATCHED_MODELS = (
     "accreditation.Accreditation",
     "accreditation.CheckRequirement",
@@ -70,7 +70,8 @@ def watched_tables() -> list[str]:
 
 
 def records_version(using: str = "default") -> str | None:
-    """The current token (one query); None before any watched table has been written, when nothing can be kept."""
+    """The current token (one query); None before `migrate` has installed the triggers, or after a flush, when
+    nothing can be kept."""
     with connections[using].cursor() as cursor:
         cursor.execute(VERSION_SQL, [RecordsVersion.ROW])
         row = cursor.fetchone()
@@ -95,9 +96,12 @@ def install_triggers(using: str = "default") -> None:
     """Make the triggers match `WATCHED_MODELS` on this database: create those missing, drop those on tables no
     longer watched (idempotent; run after every migrate)."""
     connection = connections[using]
-    tables = watched_tables()
     version_table = connection.ops.quote_name(RecordsVersion._meta.db_table)
     with connection.cursor() as cursor:
+        existing = set(connection.introspection.table_names(cursor))
+        # Without the version's table (its migration unapplied) every trigger is dropped: each would fail the write.
+        has_version = RecordsVersion._meta.db_table in existing
+        tables = [table for table in watched_tables() if table in existing] if has_version else []
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"""CREATE OR REPLACE FUNCTION {TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -134,5 +138,8 @@ def install_triggers(using: str = "default") -> None:
                 )
         else:
             raise NotImplementedError(f"No records-version triggers for {connection.vendor}")
-    # A new token too: a migration may have changed any record, and figures can be kept from now on.
-    RecordsVersion.objects.using(using).update_or_create(pk=RecordsVersion.ROW, defaults={"token": uuid.uuid4().hex})
+    if has_version:
+        # A new token too: a migration may have changed any record, and figures can be kept from now on.
+        RecordsVersion.objects.using(using).update_or_create(
+            pk=RecordsVersion.ROW, defaults={"token": uuid.uuid4().hex}
+        )

@@ -498,6 +498,19 @@ def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county)
     assert records_version() == versions[-1]  # the dashboard reads no digest: its figures are kept
 
 
+def test_without_the_version_table_the_triggers_are_dropped_and_writes_still_work(county):
+    """As after `migrate insights 0001`: a trigger left behind would fail every write to its table."""
+    from django.db import connection
+
+    from marketplace.insights.freshness import install_triggers
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE insights_recordsversion")
+    install_triggers()
+    ContingencyFlagFactory(provider=ProviderFactory(), level="watch")
+    assert Provider.objects.filter(name="Waiting Care").update(is_taking_new_clients=False) == 1
+
+
 def test_kept_figures_are_the_figures_worked_out_afresh_after_each_change(as_commissioner, county):
     """Each change shows on the very next request; without one the kept figures are used, and equal those
     worked out afresh."""
