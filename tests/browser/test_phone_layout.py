@@ -91,6 +91,28 @@ def test_results_come_first_and_filters_fold_on_a_phone(
     expect(page.get_by_role("checkbox", name=re.compile(r"^Gujarati"))).to_be_checked()
 
 
+# Each field of the search row that sticks out of its column, as "name: right edge > column's right edge".
+FIELDS_OUT_OF_THEIR_COLUMNS = """() => [...document.querySelectorAll('form .govuk-grid-row:first-of-type input, \
+form .govuk-grid-row:first-of-type select')].map(field => {
+    const right = field.getBoundingClientRect().right;
+    const column = field.closest('[class*="govuk-grid-column"]').getBoundingClientRect().right;
+    return right > column + 0.5 ? `${field.name}: ${Math.round(right)} > ${Math.round(column)}` : null;
+}).filter(Boolean)"""
+
+
+@pytest.mark.parametrize("width", [641, 800, 1024, 1280])
+def test_the_search_row_fits_its_columns_with_an_error_shown(page: Page, live_site, directory, axe_check, width):
+    """From the tablet width up the three fields stand side by side; the distance used to stick out of its
+    quarter (and off the screen at 800px), most of all with the postcode's error beside it."""
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(live_site.url("/directory/?near=ZZ99+9ZZ&radius=10"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("ZZ99 9ZZ")
+    expect(page.get_by_label("Distance from there")).to_have_value("10")
+    assert page.evaluate(FIELDS_OUT_OF_THEIR_COLUMNS) == []
+    assert has_no_sideways_scroll(page)
+    axe_check(page)
+
+
 def test_a_skip_link_takes_keyboard_users_to_the_results(page: Page, live_site, directory, axe_check):
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_site.url("/directory/?q=personal+care"))
