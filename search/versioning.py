@@ -25,7 +25,9 @@ from collections.abc import Callable, Collection, Iterable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
+
+from marketplace.core.versions import version_token
 
 from .models import ListingsChange, ListingsVersion
 
@@ -34,7 +36,6 @@ T = TypeVar("T")
 # Cached search results and filter panels live this long (seconds) at most.
 CACHE_SECONDS = 600
 REQUEST_ATTRIBUTE = "_listings_version"
-VERSION_SQL = f"SELECT token FROM {ListingsVersion._meta.db_table} WHERE id = %s"
 # Values this process keeps for the current version without pickling (see `VersionMemo`).
 MEMO_ENTRIES = 256
 # The changes the log keeps (`ListingsChange`): a worker that has seen none of them since its values'
@@ -87,12 +88,7 @@ def listings_version(request: Any = None) -> str:
     """The current version (one query; remembered on the request when one is given)."""
     if request is not None and hasattr(request, REQUEST_ATTRIBUTE):
         return str(getattr(request, REQUEST_ATTRIBUTE))
-    # One plain statement: every page asks this, and the ORM took twice as long to build the query as the
-    # database took to answer it (decision 0053).
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL, [ListingsVersion.ROW])
-        row = cursor.fetchone()
-    token = row[0] if row else "none"
+    token = version_token(ListingsVersion) or "none"
     if request is not None:
         setattr(request, REQUEST_ATTRIBUTE, token)
     return token

@@ -26,6 +26,8 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connections
 
+from marketplace.core.versions import version_token
+
 from .models import RecordsVersion
 
 T = TypeVar("T")
@@ -54,7 +56,6 @@ TRIGGER = "records_changed"
 EVENTS = ("INSERT", "UPDATE", "DELETE")
 # The figures of one day at one token are kept this long at most (seconds); a new token or day needs no deletion.
 CACHE_SECONDS = 24 * 60 * 60
-VERSION_SQL = f"SELECT token FROM {RecordsVersion._meta.db_table} WHERE id = %s"
 
 
 def watched_tables() -> list[str]:
@@ -72,10 +73,7 @@ def watched_tables() -> list[str]:
 def records_version(using: str = "default") -> str | None:
     """The current token (one query); None before `migrate` has installed the triggers, or after a flush, when
     nothing can be kept."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(VERSION_SQL, [RecordsVersion.ROW])
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return version_token(RecordsVersion, using)
 
 
 def kept_for_the_day(name: str, today: date, work_out: Callable[[], T]) -> T:

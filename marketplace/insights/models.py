@@ -29,7 +29,8 @@ class RecordsVersion(models.Model):
     """One row whose token the database's triggers change with every write to a table the dashboard reads.
 
     The dashboard's figures are kept under the token and the day (insights/freshness.py, decision 0060). The
-    row is written by the triggers alone (an upsert, so it comes back after a flush).
+    row is written by the triggers (an upsert, so it comes back after a flush) and by `install_triggers` after
+    each migrate.
     """
 
     ROW = 1
