@@ -216,6 +216,9 @@ def axe_check(axe_source: str) -> Callable[..., list[dict[str, Any]]]:
     """
 
     def check(page: Page, *, context: str | None = None) -> list[dict[str, Any]]:
+        # A click that navigates returns once the new address is committed, which can be before the
+        # new document is parsed; axe run then sees an empty page (no main, no h1).
+        page.wait_for_load_state("load")
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)  # not a script tag: the Content-Security-Policy would block it
         violations: list[dict[str, Any]] = page.evaluate(

@@ -99,6 +99,7 @@ def test_three_people_share_a_day_out_each_sees_only_their_share_and_one_leaves(
     # 1. Gill invites Ben and Cath, from the people who have sent Greenway an enquiry.
     gill = sign_in(browser, live_site, "gill@greenway.example", f"/provider/agreements/{agreement.uuid}/")
     gill.get_by_role("link", name="Invite someone to share this support").click()
+    expect(gill.get_by_role("heading", level=1)).to_have_text("Invite someone to share this support")
     axe_check(gill)
     gill.get_by_role("button", name="Send the invitation").click()  # nobody chosen first
     expect(gill.locator(".govuk-error-summary")).to_contain_text("Select the person to invite.")
