@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Count, DateTimeField, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -151,6 +151,19 @@ def active_workers(*, provider: Provider) -> QuerySet[Worker]:
 
 
 # The review queue: one definition of "waiting for the council" ------------------
+#
+# A provider waits for the council when its accreditation application is waiting or it has sent a check for
+# review. These two sets are that rule: the queue's rows and the dashboard's count both read them.
+
+
+def waiting_applications() -> QuerySet[Accreditation]:
+    """Accreditation applications waiting for a commissioner's decision."""
+    return Accreditation.objects.filter(status=Accreditation.Status.APPLIED)
+
+
+def checks_waiting_for_review() -> QuerySet[ProviderCheck]:
+    """Checks a provider has sent for review and no commissioner has reviewed yet."""
+    return ProviderCheck.objects.filter(status=ProviderCheck.Status.SUBMITTED)
 
 
 def review_queue() -> QuerySet[Provider]:
@@ -159,19 +172,15 @@ def review_queue() -> QuerySet[Provider]:
     Annotated with `checks_waiting` (checks submitted and not yet reviewed) and
     `waiting_since` (the earlier of the application and the oldest waiting check).
     """
-    submitted = ProviderCheck.objects.filter(provider=OuterRef("pk"), status=ProviderCheck.Status.SUBMITTED)
+    application = waiting_applications().filter(provider=OuterRef("pk"))
+    submitted = checks_waiting_for_review().filter(provider=OuterRef("pk"))
     oldest_submitted_at = submitted.order_by("submitted_at").values("submitted_at")[:1]
     submitted_count = submitted.order_by().values("provider").annotate(count=Count("pk")).values("count")
-    applied_at = Case(
-        When(accreditation__status=Accreditation.Status.APPLIED, then=F("accreditation__applied_at")),
-        default=None,
-        output_field=DateTimeField(),
-    )
     return (
-        Provider.objects.filter(Q(accreditation__status=Accreditation.Status.APPLIED) | Exists(submitted))
+        Provider.objects.filter(Exists(application) | Exists(submitted))
         .select_related("locality", "accreditation")
         .annotate(
-            application_waiting_since=applied_at,
+            application_waiting_since=Subquery(application.values("applied_at")[:1]),
             oldest_check_waiting_since=Subquery(oldest_submitted_at),
             checks_waiting=Coalesce(Subquery(submitted_count), 0),
         )
@@ -209,16 +218,12 @@ def review_queue_summary(*, today: date | None = None) -> ReviewQueueSummary:
     dates come from the tops of the (status, applied_at) and (status, submitted_at) indexes).
     """
     today = today or timezone.localdate()
-    # The queue's providers are those with an application waiting or a check sent for review: counted as the
-    # union of the two sets of ids (each read from its status index), not by testing every provider.
-    applying = Accreditation.objects.filter(status=Accreditation.Status.APPLIED).order_by().values("provider_id")
-    sending = ProviderCheck.objects.filter(status=ProviderCheck.Status.SUBMITTED).order_by().values("provider_id")
+    # Counted as the union of the queue's two sets of provider ids (each read from its status index), not by
+    # testing every provider.
+    applying = waiting_applications().order_by().values("provider_id")
+    sending = checks_waiting_for_review().order_by().values("provider_id")
     count = applying.union(sending).count()
-    oldest_application = Accreditation.objects.filter(status=Accreditation.Status.APPLIED).aggregate(
-        oldest=Min("applied_at")
-    )["oldest"]
-    oldest_check = ProviderCheck.objects.filter(status=ProviderCheck.Status.SUBMITTED).aggregate(
-        oldest=Min("submitted_at")
-    )["oldest"]
+    oldest_application = waiting_applications().aggregate(oldest=Min("applied_at"))["oldest"]
+    oldest_check = checks_waiting_for_review().aggregate(oldest=Min("submitted_at"))["oldest"]
     oldest = min((moment for moment in (oldest_application, oldest_check) if moment is not None), default=None)
     return ReviewQueueSummary(count=count, oldest_days=days_waiting_since(oldest, today=today))
