@@ -16,6 +16,7 @@ class Received:
     signature: str
     payload: str
     received_at: float
+    answered: int = 200  # the status this receiver gave
 
 
 class WebhookReceiver:
@@ -29,8 +30,9 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length).decode()
                 signature = self.headers.get("Stripe-Signature", "")
-                receiver.received.append(Received(self.path, signature, payload, time.time()))
-                self.send_response(receiver.answer)
+                answer = receiver.answer  # read once, before the test can see this request and change it
+                receiver.received.append(Received(self.path, signature, payload, time.time(), answer))
+                self.send_response(answer)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

@@ -78,7 +78,6 @@ def test_a_receiver_that_was_down_or_failing_gets_the_event_on_a_retry(tmp_path:
             while not receiver.received and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert receiver.received, "no retry reached the receiver once it was up"
-            failed_so_far = len(receiver.received)
             receiver.answer = 200
             deadline = time.monotonic() + 15
             log: list[dict] = []
@@ -93,7 +92,9 @@ def test_a_receiver_that_was_down_or_failing_gets_the_event_on_a_retry(tmp_path:
     assert entry["delivered"] is True
     assert entry["last_result"] == "200"
     answered = [item for item in receiver.received if intent.id in item.payload]
-    assert len(answered) == failed_so_far + 1  # answered 500 at least once, then 200 once
+    statuses = [item.answered for item in answered]
+    assert len(statuses) >= 2
+    assert statuses == [500] * (len(statuses) - 1) + [200]  # answered 500 at least once, then 200 once
     assert entry["attempts"] > len(answered)  # and refused while nothing listened
     assert (
         stripe.Webhook.construct_event(answered[-1].payload, answered[-1].signature, PLATFORM_SECRET).id
