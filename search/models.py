@@ -2,8 +2,10 @@
 
 from django.db import models
 
+from marketplace.core.models import VersionRow
 
-class ListingsVersion(models.Model):
+
+class ListingsVersion(VersionRow):
     """One row whose token changes whenever what the directory can show may have changed.
 
     Caches of search results and of the rendered filter panel are keyed by the
@@ -11,10 +13,6 @@ class ListingsVersion(models.Model):
     every web worker, and nothing needs to be deleted from a cache.
     """
 
-    ROW = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
-    token = models.CharField(max_length=32)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -58,6 +58,19 @@ class DecisionRecord(models.Model):
         ordering = ["-decided_at", "-id"]
 
 
+class VersionRow(models.Model):
+    """One row whose token changes when the data it stands for may have changed; what is kept by the token
+    is worked out afresh after it changes. Read with `marketplace.core.versions.version_token`."""
+
+    ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        abstract = True
+
+
 class ScheduledJobRun(models.Model):
     """When each scheduled job last ran, so /healthz can show the scheduler is alive."""
 

@@ -1,15 +1,19 @@
-"""Reading a version table's token: one row whose token changes when the data it stands for changes.
+"""Reading a version table's token: one row (`marketplace.core.models.VersionRow`) whose token changes when
+the data it stands for changes.
 
 The listings' version (search/versioning.py, decision 0036) and the dashboard's records version
 (insights/freshness.py, decision 0060) are such rows, read on every page that keeps something by them.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connections
 
+if TYPE_CHECKING:
+    from marketplace.core.models import VersionRow
 
-def version_token(model: Any, using: str = "default") -> str | None:
+
+def version_token(model: "type[VersionRow]", using: str = "default") -> str | None:
     """The token in `model`'s one row (`model.ROW`), or None when there is no row.
 
     One plain statement: the ORM took twice as long to build this query as the database took to answer it

@@ -6,6 +6,8 @@ The dashboard and reports store nothing else: they read the other apps' records.
 from django.db import models
 from django.utils import timezone
 
+from marketplace.core.models import VersionRow
+
 
 class DigestRun(models.Model):
     """One run of the commissioners' daily digest: the period it covered and what went out. Never edited."""
@@ -25,18 +27,13 @@ class DigestRun(models.Model):
         return f"Digest for {self.for_date:%d %B %Y}: {self.item_count} changes to {self.recipient_count} people"
 
 
-class RecordsVersion(models.Model):
+class RecordsVersion(VersionRow):
     """One row whose token the database's triggers change with every write to a table the dashboard reads.
 
     The dashboard's figures are kept under the token and the day (insights/freshness.py, decision 0060). The
     row is written by the triggers (an upsert, so it comes back after a flush) and by `install_triggers` after
     each migrate.
     """
-
-    ROW = 1
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW)
-    token = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = "records version"
