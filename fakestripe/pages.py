@@ -109,7 +109,7 @@ _FIELDS = [
         "card_number",
         "Card number",
         "Test cards: 4242 4242 4242 4242 is paid, 4000 0000 0000 0002 is declined, "
-        "4000 0000 0000 0259 is paid and then disputed.",
+        "4000 0000 0000 0259 is paid and then disputed, 4000 0000 0000 5126 is paid and its refunds fail.",
         "text",
         "cc-number",
         "",

@@ -1,23 +1,26 @@
 """Test helpers under ``/_fake/``: nothing like them exists on the real Stripe.
 
-They move the fake's clock, empty it, open disputes, pay out, finish onboarding and pay a Checkout
-Session without a browser, and show the webhook delivery log.
+They move the fake's clock, empty it, open disputes, pay out, finish onboarding, pay a Checkout Session
+without a browser, add to the platform's balance, and show the webhook delivery log.
 """
 
 from typing import Any
 
 from fakestripe.core import Fake, Request
 from fakestripe.errors import invalid
-from fakestripe.resources import checkout, payouts
+from fakestripe.ids import new_id
+from fakestripe.resources import balance, checkout, payouts, refunds
 from fakestripe.resources.accounts import finish_onboarding
 from fakestripe.resources.charges import TEST_CARDS, Billing
 from fakestripe.resources.disputes import open_dispute, win_dispute
 
 
 def sweep(fake: Fake) -> None:
-    """What time passing does: sessions expire, payouts are made and paid, old idempotency keys go."""
+    """What time passing does: sessions expire, refunds of a refund-failing card fail, payouts are made and paid,
+    old idempotency keys go."""
     with fake.store.transaction():
         checkout.expire_due(fake)
+        refunds.fail_due(fake)
         payouts.settle(fake)
         fake.store.forget_responses_before(fake.now() - 24 * 60 * 60)
 
@@ -82,6 +85,15 @@ def pay_session(request: Request) -> dict[str, Any]:
     return checkout.pay(request.fake, session, TEST_CARDS[number], billing, request=request)
 
 
+def top_up(request: Request) -> dict[str, Any]:
+    """Add money to the platform's available balance (what the council's own income would be on Stripe)."""
+    request.params.refuse_unknown({"amount"})
+    amount = request.params.required_integer("amount", minimum=1)
+    return balance.record(
+        request.fake, account=None, amount=amount, kind="topup", source=new_id("tu"), available_now=True
+    )
+
+
 def deliveries(request: Request) -> dict[str, Any]:
     return {"object": "list", "data": request.store.delivery_log(), "has_more": False, "url": "/_fake/deliveries"}
 
@@ -95,5 +107,6 @@ ROUTES = [
     ("POST", r"/_fake/payouts", payout),
     ("POST", r"/_fake/onboarding", onboarding),
     ("POST", r"/_fake/checkout/pay", pay_session),
+    ("POST", r"/_fake/top_up", top_up),
     ("GET", r"/_fake/deliveries", deliveries),
 ]

@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.payments.tasks.reverse_pending_pooled_refunds",
         "schedule": 60.0 * 5,
     },
+    # ...and send back to the provider its part of a refund that failed after that reversal was made.
+    "payments-give-back-failed-pooled-refunds": {
+        "task": "marketplace.payments.tasks.give_back_pending_pooled_refunds",
+        "schedule": 60.0 * 5,
+    },
     # The email outbox (marketplace.core.outbox): send what is due, retry what failed.
     "send-due-emails": {
         "task": "marketplace.core.tasks.send_due_emails",

@@ -10,7 +10,7 @@ from fakestripe.core import COUNTRY, CURRENCY, Request, add_to_embedded, embedde
 class TestCard:
     number: str
     brand: str
-    outcome: str  # "succeeds", "declined" or "disputed"
+    outcome: str  # "succeeds", "declined", "disputed" or "refund_fails"
 
     @property
     def last4(self) -> str:
@@ -24,6 +24,8 @@ TEST_CARDS = {
         TestCard("5555555555554444", "mastercard", "succeeds"),
         TestCard("4000000000000002", "visa", "declined"),
         TestCard("4000000000000259", "visa", "disputed"),
+        # Paid; a refund of it succeeds and then fails a little later (Stripe's card for asynchronous failure).
+        TestCard("4000000000005126", "visa", "refund_fails"),
     )
 }
 # Stripe's test payment methods, for payment intents confirmed through the API.
@@ -32,7 +34,15 @@ TEST_PAYMENT_METHODS = {
     "pm_card_mastercard": TEST_CARDS["5555555555554444"],
     "pm_card_chargeDeclined": TEST_CARDS["4000000000000002"],
     "pm_card_createDispute": TEST_CARDS["4000000000000259"],
+    "pm_card_refundFail": TEST_CARDS["4000000000005126"],
 }
+
+
+def card_of(charge: dict[str, Any]) -> TestCard | None:
+    """The test card a platform charge was paid with (None for a transfer's payment)."""
+    details = charge.get("payment_method_details") or {}
+    last4 = (details.get("card") or {}).get("last4")
+    return next((card for card in TEST_CARDS.values() if card.last4 == last4), None)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,21 @@
-"""Refunds, with the transfer reversed and the application fee refunded when asked (destination charges)."""
+"""Refunds, with the transfer reversed and the application fee refunded when asked (destination charges).
+
+A refund of a charge paid with the card 4000 0000 0000 5126 succeeds and then, `FAILS_AFTER_SECONDS` later
+(on the fake's clock), fails, as Stripe's test card does: the money comes back to the platform's balance,
+the charge counts it as not refunded, and ``charge.refund.updated``, ``refund.updated`` and
+``refund.failed`` are sent. A transfer reversed with it stays reversed, as on Stripe.
+"""
 
 from typing import Any
 
-from fakestripe.core import CURRENCY, Request, list_object
+from fakestripe.core import CURRENCY, Fake, Request, list_object
 from fakestripe.errors import StripeError, invalid
 from fakestripe.ids import new_id
 from fakestripe.resources import balance
-from fakestripe.resources.charges import record_refund_on_charge
+from fakestripe.resources.charges import card_of, record_refund_on_charge
 from fakestripe.resources.transfers import refund_fee, reverse
+
+FAILS_AFTER_SECONDS = 60
 
 
 def _share(part: int, whole: int, of: int) -> int:
@@ -114,6 +122,34 @@ def create_refund(request: Request) -> dict[str, Any]:
         previous_attributes={"amount_refunded": charge["amount_refunded"] - amount},
     )
     return refund
+
+
+def fail_due(fake: Fake) -> None:
+    """Fail each refund of a refund-failing card that has stood for `FAILS_AFTER_SECONDS` (the sweep calls it)."""
+    for refund in fake.store.all("refund", account=None):
+        if refund["status"] != "succeeded" or refund["created"] > fake.now() - FAILS_AFTER_SECONDS:
+            continue
+        charge = fake.store.get("charge", refund["charge"], account=None)
+        card = card_of(charge)
+        if card is None or card.outcome != "refund_fails":
+            continue
+        transaction = balance.record(
+            fake, account=None, amount=refund["amount"], kind="refund_failure", source=refund["id"], available_now=True
+        )
+        refund["status"] = "failed"
+        refund["failure_reason"] = "expired_or_canceled_card"
+        refund["failure_balance_transaction"] = transaction["id"]
+        fake.store.save(refund)
+        charge["amount_refunded"] -= refund["amount"]
+        charge["refunded"] = False
+        charge["refunds"]["data"] = [
+            refund if item["id"] == refund["id"] else item for item in charge["refunds"]["data"]
+        ]
+        fake.store.save(charge)
+        previous = {"status": "succeeded"}
+        fake.emit("charge.refund.updated", refund, account=None, previous_attributes=previous)
+        fake.emit("refund.updated", refund, account=None, previous_attributes=previous)
+        fake.emit("refund.failed", refund, account=None)
 
 
 def retrieve_refund(request: Request) -> dict[str, Any]:

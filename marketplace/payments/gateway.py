@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
-from stripe.params import AccountCreateParams, AccountLinkCreateParams, RefundCreateParams
+from stripe.params import AccountCreateParams, AccountLinkCreateParams, RefundCreateParams, TransferCreateParams
 from stripe.params.checkout import SessionCreateParams
 
 # Seconds to connect and to wait for an answer. A page waits at most this long.
@@ -525,38 +525,65 @@ class TransferSnapshot:
     destination: str
     transfer_group: str
     source_transaction: str
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
-def create_transfer(
-    *, amount: int, destination: str, transfer_group: str, source_transaction: str, idempotency_key: str
-) -> TransferSnapshot:
-    """Move `amount` pence of a charge on the platform to a connected account (separate charges and transfers).
-
-    `source_transaction` (the charge) ties the transfer to that charge's money,
-    so it can be made before the charge's funds are available and never moves
-    more than the charge brought in. `idempotency_key` makes a retry or a
-    second worker get the same transfer back, never a second one.
-    """
-    try:
-        transfer = client().v1.transfers.create(
-            params={
-                "amount": amount,
-                "currency": "gbp",
-                "destination": destination,
-                "transfer_group": transfer_group,
-                "source_transaction": source_transaction,
-            },
-            options={"idempotency_key": idempotency_key},
-        )
-    except stripe.StripeError as error:
-        raise _translate(error) from error
+def _transfer(transfer: Any) -> TransferSnapshot:
     return TransferSnapshot(
         transfer_id=str(transfer.id),
         amount_pence=int(transfer.amount),
         destination=str(transfer.destination),
         transfer_group=str(transfer.transfer_group or ""),
         source_transaction=str(transfer.source_transaction or ""),
+        metadata=_metadata(transfer),
     )
+
+
+def _metadata(item: Any) -> dict[str, str]:
+    return {str(key): str(value) for key, value in (item.metadata.to_dict() if item.metadata else {}).items()}
+
+
+def create_transfer(
+    *,
+    amount: int,
+    destination: str,
+    transfer_group: str,
+    idempotency_key: str,
+    source_transaction: str = "",
+    metadata: dict[str, str] | None = None,
+) -> TransferSnapshot:
+    """Move `amount` pence on the platform to a connected account (separate charges and transfers).
+
+    `source_transaction` (the charge) ties the transfer to that charge's money,
+    so it can be made before the charge's funds are available and never moves
+    more than the charge brought in; without one the money comes from the
+    platform's available balance. `idempotency_key` makes a retry or a second
+    worker get the same transfer back, never a second one.
+    """
+    params: TransferCreateParams = {
+        "amount": amount,
+        "currency": "gbp",
+        "destination": destination,
+        "transfer_group": transfer_group,
+    }
+    if source_transaction:
+        params["source_transaction"] = source_transaction
+    if metadata:
+        params["metadata"] = metadata
+    try:
+        transfer = client().v1.transfers.create(params=params, options={"idempotency_key": idempotency_key})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return _transfer(transfer)
+
+
+def list_transfers(*, transfer_group: str) -> list[TransferSnapshot]:
+    """Every transfer of a transfer group (to find one made before an answer was lost)."""
+    try:
+        transfers = _every_page(client().v1.transfers.list, {"transfer_group": transfer_group})
+    except stripe.StripeError as error:
+        raise _translate(error) from error
+    return [_transfer(item) for item in transfers]
 
 
 def verify_event(*, payload: bytes, signature: str, secret: str) -> VerifiedEvent:
@@ -608,9 +635,7 @@ def _reversal(reversal: Any) -> TransferReversalSnapshot:
         reversal_id=str(reversal.id),
         transfer_id=str(reversal.transfer),
         amount_pence=int(reversal.amount),
-        metadata={
-            str(key): str(value) for key, value in (reversal.metadata.to_dict() if reversal.metadata else {}).items()
-        },
+        metadata=_metadata(reversal),
     )
 
 

@@ -211,6 +211,8 @@ class Refund(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     stripe_refund_id = models.CharField(max_length=255, unique=True)
     stripe_transfer_reversal_id = models.CharField(max_length=255, blank=True)
+    # A pooled share's refund that failed after its reversal: the transfer that gave the provider its part back.
+    stripe_transfer_back_id = models.CharField(max_length=255, blank=True)
     # The Idempotency-Key the refund was asked for with (blank when it was made at Stripe).
     idempotency_key = models.CharField(max_length=255, blank=True)
     ledger_transaction = models.OneToOneField(
@@ -225,6 +227,11 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.stripe_refund_id} of {self.amount_pence}p"
+
+    @property
+    def provider_part_given_back(self) -> bool:
+        """Whether the provider was sent back the part this failed refund took from it (a Stripe transfer)."""
+        return self.stripe_transfer_back_id.startswith("tr_")
 
 
 class Dispute(models.Model):

@@ -26,7 +26,7 @@ from django.utils import timezone
 from . import gateway
 from .gateway import PaymentGatewayError
 from .models import Payment, Refund
-from .refunds import COUNTED_REFUND_STATUSES, NO_REVERSAL, provider_part_pence
+from .refunds import COUNTED_REFUND_STATUSES, WITHHELD, provider_part_pence
 from .services import PaymentsError
 
 # A share part refunded before its transfer is still transferred (the rest); a share refunded in full is not.
@@ -79,7 +79,7 @@ def _transfer_amount_fixed(payment: Payment, *, now: datetime | None) -> int:
     """The share's transfer amount, fixed under a row lock the first time a transfer is tried.
 
     Refunds made before that moment are taken off the amount (the provider's
-    part of them is never moved, so they are marked as needing no reversal);
+    part of them is never moved, so they are marked withheld, not reversed);
     refunds made after it, even while Stripe's answer to the transfer is lost,
     are reversed from the transfer once it is known. Every retry therefore asks
     Stripe for the same transfer with the same Idempotency-Key.
@@ -99,7 +99,7 @@ def _transfer_amount_fixed(payment: Payment, *, now: datetime | None) -> int:
         locked.updated_at = now or timezone.now()
         locked.save(update_fields=["transfer_requested_pence", "updated_at"])
         Refund.objects.filter(pk__in=[refund.pk for refund in refunded_before]).update(
-            stripe_transfer_reversal_id=NO_REVERSAL
+            stripe_transfer_reversal_id=WITHHELD
         )
         return amount
 

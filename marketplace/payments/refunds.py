@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,9 +174,11 @@ def payment_refund(
 
 # --- Pooled shares: the provider's part of a refund comes back from the share's separate transfer ----------
 
-# Marks a refund of a pooled share with nothing to take back from a transfer: made before the share was
-# transferred (the transfer moved less instead), or too small for the provider's part to reach a penny.
+# Marks a refund of a pooled share with nothing to take back from its transfer: too small for the provider's
+# part to reach a penny.
 NO_REVERSAL = "none"
+# Marks a refund made before the share was transferred: the transfer moved less instead (pooling.py).
+WITHHELD = "withheld"
 
 
 def provider_part_pence(payment: Payment, refunded_pence: int) -> int:
@@ -194,15 +196,19 @@ def provider_part_pence(payment: Payment, refunded_pence: int) -> int:
     return refunded * share // payment.amount_pence
 
 
-def _reversal_pence(payment: Payment, refund: Refund) -> int:
-    """This refund's step of the cumulative provider's part, the share's counted refunds taken in time order."""
-    counted = payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES).order_by("created_at", "pk")
+def _step_pence(payment: Payment, refunds: QuerySet[Refund], refund: Refund) -> int:
+    """This refund's step of the cumulative provider's part of `refunds`, taken in time order."""
     before = 0
-    for item in counted:
+    for item in refunds.order_by("created_at", "pk"):
         if item.pk == refund.pk:
             return provider_part_pence(payment, before + item.amount_pence) - provider_part_pence(payment, before)
         before += item.amount_pence
     return 0
+
+
+def _reversal_pence(payment: Payment, refund: Refund) -> int:
+    """This refund's step of the provider's part of the share's counted refunds."""
+    return _step_pence(payment, payment.refunds.filter(status__in=COUNTED_REFUND_STATUSES), refund)
 
 
 def pooled_refund_reverse(*, refund_pk: int, now: datetime | None = None) -> Refund:
@@ -261,6 +267,86 @@ def pooled_refunds_waiting_for_reversal(*, limit: int = 500) -> list[int]:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# A refund that fails after the provider's part was taken for it: Stripe gives the refunded money back to the
+# platform's balance but undoes no reversal, so the provider's part is sent back to it by a new transfer.
+GIVE_BACK_STATUSES = (Refund.Status.FAILED, Refund.Status.CANCELED)
+
+
+def _needs_giving_back() -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(status__in=GIVE_BACK_STATUSES, stripe_transfer_back_id="")
+        .exclude(stripe_transfer_reversal_id__in=("", NO_REVERSAL))
+        .exclude(payment__transfer_group="")
+        .exclude(payment__stripe_transfer_id="")
+    )
+
+
+def _part_taken_pence(payment: Payment, refund: Refund) -> int:
+    """What a refund took from the provider: its reversal's amount as Stripe holds it or, for a refund made
+    before the share was transferred, its step of what the transfer was made smaller by."""
+    if refund.stripe_transfer_reversal_id == WITHHELD:
+        return _step_pence(payment, payment.refunds.filter(stripe_transfer_reversal_id=WITHHELD), refund)
+    for reversal in gateway.list_transfer_reversals(transfer_id=payment.stripe_transfer_id):
+        if reversal.reversal_id == refund.stripe_transfer_reversal_id:
+            return reversal.amount_pence
+    raise PaymentsError(f"Stripe has no reversal {refund.stripe_transfer_reversal_id} of this share.")
+
+
+def pooled_refund_give_back(*, refund_pk: int, now: datetime | None = None) -> Refund:
+    """Send back to the provider, once, the part of a pooled share that a failed refund took from it.
+
+    A refund takes the provider's part by reversing the share's transfer or,
+    made before the share was transferred, by making the transfer smaller.
+    Does nothing for a refund that has not failed, that took nothing, or
+    whose part was already given back. The amount is the reversal's own, as
+    Stripe holds it, or the refund's step of what was withheld; the money comes from the platform's available balance,
+    where the failed refund put it (until the share's own charge is available
+    there too, Stripe may refuse: then it is left to the sweep). A retry sends the same Idempotency-Key; a transfer
+    made before an answer was lost is found by the refund's id in its metadata.
+    Raises PaymentsError when Stripe cannot be reached: the sweep tries again.
+    """
+    refund = Refund.objects.select_related("payment__payment_account").get(pk=refund_pk)
+    if not _needs_giving_back().filter(pk=refund.pk).exists():
+        return refund
+    payment = refund.payment
+    metadata = {"payment": str(payment.uuid), "refund": refund.stripe_refund_id, "gives_back": "refund_failed"}
+    try:
+        made = [
+            item
+            for item in gateway.list_transfers(transfer_group=payment.transfer_group)
+            if item.metadata.get("refund") == refund.stripe_refund_id
+        ]
+        transfer_id = made[0].transfer_id if made else ""
+        amount = 0 if made else _part_taken_pence(payment, refund)
+        if amount > 0:
+            transfer_id = gateway.create_transfer(
+                amount=amount,
+                destination=payment.payment_account.stripe_account_id,
+                transfer_group=payment.transfer_group,
+                idempotency_key=f"{refund.idempotency_key or 'refund-' + refund.stripe_refund_id}-give-back"[:255],
+                metadata=metadata,
+            ).transfer_id
+    except PaymentGatewayError as error:
+        if error.code == "balance_insufficient":
+            # The share's charge has not reached the platform's available balance yet (Stripe holds a card
+            # payment's money for days): nothing is wrong, and the sweep sends the part once it has.
+            logger.info("Giving back for refund %s waits for the platform's balance", refund.stripe_refund_id)
+            return refund
+        raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    with transaction.atomic():
+        locked = Refund.objects.select_for_update().get(pk=refund.pk)
+        if not locked.stripe_transfer_back_id:
+            locked.stripe_transfer_back_id = transfer_id or NO_REVERSAL
+            locked.updated_at = now or timezone.now()
+            locked.save(update_fields=["stripe_transfer_back_id", "updated_at"])
+    return locked
+
+
+def pooled_refunds_waiting_to_give_back(*, limit: int = 500) -> list[int]:
+    """Failed refunds of pooled shares whose reversal has not been sent back to the provider yet, oldest first."""
+    return list(_needs_giving_back().order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 @transaction.atomic
@@ -355,6 +441,11 @@ def refund_event(event: StripeEvent, now: datetime) -> str:
     if payment is None:
         return "ignored: not one of our payments"
     refund = refund_apply(payment=payment, snapshot=snapshot, now=now)
+    if refund.status in GIVE_BACK_STATUSES and payment.transfer_group:
+        try:
+            refund = pooled_refund_give_back(refund_pk=refund.pk, now=now)
+        except PaymentsError:
+            logger.warning("Giving back for refund %s left for the sweep", refund.stripe_refund_id, exc_info=True)
     return f"refund read again: {refund.get_status_display()}"
 
 
@@ -479,7 +570,7 @@ def payout_event(event: StripeEvent, now: datetime) -> str:
 
 
 # Registered in services.EVENT_HANDLERS.
-REFUND_EVENT_TYPES = ("refund.created", "refund.updated")
+REFUND_EVENT_TYPES = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 DISPUTE_EVENT_TYPES = (
     "charge.dispute.created",
     "charge.dispute.updated",

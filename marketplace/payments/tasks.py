@@ -10,7 +10,12 @@ from .checkout import payment_session_open, payments_due_for_session
 from .models import Payment, StripeEvent
 from .pooling import pooled_share_transfer, pooled_shares_waiting_for_transfer
 from .reconciliation import reconciliation_run
-from .refunds import pooled_refund_reverse, pooled_refunds_waiting_for_reversal
+from .refunds import (
+    pooled_refund_give_back,
+    pooled_refund_reverse,
+    pooled_refunds_waiting_for_reversal,
+    pooled_refunds_waiting_to_give_back,
+)
 from .services import PaymentsError, stripe_event_process
 
 
@@ -90,6 +95,27 @@ def reverse_pending_pooled_refunds() -> int:
     pending = pooled_refunds_waiting_for_reversal()
     for refund_pk in pending:
         reverse_pooled_refund.delay(refund_pk)
+    return len(pending)
+
+
+@shared_task(bind=True, max_retries=8)
+def give_back_pooled_refund(self: Any, refund_pk: int) -> str:
+    """Send the provider back its part of a pooled share's failed refund. Retries while Stripe is down."""
+    try:
+        refund = pooled_refund_give_back(refund_pk=refund_pk)
+    except PaymentsError as error:
+        if not error.is_unreachable:
+            raise
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return refund.stripe_transfer_back_id
+
+
+@shared_task
+def give_back_pending_pooled_refunds() -> int:
+    """Every few minutes: queue the giving back of every failed pooled refund whose reversal was not sent back."""
+    pending = pooled_refunds_waiting_to_give_back()
+    for refund_pk in pending:
+        give_back_pooled_refund.delay(refund_pk)
     return len(pending)
 
 

@@ -206,3 +206,39 @@ def test_a_transfer_reversal_keeps_its_metadata_replays_its_key_and_refuses_more
         client.v1.refunds.create(params={"charge": str(intent.latest_charge), "amount": 1, "reverse_transfer": True})
     assert refused.value.param == "reverse_transfer"
     assert [item.id for item in client.v1.transfers.reversals.list(transfer.id).data] == [first.id]
+
+
+def test_a_refund_of_the_refund_failing_card_succeeds_then_fails_and_its_money_comes_back_to_the_platform(
+    client: stripe.StripeClient, fake_stripe: FakeStripeProcess, receiver: WebhookReceiver
+) -> None:
+    intent = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "gbp", "payment_method": "pm_card_refundFail", "confirm": True}
+    )
+    charge_id = str(intent.latest_charge)
+    refund = client.v1.refunds.create(params={"charge": charge_id, "amount": 400})
+    assert refund.status == "succeeded"
+    fake_stripe.helper("/_fake/advance_time", seconds=59)
+    assert client.v1.refunds.retrieve(refund.id).status == "succeeded"  # not yet
+
+    fake_stripe.helper("/_fake/advance_time", seconds=1)
+
+    failed = client.v1.refunds.retrieve(refund.id)
+    assert (failed.status, failed["failure_reason"]) == ("failed", "expired_or_canceled_card")
+    back = client.v1.balance_transactions.retrieve(failed["failure_balance_transaction"])
+    assert (back.type, back.amount, back.source) == ("refund_failure", 400, refund.id)
+    charge = client.v1.charges.retrieve(charge_id)
+    assert (charge.amount_refunded, charge.refunded, charge.refunds.data[0].status) == (0, False, "failed")
+    for event_type in ("charge.refund.updated", "refund.updated", "refund.failed"):
+        event = receiver.wait_for(
+            PLATFORM_PATH,
+            PLATFORM_SECRET,
+            lambda event, event_type=event_type: event.type == event_type and event.data.object["id"] == refund.id,
+        )
+        assert event.data.object["status"] == "failed"
+    # A visa paid the same way keeps its refund.
+    kept = client.v1.payment_intents.create(
+        params={"amount": 1000, "currency": "gbp", "payment_method": "pm_card_visa", "confirm": True}
+    )
+    kept_refund = client.v1.refunds.create(params={"charge": str(kept.latest_charge), "amount": 400})
+    fake_stripe.helper("/_fake/advance_time", seconds=120)
+    assert client.v1.refunds.retrieve(kept_refund.id).status == "succeeded"

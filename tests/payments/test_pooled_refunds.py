@@ -16,13 +16,17 @@ from django.urls import reverse
 
 from fakestripe.testing import FakeStripeProcess
 from marketplace.agreements.models import Invoice
+from marketplace.budgets.models import LedgerTransaction
 from marketplace.budgets.services import invoice_payment_record
 from marketplace.payments import gateway, pooling, refunds, tasks
+from marketplace.payments.errors import PaymentsError
 from marketplace.payments.gateway import PaymentGatewayError
 from marketplace.payments.models import Payment, PaymentAccount, PaymentItem, Refund
-from marketplace.payments.refunds import NO_REVERSAL, payment_refund
+from marketplace.payments.refunds import NO_REVERSAL, WITHHELD, payment_refund
 from tests.factories import AgreementFactory, CommissionerFactory
+from tests.fakestripe.receiver import WebhookReceiver
 
+from .conftest import deliver, platform_deliveries
 from .money_back import PAID_ON, connected_provider_account, holder_with_budget, issue_invoice, moment
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -33,14 +37,16 @@ def account(stripe_settings: FakeStripeProcess) -> PaymentAccount:
     return connected_provider_account(stripe_settings)
 
 
-def paid_share(*, account: PaymentAccount, amount: int = 1001, fee: int = 100, transfer: bool = True) -> Payment:
+def paid_share(
+    *, account: PaymentAccount, amount: int = 1001, fee: int = 100, transfer: bool = True, card: str = "pm_card_visa"
+) -> Payment:
     """A paid pooled share: one invoice paid by a plain charge under a transfer group, then transferred."""
     holder = holder_with_budget()
     agreement = AgreementFactory(holder=holder, provider=account.provider)
     invoice = issue_invoice(agreement, total=amount, own=0)
     group = f"pool-{uuid.uuid4().hex[:10]}"
     intent = gateway.client().v1.payment_intents.create(
-        params={"amount": amount, "currency": "gbp", "transfer_group": group, "payment_method": "pm_card_visa",
+        params={"amount": amount, "currency": "gbp", "transfer_group": group, "payment_method": card,
                 "confirm": True}
     )  # fmt: skip
     when = datetime.fromtimestamp(intent.created, tz=UTC)
@@ -137,7 +143,7 @@ def test_a_refund_before_the_transfer_makes_the_transfer_move_only_the_rest(acco
     # £9 of the £10 was the provider's; 40% of that (£3.60) was refunded before it moved.
     assert transfer_of(done)["amount"] == 540
     early.refresh_from_db()
-    assert early.stripe_transfer_reversal_id == NO_REVERSAL
+    assert early.stripe_transfer_reversal_id == WITHHELD
     assert refunds.pooled_refunds_waiting_for_reversal() == []
 
     late = payment_refund(payment=payment, amount_pence=600, reason="Rest", by=commissioner, token="e2")
@@ -234,3 +240,127 @@ def test_a_commissioner_refunds_a_pooled_share_through_the_payment_screen(
     assert response.status_code == 200
     assert "£5.00 refunded to the card" in response.text
     assert [item["amount"] for item in reversals_of(payment)] == [450]
+
+
+def balance_holds(fake: FakeStripeProcess, pence: int) -> None:
+    """Top the platform's available balance up to at least `pence` (the council's own income would be there;
+    the fake shared by the session holds whatever earlier tests left)."""
+    available = gateway.client().v1.balance.retrieve().available[0].amount
+    fake.helper("/_fake/top_up", amount=max(pence - available, 0) + 1)
+
+
+def given_back(payment: Payment) -> list[dict[str, Any]]:
+    """The transfers of the share's group that give the provider back a failed refund's part."""
+    grouped = gateway.client().v1.transfers.list(params={"transfer_group": payment.transfer_group}).data
+    return [item.to_dict() for item in grouped if item.metadata.to_dict().get("gives_back")]
+
+
+def test_a_refund_that_fails_after_its_reversal_gives_the_provider_its_part_back_once(
+    account: PaymentAccount, stripe_settings: FakeStripeProcess, payments_receiver: WebhookReceiver, client: Client
+) -> None:
+    payment = paid_share(account=account, amount=2000, fee=200, card="pm_card_refundFail")
+    refund = payment_refund(
+        payment=payment, amount_pence=1000, reason="Missed day", by=CommissionerFactory(), token="x"
+    )
+    assert [item["amount"] for item in reversals_of(payment)] == [900]  # the provider's part of £10 of £20
+    balance_holds(stripe_settings, 900)  # the council's balance holds the part to give back
+    stripe_settings.helper("/_fake/advance_time", seconds=60)  # Stripe's card: the refund fails a minute later
+
+    updates = platform_deliveries(
+        payments_receiver, refund.stripe_refund_id, types=("refund.updated", "refund.failed"), at_least=2
+    )
+    for delivery in updates * 2:  # each event, and each again: a replay changes nothing
+        assert deliver(client, delivery).status_code == 200
+
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    assert refund.status == Refund.Status.FAILED
+    assert (payment.status, payment.refunded_pence) == (Payment.Status.SUCCEEDED, 0)
+    assert LedgerTransaction.objects.filter(reverses=refund.ledger_transaction).count() == 1
+    made = given_back(payment)
+    assert [(item["amount"], item["destination"]) for item in made] == [(900, account.stripe_account_id)]
+    assert made[0]["metadata"]["refund"] == refund.stripe_refund_id
+    assert refund.stripe_transfer_back_id == made[0]["id"]
+    # The provider has again all of its share: the transfer less the reversal, plus what was given back.
+    assert transfer_of(payment)["amount"] - transfer_of(payment)["amount_reversed"] + made[0]["amount"] == 1800
+    assert refunds.pooled_refunds_waiting_to_give_back() == []
+    client.force_login(CommissionerFactory())
+    page = client.get(reverse("payments_admin:payment", args=[payment.pk])).text
+    assert "Failed: the provider's part was sent back to them" in page
+
+
+def test_stripe_down_when_a_refund_fails_leaves_the_giving_back_to_the_sweep_which_does_it_once(
+    account: PaymentAccount, stripe_settings: FakeStripeProcess, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    payment = paid_share(account=account, amount=1000, fee=100, card="pm_card_refundFail")
+    refund = payment_refund(payment=payment, amount_pence=400, reason="Down", by=CommissionerFactory(), token="g")
+    balance_holds(stripe_settings, 360)
+    stripe_settings.helper("/_fake/advance_time", seconds=60)
+    snapshot = gateway.retrieve_refund(refund_id=refund.stripe_refund_id)
+    assert snapshot.status == "failed"
+
+    def down(**kwargs: Any) -> Any:
+        raise PaymentGatewayError("Stripe cannot be reached.", is_unreachable=True)
+
+    def short(**kwargs: Any) -> Any:
+        raise PaymentGatewayError("Stripe did not accept that.", code="balance_insufficient")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(gateway, "list_transfers", down)
+        refunds.refund_apply(payment=payment, snapshot=snapshot, now=refund.created_at)
+        with pytest.raises(PaymentsError):
+            refunds.pooled_refund_give_back(refund_pk=refund.pk)
+
+        # Stripe refuses while the platform's available balance is short: that waits for the sweep too.
+        patched.setattr(gateway, "list_transfers", lambda **kwargs: [])
+        patched.setattr(gateway, "create_transfer", short)
+        assert refunds.pooled_refund_give_back(refund_pk=refund.pk).stripe_transfer_back_id == ""
+
+    assert given_back(payment) == []
+    assert refunds.pooled_refunds_waiting_to_give_back() == [refund.pk]
+    assert tasks.give_back_pending_pooled_refunds() == 1
+    assert tasks.give_back_pending_pooled_refunds() == 0
+    made = given_back(payment)
+    assert [item["amount"] for item in made] == [360]
+    # A transfer made at Stripe whose answer was lost is found again, not made twice.
+    Refund.objects.filter(pk=refund.pk).update(stripe_transfer_back_id="")
+    assert refunds.pooled_refund_give_back(refund_pk=refund.pk).stripe_transfer_back_id == made[0]["id"]
+    assert len(given_back(payment)) == 1
+
+
+def test_a_failed_refund_made_before_the_transfer_gives_back_what_the_transfer_was_made_smaller_by(
+    account: PaymentAccount, stripe_settings: FakeStripeProcess
+) -> None:
+    payment = paid_share(account=account, amount=1000, fee=100, transfer=False, card="pm_card_refundFail")
+    early = payment_refund(payment=payment, amount_pence=400, reason="Early", by=CommissionerFactory(), token="n1")
+    tiny = payment_refund(payment=payment, amount_pence=1, reason="Penny", by=CommissionerFactory(), token="n2")
+    pooling.pooled_share_transfer(payment_pk=payment.pk)
+    # £9 of the £10 was the provider's; its part of the £4.01 refunded (£3.60) was never moved.
+    assert transfer_of(payment)["amount"] == 900 - 401 * 900 // 1000 == 540
+    balance_holds(stripe_settings, 360)
+    stripe_settings.helper("/_fake/advance_time", seconds=60)  # both refunds fail
+
+    for refund in (early, tiny):
+        snapshot = gateway.retrieve_refund(refund_id=refund.stripe_refund_id)
+        assert snapshot.status == "failed"
+        refunds.refund_apply(payment=payment, snapshot=snapshot, now=refund.created_at)
+        refunds.pooled_refund_give_back(refund_pk=refund.pk)
+
+    # Each gives back its step of what was withheld: £3.60 for the first, nothing for the penny after it.
+    assert [item["amount"] for item in given_back(payment)] == [360]
+    early.refresh_from_db()
+    tiny.refresh_from_db()
+    assert early.stripe_transfer_back_id == given_back(payment)[0]["id"]
+    assert tiny.stripe_transfer_back_id == NO_REVERSAL
+    assert refunds.pooled_refunds_waiting_to_give_back() == []
+    assert transfer_of(payment)["amount"] + 360 == 900  # the provider has its whole part again
+
+
+def test_a_refund_that_stands_gives_nothing_back(account: PaymentAccount) -> None:
+    payment = paid_share(account=account, amount=1000, fee=100)
+    refund = payment_refund(payment=payment, amount_pence=400, reason="Stands", by=CommissionerFactory(), token="s")
+
+    assert refunds.pooled_refunds_waiting_to_give_back() == []
+    assert refunds.pooled_refund_give_back(refund_pk=refund.pk).stripe_transfer_back_id == ""
+    assert given_back(payment) == []
