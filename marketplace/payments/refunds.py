@@ -249,12 +249,17 @@ def pooled_refund_reverse(*, refund_pk: int, now: datetime | None = None) -> Ref
             ).reversal_id
     except PaymentGatewayError as error:
         raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
+    return _keep_once(refund, "stripe_transfer_reversal_id", reversal_id or NO_REVERSAL, now=now)
+
+
+def _keep_once(refund: Refund, field: str, stripe_id: str, *, now: datetime | None) -> Refund:
+    """Keep a Stripe id on the refund under its row lock, unless another worker kept one there first."""
     with transaction.atomic():
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
-        if not locked.stripe_transfer_reversal_id:
-            locked.stripe_transfer_reversal_id = reversal_id or NO_REVERSAL
+        if not getattr(locked, field):
+            setattr(locked, field, stripe_id)
             locked.updated_at = now or timezone.now()
-            locked.save(update_fields=["stripe_transfer_reversal_id", "updated_at"])
+            locked.save(update_fields=[field, "updated_at"])
     return locked
 
 
@@ -335,13 +340,7 @@ def pooled_refund_give_back(*, refund_pk: int, now: datetime | None = None) -> R
             logger.info("Giving back for refund %s waits for the platform's balance", refund.stripe_refund_id)
             return refund
         raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
-    with transaction.atomic():
-        locked = Refund.objects.select_for_update().get(pk=refund.pk)
-        if not locked.stripe_transfer_back_id:
-            locked.stripe_transfer_back_id = transfer_id or NO_REVERSAL
-            locked.updated_at = now or timezone.now()
-            locked.save(update_fields=["stripe_transfer_back_id", "updated_at"])
-    return locked
+    return _keep_once(refund, "stripe_transfer_back_id", transfer_id or NO_REVERSAL, now=now)
 
 
 def pooled_refunds_waiting_to_give_back(*, limit: int = 500) -> list[int]:

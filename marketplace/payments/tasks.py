@@ -1,7 +1,8 @@
 """Celery tasks of the payments app: thin, by id, idempotent, retried with backoff."""
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from celery import shared_task
 from django.utils import timezone
@@ -17,6 +18,8 @@ from .refunds import (
     pooled_refunds_waiting_to_give_back,
 )
 from .services import PaymentsError, stripe_event_process
+
+T = TypeVar("T")
 
 
 @shared_task(bind=True, max_retries=8)
@@ -56,67 +59,59 @@ def open_due_checkout_sessions() -> int:
     return len(due)
 
 
-@shared_task(bind=True, max_retries=8)
-def transfer_pooled_share(self: Any, payment_pk: int) -> str:
-    """Transfer one paid pooled share to the provider. While Stripe is unreachable, try again after 30 s, 60 s..."""
+def _retrying_while_unreachable(task: Any, work: Callable[[], T]) -> T:
+    """Do one Stripe step of a bound task; while Stripe cannot be reached, retry after 30 s, 60 s, 120 s..."""
     try:
-        payment = pooled_share_transfer(payment_pk=payment_pk)
+        return work()
     except PaymentsError as error:
         if not error.is_unreachable:
             raise
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
-    return payment.stripe_transfer_id
+        raise task.retry(exc=error, countdown=30 * 2**task.request.retries) from error
+
+
+def _queue_each(task: Any, pending: list[int]) -> int:
+    """A sweep: queue `task` for each of the rows it found; how many."""
+    for pk in pending:
+        task.delay(pk)
+    return len(pending)
+
+
+@shared_task(bind=True, max_retries=8)
+def transfer_pooled_share(self: Any, payment_pk: int) -> str:
+    """Transfer one paid pooled share to the provider. Retries while Stripe is down."""
+    return _retrying_while_unreachable(self, lambda: pooled_share_transfer(payment_pk=payment_pk)).stripe_transfer_id
 
 
 @shared_task
 def transfer_pending_pooled_shares() -> int:
     """Every few minutes: queue the transfer of every paid pooled share that has none yet."""
-    pending = pooled_shares_waiting_for_transfer()
-    for payment_pk in pending:
-        transfer_pooled_share.delay(payment_pk)
-    return len(pending)
+    return _queue_each(transfer_pooled_share, pooled_shares_waiting_for_transfer())
 
 
 @shared_task(bind=True, max_retries=8)
 def reverse_pooled_refund(self: Any, refund_pk: int) -> str:
     """Take back from a pooled share's transfer the provider's part of a refund. Retries while Stripe is down."""
-    try:
-        refund = pooled_refund_reverse(refund_pk=refund_pk)
-    except PaymentsError as error:
-        if not error.is_unreachable:
-            raise
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    refund = _retrying_while_unreachable(self, lambda: pooled_refund_reverse(refund_pk=refund_pk))
     return refund.stripe_transfer_reversal_id
 
 
 @shared_task
 def reverse_pending_pooled_refunds() -> int:
     """Every few minutes: queue the reversal of every refund of a transferred pooled share that has none yet."""
-    pending = pooled_refunds_waiting_for_reversal()
-    for refund_pk in pending:
-        reverse_pooled_refund.delay(refund_pk)
-    return len(pending)
+    return _queue_each(reverse_pooled_refund, pooled_refunds_waiting_for_reversal())
 
 
 @shared_task(bind=True, max_retries=8)
 def give_back_pooled_refund(self: Any, refund_pk: int) -> str:
     """Send the provider back its part of a pooled share's failed refund. Retries while Stripe is down."""
-    try:
-        refund = pooled_refund_give_back(refund_pk=refund_pk)
-    except PaymentsError as error:
-        if not error.is_unreachable:
-            raise
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    refund = _retrying_while_unreachable(self, lambda: pooled_refund_give_back(refund_pk=refund_pk))
     return refund.stripe_transfer_back_id
 
 
 @shared_task
 def give_back_pending_pooled_refunds() -> int:
     """Every few minutes: queue the giving back of every failed pooled refund whose reversal was not sent back."""
-    pending = pooled_refunds_waiting_to_give_back()
-    for refund_pk in pending:
-        give_back_pooled_refund.delay(refund_pk)
-    return len(pending)
+    return _queue_each(give_back_pooled_refund, pooled_refunds_waiting_to_give_back())
 
 
 def transfer_pooled_share_soon(payment_pk: int) -> None:
