@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple, overload
 
 from django.db.models import Count, F, QuerySet, Window
@@ -51,8 +51,13 @@ COMPLAINT_MONTHS = 3
 LAPSED_CHECK_MONTHS = 1
 
 
+@lru_cache(maxsize=4096)
 def add_months(day: date, months: int) -> date:
-    """The same day of the month `months` later (or earlier), clamped to the month's last day."""
+    """The same day of the month `months` later (or earlier), clamped to the month's last day.
+
+    Kept for the last few thousand days asked about: the schedule asks it for every provider on an
+    arrangement, and providers share last-visit dates and intervals.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
