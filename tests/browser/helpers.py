@@ -1,5 +1,5 @@
-"""Steps more than one browser journey takes: reading a link from an email, GOV.UK date inputs,
-signing council staff in with their authenticator app, and axe on Wagtail's admin pages.
+"""Steps more than one browser journey takes: signing in (council staff with their authenticator app),
+reading a link from an email, GOV.UK date inputs, and axe on Wagtail's admin pages.
 """
 
 import re
@@ -15,7 +15,7 @@ from allauth.mfa import app_settings as mfa_settings
 from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from fakestripe.testing import TEST_SECRET_KEY, FakeStripeProcess
 from marketplace.accounts.totp import totp_code
@@ -55,6 +55,29 @@ def fill_date(page: Page, legend: str, day: date) -> None:
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
+
+
+def sign_in(page: Page, live_site: Any, email: str, next_path: str = "/", *, with_code: bool = False) -> None:
+    """Through the site's sign-in page: email and password, then for council staff the authenticator app's
+    code; returns once the browser has left the sign-in pages (so the next step cannot cut the sign-in short)."""
+    page.goto(live_site.url(f"/accounts/login/?next={next_path}"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if with_code:
+        page.get_by_label("Enter the code from your authenticator app").fill(fresh_totp_code(email))
+        page.get_by_role("button", name="Continue").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|2fa)/"))
+
+
+def signed_in_window(browser: Browser, live_site: Any, email: str, next_path: str) -> Page:
+    """A new browser window of its own (its own cookies), signed in as `email` and on `next_path`: for a journey
+    that several people take turns in."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    sign_in(page, live_site, email, next_path)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
 
 
 def sign_in_to_admin(page: Page, live_site: Any, email: str, password: str = PASSWORD) -> None:

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from marketplace.accounts.models import RIGHT_FIELDS, ActingFor, right_fields
 from marketplace.agreements.models import Agreement, TimesheetEntry
 from marketplace.engagement import services as engagement
 from marketplace.providers.models import Provider
-from tests.browser.helpers import fill_date
+from tests.browser.helpers import fill_date, signed_in_window
 from tests.factories import (
     DirectPaymentHolderFactory,
     LocalityFactory,
@@ -37,24 +37,12 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 TUESDAY_AND_THURSDAY_MORNINGS = (1 << (1 * 4)) | (1 << (3 * 4))
 
 
 def verified(user: Any) -> Any:
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def sign_in(browser: Browser, live_site: Any, email: str, next_path: str) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.goto(live_site.url(f"/accounts/login/?next={next_path}"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
 
 
 @pytest.fixture
@@ -107,7 +95,7 @@ def test_agree_support_log_two_weeks_approve_one_and_query_the_other(
     visits = [first_monday + datetime.timedelta(days=offset) for offset in (1, 3, 8, 10)]  # Tue, Thu, Tue, Thu
 
     # 1. Margaret agrees the support from her enquiry: the form is filled in from it.
-    margaret = sign_in(browser, live_site, "margaret@example.org", f"/your-support/enquiries/{enquiry.uuid}/")
+    margaret = signed_in_window(browser, live_site, "margaret@example.org", f"/your-support/enquiries/{enquiry.uuid}/")
     margaret.get_by_role("link", name="agree the support with Hetal Makwana").click()
     expect(margaret.get_by_label("Rate per hour or session")).to_have_value("15.50")
     expect(margaret.get_by_label("Hours or sessions a week")).to_have_value("6")
@@ -129,7 +117,7 @@ def test_agree_support_log_two_weeks_approve_one_and_query_the_other(
     screenshot(margaret, "margaret-proposed")
 
     # 2. Hetal accepts it from her dashboard, then records two weeks of visits.
-    hetal = sign_in(browser, live_site, "hetal@pa.example", "/provider/")
+    hetal = signed_in_window(browser, live_site, "hetal@pa.example", "/provider/")
     hetal.get_by_role("link", name=re.compile(r"^Agreements, timesheets and invoices")).click()
     axe_check(hetal)
     hetal.get_by_role("link", name="Margaret Hollis").click()
@@ -149,7 +137,7 @@ def test_agree_support_log_two_weeks_approve_one_and_query_the_other(
     screenshot(hetal, "hetal-two-weeks-recorded")
 
     # 3. David, who holds the money right, approves the first week and queries a day of the second.
-    david = sign_in(browser, live_site, "david@example.org", "/your-support/")
+    david = signed_in_window(browser, live_site, "david@example.org", "/your-support/")
     if david.get_by_role("heading", name="Whose support do you want to see?").is_visible():
         david.get_by_label("Margaret Hollis").check()
         david.get_by_role("button", name=re.compile("^Continue|^Show")).click()

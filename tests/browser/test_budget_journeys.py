@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from marketplace.accounts.models import RIGHT_FIELDS, ActingFor, right_fields
 from marketplace.agreements.models import Agreement, Invoice
 from marketplace.budgets import selectors, services
-from tests.browser.helpers import fill_date, report_admin_violations, settled, sign_in_to_admin
+from tests.browser.helpers import fill_date, report_admin_violations, settled, sign_in, sign_in_to_admin
 from tests.factories import (
     AgreementFactory,
     CommissionerFactory,
@@ -36,19 +36,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
-
 
 def verified(user: Any) -> Any:
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return user
-
-
-def sign_in(page: Page, live_site: Any, email: str, next_path: str = "/") -> None:
-    page.goto(live_site.url(f"/accounts/login/?next={next_path}"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def invoice(agreement: Agreement, number: str, *, total: int, own: int, today: datetime.date) -> Invoice:

@@ -25,7 +25,7 @@ from marketplace.accounts.models import RIGHT_FIELDS, ActingFor, right_fields
 from marketplace.engagement.models import Enquiry, MessageReport
 from marketplace.places.models import Place
 from marketplace.providers.models import ServiceType
-from tests.browser.helpers import fill_date, report_admin_violations, settled, sign_in_to_admin
+from tests.browser.helpers import fill_date, report_admin_violations, settled, sign_in, sign_in_to_admin
 from tests.factories import (
     CommissionerFactory,
     DirectPaymentHolderFactory,
@@ -39,7 +39,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 TOWN = (52.6, -1.1)
 PAS = ("Hetal Makwana", "Nilesh Patel", "Rupal Lad")
 
@@ -81,14 +80,6 @@ def market(live_site: Any) -> dict[str, Any]:
         **right_fields(frozenset(RIGHT_FIELDS)),
     )
     return {"holder": holder, "owners": owners}
-
-
-def sign_in(page: Page, live_site: Any, email: str, next_path: str = "/") -> None:
-    page.goto(live_site.url(f"/accounts/login/?next={next_path}"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def search_and_shortlist_three(page: Page, live_site: Any, axe_check: Any) -> None:

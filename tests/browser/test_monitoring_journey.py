@@ -20,13 +20,11 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from marketplace.accounts.totp import totp_code
 from marketplace.monitoring.models import Action, Feedback, MonitoringVisit
 from marketplace.providers.models import Provider
 from tests.browser.conftest import format_violations
-from tests.browser.helpers import settled
+from tests.browser.helpers import settled, sign_in
 from tests.factories import (
-    TEST_TOTP_SECRET,
     ArrangementFactory,
     ArrangementMembershipFactory,
     CommissionerFactory,
@@ -37,7 +35,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 COMMISSIONER = "quality.officer@council.example"
 MANAGER = "manager@meadowbank.example"
 PROVIDER = "Meadowbank Homecare"
@@ -57,16 +54,6 @@ def check_admin(page: Page, axe_source: str, where: str) -> None:
         "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
     )
     print(f"\n[axe, whole admin page: {where}] " + (format_violations(everything) if everything else "no violations"))
-
-
-def sign_in(page: Page, live_site: Any, email: str, *, next_path: str, with_code: bool) -> None:
-    page.goto(live_site.url(f"/accounts/login/?next={next_path}"))
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if with_code:
-        page.get_by_label("Enter the code from your authenticator app").fill(totp_code(TEST_TOTP_SECRET))
-        page.get_by_role("button", name="Continue").click()
 
 
 @pytest.fixture

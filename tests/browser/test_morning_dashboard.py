@@ -15,13 +15,10 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from marketplace.accounts.totp import totp_code
 from marketplace.accreditation.models import Accreditation
 from marketplace.places.models import Place
-from tests.browser.conftest import format_violations
-from tests.browser.helpers import settled
+from tests.browser.helpers import report_admin_violations, settled, sign_in_to_admin
 from tests.factories import (
-    TEST_TOTP_SECRET,
     CommissionerFactory,
     ContingencyFlagFactory,
     DirectPaymentHolderFactory,
@@ -35,7 +32,6 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 EMAIL = "morning@council.example"
-PASSWORD = "correct horse battery staple"
 
 
 def build_county() -> None:
@@ -69,27 +65,6 @@ def build_county() -> None:
     ContingencyFlagFactory(provider=ProviderFactory(name="Meadowbank Homecare"), level="at_risk")
 
 
-def sign_in(page: Page, live_site: Any) -> None:
-    """Through the real sign-in: email, password, then the authenticator app's code."""
-    page.goto(live_site.url("/admin/"))
-    page.get_by_label("Email address").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Enter the code from your authenticator app").fill(totp_code(TEST_TOTP_SECRET))
-    page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(live_site.url("/admin/"))
-
-
-def report_admin_violations(page: Page, axe_source: str, where: str) -> None:
-    """Run axe on the whole admin page and print what it finds (Wagtail's markup: reported, not failed)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(axe_source)  # not a script tag: the Content-Security-Policy would block it
-    violations = page.evaluate(
-        "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-    print(f"\n[axe, whole admin page: {where}] " + (format_violations(violations) if violations else "no violations"))
-
-
 def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_view(
     page: Page, live_site: Any, axe_check: Any, axe_source: str, screenshot: Any, tmp_path: Any
 ) -> None:
@@ -97,7 +72,7 @@ def test_a_commissioner_reads_the_morning_dashboard_and_downloads_the_market_vie
     commissioner = CommissionerFactory(email=EMAIL, first_name="Morgan", last_name="Reid")
     EmailAddress.objects.create(user=commissioner, email=EMAIL, verified=True, primary=True)
 
-    sign_in(page, live_site)
+    sign_in_to_admin(page, live_site, EMAIL)
     # The Wagtail home page leads with the morning panel.
     panel = page.locator("#morning-dashboard-section")
     expect(panel).to_contain_text("provider waiting for vetting review")

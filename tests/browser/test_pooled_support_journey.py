@@ -23,7 +23,8 @@ from marketplace.agreements import services
 from marketplace.agreements.models import Agreement, Invoice, PoolMember
 from marketplace.engagement import services as engagement
 from marketplace.providers.models import Provider
-from tests.browser.test_agreement_journey import sign_in, verified
+from tests.browser.helpers import signed_in_window
+from tests.browser.test_agreement_journey import verified
 from tests.factories import (
     DirectPaymentHolderFactory,
     LocalityFactory,
@@ -97,7 +98,7 @@ def test_three_people_share_a_day_out_each_sees_only_their_share_and_one_leaves(
     holder_path = f"/your-support/agreements/{agreement.uuid}/"
 
     # 1. Gill invites Ben and Cath, from the people who have sent Greenway an enquiry.
-    gill = sign_in(browser, live_site, "gill@greenway.example", f"/provider/agreements/{agreement.uuid}/")
+    gill = signed_in_window(browser, live_site, "gill@greenway.example", f"/provider/agreements/{agreement.uuid}/")
     gill.get_by_role("link", name="Invite someone to share this support").click()
     expect(gill.get_by_role("heading", level=1)).to_have_text("Invite someone to share this support")
     axe_check(gill)
@@ -115,13 +116,13 @@ def test_three_people_share_a_day_out_each_sees_only_their_share_and_one_leaves(
     screenshot(gill, "gill-invited-two")
 
     # 2. Nadia joins for Ben; Cath joins herself. Neither sees anyone else's name.
-    nadia = sign_in(browser, live_site, "nadia@example.org", holder_path)
+    nadia = signed_in_window(browser, live_site, "nadia@example.org", holder_path)
     expect(nadia.locator("#pool")).to_contain_text("Another person")
     axe_check(nadia)
     screenshot(nadia, "nadia-invited")
     nadia.get_by_role("button", name="Join the shared support for Ben Baker").click()
     expect(nadia.locator("main")).to_contain_text("Ben Baker now shares this support.")
-    cath = sign_in(browser, live_site, "cath@example.org", holder_path)
+    cath = signed_in_window(browser, live_site, "cath@example.org", holder_path)
     cath.get_by_role("button", name="Join the shared support for Cath Cole").click()
     expect(cath.locator("#pool")).to_contain_text("33.33%")
     expect(cath.locator("main")).not_to_contain_text("Ann Archer")
@@ -133,7 +134,7 @@ def test_three_people_share_a_day_out_each_sees_only_their_share_and_one_leaves(
     gill.get_by_label("Sessions", exact=True).fill("6")
     gill.get_by_role("button", name="Record").click()
     expect(gill.locator("main")).to_contain_text(": £90.00")
-    ann = sign_in(browser, live_site, "ann@example.org", holder_path)
+    ann = signed_in_window(browser, live_site, "ann@example.org", holder_path)
     ann.get_by_label(f"Approve {today:%A %-d %B}").check()
     ann.get_by_role("button", name="Approve selected").click()
     expect(ann.locator("main")).to_contain_text("Approved 1 entry")
