@@ -306,11 +306,13 @@ def pooled_refund_give_back(*, refund_pk: int, now: datetime | None = None) -> R
     made before the share was transferred, by making the transfer smaller.
     Does nothing for a refund that has not failed, that took nothing, or
     whose part was already given back. The amount is the reversal's own, as
-    Stripe holds it, or the refund's step of what was withheld; the money comes from the platform's available balance,
-    where the failed refund put it (until the share's own charge is available
-    there too, Stripe may refuse: then it is left to the sweep). A retry sends the same Idempotency-Key; a transfer
-    made before an answer was lost is found by the refund's id in its metadata.
-    Raises PaymentsError when Stripe cannot be reached: the sweep tries again.
+    Stripe holds it, or the refund's step of what was withheld. The money
+    comes from the platform's available balance, where the failed refund put
+    it; until the share's own charge is available there too Stripe may
+    refuse, and then it is left to the sweep. A retry sends the same
+    Idempotency-Key; a transfer made before an answer was lost is found by
+    the refund's id in its metadata. Raises PaymentsError when Stripe cannot
+    be reached: the sweep tries again.
     """
     refund = Refund.objects.select_related("payment__payment_account").get(pk=refund_pk)
     if not _needs_giving_back().filter(pk=refund.pk).exists():
