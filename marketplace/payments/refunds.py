@@ -17,6 +17,7 @@ Invoices stay paid: money back is a ledger event, not an unpaid invoice.
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import QuerySet, Sum
@@ -31,7 +32,14 @@ from marketplace.core.notifications import email_send
 
 from . import gateway
 from .errors import PaymentsError
-from .gateway import DisputeSnapshot, PaymentGatewayError, PayoutSnapshot, RefundSnapshot
+from .gateway import (
+    DisputeSnapshot,
+    PaymentGatewayError,
+    PayoutSnapshot,
+    RefundSnapshot,
+    TransferReversalSnapshot,
+    TransferSnapshot,
+)
 from .models import Dispute, Payment, PaymentAccount, Payout, Refund, StripeEvent
 
 logger = logging.getLogger(__name__)
@@ -174,6 +182,8 @@ def payment_refund(
 
 # --- Pooled shares: the provider's part of a refund comes back from the share's separate transfer ----------
 
+Made = TypeVar("Made", TransferReversalSnapshot, TransferSnapshot)
+
 # Marks a refund of a pooled share with nothing to take back from its transfer: too small for the provider's
 # part to reach a penny.
 NO_REVERSAL = "none"
@@ -232,13 +242,9 @@ def pooled_refund_reverse(*, refund_pk: int, now: datetime | None = None) -> Ref
     ):
         return refund
     amount = _reversal_pence(payment, refund)
-    key = f"{refund.idempotency_key or 'refund-' + refund.stripe_refund_id}-reversal"[:255]
+    key = _stripe_key(refund, "reversal")
     try:
-        made = [
-            item
-            for item in gateway.list_transfer_reversals(transfer_id=payment.stripe_transfer_id)
-            if item.metadata.get("refund") == refund.stripe_refund_id
-        ]
+        made = _made_for(refund, gateway.list_transfer_reversals(transfer_id=payment.stripe_transfer_id))
         reversal_id = made[0].reversal_id if made else ""
         if not reversal_id and amount > 0:
             reversal_id = gateway.create_transfer_reversal(
@@ -250,6 +256,17 @@ def pooled_refund_reverse(*, refund_pk: int, now: datetime | None = None) -> Ref
     except PaymentGatewayError as error:
         raise PaymentsError(error.message, is_unreachable=error.is_unreachable) from error
     return _keep_once(refund, "stripe_transfer_reversal_id", reversal_id or NO_REVERSAL, now=now)
+
+
+def _stripe_key(refund: Refund, step: str) -> str:
+    """The Idempotency-Key of one step Stripe is asked to take for a refund: the same on every retry."""
+    return f"{refund.idempotency_key or 'refund-' + refund.stripe_refund_id}-{step}"[:255]
+
+
+def _made_for(refund: Refund, items: list[Made]) -> list[Made]:
+    """Those of Stripe's objects made for this refund (its id in their metadata): one made before an answer was
+    lost is found again rather than made twice."""
+    return [item for item in items if item.metadata.get("refund") == refund.stripe_refund_id]
 
 
 def _keep_once(refund: Refund, field: str, stripe_id: str, *, now: datetime | None) -> Refund:
@@ -320,11 +337,7 @@ def pooled_refund_give_back(*, refund_pk: int, now: datetime | None = None) -> R
     payment = refund.payment
     metadata = {"payment": str(payment.uuid), "refund": refund.stripe_refund_id, "gives_back": "refund_failed"}
     try:
-        made = [
-            item
-            for item in gateway.list_transfers(transfer_group=payment.transfer_group)
-            if item.metadata.get("refund") == refund.stripe_refund_id
-        ]
+        made = _made_for(refund, gateway.list_transfers(transfer_group=payment.transfer_group))
         transfer_id = made[0].transfer_id if made else ""
         amount = 0 if made else _part_taken_pence(payment, refund)
         if amount > 0:
@@ -332,7 +345,7 @@ def pooled_refund_give_back(*, refund_pk: int, now: datetime | None = None) -> R
                 amount=amount,
                 destination=payment.payment_account.stripe_account_id,
                 transfer_group=payment.transfer_group,
-                idempotency_key=f"{refund.idempotency_key or 'refund-' + refund.stripe_refund_id}-give-back"[:255],
+                idempotency_key=_stripe_key(refund, "give-back"),
                 metadata=metadata,
             ).transfer_id
     except PaymentGatewayError as error:
