@@ -23,6 +23,13 @@ def _share(part: int, whole: int, of: int) -> int:
     return (2 * part * of + whole) // (2 * whole)
 
 
+def _fails_at(charge: dict[str, Any], now: int) -> int | None:
+    """When the sweep fails a refund of this charge (the fake's own key, never shown): only a refund-failing
+    card's refunds fail, decided once as the refund is made."""
+    card = card_of(charge)
+    return now + FAILS_AFTER_SECONDS if card and card.outcome == "refund_fails" else None
+
+
 def create_refund(request: Request) -> dict[str, Any]:
     params = request.params
     params.refuse_unknown(
@@ -92,6 +99,7 @@ def create_refund(request: Request) -> dict[str, Any]:
         "source_transfer_reversal": None,
         "status": "succeeded",
         "transfer_reversal": None,
+        "fake_fails_at": _fails_at(charge, request.now()),
     }
     request.store.insert(refund, account=None)
     if reverse_transfer:
@@ -125,20 +133,21 @@ def create_refund(request: Request) -> dict[str, Any]:
 
 
 def fail_due(fake: Fake) -> None:
-    """Fail each refund of a refund-failing card that has stood for `FAILS_AFTER_SECONDS` (the sweep calls it)."""
+    """Fail each refund of a refund-failing card whose time has come (the sweep calls it): only those refunds'
+    charges are read, not every refund's."""
+    now = fake.now()
     for refund in fake.store.all("refund", account=None):
-        if refund["status"] != "succeeded" or refund["created"] > fake.now() - FAILS_AFTER_SECONDS:
+        fails_at = refund.get("fake_fails_at")  # absent from refunds kept by an older fake
+        if fails_at is None or fails_at > now or refund["status"] != "succeeded":
             continue
         charge = fake.store.get("charge", refund["charge"], account=None)
-        card = card_of(charge)
-        if card is None or card.outcome != "refund_fails":
-            continue
         transaction = balance.record(
             fake, account=None, amount=refund["amount"], kind="refund_failure", source=refund["id"], available_now=True
         )
         refund["status"] = "failed"
         refund["failure_reason"] = "expired_or_canceled_card"
         refund["failure_balance_transaction"] = transaction["id"]
+        refund["fake_fails_at"] = None
         fake.store.save(refund)
         charge["amount_refunded"] -= refund["amount"]
         charge["refunded"] = False
