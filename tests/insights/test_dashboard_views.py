@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 import time_machine
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation
 from marketplace.insights import selectors
-from marketplace.insights.freshness import records_version, watched_tables
+from marketplace.insights.freshness import records_version, watched_columns, watched_tables
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
 from tests.factories import (
@@ -453,20 +454,97 @@ def test_every_table_the_figures_read_is_watched_and_only_those(county):
     assert tables_read(captured.captured_queries) == set(watched_tables())
 
 
+def test_the_figures_read_no_column_of_a_table_watched_by_column_but_those_watched(county):
+    """An update that changes no watched column leaves the figures kept, so each column they read must be one: the
+    statements name such a table's columns through the table (Django aliases only a subquery's own tables)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    grow_county(county, size=3)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.work_out_morning_figures(timezone.localdate())
+    for table, columns in watched_columns().items():
+        read = set()
+        for statement in captured.captured_queries:
+            assert not re.search(rf'"{table}"\s+(?:AS\s+)?[A-Z]+\d+\b', statement["sql"]), statement["sql"]
+            read.update(re.findall(rf'"{table}"\."(\w+)"', statement["sql"]))
+        assert read == set(columns), table
+
+
+def _write_another_value(cursor, connection, table: str, column: str) -> int:
+    """Copy `column`'s value from one row of `table` to another row that holds a different value, with raw SQL;
+    the number of rows written (0 when every row holds the same value)."""
+    quoted, name = connection.ops.quote_name(table), connection.ops.quote_name(column)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    cursor.execute(
+        f"SELECT a.id, b.id FROM {quoted} a, {quoted} b WHERE a.{name} {differs} b.{name} ORDER BY a.id, b.id LIMIT 1"
+    )
+    pair = cursor.fetchone()
+    if pair is None:
+        return 0
+    source, target = pair[1], pair[0]
+    cursor.execute(
+        f"UPDATE {quoted} SET {name} = (SELECT {name} FROM {quoted} WHERE id = %s) WHERE id = %s", [source, target]
+    )
+    return cursor.rowcount
+
+
 def test_every_watched_table_has_a_trigger_that_changes_the_version(county):
-    """Written through raw SQL, as a script or another program would: every watched table changes the version."""
+    """Written through raw SQL, as a script or another program would: every watched table changes the version,
+    and so does every watched column of a table watched by column."""
     from django.db import connection
 
     grow_county(county, size=1)
     MonitoringFeedbackFactory(provider=Provider.objects.first())
     WorkerFactory()
+    ProviderFactory(  # another value in every watched column
+        status=Provider.Status.SUSPENDED,
+        kind=Provider.Kind.DAY_SERVICE,
+        cqc_rating=Provider.CqcRating.OUTSTANDING,
+        cqc_location_id="1-000000001",
+        cqc_provider_id="1-000000002",
+        latitude=50.5,
+        longitude=-1.5,
+    )
+    by_column = watched_columns()
     for table in watched_tables():
-        before = records_version()
         with connection.cursor() as cursor:
+            for column in [column for column in by_column[table] if column != "id"] if table in by_column else []:
+                before = records_version()
+                assert _write_another_value(cursor, connection, table, column) == 1, f"{table}.{column}"
+                assert records_version() not in (before, None), f"{table}.{column}"
+            if table in by_column:
+                continue
+            before = records_version()
             quoted = connection.ops.quote_name(table)
             cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = (SELECT MIN(id) FROM {quoted})")
             assert cursor.rowcount == 1, f"{table} has no row to write"
         assert records_version() not in (before, None), table
+
+
+def test_an_update_to_columns_the_figures_do_not_read_keeps_the_version(county):
+    """A provider's description, availability, contact details or search fields, written with raw SQL: the
+    figures read none of them, so nothing is worked out again. Every other column of the table is tried."""
+    from django.db import connection
+
+    grow_county(county, size=2)
+    Provider.objects.filter(pk=Provider.objects.order_by("pk").values("pk")[:1]).update(
+        description="Changed", availability_mask=1, is_taking_new_clients=False, contact_phone="01632 960000"
+    )
+    written = []
+    for table, columns in watched_columns().items():
+        model = next(model for model in apps.get_models() if model._meta.db_table == table)
+        unwatched = [
+            field.column
+            for field in model._meta.concrete_fields
+            if field.column not in columns and not field.unique and not field.primary_key
+        ]
+        with connection.cursor() as cursor:
+            for column in unwatched:
+                before = records_version()
+                written.append(_write_another_value(cursor, connection, table, column))
+                assert records_version() == before, f"{table}.{column}"
+    assert sum(written) >= 10  # the county has different values to copy in most columns
 
 
 def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county):
@@ -477,8 +555,12 @@ def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county)
     provider.name = "Versioned Care Ltd"
     provider.save()  # a model's save
     versions.append(records_version())
-    Provider.objects.filter(pk=provider.pk).update(is_taking_new_clients=False)  # a queryset's update
+    Provider.objects.filter(pk=provider.pk).update(cqc_rating="good")  # a queryset's update
     versions.append(records_version())
+    provider.refresh_from_db()
+    provider.description = "Care at home across the county"
+    provider.save()  # a save that changes no column the figures read: the version is kept
+    assert records_version() == versions[-1]
     ContingencyFlagFactory(provider=provider, level="watch")  # another watched table
     versions.append(records_version())
     services = Provider.services.through.objects
