@@ -153,6 +153,8 @@ print(staticfiles_storage.url("css/site.css"))')"
     DJANGO_SECRET_KEY="$secret" FIELD_ENCRYPTION_KEYS="$field_keys" OPENREFERRAL_RATE_LIMIT_PER_MINUTE=0 \
         manage bench_pages --base-url "http://127.0.0.1:$port" \
         --duration "${BENCH_HTTP_SECONDS:-5}" --static-path "$static_path" || true
+    DJANGO_SECRET_KEY="$secret" FIELD_ENCRYPTION_KEYS="$field_keys" \
+        manage bench_dashboard --base-url "http://127.0.0.1:$port" || true
     echo "== $label: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     # What the server logged (no access log: its start, and any error a page answered).
     echo "== $label: the server's log, last 30 lines:"

@@ -1,8 +1,9 @@
 """Reading a version table's token: one row (`marketplace.core.models.VersionRow`) whose token changes when
 the data it stands for changes.
 
-The listings' version (search/versioning.py, decision 0036) and the dashboard's records version
-(insights/freshness.py, decision 0060) are such rows, read on every page that keeps something by them.
+The listings' version (search/versioning.py, decision 0036) is such a row, read on every page that keeps
+something by it. The dashboard's records versions (insights/freshness.py, decision 0063) are a row for each
+panel, read together.
 """
 
 from typing import TYPE_CHECKING

@@ -28,11 +28,12 @@ class DigestRun(models.Model):
 
 
 class RecordsVersion(VersionRow):
-    """One row whose token the database's triggers change with every write to a table the dashboard reads.
+    """A row for each panel of the morning dashboard (`freshness.PANELS`), whose token the database's triggers
+    change with every write to a table or column that panel reads.
 
-    The dashboard's figures are kept under the token and the day (insights/freshness.py, decision 0060). The
-    row is written by the triggers (an upsert, so it comes back after a flush) and by `install_triggers` after
-    each migrate.
+    Each panel's figures are kept under its token and the day (insights/freshness.py, decisions 0060 and 0063).
+    The rows are written by the triggers (an upsert, so a row comes back after a flush) and by `install_triggers`
+    after each migrate.
     """
 
     class Meta:

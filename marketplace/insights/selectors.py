@@ -7,7 +7,7 @@ selectors are used where they exist; otherwise this module reads their models'
 querysets and never writes.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -502,21 +502,31 @@ class MorningFigures:
 
 
 def morning_figures(*, today: date | None = None) -> MorningFigures:
-    """The morning's figures, kept in the shared cache until a table they read is written or the day changes
-    (insights/freshness.py, decision 0060): what is kept is exactly what would be worked out afresh."""
+    """The morning's figures, each panel kept in the shared cache until a table or column it reads is written or
+    the day changes (insights/freshness.py, decisions 0060 and 0063): what is kept is exactly what would be worked
+    out afresh."""
     today = today or timezone.localdate()
-    return kept_for_the_day("morning-figures", today, lambda: work_out_morning_figures(today))
+    return MorningFigures(today=today, **kept_for_the_day(today, morning_panels(today)))
 
 
 def work_out_morning_figures(today: date) -> MorningFigures:
-    gap_service = market.default_gap_service()
-    return MorningFigures(
-        today=today,
-        pipeline=accreditation_pipeline(today=today),
-        checks=check_expiry(today=today),
-        flags=open_flags_by_level(today=today, with_rows=False),
-        ratings=ratings_distribution(),
-        monitoring=monitoring_due_and_overdue(today=today),
-        queue=review_queue_summary(today=today),
-        gaps=market.rural_gaps(service=gap_service) if gap_service else None,
-    )
+    """The morning's figures worked out afresh, every panel."""
+    return MorningFigures(today=today, **{name: work() for name, work in morning_panels(today).items()})
+
+
+def morning_panels(today: date) -> dict[str, Callable[[], Any]]:
+    """How each panel of the morning figures is worked out, by its name in `freshness.PANELS`."""
+
+    def gaps() -> market.RuralGaps | None:
+        service = market.default_gap_service()
+        return market.rural_gaps(service=service) if service else None
+
+    return {
+        "pipeline": lambda: accreditation_pipeline(today=today),
+        "checks": lambda: check_expiry(today=today),
+        "flags": lambda: open_flags_by_level(today=today, with_rows=False),
+        "ratings": ratings_distribution,
+        "monitoring": lambda: monitoring_due_and_overdue(today=today),
+        "queue": lambda: review_queue_summary(today=today),
+        "gaps": gaps,
+    }

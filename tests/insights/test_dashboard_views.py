@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation
 from marketplace.insights import selectors
-from marketplace.insights.freshness import records_version, watched_columns, watched_tables
+from marketplace.insights.freshness import PANELS, panel_tables, records_versions, watched_tables
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
 from tests.factories import (
@@ -416,12 +416,23 @@ def dashboard_queries(client) -> int:
     return len(captured)
 
 
+def every_panel_changed() -> None:
+    """A new records version for every panel, as a write to what each reads would give."""
+    import uuid
+
+    from marketplace.insights.models import RecordsVersion
+
+    for row in RecordsVersion.objects.all():
+        RecordsVersion.objects.filter(pk=row.pk).update(token=uuid.uuid4().hex)
+
+
 def test_the_dashboard_runs_the_same_queries_for_a_small_county_and_a_bigger_one(as_commissioner, county):
     grow_county(county, size=2)
     dashboard_queries(as_commissioner)  # first-use caches of the process (content types, site root paths)
-    ContingencyFlagFactory(level="watch")  # a change: the figures are worked out afresh on the next request
+    every_panel_changed()  # every panel is worked out afresh on the next request
     small = dashboard_queries(as_commissioner)
-    grow_county(county, size=12)  # a change: worked out afresh again
+    grow_county(county, size=12)
+    every_panel_changed()  # worked out afresh again
     assert dashboard_queries(as_commissioner) == small
     assert small <= 30  # 68 before the role predicates read the user's groups once per request
     # Nothing written since: the figures are kept, and the page reads only the version beside its own queries.
@@ -430,7 +441,7 @@ def test_the_dashboard_runs_the_same_queries_for_a_small_county_and_a_bigger_one
 
 # --- The figures kept until a record changes (decision 0060) -----------------------------------
 
-FIGURES_QUERIES = 17  # what working out the figures reads, beyond the version the kept figures are found by
+FIGURES_QUERIES = 17  # what working out the figures reads, beyond the versions the kept figures are found by
 
 
 def tables_read(statements: list[dict]) -> set[str]:
@@ -441,34 +452,37 @@ def tables_read(statements: list[dict]) -> set[str]:
     return found
 
 
-def test_every_table_the_figures_read_is_watched_and_only_those(county):
-    """A table read but not watched would leave a kept figure stale after a write to it: the triggers follow
-    `WATCHED_MODELS`, and this follows every statement working the figures out runs."""
+def statements_of_each_panel() -> dict[str, list[dict]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    statements = {}
+    for name, work in selectors.morning_panels(timezone.localdate()).items():
+        with CaptureQueriesContext(connection) as captured:
+            work()
+        statements[name] = captured.captured_queries
+    return statements
+
+
+def test_each_panel_watches_every_table_and_column_it_reads_and_only_those(county):
+    """A table or column read but not watched would leave a kept figure stale after a write to it: the triggers
+    follow `PANELS`, and this follows every statement each panel runs. A table watched by column is named through
+    the table in each statement (Django aliases only a subquery's own tables), so its columns can be read off."""
     grow_county(county, size=3)
-    with CaptureQueriesContext(connection) as captured:
-        selectors.work_out_morning_figures(timezone.localdate())
-    assert len(captured) == FIGURES_QUERIES
-    assert tables_read(captured.captured_queries) == set(watched_tables())
-
-
-def test_the_figures_read_no_column_of_a_table_watched_by_column_but_those_watched(county):
-    """An update that changes no watched column leaves the figures kept, so each column they read must be one: the
-    statements name such a table's columns through the table (Django aliases only a subquery's own tables)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    grow_county(county, size=3)
-    with CaptureQueriesContext(connection) as captured:
-        selectors.work_out_morning_figures(timezone.localdate())
-    for table, columns in watched_columns().items():
-        read = set()
-        for statement in captured.captured_queries:
-            assert not re.search(rf'"{table}"\s+(?:AS\s+)?[A-Z]+\d+\b', statement["sql"]), statement["sql"]
-            read.update(re.findall(rf'"{table}"\."(\w+)"', statement["sql"]))
-        assert read == set(columns), table
+    statements = statements_of_each_panel()
+    assert statements.keys() == PANELS.keys()
+    assert sum(len(run) for run in statements.values()) == FIGURES_QUERIES
+    for name, run in statements.items():
+        watched = panel_tables(PANELS[name])
+        assert tables_read(run) == set(watched), name
+        for table, columns in watched.items():
+            if columns is None:
+                continue
+            read = set()
+            for statement in run:
+                assert not re.search(rf'"{table}"\s+(?:AS\s+)?[A-Z]+\d+\b', statement["sql"]), statement["sql"]
+                read.update(re.findall(rf'"{table}"\."(\w+)"', statement["sql"]))
+            assert read == set(columns), (name, table)
 
 
 def _write_another_value(cursor, connection, table: str, column: str) -> int:
@@ -489,9 +503,16 @@ def _write_another_value(cursor, connection, table: str, column: str) -> int:
     return cursor.rowcount
 
 
-def test_every_watched_table_has_a_trigger_that_changes_the_version(county):
-    """Written through raw SQL, as a script or another program would: every watched table changes the version,
-    and so does every watched column of a table watched by column."""
+def changed_panels(before: dict[str, str]) -> set[str]:
+    """The panels whose token is not what it was (all of them have one)."""
+    after = records_versions()
+    assert after.keys() == PANELS.keys()
+    return {name for name in PANELS if after[name] != before.get(name)}
+
+
+def test_a_write_to_a_watched_table_changes_the_token_of_each_panel_that_reads_it_and_no_other(county):
+    """Written through raw SQL, as a script or another program would. For a table watched by column, each column
+    a panel reads changes that panel's token, and every other column that is not unique changes none."""
     from django.db import connection
 
     grow_county(county, size=1)
@@ -505,71 +526,65 @@ def test_every_watched_table_has_a_trigger_that_changes_the_version(county):
         cqc_provider_id="1-000000002",
         latitude=50.5,
         longitude=-1.5,
+        description="Another description",
+        is_taking_new_clients=False,
     )
-    by_column = watched_columns()
-    for table in watched_tables():
-        with connection.cursor() as cursor:
-            for column in [column for column in by_column[table] if column != "id"] if table in by_column else []:
-                before = records_version()
-                assert _write_another_value(cursor, connection, table, column) == 1, f"{table}.{column}"
-                assert records_version() not in (before, None), f"{table}.{column}"
-            if table in by_column:
+    readers = {table: {name for name in PANELS if table in panel_tables(PANELS[name])} for table in watched_tables()}
+    written = 0
+    with connection.cursor() as cursor:
+        for table in watched_tables():
+            by_panel = {name: panel_tables(PANELS[name])[table] for name in readers[table]}
+            if all(columns is None for columns in by_panel.values()):
+                before = records_versions()
+                quoted = connection.ops.quote_name(table)
+                cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = (SELECT MIN(id) FROM {quoted})")
+                assert cursor.rowcount == 1, f"{table} has no row to write"
+                assert changed_panels(before) == readers[table], table
                 continue
-            before = records_version()
-            quoted = connection.ops.quote_name(table)
-            cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = (SELECT MIN(id) FROM {quoted})")
-            assert cursor.rowcount == 1, f"{table} has no row to write"
-        assert records_version() not in (before, None), table
+            model = next(model for model in apps.get_models() if model._meta.db_table == table)
+            for field in model._meta.concrete_fields:
+                if field.unique or field.primary_key:
+                    continue
+                before = records_versions()
+                read_by_a_panel = any(columns and field.column in columns for columns in by_panel.values())
+                if not _write_another_value(cursor, connection, table, field.column):
+                    assert not read_by_a_panel, f"no other value to write in {field.column}"
+                    continue  # the same value in every row of the county
+                written += 1
+                expected = {name for name, columns in by_panel.items() if columns is None or field.column in columns}
+                assert changed_panels(before) == expected, field.column
+    assert written >= 15  # the columns of the providers' table that hold more than one value in the county
 
 
-def test_an_update_to_columns_the_figures_do_not_read_keeps_the_version(county):
-    """A provider's description, availability, contact details or search fields, written with raw SQL: the
-    figures read none of them, so nothing is worked out again. Every other column of the table is tried."""
-    from django.db import connection
-
-    grow_county(county, size=2)
-    Provider.objects.filter(pk=Provider.objects.order_by("pk").values("pk")[:1]).update(
-        description="Changed", availability_mask=1, is_taking_new_clients=False, contact_phone="01632 960000"
-    )
-    written = []
-    for table, columns in watched_columns().items():
-        model = next(model for model in apps.get_models() if model._meta.db_table == table)
-        unwatched = [
-            field.column
-            for field in model._meta.concrete_fields
-            if field.column not in columns and not field.unique and not field.primary_key
-        ]
-        with connection.cursor() as cursor:
-            for column in unwatched:
-                before = records_version()
-                written.append(_write_another_value(cursor, connection, table, column))
-                assert records_version() == before, f"{table}.{column}"
-    assert sum(written) >= 10  # the county has different values to copy in most columns
-
-
-def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county):
+def test_every_kind_of_write_changes_the_tokens_of_the_panels_that_read_it(county):
     from marketplace.insights.models import DigestRun
 
     provider = ProviderFactory(name="Versioned Care")
-    versions = [records_version()]
+    before = records_versions()
     provider.name = "Versioned Care Ltd"
-    provider.save()  # a model's save
-    versions.append(records_version())
+    provider.save()  # a model's save: only the rural gaps read the name
+    assert changed_panels(before) == {"gaps"}
+    before = records_versions()
     Provider.objects.filter(pk=provider.pk).update(cqc_rating="good")  # a queryset's update
-    versions.append(records_version())
+    assert changed_panels(before) == {"ratings", "monitoring"}
     provider.refresh_from_db()
     provider.description = "Care at home across the county"
-    provider.save()  # a save that changes no column the figures read: the version is kept
-    assert records_version() == versions[-1]
+    before = records_versions()
+    provider.save()  # a save that changes no column a panel reads
+    assert changed_panels(before) == set()
     ContingencyFlagFactory(provider=provider, level="watch")  # another watched table
-    versions.append(records_version())
+    assert changed_panels(before) == {"flags"}
     services = Provider.services.through.objects
+    before = records_versions()
     services.bulk_create([services.model(provider=provider, servicetype=county["respite"])])  # a bulk insert
-    versions.append(records_version())
+    assert changed_panels(before) == {"gaps"}
+    before = records_versions()
     services.filter(provider=provider).delete()  # a delete
-    versions.append(records_version())
-    assert None not in versions
-    assert len(set(versions)) == len(versions)
+    assert changed_panels(before) == {"gaps"}
+    before = records_versions()
+    ProviderFactory(name="New Care")  # a new provider counts in every panel that reads the table
+    assert changed_panels(before) == {"pipeline", "checks", "ratings", "monitoring", "gaps"}
+    before = records_versions()
     DigestRun.objects.create(
         for_date=date(2026, 3, 16),
         period_start=timezone.now(),
@@ -577,7 +592,7 @@ def test_every_kind_of_write_changes_the_version_and_other_tables_do_not(county)
         item_count=0,
         recipient_count=0,
     )
-    assert records_version() == versions[-1]  # the dashboard reads no digest: its figures are kept
+    assert changed_panels(before) == set()  # the dashboard reads no digest: its figures are kept
 
 
 def test_without_the_version_table_the_triggers_are_dropped_and_writes_still_work(county):

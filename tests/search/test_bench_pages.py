@@ -123,26 +123,3 @@ def test_a_page_that_answered_errors_is_asked_once_more_for_its_status():
         server.server_close()
     # The server gone: why there is no answer, not an exception that would lose the table.
     assert status_of(f"{base}/", "").startswith("no answer (")
-
-
-@pytest.mark.django_db
-def test_the_dashboard_rows_edit_what_no_figure_reads_then_what_one_does_and_change_it_back():
-    """The description edit keeps the records version (the figures stay kept), the rename gives a new one (the
-    figures are worked out afresh), and a second rename puts the name back."""
-    from marketplace.insights.freshness import records_version
-    from marketplace.providers.models import Provider
-
-    provider = ProviderFactory(name="Bench Care", description="Care at home")
-    ProviderFactory()
-    before = records_version()
-
-    Command.edit_a_description()
-    provider.refresh_from_db()
-    assert provider.description == "Care at home (changed)"
-    assert records_version() == before
-
-    Command.rename_a_provider()
-    assert Provider.objects.get(pk=provider.pk).name == "Bench Care (changed)"
-    assert records_version() not in (before, None)
-    Command.rename_a_provider()
-    assert Provider.objects.get(pk=provider.pk).name == "Bench Care"

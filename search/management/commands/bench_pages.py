@@ -24,13 +24,7 @@ when each worker's per-listing memos are empty; the second just after a
 change to one listing (a provider's edit), when they keep the other
 listings (decision 0053); the third on the same version, as on a worker
 that has been serving searches.
-The commissioners' morning dashboard is requested one at a time over HTTP
-with a commissioner's stored session, and its queries counted in this
-process: ten times with nothing written between (its figures kept), five
-times each just after a provider's edit to a column no figure reads (its
-description: the figures stay kept, decision 0062), and five times each just
-after a provider is renamed, which a figure reads (worked out afresh,
-decision 0060); each after one to warm the worker.
+The commissioners' morning dashboard is timed by `bench_dashboard`.
 
 The machine is shared: read the ratios, which come from one run, rather than
 the absolute figures.
@@ -40,10 +34,8 @@ import itertools
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -57,8 +49,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from marketplace.accounts.models import User
-from marketplace.accounts.roles import COMMISSIONERS
 from marketplace.providers.models import ClientGroup, Language, Provider, ServiceType
 from marketplace.providers.services import provider_refresh_search_fields
 from search.filters import DAY_CHOICES, PART_CHOICES
@@ -67,7 +57,6 @@ from search.versioning import listings_changed
 FLOOR = "floor: /openreferral/ metadata"
 SEARCH_TARGET = 10.0
 PAGE_TARGET = 4.0
-DASHBOARD_BUDGET_MS = 300.0
 # Distinct searches for the cold page: more than wrk can request in ten seconds here.
 COLD_SEARCHES = 3000
 # The session key the directory keeps an anonymous visitor's shortlist under (marketplace.engagement.views).
@@ -221,8 +210,6 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{page.label}: {load.errors:,} errors; asked once more, it answered {load.asked_again}"
                 )
-        if not options["only"] or any(part in "dashboard" for part in options["only"]):
-            self.dashboard(options["base_url"].rstrip("/"))
 
     def pages(self, static_path: str) -> list[Page]:
         slug = Provider.objects.published().order_by("pk").values_list("slug", flat=True).first()
@@ -361,78 +348,3 @@ class Command(BaseCommand):
         if load.errors:
             load.asked_again = status_of(base_url + page.path, page.cookie)
         return load
-
-    def dashboard(self, base_url: str) -> None:
-        """The commissioners' morning dashboard over HTTP, one request at a time: median time and SQL queries,
-        with its figures kept (nothing written since the last request) and just after a change to a record it
-        reads, when they are worked out afresh (decision 0060)."""
-        commissioner = User.objects.filter(groups__name=COMMISSIONERS, is_active=True).order_by("pk").first()
-        if commissioner is None:
-            self.stdout.write("Dashboard: no commissioner in the database; skipped")
-            return
-        client = Client()
-        client.force_login(commissioner)
-        path = "/admin/insights/"
-        warming = client.get(path)  # the first warms this process
-        if warming.status_code != 200:
-            self.stdout.write(f"Dashboard: {path} answered {warming.status_code}; skipped")
-            return
-        # The same signed-in session, sent by cookie to the server.
-        request = urllib.request.Request(
-            base_url + path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.session.session_key}"}
-        )
-        for label, before_each, turns in (
-            ("figures kept", None, 10),
-            ("just after a provider's edit to what no figure reads (its description)", self.edit_a_description, 5),
-            ("just after a change to a record the figures read (a provider renamed)", self.rename_a_provider, 5),
-        ):
-            counts = []
-            for _ in range(2):
-                if before_each:
-                    before_each()
-                with CaptureQueriesContext(connection) as captured:
-                    client.get(path)
-                counts.append(len(captured))
-            timings = []
-            for turn in range(turns + 1):
-                if before_each:
-                    before_each()
-                started = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=60) as answer:
-                    answer.read()
-                    if answer.status != 200 or answer.url != base_url + path:
-                        self.stdout.write(f"Dashboard: {path} answered {answer.status} at {answer.url}; skipped")
-                        return
-                if turn:  # the first warms the worker
-                    timings.append((time.perf_counter() - started) * 1000)
-            median = statistics.median(timings)
-            verdict = "met" if median < DASHBOARD_BUDGET_MS else "NOT met"
-            self.stdout.write("")
-            self.stdout.write(
-                f"Commissioners' dashboard `{path}`, {label}, over HTTP: median {median:.0f} ms of {len(timings)} "
-                f"(slowest {max(timings):.0f} ms; budget {DASHBOARD_BUDGET_MS:.0f} ms: {verdict}), "
-                f"{counts[-1]} SQL queries (the same every time: {len(set(counts)) == 1})"
-            )
-
-    @staticmethod
-    def edit_a_description() -> None:
-        """A provider's edit to its description, which no figure reads: the figures stay kept (decision 0062)."""
-        _change_the_first_provider("description")
-
-    @staticmethod
-    def rename_a_provider() -> None:
-        """A write to a column the rural gaps read: the figures are worked out afresh (decision 0060)."""
-        _change_the_first_provider("name")
-
-
-CHANGED = " (changed)"
-
-
-def _change_the_first_provider(field_name: str) -> None:
-    """Give the first provider's `field_name` another value: with the suffix `CHANGED`, or without it again."""
-    provider = Provider.objects.order_by("pk").values("pk", field_name).first()
-    if provider is None:
-        return
-    value = provider[field_name]
-    changed = value.removesuffix(CHANGED) if value.endswith(CHANGED) else value + CHANGED
-    Provider.objects.filter(pk=provider["pk"]).update(**{field_name: changed})
