@@ -67,12 +67,15 @@ class Command(BaseCommand):
         ]
         for label, before_each, turns in rows:
             counts = []
-            for _ in range(2):
+            # Three, the first not kept: this process's cache has not seen the writes of the row before, which the
+            # server's requests followed, so its first request works out the panels those writes changed too.
+            for _ in range(3):
                 if before_each:
                     before_each()
                 with CaptureQueriesContext(connection) as captured:
                     client.get(PATH)
                 counts.append(len(captured))
+            counts = counts[1:]
             timings = []
             for turn in range(turns + 1):
                 if before_each:
