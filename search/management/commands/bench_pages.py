@@ -158,8 +158,7 @@ class Command(BaseCommand):
             "--only",
             action="append",
             default=[],
-            help="Load only the rows whose label contains this (repeatable; the floor is always loaded); "
-            "'dashboard' times the commissioners' dashboard too",
+            help="Load only the rows whose label contains this (repeatable; the floor is always loaded)",
         )
         parser.add_argument(
             "--no-new-version",
