@@ -43,7 +43,7 @@ class Panel(NamedTuple):
     columns: Mapping[str, tuple[str, ...]] = {}
 
 
-# Every panel of the morning figures (selectors.MORNING_PANELS works each out). tests/insights/
+# Every panel of the morning figures (selectors.morning_panels works each out). tests/insights/
 # test_dashboard_views.py checks each against the statements the panel runs.
 PANELS: dict[str, Panel] = {
     "pipeline": Panel(1, ("accreditation.Accreditation", "providers.Provider"), {"providers.Provider": ()}),

@@ -20,9 +20,9 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, answer: int = 200) -> None:
         self.received: list[Received] = []
-        self.answer = 200
+        self.answer = answer  # set before the server starts: a request may arrive at once
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):

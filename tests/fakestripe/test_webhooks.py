@@ -71,8 +71,7 @@ def test_a_receiver_that_was_down_or_failing_gets_the_event_on_a_retry(tmp_path:
     ) as fake:
         intent = fake.client().v1.payment_intents.create(params={"amount": 900, "currency": "gbp"})
         time.sleep(1.0)  # a few attempts fail: connection refused
-        receiver = WebhookReceiver(port)
-        receiver.answer = 500  # then it is up but failing
+        receiver = WebhookReceiver(port, answer=500)  # then it is up but failing
         try:
             deadline = time.monotonic() + 15
             while not receiver.received and time.monotonic() < deadline:
