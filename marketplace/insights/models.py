@@ -41,3 +41,22 @@ class RecordsVersion(VersionRow):
 
     def __str__(self) -> str:
         return f"Records version {self.token}"
+
+
+class ProviderChange(models.Model):
+    """A provider one of whose records a by-provider panel reads was written: one row a written row, added by the
+    database's triggers (insights/freshness.py, decision 0064).
+
+    Such a panel's figures are kept with the value each provider gives them, and after a write only the providers
+    named here since are worked out again. The rows are deleted all together, with new tokens for those panels,
+    once there are more than `freshness.PATCH_LIMIT` of them.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    provider_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "provider change"
+
+    def __str__(self) -> str:
+        return f"Change {self.pk} to provider {self.provider_id}"

@@ -463,8 +463,12 @@ class RatingsReport(InsightsReportView):
             monitoring_rating=self.form.value("monitoring_rating") or None,
         )
 
+    @cached_property
+    def distribution(self) -> selectors.RatingsDistribution:
+        return selectors.ratings_distribution()
+
     def get_chart(self, rows: list[Any]) -> BarChart:
-        cqc, _ = selectors.cqc_ratings_distribution()
+        cqc = self.distribution.cqc
         url = self.get_index_url()
         return chart_from_tally(
             cqc,
@@ -478,7 +482,7 @@ class RatingsReport(InsightsReportView):
         context = super().get_context_data(*args, **kwargs)
         if context["chart"] is not None:
             url = self.get_index_url()
-            monitoring = selectors.monitoring_ratings_distribution()
+            monitoring = self.distribution.monitoring
             context["second_chart"] = chart_from_tally(
                 monitoring,
                 title="Providers by latest monitoring rating",

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from marketplace.accreditation.models import Accreditation
 from marketplace.insights import selectors
-from marketplace.insights.freshness import PANELS, panel_tables, records_versions, watched_tables
+from marketplace.insights.freshness import (
+    PANELS,
+    logged_tables,
+    panel_tables,
+    records_versions,
+    watched_tables,
+    work_out,
+)
 from marketplace.places.models import Place
 from marketplace.providers.models import Provider
 from tests.factories import (
@@ -434,9 +441,10 @@ def test_the_dashboard_runs_the_same_queries_for_a_small_county_and_a_bigger_one
     grow_county(county, size=12)
     every_panel_changed()  # worked out afresh again
     assert dashboard_queries(as_commissioner) == small
-    assert small <= 30  # 68 before the role predicates read the user's groups once per request
-    # Nothing written since: the figures are kept, and the page reads only the version beside its own queries.
-    assert dashboard_queries(as_commissioner) == small - FIGURES_QUERIES
+    assert small <= 31  # 68 before the role predicates read the user's groups once per request
+    # Nothing written since: the figures are kept, and the page reads only the version beside its own queries
+    # (not the figures' statements, nor the change log the schedule's values were worked out after).
+    assert dashboard_queries(as_commissioner) == small - FIGURES_QUERIES - 1
 
 
 # --- The figures kept until a record changes (decision 0060) -----------------------------------
@@ -459,7 +467,7 @@ def statements_of_each_panel() -> dict[str, list[dict]]:
     statements = {}
     for name, work in selectors.morning_panels(timezone.localdate()).items():
         with CaptureQueriesContext(connection) as captured:
-            work()
+            work_out(work)
         statements[name] = captured.captured_queries
     return statements
 
@@ -510,9 +518,19 @@ def changed_panels(before: dict[str, str]) -> set[str]:
     return {name for name in PANELS if after[name] != before.get(name)}
 
 
+def logged_providers() -> list[int]:
+    """The providers the change log names, in order, and the log emptied."""
+    from marketplace.insights.models import ProviderChange
+
+    logged = list(ProviderChange.objects.order_by("id").values_list("provider_id", flat=True))
+    ProviderChange.objects.all().delete()
+    return logged
+
+
 def test_a_write_to_a_watched_table_changes_the_token_of_each_panel_that_reads_it_and_no_other(county):
     """Written through raw SQL, as a script or another program would. For a table watched by column, each column
-    a panel reads changes that panel's token, and every other column that is not unique changes none."""
+    a panel reads changes that panel's token, and every other column that is not unique changes none. A write to
+    a table a by-provider panel finds in the change log names the row's provider there instead."""
     from django.db import connection
 
     grow_county(county, size=1)
@@ -530,16 +548,27 @@ def test_a_write_to_a_watched_table_changes_the_token_of_each_panel_that_reads_i
         is_taking_new_clients=False,
     )
     readers = {table: {name for name in PANELS if table in panel_tables(PANELS[name])} for table in watched_tables()}
-    written = 0
+    logging = {table: {name for name in readers[table] if table in logged_tables(PANELS[name])} for table in readers}
+    logged_providers()
+    written = logged_writes = 0
     with connection.cursor() as cursor:
+
+        def provider_of(table: str, row_id: int) -> int:
+            column = logged_tables(PANELS[next(iter(logging[table]))])[table]
+            cursor.execute(f"SELECT {column} FROM {connection.ops.quote_name(table)} WHERE id = %s", [row_id])
+            return cursor.fetchone()[0]
+
         for table in watched_tables():
             by_panel = {name: panel_tables(PANELS[name])[table] for name in readers[table]}
             if all(columns is None for columns in by_panel.values()):
                 before = records_versions()
                 quoted = connection.ops.quote_name(table)
-                cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = (SELECT MIN(id) FROM {quoted})")
+                cursor.execute(f"SELECT MIN(id) FROM {quoted}")
+                (row_id,) = cursor.fetchone()
+                cursor.execute(f"UPDATE {quoted} SET id = id WHERE id = %s", [row_id])
                 assert cursor.rowcount == 1, f"{table} has no row to write"
-                assert changed_panels(before) == readers[table], table
+                assert changed_panels(before) == readers[table] - logging[table], table
+                assert logged_providers() == ([provider_of(table, row_id)] if logging[table] else []), table
                 continue
             model = next(model for model in apps.get_models() if model._meta.db_table == table)
             for field in model._meta.concrete_fields:
@@ -551,27 +580,34 @@ def test_a_write_to_a_watched_table_changes_the_token_of_each_panel_that_reads_i
                     assert not read_by_a_panel, f"no other value to write in {field.column}"
                     continue  # the same value in every row of the county
                 written += 1
-                expected = {name for name, columns in by_panel.items() if columns is None or field.column in columns}
-                assert changed_panels(before) == expected, field.column
+                reading = {name for name, columns in by_panel.items() if columns is None or field.column in columns}
+                assert changed_panels(before) == reading - logging[table], field.column
+                logged = logged_providers()
+                assert bool(logged) == bool(reading & logging[table]), field.column
+                logged_writes += bool(logged)
     assert written >= 15  # the columns of the providers' table that hold more than one value in the county
+    assert logged_writes >= 2  # the kind and the CQC rating, which the schedule reads
 
 
 def test_every_kind_of_write_changes_the_tokens_of_the_panels_that_read_it(county):
     from marketplace.insights.models import DigestRun
 
     provider = ProviderFactory(name="Versioned Care")
+    logged_providers()
     before = records_versions()
     provider.name = "Versioned Care Ltd"
     provider.save()  # a model's save: only the rural gaps read the name
     assert changed_panels(before) == {"gaps"}
     before = records_versions()
     Provider.objects.filter(pk=provider.pk).update(cqc_rating="good")  # a queryset's update
-    assert changed_panels(before) == {"ratings", "monitoring"}
+    assert changed_panels(before) == set()
+    assert logged_providers() == [provider.pk]  # for the schedule and the ratings, by provider
     provider.refresh_from_db()
     provider.description = "Care at home across the county"
     before = records_versions()
     provider.save()  # a save that changes no column a panel reads
     assert changed_panels(before) == set()
+    assert logged_providers() == []
     ContingencyFlagFactory(provider=provider, level="watch")  # another watched table
     assert changed_panels(before) == {"flags"}
     services = Provider.services.through.objects
@@ -582,8 +618,9 @@ def test_every_kind_of_write_changes_the_tokens_of_the_panels_that_read_it(count
     services.filter(provider=provider).delete()  # a delete
     assert changed_panels(before) == {"gaps"}
     before = records_versions()
-    ProviderFactory(name="New Care")  # a new provider counts in every panel that reads the table
-    assert changed_panels(before) == {"pipeline", "checks", "ratings", "monitoring", "gaps"}
+    new = ProviderFactory(name="New Care")  # a new provider counts in every panel that reads the table
+    assert changed_panels(before) == {"pipeline", "checks", "gaps"}
+    assert new.pk in logged_providers()
     before = records_versions()
     DigestRun.objects.create(
         for_date=date(2026, 3, 16),
@@ -640,3 +677,146 @@ def test_the_figures_of_another_day_are_worked_out_for_that_day(county):
     assert later.today == today + timedelta(days=10)
     assert later == selectors.work_out_morning_figures(today + timedelta(days=10))
     assert later.checks != figures.checks  # the check nine days from expiry has expired by then
+
+
+# --- The schedule kept and patched provider by provider (decision 0064) -----------------------------
+
+
+def schedule_patches(monkeypatch) -> list[set[int] | None]:
+    """The providers each working out of the schedule's values was for (None: every provider), as they happen."""
+    from marketplace.insights.freshness import ByProvider
+
+    calls: list[set[int] | None] = []
+    panels = selectors.morning_panels
+
+    def watched(today: date) -> dict:
+        work = panels(today)
+        schedule = work["monitoring"]
+
+        def values(ids):
+            calls.append(None if ids is None else set(ids))
+            return schedule.values(ids)
+
+        return work | {"monitoring": ByProvider(values=values, summary=schedule.summary)}
+
+    monkeypatch.setattr(selectors, "morning_panels", watched)
+    return calls
+
+
+def test_after_a_write_the_schedule_works_out_only_the_providers_the_log_names(county, monkeypatch):
+    """Each kind of write the schedule reads, each kept figure equal to every provider worked out afresh."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from marketplace.accreditation.models import ProviderCheck
+    from marketplace.monitoring.models import Arrangement, ArrangementMembership, Feedback
+    from tests.insights.conftest import decided_visit, member
+
+    grow_county(county, size=4)
+    today = timezone.localdate()
+    members = list(Provider.objects.filter(arrangement_memberships__isnull=False).order_by("pk"))
+    gone = ProviderFactory()  # never visited, so due
+    member(gone, Arrangement.objects.first(), since=today - timedelta(days=30))
+    calls = schedule_patches(monkeypatch)
+    first = selectors.morning_figures(today=today)
+    assert calls == [None]
+    overdue = members[-1]  # visited longest ago: overdue
+    due_before = first.monitoring
+
+    def one_write(write, written: set[int]):
+        calls.clear()
+        write()
+        with CaptureQueriesContext(connection) as captured:
+            figures = selectors.morning_figures(today=today)
+        assert calls == [written]
+        assert figures == selectors.work_out_morning_figures(today)
+        return figures, len(captured)
+
+    # A visit today: the overdue provider is no longer due.
+    figures, queries = one_write(
+        lambda: decided_visit(overdue, visited_on=today, overall="good", status="published"), {overdue.pk}
+    )
+    assert figures.monitoring.overdue_count == due_before.overdue_count - 1
+    assert queries == 1 + 1 + 4 + 2  # versions, the log, the schedule and the ratings of one provider
+
+    # A complaint approved, a check expired, a membership ended: of the by-provider panels, the schedule alone
+    # reads each.
+    complained = members[0]
+    MonitoringFeedbackFactory(provider=complained)  # pending moderation
+    calls.clear()
+    selectors.morning_figures(today=today)
+    figures, queries = one_write(
+        lambda: Feedback.objects.filter(provider=complained).update(
+            is_complaint=True, moderation_status=Feedback.Moderation.APPROVED, submitted_at=timezone.now()
+        ),
+        {complained.pk},
+    )
+    assert queries == 1 + 1 + 4 + 2  # the ratings too: each by-provider panel works out the providers logged
+    lapsed = members[1]
+    figures, queries = one_write(
+        lambda: ProviderCheck.objects.filter(provider=lapsed).update(status=ProviderCheck.Status.EXPIRED),
+        {lapsed.pk},
+    )
+    assert queries == 1 + 1 + 4 + 2 + 2 + 3  # and the checks (2) and review queue (3) panels, by their tokens
+    left = members[2]
+    figures, queries = one_write(
+        lambda: ArrangementMembership.objects.filter(provider=left).update(end_on=today - timedelta(days=1)),
+        {left.pk},
+    )
+    assert queries == 1 + 1 + 1 + 2  # the schedule's first query finds the provider on no arrangement: it stops
+    assert figures.monitoring != due_before
+
+    # A provider deleted leaves the schedule.
+    figures, _ = one_write(lambda: Provider.objects.filter(pk=gone.pk).delete(), {gone.pk})
+    # Nothing written: kept, one query.
+    calls.clear()
+    with CaptureQueriesContext(connection) as captured:
+        assert selectors.morning_figures(today=today) == figures
+    assert (calls, len(captured)) == ([], 1)
+
+
+def test_a_change_that_commits_after_a_later_one_is_still_applied(county, monkeypatch):
+    """The log's ids are given when a row is written, not when it commits: a change with a lower id than one
+    already applied may appear later. Kept figures are patched by the changes not yet applied, whatever their ids."""
+    from marketplace.insights.models import ProviderChange
+    from tests.insights.conftest import decided_visit
+
+    grow_county(county, size=3)
+    today = timezone.localdate()
+    calls = schedule_patches(monkeypatch)
+    late, early = Provider.objects.filter(arrangement_memberships__isnull=False).order_by("-pk")[:2]
+    decided_visit(early, visited_on=today - timedelta(days=3), overall="good")
+    selectors.morning_figures(today=today)  # applies the log as it stands
+    lowest = ProviderChange.objects.order_by("id").first()
+    highest = ProviderChange.objects.order_by("id").last()
+    decided_visit(late, visited_on=today, overall="good")
+    # As if this change had been given its id before the others and committed after them.
+    assert ProviderChange.objects.filter(id__gt=highest.pk).delete()[0] == 1
+    ProviderChange.objects.create(id=lowest.pk - 1, provider_id=late.pk)
+    calls.clear()
+    figures = selectors.morning_figures(today=today)
+    assert calls == [{late.pk}]
+    assert figures == selectors.work_out_morning_figures(today)
+
+
+def test_a_long_change_log_is_emptied_and_the_schedule_worked_out_afresh(county, monkeypatch):
+    from marketplace.insights import freshness
+    from marketplace.insights.models import ProviderChange
+    from marketplace.monitoring.models import Feedback
+
+    grow_county(county, size=3)
+    today = timezone.localdate()
+    calls = schedule_patches(monkeypatch)
+    selectors.morning_figures(today=today)
+    monkeypatch.setattr(freshness, "PATCH_LIMIT", 3)
+    before = records_versions()
+    for provider in Provider.objects.all()[:4]:
+        MonitoringFeedbackFactory(provider=provider, is_complaint=True, moderation_status=Feedback.Moderation.APPROVED)
+    assert ProviderChange.objects.count() > 3
+    calls.clear()
+    figures = selectors.morning_figures(today=today)
+    assert calls == [None]
+    assert ProviderChange.objects.count() == 0
+    assert changed_panels(before) == {name for name, panel in PANELS.items() if panel.by_provider}
+    assert figures == selectors.work_out_morning_figures(today)
+    assert figures.monitoring.overdue_count + figures.monitoring.due_count > 0

@@ -127,8 +127,9 @@ def test_cqc_ratings_distribution_counts_published_providers(django_assert_num_q
     ProviderFactory(cqc_location_id="1-200")  # registered, not rated yet
     ProviderFactory()  # not registered
 
-    with django_assert_num_queries(1):
-        tally, unrated = selectors.cqc_ratings_distribution()
+    with django_assert_num_queries(2):
+        ratings = selectors.ratings_distribution()
+    tally, unrated = ratings.cqc, ratings.cqc_unrated_registered
     assert tally.as_dict() == {"outstanding": 1, "good": 2, "requires_improvement": 0, "inadequate": 1}
     assert unrated == 1
     for item in tally.counts:  # each bar links to the ratings report filtered to it
@@ -149,8 +150,8 @@ def test_monitoring_ratings_use_each_providers_latest_decided_visit(django_asser
     unrated = ProviderFactory()
     decided_visit(unrated, visited_on=TODAY - 9 * DAY, overall="")
 
-    with django_assert_num_queries(1):
-        tally = selectors.monitoring_ratings_distribution()
+    with django_assert_num_queries(2):
+        tally = selectors.ratings_distribution().monitoring
     assert tally.as_dict() == {"excellent": 0, "good": 2, "requires_improvement": 0, "poor": 0}
     for item in tally.counts:
         assert len(selectors.rating_rows(monitoring_rating=item.key)) == item.count

@@ -12,8 +12,8 @@ from marketplace.monitoring.schedule import (
     ScheduleFacts,
     ScheduleRows,
     add_months,
+    due_dates_by_provider,
     monitoring_due,
-    monitoring_due_dates,
     monitoring_overdue,
     monitoring_schedule,
     next_monitoring_due,
@@ -323,22 +323,33 @@ def test_a_report_page_loads_only_the_providers_it_shows(
         assert len(schedule.due_between(last=TODAY - timedelta(days=1))) == 8
 
 
-def test_due_dates_are_those_of_the_due_rows_without_loading_providers(
+def test_due_dates_are_those_of_the_schedule_without_loading_providers(
     framework, make_visit, django_assert_num_queries
 ):
-    """The dashboard's counts: the dates of the rows `monitoring_due` lists, in four queries whatever the size."""
-    for days in (800, 400, 350, 340, 10):
-        make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=days))
+    """The dashboard's counts: each provider's date as the schedule gives it, in four queries whatever the size,
+    for every provider on an arrangement or only those named."""
+    visited = [member(framework) for _ in range(5)]
+    for provider, days in zip(visited, (800, 400, 350, 340, 10), strict=True):
+        make_visit(provider=provider, visited_on=TODAY - timedelta(days=days))
     member(framework)  # never visited: due from the day it joined
+    ProviderFactory()  # on no arrangement: not scheduled
     with django_assert_num_queries(4):
-        dates = monitoring_due_dates(today=TODAY, within_days=30)
-    assert dates == [row.due_on for row in monitoring_due(today=TODAY, within_days=30)]
-    assert len(dates) == 5
+        dates = due_dates_by_provider(today=TODAY)
+    assert dates == {row.provider.pk: row.due_on for row in monitoring_schedule(today=TODAY)}
+    assert len(dates) == 6
+    assert sorted(dates[provider.pk] for provider in visited) == [
+        row.due_on for row in monitoring_schedule(today=TODAY) if row.provider in visited
+    ]
     for _ in range(10):
         make_visit(provider=member(framework), visited_on=TODAY - timedelta(days=500))
     with django_assert_num_queries(4):
-        assert len(monitoring_due_dates(today=TODAY, within_days=30)) == 15
-    assert monitoring_due_dates(today=TODAY, within_days=30, providers=Provider.objects.none()) == []
+        assert len(due_dates_by_provider(today=TODAY)) == 16
+    with django_assert_num_queries(4):
+        assert due_dates_by_provider(today=TODAY, provider_ids=[visited[0].pk, visited[4].pk]) == {
+            visited[0].pk: dates[visited[0].pk],
+            visited[4].pk: dates[visited[4].pk],
+        }
+    assert due_dates_by_provider(today=TODAY, provider_ids=[]) == {}
 
 
 def test_the_schedule_can_be_narrowed_to_some_providers(framework):
