@@ -19,6 +19,12 @@ changes a column that panel reads, which a row trigger's condition tests.
 `install_triggers` runs after every `migrate` (apps.py), so the triggers
 always match `PANELS`; a test reads every statement each panel runs and fails
 if one reads a table or a column its panel does not watch.
+
+Two panels, the monitoring schedule and the ratings, are sums over providers
+(decision 0064). A write to their tables of rows that each belong to a
+provider adds that provider to a change log (`ProviderChange`) instead of
+giving them a new token, and they are kept with each provider's value: the
+next request works out only the providers the log names since.
 """
 
 import uuid

@@ -9,7 +9,8 @@ five times each just after a provider's edit to a column no panel reads (its
 description: every panel stays kept, decision 0062), just after a provider is
 renamed (the rural gaps are worked out afresh, decision 0063) and just after a
 monitoring visit is published (the schedule and the ratings, the two slowest
-panels, are worked out afresh); each after one request to warm the worker.
+panels, work out that visit's provider again, decision 0064); each after one
+request to warm the worker.
 `scripts/bench.sh` runs it after `bench_pages`, against the same server.
 """
 
@@ -110,7 +111,7 @@ def rename_a_provider() -> None:
 
 def publish_a_visit() -> None:
     """A decided monitoring visit published to the provider (or back to finalised): the schedule and the ratings,
-    the two slowest panels, read the visits, so both are worked out afresh (decision 0063)."""
+    the two slowest panels, read the visits, so both work that visit's provider out again (decision 0064)."""
     visit = MonitoringVisit.objects.decided().order_by("pk").values("pk", "status").first()
     if visit is None:
         return
