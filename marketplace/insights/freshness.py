@@ -228,7 +228,7 @@ def kept_for_the_day(today: date, work: Mapping[str, Work]) -> dict[str, Any]:
                 figures[name] = found[1]
                 continue
             figures[name], kept_values = _by_provider(panel_work, key, found is not None, change_log)
-            if key is not None and kept_values is not None:
+            if key is not None:
                 fresh[key] = (len(kept_values[0]), figures[name])
                 fresh[f"{key}:values"] = kept_values
             continue
@@ -257,9 +257,7 @@ class _ChangeLog:
         return list(ProviderChange.objects.order_by().values_list("id", "provider_id"))
 
 
-def _by_provider(
-    work: ByProvider, key: str | None, was_kept: bool, change_log: _ChangeLog
-) -> tuple[Any, KeptValues | None]:
+def _by_provider(work: ByProvider, key: str | None, was_kept: bool, change_log: _ChangeLog) -> tuple[Any, KeptValues]:
     """A by-provider panel's figures, and what to keep: its kept values patched with the providers the log names
     since (when they are kept and the log still holds what they applied), else every provider worked out."""
     kept: KeptValues | None = cache.get(f"{key}:values") if key is not None and was_kept else None
@@ -267,7 +265,7 @@ def _by_provider(
     log = change_log.changes if change_log.length or kept else []
     applied = frozenset(change_id for change_id, _ in log)
     if kept is not None and len(log) >= change_log.length and kept[0] <= applied:
-        values = dict(kept[1])
+        values = kept[1]  # the cache's own copy: every backend unpickles what it returns
         written = {provider_id for change_id, provider_id in log if change_id not in kept[0]}
         patch = work.values(written)
         for provider_id in written:
