@@ -199,11 +199,13 @@ def empty_the_change_log(using: str = "default") -> None:
     kept for those panels is worked out afresh, so no change is lost with its row."""
     with transaction.atomic(using=using):
         ProviderChange.objects.using(using).all().delete()
-        for panel in sorted(PANELS.values()):
-            if panel.by_provider:
-                RecordsVersion.objects.using(using).update_or_create(
-                    pk=panel.row, defaults={"token": uuid.uuid4().hex}
-                )
+        _new_tokens([panel for panel in PANELS.values() if panel.by_provider], using)
+
+
+def _new_tokens(panels: Iterable[Panel], using: str) -> None:
+    """Give each of these panels a new token: whatever was kept under the old one is never found again."""
+    for panel in sorted(panels):  # in the rows' order, so two writers lock them alike
+        RecordsVersion.objects.using(using).update_or_create(pk=panel.row, defaults={"token": uuid.uuid4().hex})
 
 
 def kept_for_the_day(today: date, work: Mapping[str, Work]) -> dict[str, Any]:
@@ -311,8 +313,7 @@ def install_triggers(using: str = "default") -> None:
             raise NotImplementedError(f"No records-version triggers for {connection.vendor}")
     if has_version:
         # New tokens too: a migration may have changed any record, and figures can be kept from now on.
-        for panel in PANELS.values():
-            RecordsVersion.objects.using(using).update_or_create(pk=panel.row, defaults={"token": uuid.uuid4().hex})
+        _new_tokens(PANELS.values(), using)
         RecordsVersion.objects.using(using).exclude(pk__in=[panel.row for panel in PANELS.values()]).delete()
     if has_log:
         ProviderChange.objects.using(using).all().delete()  # no figure is kept under the new tokens yet

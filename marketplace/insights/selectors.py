@@ -23,7 +23,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -356,43 +355,40 @@ class RatingRow:
     monitoring_visited_on: date | None
 
 
-def _latest_decided_visit() -> Any:
-    from marketplace.monitoring.models import MonitoringVisit
-
-    return MonitoringVisit.objects.decided().filter(provider=OuterRef("pk")).order_by("-visited_on", "-id")
-
-
 def rating_rows(*, cqc_rating: str | None = None, monitoring_rating: str | None = None) -> list[RatingRow]:
-    """Published providers with their CQC rating and the overall rating of their latest finalised monitoring
-    visit; "none" as either filter means those without one (1 query)."""
-    from marketplace.monitoring.models import Rating
+    """Published providers with their CQC rating and the overall rating of their latest finalised or published
+    monitoring visit, the one the charts count; "none" as either filter means those without one (2 queries)."""
+    from marketplace.monitoring.models import MonitoringVisit, Rating
 
-    latest = _latest_decided_visit()
-    providers = Provider.objects.published().annotate(
-        latest_rating=Subquery(latest.values("overall_rating")[:1]),
-        latest_visited_on=Subquery(latest.values("visited_on")[:1]),
-    )
+    latest = {
+        provider_id: (rating, visited_on)
+        for provider_id, rating, visited_on in MonitoringVisit.objects.latest_decided().values_list(
+            "provider_id", "overall_rating", "visited_on"
+        )
+    }
+    providers = Provider.objects.published()
     if cqc_rating == "none":
         providers = providers.filter(cqc_rating="")
     elif cqc_rating:
         providers = providers.filter(cqc_rating=cqc_rating)
-    if monitoring_rating == "none":
-        providers = providers.filter(Q(latest_rating__isnull=True) | Q(latest_rating=""))
-    elif monitoring_rating:
-        providers = providers.filter(latest_rating=monitoring_rating)
     labels = dict(Rating.choices)
-    return [
-        RatingRow(
-            provider_id=provider.pk,
-            provider_name=provider.name,
-            kind=provider.get_kind_display(),
-            cqc_rating=provider.get_cqc_rating_display() if provider.cqc_rating else "",
-            cqc_rating_date=provider.cqc_rating_date,
-            monitoring_rating=str(labels.get(provider.latest_rating, "")) if provider.latest_rating else "",
-            monitoring_visited_on=provider.latest_visited_on,
+    rows = []
+    for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date").order_by("name", "id"):
+        rating, visited_on = latest.get(provider.pk, ("", None))
+        if monitoring_rating and (rating or "none") != monitoring_rating:
+            continue
+        rows.append(
+            RatingRow(
+                provider_id=provider.pk,
+                provider_name=provider.name,
+                kind=provider.get_kind_display(),
+                cqc_rating=provider.get_cqc_rating_display() if provider.cqc_rating else "",
+                cqc_rating_date=provider.cqc_rating_date,
+                monitoring_rating=str(labels.get(rating, "")) if rating else "",
+                monitoring_visited_on=visited_on,
+            )
         )
-        for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date").order_by("name", "id")
-    ]
+    return rows
 
 
 # --- Provider-failure contingency flags ---------------------------------------------------------
