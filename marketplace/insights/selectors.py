@@ -371,19 +371,22 @@ def rating_rows(*, cqc_rating: str | None = None, monitoring_rating: str | None 
         providers = providers.filter(cqc_rating="")
     elif cqc_rating:
         providers = providers.filter(cqc_rating=cqc_rating)
-    labels = dict(Rating.choices)
+    labels, kinds, cqc_labels = dict(Rating.choices), dict(Provider.Kind.choices), dict(Provider.CqcRating.choices)
     rows = []
-    for provider in providers.only("id", "name", "kind", "cqc_rating", "cqc_rating_date").order_by("name", "id"):
-        rating, visited_on = latest.get(provider.pk, ("", None))
+    # Values, not models: at a regional scale the report reads every published provider.
+    for pk, name, kind, cqc, cqc_date in providers.order_by("name", "id").values_list(
+        "id", "name", "kind", "cqc_rating", "cqc_rating_date"
+    ):
+        rating, visited_on = latest.get(pk, ("", None))
         if monitoring_rating and (rating or "none") != monitoring_rating:
             continue
         rows.append(
             RatingRow(
-                provider_id=provider.pk,
-                provider_name=provider.name,
-                kind=provider.get_kind_display(),
-                cqc_rating=provider.get_cqc_rating_display() if provider.cqc_rating else "",
-                cqc_rating_date=provider.cqc_rating_date,
+                provider_id=pk,
+                provider_name=name,
+                kind=str(kinds.get(kind, kind)),
+                cqc_rating=str(cqc_labels.get(cqc, cqc)) if cqc else "",
+                cqc_rating_date=cqc_date,
                 monitoring_rating=str(labels.get(rating, "")) if rating else "",
                 monitoring_visited_on=visited_on,
             )
