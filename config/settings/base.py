@@ -411,6 +411,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "marketplace.providers.tasks.flag_stale_availability",
         "schedule": 60.0 * 60 * 6,
     },
+    # The commissioners' morning figures (marketplace.insights), worked out after the night's sweeps and before
+    # anyone opens the dashboard: each panel is kept by the day.
+    "insights-morning-figures": {
+        "task": "marketplace.insights.tasks.keep_morning_figures",
+        "schedule": crontab(hour=6, minute=55),
+    },
     # The commissioners' morning email digest (marketplace.insights): what changed since yesterday's.
     "insights-morning-digest": {
         "task": "marketplace.insights.tasks.send_daily_digest",

@@ -679,6 +679,53 @@ def test_the_figures_of_another_day_are_worked_out_for_that_day(county):
     assert later.checks != figures.checks  # the check nine days from expiry has expired by then
 
 
+def test_the_morning_job_works_the_days_figures_out_before_anyone_opens_the_dashboard(as_commissioner, county):
+    """Each panel is kept by the day, so the first request of a day would work every panel out: the job at 06:55
+    does it first, and the commissioner's first request of the day finds them all kept."""
+    from django.conf import settings
+
+    from marketplace.core.models import ScheduledJobRun
+    from marketplace.insights.tasks import keep_morning_figures
+    from tests.insights.conftest import moment
+
+    entry = settings.CELERY_BEAT_SCHEDULE["insights-morning-figures"]
+    assert entry["task"] == "marketplace.insights.tasks.keep_morning_figures"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {55})
+    grow_county(county, size=3)
+    yesterday = timezone.localdate()
+    dashboard_queries(as_commissioner)  # first-use caches of the process; yesterday's figures kept
+    kept = dashboard_queries(as_commissioner)
+    next_day = yesterday + timedelta(days=1)
+    with time_machine.travel(moment(next_day), tick=False):
+        assert keep_morning_figures() == f"{next_day:%Y-%m-%d}: the morning figures kept"
+        assert ScheduledJobRun.objects.get(name="insights-morning-figures").last_result.startswith(
+            f"{next_day:%Y-%m-%d}"
+        )
+        with_the_job_run = dashboard_queries(as_commissioner)
+    assert with_the_job_run == kept
+    day_after = next_day + timedelta(days=1)
+    with time_machine.travel(moment(day_after), tick=False):
+        assert dashboard_queries(as_commissioner) == kept + FIGURES_QUERIES + 1  # without it: worked out
+        assert selectors.morning_figures() == selectors.work_out_morning_figures(day_after)
+
+
+def test_the_morning_job_empties_a_change_log_grown_past_its_limit(county, monkeypatch):
+    """On days nobody opens the dashboard the change log grows a row a write; the morning job bounds it."""
+    from marketplace.insights import freshness
+    from marketplace.insights.models import ProviderChange
+    from marketplace.insights.tasks import keep_morning_figures
+    from marketplace.monitoring.models import Feedback
+
+    grow_county(county, size=3)
+    keep_morning_figures()
+    monkeypatch.setattr(freshness, "PATCH_LIMIT", 3)
+    for provider in Provider.objects.all()[:4]:
+        MonitoringFeedbackFactory(provider=provider, is_complaint=True, moderation_status=Feedback.Moderation.APPROVED)
+    assert ProviderChange.objects.count() > 3
+    keep_morning_figures()
+    assert ProviderChange.objects.count() == 0
+
+
 # --- The schedule kept and patched provider by provider (decision 0064) -----------------------------
 
 
