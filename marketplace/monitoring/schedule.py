@@ -297,10 +297,6 @@ class ScheduleRows(Sequence[ScheduleRow]):
             names=self._names,
         )
 
-    def due_dates(self) -> list[date]:
-        """The rows' due dates, soonest first, without loading a provider."""
-        return sorted(entry.due_on for entry in self._unsorted)
-
 
 def _schedule(*, today: date, providers: QuerySet[Provider] | None) -> list[_Due]:
     """The schedule as plain values in no order, without reasons (four queries; no provider rows are built).
