@@ -316,7 +316,7 @@ def install_triggers(using: str = "default") -> None:
         _new_tokens(PANELS.values(), using)
         RecordsVersion.objects.using(using).exclude(pk__in=[panel.row for panel in PANELS.values()]).delete()
     if has_log:
-        ProviderChange.objects.using(using).all().delete()  # no figure is kept under the new tokens yet
+        empty_the_change_log(using)  # what it holds was written before the new tokens
 
 
 # A panel's row, a table it reads, the columns that count there (None: all of them), and whether its writes go to
