@@ -17,3 +17,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["*"]
+# Tests serve static files through the finders (the browser journeys' live server) and never collect them:
+# without a STATIC_ROOT, whitenoise does not look for a collected directory that a fresh clone has not got
+# (a warning for every test client otherwise).
+STATIC_ROOT = None
