@@ -15,13 +15,28 @@ from hypothesis import strategies as st
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_set_accreditation
 from search import bitmaps
-from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ListingBitmaps, listing_bitmaps
+from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ROW_HASH, ListingBitmaps, listing_bitmaps
 from search.versioning import VersionMemo, listings_changed, listings_version
 from tests.factories import ProviderFactory
 
 pytestmark = pytest.mark.django_db
 
 NAMES = ("Ash Care", "Birch Support", "Cedar Home Help", "Damson Day Centre", "Elm PA", "Fir Companions")
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+def rows_read(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that read the listings' columns for the bitmaps (in name order)."""
+    return [
+        query["sql"]
+        for query in queries
+        if '"providers_provider"."availability_mask"' in query["sql"] and "ORDER BY" in query["sql"]
+    ]
+
+
+def sums_asked(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that ask the database for the sum of the listings' row hashes (PostgreSQL)."""
+    return [query["sql"] for query in queries if "hashint8extended(" in query["sql"] and "SUM(" in query["sql"]]
 
 
 @pytest.fixture
@@ -83,9 +98,10 @@ def test_a_new_version_patches_the_bitmaps_reading_only_the_listing_changed(list
     with CaptureQueriesContext(connection) as queries:
         index = listing_bitmaps(listings_version())
 
-    reads = [query["sql"] for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]
+    reads = rows_read(queries)
     assert len(reads) == 1
     assert f'"providers_provider"."id" IN ({listings[3].pk})' in reads[0]
+    assert not sums_asked(queries)
     assert listings[3].pk in index.flag("is_accredited")
     assert index == ListingBitmaps.build()
 
@@ -99,10 +115,13 @@ def test_a_change_that_may_be_to_every_listing_builds_the_bitmaps_afresh(listing
     with CaptureQueriesContext(connection) as queries:
         index = listing_bitmaps(listings_version())
 
-    reads = [query["sql"] for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]
+    reads = rows_read(queries)
     assert len(reads) == 1
     assert '"providers_provider"."id" IN' not in reads[0]
+    # On PostgreSQL the sum of the rows' hashes came first, and differed (decision 0065).
+    assert len(sums_asked(queries)) == (1 if ON_POSTGRESQL else 0)
     assert listings[0].pk not in index.flag("is_taking_new_clients")
+    assert index == ListingBitmaps.build()
 
 
 def test_a_change_that_may_be_to_every_listing_but_changed_no_listing_keeps_the_bitmaps(
@@ -115,9 +134,41 @@ def test_a_change_that_may_be_to_every_listing_but_changed_no_listing_keeps_the_
     with CaptureQueriesContext(connection) as queries:
         index = listing_bitmaps(listings_version())
 
-    assert index is before  # compared with the columns they were built from, in the one read (decision 0059)
-    assert len([query for query in queries if '"providers_provider"."availability_mask"' in query["sql"]]) == 1
+    assert index is before  # compared with the columns they were built from (decision 0059)
+    if ON_POSTGRESQL:  # by the sum of the rows' hashes alone: no row sent (decision 0065)
+        assert (len(sums_asked(queries)), len(rows_read(queries))) == (1, 0)
+    else:  # by the columns read again
+        assert (len(sums_asked(queries)), len(rows_read(queries))) == (0, 1)
     assert index == ListingBitmaps.build()
+
+
+# Each column the bitmaps are made from, and a change to its value, as a statement typed into psql could write.
+EDITS: list[tuple[str, Any]] = [
+    ("kind", lambda kind: Provider.Kind.DAY_SERVICE if kind != Provider.Kind.DAY_SERVICE else Provider.Kind.OTHER),
+    ("availability_confirmed_on", lambda day: None),
+    ("availability_confirmed_on", lambda day: date(2026, 3, 9)),
+    *((name, lambda flag: not flag) for name in FLAG_FIELDS),
+    *((name, lambda mask: (mask or 0) ^ (1 << 40)) for name in BIT_FIELDS),
+    ("name", str.lower),
+    ("status", lambda status: Provider.Status.SUSPENDED),
+]
+
+
+@pytest.mark.parametrize(("column", "change"), EDITS)
+def test_a_change_that_may_be_to_every_listing_sees_any_column_of_any_listing_changed(
+    listings: list[Provider], column: str, change: Any
+) -> None:
+    VersionMemo.clear_all()
+    before = listing_bitmaps(listings_version())
+    value = Provider.objects.values_list(column, flat=True).get(pk=listings[1].pk)
+    Provider.objects.filter(pk=listings[1].pk).update(**{column: change(value)})
+    listings_changed(None)
+
+    index = listing_bitmaps(listings_version())
+
+    assert index is not before
+    assert index == ListingBitmaps.build()
+    assert index.columns == ListingBitmaps.build().columns
 
 
 def test_patched_bitmaps_hold_the_columns_they_were_patched_with(listings: list[Provider]) -> None:
@@ -129,6 +180,7 @@ def test_patched_bitmaps_hold_the_columns_they_were_patched_with(listings: list[
     patched = listing_bitmaps(listings_version())
     assert listings[3].pk in patched.flag("is_accredited")
     assert patched.columns == ListingBitmaps.build().columns
+    assert (ROW_HASH in patched.columns) == ON_POSTGRESQL  # the row hashes patched with the rest
 
     listings_changed(None)
     assert listing_bitmaps(listings_version()) is patched
