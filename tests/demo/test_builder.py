@@ -23,6 +23,7 @@ from marketplace.demo.builder import (
     demo_county_build,
     planned_provider_counts,
 )
+from marketplace.insights.models import ProviderChange
 from marketplace.payments.models import Payment, PaymentAccount, PaymentItem
 from marketplace.places.models import Place
 from marketplace.places.services import places_load_postcodes, read_locality_map
@@ -333,12 +334,15 @@ def test_the_command_reports_each_step_with_its_counts_and_time():
         f"search fields: {planned} listings",
         "accreditation: ",
         "budgets: ",
+        "the dashboard's log of changed providers emptied",
         "the query planner's statistics",
     )
     for label in labels:
         assert any(line.startswith(label) and line.endswith(" s in all)") for line in lines), label
     assert any(line.startswith("Took ") for line in lines)
     assert planner_statistics_of("accreditation_providercheck") > 0
+    # The providers the build wrote are not left in the dashboard's change log for a commissioner's request.
+    assert not ProviderChange.objects.exists()
 
 
 def planner_statistics_of(table: str) -> int:
