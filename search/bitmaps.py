@@ -38,7 +38,7 @@ from itertools import compress
 from typing import Any
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Func, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, F, Func, QuerySet, Value
 from django.db.models.functions import Coalesce, Upper
 from pyroaring import BitMap
 
@@ -111,25 +111,54 @@ def _row_hash() -> Any:
     return combined
 
 
-def _rows(listings: QuerySet[Provider]) -> dict[str, tuple[Any, ...]]:
-    """The listings' columns the bitmaps hold, in name order (an index-only scan on PostgreSQL, then a sort):
-    column -> its values, a listing each; on PostgreSQL, each listing's `_row_hash` too."""
+def _read(listings: QuerySet[Provider]) -> tuple[tuple[str, ...], QuerySet[Any]]:
+    """The names of the columns the bitmaps hold and the query of their values (in no order); on PostgreSQL,
+    each listing's `_row_hash` with them."""
     read = (*COLUMNS, "name", "capitalised_name")
     listings = listings.annotate(capitalised_name=Upper("name"))
     if connection.vendor == "postgresql":
         read = (*read, ROW_HASH)
         listings = listings.annotate(**{ROW_HASH: _row_hash()})
-    rows = list(listings.order_by(*NAME_ORDER).values_list(*read))
+    return read, listings.order_by().values_list(*read)
+
+
+def _as_columns(read: tuple[str, ...], rows: list[Any]) -> dict[str, tuple[Any, ...]]:
+    """Rows as columns: column -> its values, a listing each."""
     return dict(zip(read, zip(*rows, strict=True), strict=True)) if rows else dict.fromkeys(read, ())
 
 
-def _unchanged(listings: QuerySet[Provider], columns: dict[str, tuple[Any, ...]]) -> bool:
-    """Whether these listings' rows are the ones `columns` were read from, asked of the database without
-    sending a row: how many, and the sum of their hashes (PostgreSQL; elsewhere never known, so False)."""
-    if ROW_HASH not in columns:
-        return False
-    found = listings.aggregate(count=Count("pk"), total=Sum(_row_hash()))
-    return found["count"] == len(columns["pk"]) and (found["total"] or 0) == sum(columns[ROW_HASH])
+def _rows(listings: QuerySet[Provider]) -> dict[str, tuple[Any, ...]]:
+    """The listings' columns the bitmaps hold, in name order (an index-only scan on PostgreSQL, then a sort):
+    column -> its values, a listing each; on PostgreSQL, each listing's `_row_hash` too."""
+    read, values = _read(listings)
+    return _as_columns(read, list(values.order_by(*NAME_ORDER)))
+
+
+def _rows_unless_unchanged(
+    listings: QuerySet[Provider], columns: dict[str, tuple[Any, ...]]
+) -> dict[str, tuple[Any, ...]] | None:
+    """On PostgreSQL, in one statement: None when these listings' rows are the ones `columns` were read from
+    (as many, and the same sum of their hashes: no row is sent), else their columns as `_rows` reads them.
+
+    The rows are a lateral subquery behind a condition on the sum, which PostgreSQL tests once before reading
+    any of them (`OFFSET 0` keeps the subquery whole, so the condition is not moved into the join)."""
+    count, total = len(columns["pk"]), sum(columns[ROW_HASH])
+    read, values = _read(listings)
+    rows_sql, rows_params = values.query.sql_with_params()
+    sums_sql, sums_params = listings.order_by().values_list(_row_hash()).query.sql_with_params()
+    names = ", ".join(f"c{index}" for index in range(len(read)))
+    name, pk = read.index("name"), read.index("pk")
+    statement = (
+        f"SELECT s.n, s.total, r.* FROM (SELECT count(*), sum(h.row_hash) FROM ({sums_sql}) AS h(row_hash))"
+        f" AS s(n, total) LEFT JOIN LATERAL (SELECT * FROM ({rows_sql}) AS r0({names})"
+        f" WHERE (s.n, s.total) IS DISTINCT FROM (%s, %s) OFFSET 0) AS r ON true ORDER BY r.c{name}, r.c{pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*sums_params, *rows_params, count, total if count else None])
+        found = cursor.fetchall()
+    if (found[0][0], found[0][1]) == (count, total if count else None):
+        return None
+    return _as_columns(read, [row[2:] for row in found if row[2 + pk] is not None])
 
 
 @dataclass(frozen=True)
@@ -214,13 +243,15 @@ class ListingBitmaps:
     def again(self) -> "ListingBitmaps":
         """The bitmaps after a change that may be to every listing: these, when not one of the published
         listings' columns they were built from has changed (a term or a locality renamed changes no listing's
-        row), else built from the columns just read (decision 0059). On PostgreSQL the database first sums the
-        rows' hashes, so when nothing changed no row is sent (decision 0065); then the columns are read and
-        compared, as elsewhere."""
+        row), else built from the columns just read (decision 0059). One statement either way: on PostgreSQL it
+        sums the rows' hashes first and sends the rows only when the sum differs (decision 0065)."""
         listings = Provider.objects.published()
-        if _unchanged(listings, self.columns):
-            return self
-        columns = _rows(listings)
+        if ROW_HASH in self.columns:
+            columns = _rows_unless_unchanged(listings, self.columns)
+            if columns is None:
+                return self
+        else:
+            columns = _rows(listings)
         return self if columns == self.columns else self._of(columns)
 
     def patched(self, changed: set[int]) -> "ListingBitmaps | None":

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from marketplace.providers.models import Provider
 from marketplace.providers.services import provider_set_accreditation
 from search import bitmaps
-from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ROW_HASH, ListingBitmaps, listing_bitmaps
+from search.bitmaps import BIT_FIELDS, FLAG_FIELDS, ROW_HASH, ListingBitmaps, _rows_unless_unchanged, listing_bitmaps
 from search.versioning import VersionMemo, listings_changed, listings_version
 from tests.factories import ProviderFactory
 
@@ -35,8 +35,8 @@ def rows_read(queries: CaptureQueriesContext) -> list[str]:
 
 
 def sums_asked(queries: CaptureQueriesContext) -> list[str]:
-    """The statements that ask the database for the sum of the listings' row hashes (PostgreSQL)."""
-    return [query["sql"] for query in queries if "hashint8extended(" in query["sql"] and "SUM(" in query["sql"]]
+    """The statements that ask the database for the sum of the listings' row hashes first (PostgreSQL)."""
+    return [query["sql"] for query in queries if "sum(h.row_hash)" in query["sql"]]
 
 
 @pytest.fixture
@@ -116,10 +116,10 @@ def test_a_change_that_may_be_to_every_listing_builds_the_bitmaps_afresh(listing
         index = listing_bitmaps(listings_version())
 
     reads = rows_read(queries)
-    assert len(reads) == 1
+    assert len(reads) == 1  # one statement either way
     assert '"providers_provider"."id" IN' not in reads[0]
-    # On PostgreSQL the sum of the rows' hashes came first, and differed (decision 0065).
-    assert len(sums_asked(queries)) == (1 if ON_POSTGRESQL else 0)
+    # On PostgreSQL that statement asked for the sum of the rows' hashes first, which differed (decision 0065).
+    assert sums_asked(queries) == (reads if ON_POSTGRESQL else [])
     assert listings[0].pk not in index.flag("is_taking_new_clients")
     assert index == ListingBitmaps.build()
 
@@ -135,11 +135,26 @@ def test_a_change_that_may_be_to_every_listing_but_changed_no_listing_keeps_the_
         index = listing_bitmaps(listings_version())
 
     assert index is before  # compared with the columns they were built from (decision 0059)
-    if ON_POSTGRESQL:  # by the sum of the rows' hashes alone: no row sent (decision 0065)
-        assert (len(sums_asked(queries)), len(rows_read(queries))) == (1, 0)
-    else:  # by the columns read again
-        assert (len(sums_asked(queries)), len(rows_read(queries))) == (0, 1)
+    reads = rows_read(queries)
+    assert len(reads) == 1  # one statement either way
+    assert sums_asked(queries) == (reads if ON_POSTGRESQL else [])  # the sum of the rows' hashes (decision 0065)
     assert index == ListingBitmaps.build()
+
+
+def test_the_rows_are_sent_only_when_the_sum_of_their_hashes_differs(listings: list[Provider]) -> None:
+    built = ListingBitmaps.build()
+    published = Provider.objects.published()
+    if not ON_POSTGRESQL:  # no hashes: a change that may be to every listing reads and compares the columns
+        assert ROW_HASH not in built.columns
+        return
+
+    assert _rows_unless_unchanged(published, built.columns) is None
+
+    Provider.objects.filter(pk=listings[2].pk).update(language_mask=8)
+    assert _rows_unless_unchanged(published, built.columns) == ListingBitmaps.build().columns
+
+    Provider.objects.update(status=Provider.Status.WITHDRAWN)
+    assert _rows_unless_unchanged(published, built.columns) == dict.fromkeys(built.columns, ())
 
 
 # Each column the bitmaps are made from, and a change to its value, as a statement typed into psql could write.
