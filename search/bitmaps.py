@@ -142,7 +142,9 @@ def _rows_unless_unchanged(
 
     The rows are a lateral subquery behind a condition on the sum, which PostgreSQL tests once before reading
     any of them (`OFFSET 0` keeps the subquery whole, so the condition is not moved into the join)."""
-    count, total = len(columns["pk"]), sum(columns[ROW_HASH])
+    # What the database answers for the rows `columns` hold: how many, and the sum of their hashes (none of none).
+    count = len(columns["pk"])
+    held = (count, sum(columns[ROW_HASH]) if count else None)
     read, values = _read(listings)
     rows_sql, rows_params = values.query.sql_with_params()
     sums_sql, sums_params = listings.order_by().values_list(_row_hash()).query.sql_with_params()
@@ -154,9 +156,9 @@ def _rows_unless_unchanged(
         f" WHERE (s.n, s.total) IS DISTINCT FROM (%s, %s) OFFSET 0) AS r ON true ORDER BY r.c{name}, r.c{pk}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*sums_params, *rows_params, count, total if count else None])
+        cursor.execute(statement, [*sums_params, *rows_params, *held])
         found = cursor.fetchall()
-    if (found[0][0], found[0][1]) == (count, total if count else None):
+    if (found[0][0], found[0][1]) == held:
         return None
     return _as_columns(read, [row[2:] for row in found if row[2 + pk] is not None])
 
