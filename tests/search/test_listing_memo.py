@@ -11,7 +11,7 @@ import pytest
 
 from search import versioning
 from search.models import ListingsChange
-from search.versioning import ListingMemo, listings_changed, listings_changed_between
+from search.versioning import ContentMemo, ListingMemo, VersionMemo, listings_changed, listings_changed_between
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,32 @@ def test_many_listings_are_read_once_each_and_again_only_when_a_change_names_the
 
     assert memo.get_many(after, [1, 3], read) == {1: "listing 1", 3: "listing 3"}
     assert reads == [[1, 2, 4], [3], [3]]
+
+
+@pytest.mark.parametrize("memo_class", [VersionMemo, ContentMemo, ListingMemo])
+def test_a_full_memo_lets_go_of_what_was_asked_for_least_recently(memo_class):
+    """Not everything: the values searches keep asking for stay (decision 0066)."""
+    memo = memo_class(entries=3)
+    version = listings_changed()
+    for key in ("1", "2", "3"):
+        memo.set(version, key, f"value {key}")
+    assert memo.get(version, "1") == "value 1"  # asked for again: now the most recent
+
+    memo.set(version, "4", "value 4")
+    memo.set(version, "5", "value 5")
+
+    assert kept(memo, version, "1", "2", "3", "4", "5") == ["value 1", None, None, "value 4", "value 5"]
+
+
+def test_a_listing_memo_moved_to_a_new_version_keeps_the_order_values_were_asked_for():
+    memo = ListingMemo(entries=3)
+    before = listings_changed()
+    for key in ("1", "2", "3"):
+        memo.set(before, key, f"listing {key}")
+    memo.get(before, "1")
+
+    after = listings_changed([2])
+    memo.set(after, "4", "listing 4")
+    memo.set(after, "5", "listing 5")
+
+    assert kept(memo, after, "1", "3", "4", "5") == ["listing 1", None, "listing 4", "listing 5"]
