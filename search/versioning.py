@@ -123,7 +123,7 @@ class VersionMemo:
     A full memo lets go of the value asked for least recently (decision 0066):
     emptying it whole, as it did, made every search after it draw again what
     the searches before had kept, in bursts (at scale 100 a worker's cards
-    filled it after about 1,500 new searches).
+    filled it after about 1,200 new searches).
     """
 
     # Every memo made, so the tests can empty them all.
