@@ -134,6 +134,10 @@ def playwright_instance(django_db_setup: None) -> Iterator[Playwright]:
         for alias, contents in serialized.items():
             connections[alias]._test_serialized_contents = contents  # type: ignore[attr-defined]
         yield playwright
+        # Close that second set while the loop still runs (so it is the set `connections` gives):
+        # once the loop stops, nothing can reach it, and an open connection keeps the test
+        # database from being dropped at the end of the session ("being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture(scope="session")
