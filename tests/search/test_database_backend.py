@@ -451,6 +451,9 @@ def test_a_page_s_listings_are_read_as_the_orm_reads_them():
             if field.attname not in UNSHOWN_COLUMNS:
                 value = getattr(read[listing.pk], field.attname)
                 assert (value, type(value)) == (getattr(listing, field.attname), type(getattr(listing, field.attname)))
+    # The columns not read are deferred, not empty: a reader that asks for one gets it from the database.
+    assert read[town.pk].get_deferred_fields() == set(UNSHOWN_COLUMNS)
+    assert read[town.pk].description == town.description != ""
     assert read[town.pk].locality is None
     locality = read[village.pk].locality
     assert (locality.pk, locality.name, locality.slug) == (rural.pk, "Oakmere", rural.slug)
