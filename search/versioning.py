@@ -255,16 +255,4 @@ class ListingMemo(VersionMemo):
         )
 
 
-class ContentMemo(VersionMemo):
-    """Values made from their keys alone, such as a result card drawn from the values it shows (its key holds
-    them all): right at every listings version, so no change drops them (decision 0059). A full memo lets go
-    of the value asked for least recently, as a `VersionMemo` does."""
-
-    EVERY_VERSION = "every version"
-
-    def get_or_make(self, key: str, make: Callable[[], T]) -> T:
-        """The value kept for `key`, else `make()`'s, kept for the next asker."""
-        return self.get_or_set(self.EVERY_VERSION, key, make)
-
-
 memo = VersionMemo()

@@ -162,66 +162,68 @@ def test_a_new_listings_version_shows_at_once_to_a_visitor_with_a_session(care: 
     assert "Accredited by the council (3)" in html(visitor)
 
 
-def cards_rendered_during(action: Any) -> list[str]:
-    """The listings whose result cards were rendered (not taken from the memo) during `action`."""
-    rendered: list[str] = []
+def card_shapes_drawn_during(action: Any) -> int:
+    """How many times the result card template was drawn during `action` (once for each new shape of card)."""
+    drawn = 0
     render_to_string = directory.render_to_string
 
     def spy(template_name: str, context: Any = None, *args: Any, **kwargs: Any) -> str:
-        if template_name == "cms/includes/directory_result.html":
-            rendered.append(context["card"].name)
+        nonlocal drawn
+        if template_name == directory.CARD_TEMPLATE:
+            drawn += 1
         return render_to_string(template_name, context, *args, **kwargs)
 
     with mock.patch.object(directory, "render_to_string", spy):
         action()
-    return sorted(rendered)
+    return drawn
 
 
-def test_a_result_is_rendered_once_and_reused_by_every_search_that_shows_it_until_its_listing_changes(
-    care: Any,
-) -> None:
-    providers = add_providers(3, care)  # Care 1 is the accredited one
+def card_of(page: str, name: str) -> str:
+    return page.split(f">{name}</a>", 1)[1].split('class="app-result"', 1)[0]
+
+
+def test_a_card_template_is_drawn_once_for_each_shape_of_card_not_for_each_card(care: Any) -> None:
+    directory.card_shapes.clear()
+    providers = add_providers(4, care)  # Care 1 and Care 3 are accredited
     visitor = shortlisting(Client(), providers[1])
 
-    assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1", "Care 2"]
-    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == []
+    # Two shapes (accredited or not; the rest alike): drawn once each, then filled for every card.
+    assert card_shapes_drawn_during(lambda: html(visitor)) == 2
+    assert card_shapes_drawn_during(lambda: html(visitor, f"{URL}?accredited=true")) == 0
     page = html(visitor, f"{URL}?accredited=true")
-    assert ON_SHORTLIST.format("Care 1") in page  # the kept card with this render's holes filled
-    assert page.count('class="app-result"') == 1
+    assert ON_SHORTLIST.format("Care 1") in page  # the card with this render's holes filled
+    assert ADD.format("Care 3") in page
+    assert page.count('class="app-result"') == 2
 
     provider_set_accreditation(provider=providers[0], is_accredited=True, since=date(2026, 1, 5))
 
-    # Only the changed listing's card is drawn again: Care 1's outlives a change to another listing (decision 0053).
-    assert cards_rendered_during(lambda: html(visitor, f"{URL}?accredited=true")) == ["Care 0"]
-    page = html(visitor, f"{URL}?accredited=true")
-    card = page.split(">Care 0</a>", 1)[1].split('class="app-result"', 1)[0]
+    # The changed listing's card shows its change at once. Accredited with a date is a new shape, drawn once;
+    # another search showing every card draws none.
+    assert card_shapes_drawn_during(lambda: html(visitor, f"{URL}?accredited=true")) == 1
+    card = card_of(html(visitor, f"{URL}?accredited=true"), "Care 0")
     assert "accredited since January 2026" in card
     assert ADD.format("Care 0") in card
+    assert card_shapes_drawn_during(lambda: html(visitor)) == 0
+    assert html(visitor).count('class="app-result"') == 4
 
 
-def test_a_card_outlives_a_change_that_may_be_to_every_listing_until_what_it_shows_changes(care: Any) -> None:
+def test_a_card_shows_a_change_that_may_be_to_every_listing_and_another_days_staleness(care: Any) -> None:
     locality = LocalityFactory(name="Ashby")
     providers = [ProviderFactory(name="Care 0", services=[care]), ProviderFactory(name="Care 1", locality=locality)]
     visitor = shortlisting(Client(), providers[0])
-    assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1"]
-    assert "in the Ashby area" in html(visitor)
+    assert "in the Ashby area" in card_of(html(visitor), "Care 1")
 
-    listings_changed()  # as a term renamed: every listing is read again, and both cards show the same
-
-    assert cards_rendered_during(lambda: html(visitor)) == []
     locality.name = "Kingsmead"
     locality.save()  # Wagtail's own write: a change that may be to every listing (cms/invalidation.py)
 
-    # Only the card whose values changed is drawn again (decision 0059).
-    assert cards_rendered_during(lambda: html(visitor)) == ["Care 1"]
     page = html(visitor)
-    assert page.split(">Care 1</a>", 1)[1].split('class="app-result"', 1)[0].count("in the Kingsmead area") == 1
+    assert card_of(page, "Care 1").count("in the Kingsmead area") == 1
+    assert "Ashby" not in page
 
-    # Another day can make what a card shows go stale: both are drawn again, saying so.
+    # Another day can make what a card shows go stale: both say so.
     confirmed = providers[0].availability_confirmed_on
     later = datetime.combine(confirmed + timedelta(days=STALE_AVAILABILITY_DAYS + 1), time(10), tzinfo=UTC)
     with time_machine.travel(later, tick=False):
-        assert cards_rendered_during(lambda: html(visitor)) == ["Care 0", "Care 1"]
         assert html(visitor).count("Availability not confirmed recently") == 2
 
 

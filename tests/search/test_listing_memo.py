@@ -11,7 +11,7 @@ import pytest
 
 from search import versioning
 from search.models import ListingsChange
-from search.versioning import ContentMemo, ListingMemo, VersionMemo, listings_changed, listings_changed_between
+from search.versioning import ListingMemo, VersionMemo, listings_changed, listings_changed_between
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_many_listings_are_read_once_each_and_again_only_when_a_change_names_the
     assert reads == [[1, 2, 4], [3], [3]]
 
 
-@pytest.mark.parametrize("memo_class", [VersionMemo, ContentMemo, ListingMemo])
+@pytest.mark.parametrize("memo_class", [VersionMemo, ListingMemo])
 def test_a_full_memo_lets_go_of_what_was_asked_for_least_recently(memo_class):
     """Not everything: the values searches keep asking for stay (decision 0066)."""
     memo = memo_class(entries=3)
